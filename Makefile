@@ -1,0 +1,45 @@
+# accord: `make demo` and `make test` set everything up on first use.
+SHELL := /bin/bash
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	2>/dev/null && { echo $$p; break; }; done)
+
+.PHONY: install demo test lint typecheck unit bench drills clean help
+
+help:
+	@echo "make demo   - set up and run the demo on the embedded SQLite database"
+	@echo "make test   - set up, lint, type-check and run the whole test suite"
+	@echo "make lint   - ruff and mypy --strict"
+	@echo "make bench  - run the benchmarks in bench/ (figures, not pass/fail)"
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "accord needs Python 3.11 or newer on PATH" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/accord demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+typecheck: lint
+
+unit: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint unit
+
+bench: $(STAMP)
+	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+
+clean:
+	rm -rf $(VENV) .accord .mypy_cache .ruff_cache .pytest_cache

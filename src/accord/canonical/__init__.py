@@ -1,0 +1,130 @@
+"""The canonical model: accord's own versioned entities, money and domain events."""
+
+from accord.canonical.base import SCHEMA_VERSION, DateRange, Entity, Period
+from accord.canonical.billing import (
+    CreditNote,
+    CreditNoteLine,
+    CreditNoteReason,
+    CreditNoteStatus,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    TaxLine,
+)
+from accord.canonical.catalog import (
+    IntervalUnit,
+    Price,
+    PriceTier,
+    Product,
+    ProductKind,
+    Recurrence,
+    TiersMode,
+)
+from accord.canonical.contract import Contract, ContractLine, ContractStatus
+from accord.canonical.currencies import CURRENCY_EXPONENTS, UnknownCurrencyError, exponent
+from accord.canonical.events import DomainEvent, EventType
+from accord.canonical.ids import CanonicalId, EntityType, new_id
+from accord.canonical.ledger import (
+    JournalEntry,
+    JournalLine,
+    Recognition,
+    RevenueSchedule,
+    RevenueScheduleEntry,
+    Side,
+)
+from accord.canonical.money import CurrencyMismatchError, InexactAmountError, Money, money_sum
+from accord.canonical.party import (
+    Address,
+    Contact,
+    ContactRole,
+    Customer,
+    CustomerStatus,
+    TaxIdKind,
+    TaxProfile,
+    TaxRegistration,
+)
+from accord.canonical.payments import (
+    Allocation,
+    Payment,
+    PaymentMethodKind,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
+from accord.canonical.registry import ENTITIES
+from accord.canonical.subscription import (
+    Amendment,
+    AmendmentKind,
+    Subscription,
+    SubscriptionItem,
+    SubscriptionStatus,
+    UsageRecord,
+)
+from accord.canonical.validation import describe, field_problems, parse_entity
+
+__all__ = [
+    "CURRENCY_EXPONENTS",
+    "ENTITIES",
+    "SCHEMA_VERSION",
+    "Address",
+    "Allocation",
+    "Amendment",
+    "AmendmentKind",
+    "CanonicalId",
+    "Contact",
+    "ContactRole",
+    "Contract",
+    "ContractLine",
+    "ContractStatus",
+    "CreditNote",
+    "CreditNoteLine",
+    "CreditNoteReason",
+    "CreditNoteStatus",
+    "CurrencyMismatchError",
+    "Customer",
+    "CustomerStatus",
+    "DateRange",
+    "DomainEvent",
+    "Entity",
+    "EntityType",
+    "EventType",
+    "InexactAmountError",
+    "IntervalUnit",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "JournalEntry",
+    "JournalLine",
+    "Money",
+    "Payment",
+    "PaymentMethodKind",
+    "PaymentStatus",
+    "Period",
+    "Price",
+    "PriceTier",
+    "Product",
+    "ProductKind",
+    "Recognition",
+    "Recurrence",
+    "Refund",
+    "RefundStatus",
+    "RevenueSchedule",
+    "RevenueScheduleEntry",
+    "Side",
+    "Subscription",
+    "SubscriptionItem",
+    "SubscriptionStatus",
+    "TaxIdKind",
+    "TaxLine",
+    "TaxProfile",
+    "TaxRegistration",
+    "TiersMode",
+    "UnknownCurrencyError",
+    "UsageRecord",
+    "describe",
+    "exponent",
+    "field_problems",
+    "money_sum",
+    "new_id",
+    "parse_entity",
+]

@@ -1,0 +1,33 @@
+"""The ``accord`` command line (Typer + Rich)."""
+
+from __future__ import annotations
+
+import typer
+
+from accord import __version__
+from accord.cli import db, demo, doctor, sandbox, schema
+
+app = typer.Typer(
+    name="accord",
+    help="accord: one mediated layer between CRM, subscription billing and ERP.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(schema.app, name="schema")
+app.add_typer(sandbox.app, name="sandbox")
+app.command("doctor")(doctor.doctor)
+app.command("demo")(demo.demo)
+
+
+@app.command()
+def version() -> None:
+    """Print accord's version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,109 @@
+"""``accord doctor``: is this installation ready? Config, database, each system."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import typer
+from rich.table import Table
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from accord.cli.console import out
+from accord.connectors import registry as connectors
+from accord.connectors.base import ProbeResult, ProbeStatus
+from accord.settings import AccordSettings, ConfigFileError, config_path, load_settings
+from accord.store import Database, current_revision, head_revision
+
+_STYLE = {ProbeStatus.OK: "green", ProbeStatus.WARNING: "yellow", ProbeStatus.FAILED: "red"}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    result: ProbeResult
+
+
+def check_config() -> tuple[Check, AccordSettings | None]:
+    path = config_path()
+    try:
+        settings = load_settings()
+    except (ConfigFileError, ValueError) as exc:
+        return Check("configuration", ProbeResult(ProbeStatus.FAILED, str(exc),
+                                                  f"fix {path} or the ACCORD_* variables")), None
+    source = f"{path}" if path.exists() else "defaults and environment (no accord.toml)"
+    return Check("configuration", ProbeResult(ProbeStatus.OK, f"loaded from {source}")), settings
+
+
+def check_data_dir(settings: AccordSettings) -> Check:
+    directory = settings.data_dir
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return Check("data directory", ProbeResult(ProbeStatus.FAILED, str(exc),
+                                                   "set ACCORD_DATA_DIR to a writable folder"))
+    if not os.access(directory, os.W_OK):
+        return Check("data directory", ProbeResult(ProbeStatus.FAILED, f"{directory} not writable",
+                                                   "set ACCORD_DATA_DIR to a writable folder"))
+    return Check("data directory", ProbeResult(ProbeStatus.OK, str(directory.resolve())))
+
+
+def check_database(settings: AccordSettings) -> Check:
+    shown = settings.display_database_url
+    try:
+        database = Database(settings.effective_database_url)
+    except (SQLAlchemyError, ValueError) as exc:
+        return Check("database", ProbeResult(ProbeStatus.FAILED, f"{shown}: {exc}",
+                                             "check ACCORD_DATABASE_URL"))
+    try:
+        with database.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        current = current_revision(database.engine)
+    except SQLAlchemyError as exc:
+        original = getattr(exc, "orig", None)
+        reason = str(original) if original is not None else type(exc).__name__
+        return Check("database", ProbeResult(ProbeStatus.FAILED, f"{shown}: {reason}",
+                                             "start the database or fix ACCORD_DATABASE_URL"))
+    finally:
+        database.dispose()
+    head = head_revision()
+    if current != head:
+        return Check("database", ProbeResult(
+            ProbeStatus.WARNING, f"{shown}: schema at {current or 'none'}, newest is {head}",
+            "run: accord db upgrade"))
+    return Check("database", ProbeResult(ProbeStatus.OK, f"{shown} (schema {current})"))
+
+
+def check_systems() -> list[Check]:
+    checks = []
+    for name, definition in connectors.available().items():
+        try:
+            result = definition.probe(definition.settings_model())
+        except Exception as exc:
+            result = ProbeResult(ProbeStatus.FAILED, f"{type(exc).__name__}: {exc}",
+                                 f"check the [systems.{name}] settings")
+        checks.append(Check(f"system {name}", result))
+    return checks
+
+
+def run_checks() -> list[Check]:
+    config, settings = check_config()
+    checks = [config]
+    if settings is not None:
+        checks += [check_data_dir(settings), check_database(settings)]
+    checks += check_systems()
+    return checks
+
+
+def doctor() -> None:
+    """Check configuration, the database and every configured system; print what to fix."""
+    checks = run_checks()
+    table = Table("check", "status", "detail", "how to fix", title="accord doctor")
+    for check in checks:
+        status = check.result.status
+        table.add_row(check.name, f"[{_STYLE[status]}]{status.value}[/]", check.result.detail,
+                      check.result.fix)
+    out.print(table)
+    if any(check.result.status is ProbeStatus.FAILED for check in checks):
+        raise typer.Exit(1)

@@ -1,0 +1,202 @@
+"""The contract every connector implements.
+
+A connector package holds:
+
+* ``client.py`` - transport, auth, paging and limits (wrapping the vendor's official client
+  where one exists);
+* ``mapping.py`` - pure functions between the system's records and canonical entities;
+* ``intake.py`` - webhook verification and/or a change poller;
+* ``errors.py`` - the error table: how each documented failure is classified;
+* ``__init__.py`` - ``CONNECTOR = ConnectorDefinition(...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Generic, Protocol, TypeVar
+
+from pydantic_settings import BaseSettings
+
+from accord.errors import AccordError, PermanentError, RateLimited, Team
+from accord.resilience.limits import LimitsProfile
+
+T = TypeVar("T")
+
+
+class ConnectorKind(StrEnum):
+    CRM = "crm"
+    BILLING = "billing"
+    ERP = "erp"
+
+
+class ProbeStatus(StrEnum):
+    OK = "ok"
+    WARNING = "warning"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What ``accord doctor`` shows for one system: status, what was seen, how to fix."""
+
+    status: ProbeStatus
+    detail: str
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectorDefinition:
+    """Declares a connector: name, kind, published limits, settings model and doctor probe."""
+
+    name: str
+    kind: ConnectorKind
+    description: str
+    limits: LimitsProfile
+    settings_model: type[BaseSettings]
+    probe: Callable[[Any], ProbeResult]
+    sandbox: str | None = None  # name of the matching sandbox, if accord ships one
+
+
+# -- errors -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class HttpFailure:
+    """A failed call, reduced to what classification needs. ``code`` is the vendor's error code."""
+
+    status: int | None
+    code: str | None = None
+    message: str = ""
+    retry_after: float | None = None
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class ErrorRule:
+    """One row of a connector's error table.
+
+    A rule matches when ``statuses`` contains the status (or is empty) and ``code`` equals the
+    vendor code (or is None). The first matching rule wins.
+    """
+
+    error: type[AccordError]
+    statuses: frozenset[int] = frozenset()
+    code: str | None = None
+    owner: Team = Team.INTEGRATION_ENGINEERING
+    description: str = ""
+
+    def matches(self, failure: HttpFailure) -> bool:
+        status_ok = not self.statuses or failure.status in self.statuses
+        code_ok = self.code is None or self.code == failure.code
+        return status_ok and code_ok
+
+
+def statuses(*values: int | range) -> frozenset[int]:
+    """``statuses(429, range(500, 600))`` -> a frozenset of status codes."""
+    result: set[int] = set()
+    for value in values:
+        result.update(value if isinstance(value, range) else (value,))
+    return frozenset(result)
+
+
+def classify(table: Sequence[ErrorRule], failure: HttpFailure, *, system: str) -> AccordError:
+    """Turn a failure into the accord error its table row names (PermanentError if none)."""
+    from accord.errors import DataQualityError
+
+    for rule in table:
+        if not rule.matches(failure):
+            continue
+        detail = failure.message or None
+        if rule.error is RateLimited:
+            return RateLimited(failure.message or "rate limited", retry_after=failure.retry_after,
+                               system=system, status=failure.status, detail=detail)
+        if rule.error is DataQualityError:
+            reason = failure.message or rule.description
+            return DataQualityError(failure.field or "(record)", reason, owner=rule.owner,
+                                    system=system, status=failure.status, detail=detail)
+        return rule.error(failure.message or rule.description, system=system,
+                          status=failure.status, detail=detail)
+    return PermanentError(failure.message or f"unclassified failure (status {failure.status})",
+                          system=system, status=failure.status)
+
+
+# -- paging -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    next_cursor: str | None
+
+
+def iterate_pages(fetch: Callable[[str | None], Page[T]], *, system: str,
+                  max_pages: int = 1_000_000) -> Iterator[T]:
+    """Yield every item across pages; refuse a cursor that repeats (a server looping)."""
+    cursor: str | None = None
+    seen: set[str] = set()
+    for _ in range(max_pages):
+        page = fetch(cursor)
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        if page.next_cursor in seen:
+            raise PermanentError(f"pagination cursor {page.next_cursor!r} repeated", system=system)
+        seen.add(page.next_cursor)
+        cursor = page.next_cursor
+    raise PermanentError(f"more than {max_pages} pages", system=system)
+
+
+# -- intake -----------------------------------------------------------------------------------
+class WebhookRejected(Exception):
+    """A delivery that failed verification. ``reason`` is safe to show; it holds no secret."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    """A verified event from a system, ready for the inbox."""
+
+    system: str
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+    payload: Mapping[str, Any]
+
+
+class WebhookVerifier(Protocol):
+    def verify(self, body: bytes, headers: Mapping[str, str], now: datetime) -> InboundEvent:
+        """Return the event or raise :class:`WebhookRejected`."""
+        ...
+
+
+@dataclass(frozen=True)
+class ChangeBatch:
+    events: Sequence[InboundEvent]
+    cursor: str | None
+
+
+class ChangePoller(Protocol):
+    def poll(self, cursor: str | None, limit: int) -> ChangeBatch:
+        """Changes after ``cursor`` (at most ``limit``) and the cursor to store once handled."""
+        ...
+
+
+__all__ = [
+    "ChangeBatch",
+    "ChangePoller",
+    "ConnectorDefinition",
+    "ConnectorKind",
+    "ErrorRule",
+    "HttpFailure",
+    "InboundEvent",
+    "Page",
+    "ProbeResult",
+    "ProbeStatus",
+    "WebhookRejected",
+    "WebhookVerifier",
+    "classify",
+    "iterate_pages",
+    "statuses",
+]

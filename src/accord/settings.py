@@ -1,0 +1,148 @@
+"""Configuration: one ``accord.toml`` plus ``ACCORD_*`` environment overrides.
+
+Precedence, highest first: init arguments, environment variables, secret files (one file per
+setting in ``ACCORD_SECRETS_DIR``, named like the environment variable), the TOML file
+(``ACCORD_CONFIG`` or ``./accord.toml``), defaults. Secrets are ``SecretStr`` and print as
+``**********``.
+
+Connectors subclass :class:`SystemSettings`; theirs come from the ``[systems.<name>]`` table
+and ``ACCORD_<NAME>_*`` variables (``ACCORD_STRIPE_API_KEY``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import Field, SecretStr
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from sqlalchemy.engine import make_url
+
+
+class ConfigFileError(ValueError):
+    """The TOML file is unreadable or malformed."""
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("ACCORD_CONFIG", "accord.toml"))
+
+
+def secrets_dir() -> Path | None:
+    value = os.environ.get("ACCORD_SECRETS_DIR")
+    return Path(value) if value else None
+
+
+def read_config_file(path: Path | None = None) -> dict[str, Any]:
+    path = path or config_path()
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigFileError(f"{path}: {exc}") from exc
+
+
+class TomlTableSource(PydanticBaseSettingsSource):
+    """Reads one table (``[]`` for the top level, ``["systems", "stripe"]``) of the TOML file."""
+
+    def __init__(self, settings_cls: type[BaseSettings], table: tuple[str, ...]) -> None:
+        super().__init__(settings_cls)
+        data: Any = read_config_file()
+        for key in table:
+            data = data.get(key, {}) if isinstance(data, dict) else {}
+        self._data: dict[str, Any] = data if isinstance(data, dict) else {}
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {key: value for key, value in self._data.items()
+                if key in self.settings_cls.model_fields}
+
+
+class _Base(BaseSettings):
+    toml_table: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        directory = secrets_dir()
+        if directory is not None:
+            from pydantic_settings import SecretsSettingsSource
+
+            sources.append(SecretsSettingsSource(settings_cls, secrets_dir=directory))
+        sources.append(TomlTableSource(settings_cls, cls.toml_table))
+        return tuple(sources)
+
+
+class AccordSettings(_Base):
+    """Process-wide settings."""
+
+    model_config = SettingsConfigDict(env_prefix="ACCORD_", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".accord"), description="where local state lives")
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default sqlite:///<data_dir>/accord.db; postgresql://... "
+        "selects PostgreSQL",
+    )
+    environment: str = Field(default="development")
+    log_level: str = Field(default="INFO")
+    log_json: bool = Field(default=False, description="emit JSON log lines")
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{(self.data_dir / 'accord.db').as_posix()}"
+
+    @property
+    def display_database_url(self) -> str:
+        """The database URL with any password hidden (safe for logs and the console)."""
+        return make_url(self.effective_database_url).render_as_string(hide_password=True)
+
+    @property
+    def is_postgres(self) -> bool:
+        return make_url(self.effective_database_url).get_backend_name() == "postgresql"
+
+
+class SystemSettings(_Base):
+    """Base for one connector's settings (``[systems.<name>]`` and ``ACCORD_<NAME>_*``).
+
+    Subclasses set ``model_config = SettingsConfigDict(env_prefix="ACCORD_STRIPE_", ...)`` and
+    ``toml_table = ("systems", "stripe")``.
+    """
+
+    enabled: bool = True
+    base_url: str | None = Field(
+        default=None, description="API base URL; unset means the vendor's own service")
+
+
+def load_settings() -> AccordSettings:
+    return AccordSettings()
+
+
+__all__ = [
+    "AccordSettings",
+    "ConfigFileError",
+    "SystemSettings",
+    "TomlTableSource",
+    "config_path",
+    "load_settings",
+    "read_config_file",
+    "secrets_dir",
+]

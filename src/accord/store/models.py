@@ -1,0 +1,220 @@
+"""accord's own tables (DBOS keeps its tables beside them in the same database).
+
+| table          | holds                                                                   |
+|----------------|-------------------------------------------------------------------------|
+| inbox          | one row per inbound event, unique per (system, external event id)       |
+| inbox_delivery | every delivery of an inbound event, duplicates included                 |
+| golden_record  | versioned merged views of canonical entities, with each field's source  |
+| xref           | canonical id <-> system id; one id per system each way                  |
+| timeline       | one row per flow step, keyed by correlation id                          |
+| business_key   | (correlation id, key kind, key value) to find timelines by any key      |
+| exception      | records that need a person, with owner team and context                 |
+| audit_log      | who did what to what, and when                                          |
+| outbox         | domain events waiting to be published                                   |
+| poll_cursor    | durable change-poll positions per (system, stream)                      |
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; elsewhere use 64-bit ids.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+
+
+class InboxEntry(Base):
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("system", "external_event_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    system: Mapped[str] = mapped_column(String(40))
+    external_event_id: Mapped[str] = mapped_column(String(255))
+    event_type: Mapped[str] = mapped_column(String(120))
+    payload: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    occurred_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    workflow_id: Mapped[str | None] = mapped_column(String(255))
+    delivery_count: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class InboxDelivery(Base):
+    __tablename__ = "inbox_delivery"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inbox.id", ondelete="CASCADE"), index=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    duplicate: Mapped[bool] = mapped_column(default=False)
+
+
+class GoldenRecord(Base):
+    __tablename__ = "golden_record"
+    __table_args__ = (UniqueConstraint("canonical_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    canonical_id: Mapped[str] = mapped_column(String(40), index=True)
+    entity_type: Mapped[str] = mapped_column(String(40), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]]
+    field_sources: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, comment="field -> {system, changed_at}")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    caused_by: Mapped[str | None] = mapped_column(String(255), comment="correlation id")
+
+
+class Xref(Base):
+    __tablename__ = "xref"
+    __table_args__ = (
+        UniqueConstraint("system", "entity_type", "system_id"),
+        UniqueConstraint("canonical_id", "system"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    canonical_id: Mapped[str] = mapped_column(String(40), index=True)
+    entity_type: Mapped[str] = mapped_column(String(40))
+    system: Mapped[str] = mapped_column(String(40))
+    system_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TimelineEntry(Base):
+    __tablename__ = "timeline"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    correlation_id: Mapped[str] = mapped_column(String(255), index=True)
+    workflow_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    flow: Mapped[str] = mapped_column(String(80))
+    step: Mapped[str] = mapped_column(String(120))
+    system: Mapped[str | None] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(120))
+    outcome: Mapped[str] = mapped_column(String(20))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    error_code: Mapped[str | None] = mapped_column(String(80))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class BusinessKey(Base):
+    __tablename__ = "business_key"
+    __table_args__ = (
+        UniqueConstraint("correlation_id", "kind", "value"),
+        Index("ix_business_key_kind_value", "kind", "value"),
+        Index("ix_business_key_value", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    correlation_id: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(255))
+
+
+class ExceptionRecord(Base):
+    __tablename__ = "exception"
+    __table_args__ = (UniqueConstraint("fingerprint"), Index("ix_exception_status_owner",
+                                                             "status", "owner"))
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    fingerprint: Mapped[str] = mapped_column(String(255),
+                                             comment="dedup key: one open record per problem")
+    kind: Mapped[str] = mapped_column(String(40))
+    owner: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    system: Mapped[str | None] = mapped_column(String(40))
+    entity_type: Mapped[str | None] = mapped_column(String(40))
+    record_ref: Mapped[str | None] = mapped_column(String(255))
+    field: Mapped[str | None] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text)
+    system_said: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    correlation_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    workflow_id: Mapped[str | None] = mapped_column(String(255))
+    step: Mapped[str | None] = mapped_column(String(120))
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(120))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(80))
+    target_type: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[str] = mapped_column(String(255))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("event_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(64))
+    event_type: Mapped[str] = mapped_column(String(120))
+    subject: Mapped[str | None] = mapped_column(String(64))
+    envelope: Mapped[dict[str, Any]] = mapped_column(JSON, comment="CloudEvents structured JSON")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class PollCursor(Base):
+    __tablename__ = "poll_cursor"
+
+    system: Mapped[str] = mapped_column(String(40), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(80), primary_key=True)
+    cursor: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+__all__ = [
+    "AuditLog",
+    "Base",
+    "BusinessKey",
+    "ExceptionRecord",
+    "GoldenRecord",
+    "InboxDelivery",
+    "InboxEntry",
+    "OutboxEvent",
+    "PollCursor",
+    "TimelineEntry",
+    "Xref",
+]

@@ -1,0 +1,59 @@
+"""The CLI: version, db upgrade, schema export, doctor and sandbox commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from accord import __version__
+from accord.canonical import ENTITIES
+from accord.cli import app
+
+runner = CliRunner()
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == __version__
+
+
+def test_db_upgrade_then_doctor_is_clean(tmp_path: Path) -> None:
+    before = runner.invoke(app, ["doctor"])
+    assert "accord db upgrade" in before.output
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "empty -> 0001" in result.output or "-> 0001" in result.output
+    doctor = runner.invoke(app, ["doctor"])
+    assert doctor.exit_code == 0, doctor.output
+    assert "failed" not in doctor.output
+
+
+def test_doctor_fails_with_a_fix_when_the_database_is_unreachable(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACCORD_DATABASE_URL", "postgresql://nobody:s3cr3tpw@127.0.0.1:1/none")
+    result = runner.invoke(app, ["doctor"], terminal_width=200)
+    assert result.exit_code == 1
+    assert "failed" in result.output
+    assert "ACCORD_DATABASE_URL" in result.output
+    assert "s3cr3tpw" not in result.output
+
+
+def test_schema_export_writes_one_versioned_schema_per_entity(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["schema", "export", str(tmp_path / "schemas")])
+    assert result.exit_code == 0, result.output
+    files = sorted((tmp_path / "schemas").glob("*.json"))
+    assert len(files) == len(ENTITIES) == 12
+    customer = json.loads((tmp_path / "schemas" / "customer.v1.schema.json").read_text())
+    assert customer["x-accord-schema-version"] == "v1"
+    assert customer["$id"] == "urn:accord:schema:customer:v1"
+    assert "legal_entity" in customer["required"]
+
+
+def test_unknown_sandbox_names_what_exists() -> None:
+    result = runner.invoke(app, ["sandbox", "credentials", "nope"])
+    assert result.exit_code == 2
+    assert "no sandbox named 'nope'" in result.output
