@@ -28,7 +28,7 @@ demo: $(STAMP)
 	$(BIN)/accord demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/mypy
 
 typecheck: lint
@@ -39,7 +39,7 @@ unit: $(STAMP)
 test: lint unit
 
 bench: $(STAMP)
-	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+	@set -e; shopt -s nullglob; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
 
 clean:
 	rm -rf $(VENV) .accord .mypy_cache .ruff_cache .pytest_cache
