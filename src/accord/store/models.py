@@ -12,6 +12,8 @@
 | audit_log      | who did what to what, and when                                          |
 | outbox         | domain events waiting to be published                                   |
 | poll_cursor    | durable change-poll positions per (system, stream)                      |
+| match_key      | normalized matching keys (tax id, domain, name) per canonical entity     |
+| write_ledger   | the values accord last wrote to each system record (echo detection)     |
 """
 
 from __future__ import annotations
@@ -205,6 +207,33 @@ class PollCursor(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class MatchKey(Base):
+    __tablename__ = "match_key"
+    __table_args__ = (
+        UniqueConstraint("entity_type", "kind", "value", "canonical_id"),
+        Index("ix_match_key_lookup", "entity_type", "kind", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    canonical_id: Mapped[str] = mapped_column(String(40), index=True)
+    entity_type: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(255))
+
+
+class WriteLedger(Base):
+    __tablename__ = "write_ledger"
+    __table_args__ = (UniqueConstraint("system", "entity_type", "system_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    system: Mapped[str] = mapped_column(String(40))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    system_id: Mapped[str] = mapped_column(String(255))
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, comment="field -> value accord wrote")
+    written_at: Mapped[datetime] = mapped_column(default=utcnow)
+    correlation_id: Mapped[str | None] = mapped_column(String(255))
+
+
 __all__ = [
     "AuditLog",
     "Base",
@@ -213,8 +242,10 @@ __all__ = [
     "GoldenRecord",
     "InboxDelivery",
     "InboxEntry",
+    "MatchKey",
     "OutboxEvent",
     "PollCursor",
     "TimelineEntry",
+    "WriteLedger",
     "Xref",
 ]
