@@ -58,3 +58,23 @@ def test_unknown_sandbox_names_what_exists() -> None:
     result = runner.invoke(app, ["sandbox", "credentials", "nope"])
     assert result.exit_code == 2
     assert "no sandbox named 'nope'" in result.output
+
+
+def test_tokens_create_prints_the_token_once_and_stores_its_hash() -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(app, ["tokens", "create", "--role", "operator", "--name", "ops"])
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip().splitlines()[-1]
+    assert token.startswith("acc_")
+    from accord.api.tokens import digest
+    from accord.settings import load_settings
+    from accord.store import Database
+    from accord.store.models import ApiToken
+
+    database = Database(load_settings().effective_database_url)
+    with database.session() as session:
+        row = session.query(ApiToken).one()
+        assert (row.name, row.role, row.token_hash) == ("ops", "operator", digest(token))
+    database.dispose()
+    bad = runner.invoke(app, ["tokens", "create", "--role", "root"])
+    assert bad.exit_code == 2

@@ -133,3 +133,20 @@ def test_exceptions_dedupe_by_fingerprint_and_cursors_by_stream(db: Database) ->
                                     owner="master_data", reason="again"))
     with pytest.raises(IntegrityError), db.session() as session:
         session.add(PollCursor(system="salesforce", stream="Opportunity", cursor="t2"))
+
+
+def test_timestamps_come_back_timezone_aware(db: Database) -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    berlin = timezone(timedelta(hours=1))
+    with db.session() as session:
+        session.add(TimelineEntry(correlation_id="c", flow="f", step="s", action="a",
+                                  outcome="ok",
+                                  occurred_at=datetime(2026, 1, 1, 13, tzinfo=berlin)))
+    with db.session() as session:
+        entry = session.scalars(select(TimelineEntry)).one()
+        assert entry.occurred_at == datetime(2026, 1, 1, 12, tzinfo=UTC)
+        assert entry.occurred_at.tzinfo is not None
+    with pytest.raises(Exception, match="timezone-aware"), db.session() as session:
+        session.add(TimelineEntry(correlation_id="c", flow="f", step="s", action="a",
+                                  outcome="ok", occurred_at=datetime(2026, 1, 1)))

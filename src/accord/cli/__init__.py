@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from accord import __version__
-from accord.cli import db, demo, doctor, sandbox, schema
+from accord.cli import db, demo, doctor, sandbox, schema, serve
 
 app = typer.Typer(
     name="accord",
@@ -16,6 +16,8 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(schema.app, name="schema")
 app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(serve.tokens_app, name="tokens")
+app.command("serve")(serve.serve)
 app.command("doctor")(doctor.doctor)
 app.command("demo")(demo.demo)
 

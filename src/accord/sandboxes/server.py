@@ -62,27 +62,49 @@ class RunningSandbox:
         self.thread.join(timeout=10)
 
 
-def start_in_thread(definition: SandboxDefinition, options: SandboxOptions | None = None, *,
-                    host: str = "127.0.0.1", port: int = 0) -> RunningSandbox:
-    """Start on a free port (``port=0``) in a daemon thread; return once it accepts requests."""
-    options = options or SandboxOptions()
-    tls = ensure_tls(options.data_dir) if definition.tls else None
-    app = definition.create_app(options)
+@dataclass
+class ThreadedServer:
+    """Any ASGI app served by uvicorn on a background thread (tests, embedded use)."""
+
+    server: uvicorn.Server
+    thread: threading.Thread
+    host: str
+    port: int
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def serve_in_thread(app: ASGIApp, *, name: str, host: str = "127.0.0.1", port: int = 0,
+                    tls: TLSFiles | None = None) -> ThreadedServer:
+    """Bind (``port=0`` picks a free port), serve on a daemon thread, return once listening."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
     server = uvicorn.Server(_config(app, host, bound_port, tls, "warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
-                              name=f"sandbox-{definition.name}", daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=name,
+                              daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"sandbox {definition.name} did not start")
+            raise RuntimeError(f"{name} did not start")
         time.sleep(0.01)
-    endpoint = endpoint_for(definition, host, bound_port, options)
-    return RunningSandbox(definition, endpoint, app, server, thread, tls)
+    return ThreadedServer(server, thread, host, bound_port)
+
+
+def start_in_thread(definition: SandboxDefinition, options: SandboxOptions | None = None, *,
+                    host: str = "127.0.0.1", port: int = 0) -> RunningSandbox:
+    """Start a sandbox on a free port (``port=0``) in a daemon thread."""
+    options = options or SandboxOptions()
+    tls = ensure_tls(options.data_dir) if definition.tls else None
+    app = definition.create_app(options)
+    threaded = serve_in_thread(app, name=f"sandbox-{definition.name}", host=host, port=port,
+                               tls=tls)
+    endpoint = endpoint_for(definition, host, threaded.port, options)
+    return RunningSandbox(definition, endpoint, app, threaded.server, threaded.thread, tls)
 
 
 @contextmanager
@@ -95,4 +117,5 @@ def running(definition: SandboxDefinition, options: SandboxOptions | None = None
         sandbox.stop()
 
 
-__all__ = ["RunningSandbox", "endpoint_for", "running", "serve", "start_in_thread"]
+__all__ = ["RunningSandbox", "ThreadedServer", "endpoint_for", "running", "serve",
+           "serve_in_thread", "start_in_thread"]

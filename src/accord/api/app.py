@@ -1,0 +1,40 @@
+"""The FastAPI application (``accord serve``). OpenAPI 3.1 at ``/openapi.json``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from accord import __version__
+from accord.api.routes import customers, health, timeline
+from accord.registry import load_policy
+from accord.settings import AccordSettings, load_settings
+from accord.store import Database
+
+
+def create_app(settings: AccordSettings | None = None,
+               database: Database | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    owns_database = database is None
+    db = database or Database(settings.effective_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_database:
+            db.dispose()
+
+    app = FastAPI(title="accord", version=__version__, lifespan=lifespan,
+                  description="Operations API: trace every deal from CRM to cash.")
+    app.state.database = db
+    app.state.settings = settings
+    app.state.ownership = load_policy()
+    app.include_router(health.router)
+    app.include_router(timeline.router)
+    app.include_router(customers.router)
+    return app
+
+
+__all__ = ["create_app"]

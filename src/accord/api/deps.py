@@ -1,0 +1,59 @@
+"""FastAPI dependencies: a database session per request and bearer-token auth by role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from accord.api.tokens import Principal, Role, authenticate
+from accord.store import Database
+
+bearer = HTTPBearer(auto_error=False, description="an API token from `accord tokens create`")
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.database
+    return db
+
+
+def session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
+    with db.session() as opened:
+        yield opened
+
+
+SessionDep = Annotated[Session, Depends(session)]
+
+
+def require(role: Role) -> Callable[..., Principal]:
+    """A dependency admitting tokens whose role is at least ``role``."""
+
+    def check(db: Annotated[Database, Depends(database)],
+              credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+              ) -> Principal:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED,
+                                "missing bearer token: send Authorization: Bearer <token>",
+                                headers={"WWW-Authenticate": "Bearer"})
+        with db.session() as opened:
+            principal = authenticate(opened, credentials.credentials)
+        if principal is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked token",
+                                headers={"WWW-Authenticate": "Bearer"})
+        if not principal.role.allows(role):
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                f"role {principal.role.value} may not do this; "
+                                f"{role.value} or higher is required")
+        return principal
+
+    return check
+
+
+Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
+Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
+Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
+
+__all__ = ["Admin", "Operator", "SessionDep", "Viewer", "database", "require", "session"]

@@ -1,0 +1,110 @@
+"""The operations API over real HTTP: auth by role, health, timeline search, customer 360."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from accord.api import create_app
+from accord.api.tokens import Role, create_token
+from accord.canonical import Customer, EntityType
+from accord.registry import GoldenRecords, Xrefs, load_policy
+from accord.sandboxes.server import serve_in_thread
+from accord.settings import load_settings
+from accord.store import Database, upgrade
+from accord.store.models import ApiToken, BusinessKey, ExceptionRecord, TimelineEntry
+
+
+@dataclass
+class Api:
+    url: str
+    db: Database
+    tokens: dict[Role, str]
+
+    def client(self, role: Role | None = Role.VIEWER) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
+        return httpx.Client(base_url=self.url, headers=headers)
+
+
+@pytest.fixture
+def api(database_url: str) -> Iterator[Api]:
+    db = Database(database_url)
+    upgrade(db.engine)
+    with db.session() as session:
+        tokens = {role: create_token(session, f"test-{role.value}", role) for role in Role}
+    server = serve_in_thread(create_app(load_settings(), db), name="api")
+    yield Api(f"http://127.0.0.1:{server.port}", db, tokens)
+    server.stop()
+    db.dispose()
+
+
+def test_health_readiness_metrics_and_openapi(api: Api) -> None:
+    with api.client(None) as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        ready = client.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["status"] == "ready"
+        assert "python_info" in client.get("/metrics").text
+        assert client.get("/openapi.json").json()["openapi"].startswith("3.1")
+
+
+def test_tokens_are_stored_hashed_and_required(api: Api) -> None:
+    with api.db.session() as session:
+        stored = {row.token_hash for row in session.query(ApiToken)}
+    assert not any(token in stored for token in api.tokens.values())
+    with api.client(None) as client:
+        missing = client.get("/v1/timeline", params={"q": "x"})
+        assert missing.status_code == 401
+        assert "bearer token" in missing.json()["detail"]
+        wrong = client.get("/v1/timeline", params={"q": "x"},
+                           headers={"Authorization": "Bearer acc_nope"})
+        assert wrong.status_code == 401
+
+
+def test_timeline_found_by_any_business_key(api: Api) -> None:
+    with api.db.session() as session:
+        for step, system in (("validate_deal", None), ("create_customer", "stripe"),
+                             ("post_invoice", "netsuite")):
+            session.add(TimelineEntry(correlation_id="corr-1", flow="quote_to_cash", step=step,
+                                      system=system, action=step, outcome="ok"))
+        session.add(BusinessKey(correlation_id="corr-1", kind="opportunity_id", value="006X"))
+        session.add(BusinessKey(correlation_id="corr-1", kind="invoice_number", value="INV-7"))
+        session.add(TimelineEntry(correlation_id="corr-2", flow="other", step="x", action="x",
+                                  outcome="ok"))
+    with api.client() as client:
+        for query in ({"q": "INV-7"}, {"q": "006X", "kind": "opportunity_id"},
+                      {"q": "corr-1"}):
+            answer = client.get("/v1/timeline", params=query).json()
+            assert [t["correlation_id"] for t in answer["traces"]] == ["corr-1"], query
+            trace = answer["traces"][0]
+            assert [s["step"] for s in trace["steps"]] == ["validate_deal", "create_customer",
+                                                           "post_invoice"]
+            assert trace["keys"] == {"invoice_number": ["INV-7"], "opportunity_id": ["006X"]}
+        assert client.get("/v1/timeline", params={"q": "006X", "kind": "invoice_number"}
+                          ).json()["traces"] == []
+        assert client.get("/v1/timeline", params={"q": ""}).status_code == 422
+
+
+def test_customer_360_shows_fields_owners_ids_and_open_exceptions(api: Api) -> None:
+    customer = Customer(legal_name="Acme Corp", legal_entity="US01", currency="USD")
+    with api.db.session() as session:
+        GoldenRecords(session, load_policy()).merge(
+            customer.id, EntityType.CUSTOMER, "salesforce", customer.model_dump(mode="json"))
+        Xrefs(session).link(customer.id, EntityType.CUSTOMER, "salesforce", "001A")
+        Xrefs(session).link(customer.id, EntityType.CUSTOMER, "stripe", "cus_1")
+        session.add(ExceptionRecord(fingerprint="f1", kind="data_quality", owner="master_data",
+                                    record_ref=customer.id, field="tax_profile",
+                                    reason="tax id missing"))
+    with api.client() as client:
+        view = client.get(f"/v1/customers/{customer.id}").json()
+        assert view["ids"] == {"salesforce": "001A", "stripe": "cus_1"}
+        assert view["fields"]["legal_name"]["value"] == "Acme Corp"
+        assert view["fields"]["legal_name"]["owner"] == "salesforce"
+        assert view["fields"]["legal_name"]["source"] == "salesforce"
+        assert [e["field"] for e in view["open_exceptions"]] == ["tax_profile"]
+        missing = client.get("/v1/customers/cus_01ARZ3NDEKTSV4RRFFQ69G5FAV")
+        assert missing.status_code == 404
+        assert "canonical_id" in missing.json()["detail"]
