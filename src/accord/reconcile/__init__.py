@@ -1,0 +1,15 @@
+"""Reconciliation: record-level matching, control totals and GL integrity across systems."""
+
+from accord.reconcile.differences import Difference, DifferenceKind
+from accord.reconcile.matcher import RecordView, compare
+from accord.reconcile.totals import ControlTotal, Measure, control_totals
+
+__all__ = [
+    "ControlTotal",
+    "Difference",
+    "DifferenceKind",
+    "Measure",
+    "RecordView",
+    "compare",
+    "control_totals",
+]

@@ -1,0 +1,67 @@
+"""The kinds of difference reconciliation reports, and who owns each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from accord.errors import Team
+
+
+class DifferenceKind(StrEnum):
+    MISSING_IN_TARGET = "missing_in_target"
+    DUPLICATE_IN_TARGET = "duplicate_in_target"
+    AMOUNT_MISMATCH = "amount_mismatch"
+    CURRENCY_MISMATCH = "currency_mismatch"
+    STATUS_MISMATCH = "status_mismatch"
+    ORPHAN = "orphan"
+
+
+# Missing and duplicate postings are integration failures until proven otherwise; amounts,
+# currencies and statuses that disagree are finance's call; orphans were created by hand.
+DEFAULT_OWNERS: dict[DifferenceKind, Team] = {
+    DifferenceKind.MISSING_IN_TARGET: Team.INTEGRATION_ENGINEERING,
+    DifferenceKind.DUPLICATE_IN_TARGET: Team.INTEGRATION_ENGINEERING,
+    DifferenceKind.AMOUNT_MISMATCH: Team.FINANCE_OPERATIONS,
+    DifferenceKind.CURRENCY_MISMATCH: Team.FINANCE_OPERATIONS,
+    DifferenceKind.STATUS_MISMATCH: Team.FINANCE_OPERATIONS,
+    DifferenceKind.ORPHAN: Team.FINANCE_OPERATIONS,
+}
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One disagreement between a source and a target system about one business key."""
+
+    kind: DifferenceKind
+    entity: str
+    key: str
+    source_system: str
+    target_system: str
+    expected: str | None
+    actual: str | None
+    owner: Team
+    target_ids: tuple[str, ...] = ()
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable identity: the same difference found again updates one exception."""
+        return (f"recon:{self.entity}:{self.source_system}>{self.target_system}:"
+                f"{self.key}:{self.kind.value}")
+
+    def describe(self) -> str:
+        where = f"{self.entity} {self.key} ({self.source_system} -> {self.target_system})"
+        match self.kind:
+            case DifferenceKind.MISSING_IN_TARGET:
+                return f"{where}: missing in {self.target_system}"
+            case DifferenceKind.DUPLICATE_IN_TARGET:
+                return (f"{where}: {len(self.target_ids)} records in {self.target_system}: "
+                        f"{', '.join(self.target_ids)}")
+            case DifferenceKind.ORPHAN:
+                return f"{where}: in {self.target_system} with no source record"
+            case _:
+                label = self.kind.value.replace("_mismatch", "")
+                return f"{where}: {label} {self.expected} in source, {self.actual} in target"
+
+
+__all__ = ["DEFAULT_OWNERS", "Difference", "DifferenceKind"]

@@ -1,0 +1,98 @@
+"""Record-level matching between a source and a target system.
+
+Records from each side are reduced to a :class:`RecordView` keyed by a business key shared by
+both (the canonical id through xref, or a document number). Comparison happens in a
+disk-backed scratch table, so memory stays flat however many records there are. Each key
+yields at most one difference, checked in this order: missing in target, duplicate in target,
+orphan, currency mismatch, amount mismatch, status mismatch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from accord.canonical.money import Money
+from accord.errors import Team
+from accord.reconcile.differences import DEFAULT_OWNERS, Difference, DifferenceKind
+from accord.reconcile.scratch import load, scratch_db
+
+COLUMNS = ("side", "key", "system_id", "currency", "minor", "status")
+
+
+@dataclass(frozen=True)
+class RecordView:
+    key: str
+    system_id: str
+    amount: Money | None = None
+    status: str | None = None
+
+
+def _rows(side: str, records: Iterable[RecordView]) -> Iterator[tuple[object, ...]]:
+    for record in records:
+        amount = record.amount
+        yield (side, record.key, record.system_id, amount.currency if amount else None,
+               amount.to_minor_units() if amount else None, record.status)
+
+
+def _money(currency: str | None, minor: int | None) -> str | None:
+    if currency is None or minor is None:
+        return None
+    return str(Money.from_minor_units(minor, currency))
+
+
+def compare(source: Iterable[RecordView], target: Iterable[RecordView], *, entity: str,
+            source_system: str, target_system: str,
+            status_map: Mapping[str, str] | None = None,
+            owners: Mapping[DifferenceKind, Team] = DEFAULT_OWNERS) -> Iterator[Difference]:
+    """Yield every difference between the two streams, ordered by key.
+
+    ``status_map`` translates source statuses into the target's vocabulary before comparing;
+    statuses absent from it are not compared.
+    """
+    with scratch_db() as db:
+        db.execute("CREATE TABLE rec (side TEXT, key TEXT, system_id TEXT, currency TEXT, "
+                   "minor INTEGER, status TEXT)")
+        load(db, "rec", COLUMNS, _rows("s", source))
+        load(db, "rec", COLUMNS, _rows("t", target))
+        db.execute("CREATE INDEX rec_key ON rec (key, side)")
+        query = """
+            SELECT key,
+                   SUM(side = 's') AS sources,
+                   SUM(side = 't') AS targets,
+                   MAX(CASE WHEN side = 's' THEN currency END),
+                   MAX(CASE WHEN side = 's' THEN minor END),
+                   MAX(CASE WHEN side = 's' THEN status END),
+                   MAX(CASE WHEN side = 't' THEN currency END),
+                   MAX(CASE WHEN side = 't' THEN minor END),
+                   MAX(CASE WHEN side = 't' THEN status END),
+                   GROUP_CONCAT(CASE WHEN side = 't' THEN system_id END, ',')
+            FROM rec GROUP BY key ORDER BY key
+        """
+        for row in db.execute(query):
+            (key, sources, targets, s_cur, s_minor, s_status, t_cur, t_minor, t_status,
+             t_ids) = row
+            ids = tuple(sorted(t_ids.split(","))) if t_ids else ()
+
+            def diff(kind: DifferenceKind, expected: str | None, actual: str | None,
+                     key: str = key, ids: tuple[str, ...] = ids) -> Difference:
+                return Difference(kind, entity, key, source_system, target_system, expected,
+                                  actual, owners[kind], ids)
+
+            if targets == 0:
+                yield diff(DifferenceKind.MISSING_IN_TARGET, _money(s_cur, s_minor), None)
+            elif targets > 1:
+                yield diff(DifferenceKind.DUPLICATE_IN_TARGET, "1", str(targets))
+            elif sources == 0:
+                yield diff(DifferenceKind.ORPHAN, None, _money(t_cur, t_minor))
+            elif s_cur != t_cur:
+                yield diff(DifferenceKind.CURRENCY_MISMATCH, s_cur, t_cur)
+            elif s_minor != t_minor:
+                yield diff(DifferenceKind.AMOUNT_MISMATCH, _money(s_cur, s_minor),
+                           _money(t_cur, t_minor))
+            elif status_map is not None and s_status in status_map \
+                    and status_map[s_status] != t_status:
+                yield diff(DifferenceKind.STATUS_MISMATCH, status_map[s_status], t_status)
+
+
+__all__ = ["RecordView", "compare"]
