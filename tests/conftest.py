@@ -76,7 +76,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
 def _isolated_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests never read the developer's accord.toml or ACCORD_* environment."""
     for key in list(os.environ):
-        if key.startswith("ACCORD_") and key != "ACCORD_TEST_PG_URL":
+        if key.startswith("ACCORD_") and not key.startswith("ACCORD_TEST_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("ACCORD_CONFIG", str(tmp_path / "accord.toml"))
     monkeypatch.setenv("ACCORD_DATA_DIR", str(tmp_path / ".accord"))

@@ -108,3 +108,31 @@ def test_customer_360_shows_fields_owners_ids_and_open_exceptions(api: Api) -> N
         missing = client.get("/v1/customers/cus_01ARZ3NDEKTSV4RRFFQ69G5FAV")
         assert missing.status_code == 404
         assert "canonical_id" in missing.json()["detail"]
+
+
+def test_exceptions_filter_and_kpis(api: Api) -> None:
+    with api.db.session() as session:
+        session.add(ExceptionRecord(fingerprint="a", kind="data_quality", owner="master_data",
+                                    system="salesforce", reason="sku unknown"))
+        session.add(ExceptionRecord(fingerprint="b", kind="retries_exhausted",
+                                    owner="integration_engineering", system="netsuite",
+                                    reason="503 for 10 minutes"))
+        session.add(ExceptionRecord(fingerprint="c", kind="data_quality", owner="master_data",
+                                    system="salesforce", reason="done", status="resolved"))
+        session.add(TimelineEntry(correlation_id="k", flow="f", step="s", action="a",
+                                  outcome="ok", attempt=2))
+        session.add(TimelineEntry(correlation_id="k", flow="f", step="t", action="a",
+                                  outcome="error"))
+    with api.client() as client:
+        open_ = client.get("/v1/exceptions").json()
+        assert sorted(e["reason"] for e in open_) == ["503 for 10 minutes", "sku unknown"]
+        mine = client.get("/v1/exceptions", params={"owner": "master_data"}).json()
+        assert [e["reason"] for e in mine] == ["sku unknown"]
+        done = client.get("/v1/exceptions", params={"status": "resolved"}).json()
+        assert [e["reason"] for e in done] == ["done"]
+        assert client.get("/v1/exceptions", params={"status": "bogus"}).status_code == 422
+        kpis = client.get("/v1/kpis").json()
+        assert kpis["open_exceptions"] == 2
+        assert kpis["blocked_by_validation"] == 1
+        assert kpis["retries_last_24h"] == 1
+        assert kpis["error_rate_last_24h"] == 0.5

@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from accord import __version__
-from accord.api.routes import customers, health, timeline
+from accord.api.routes import customers, exceptions, health, kpis, timeline
+from accord.console import router as console_router
+from accord.console.views import HERE as CONSOLE_DIR
+from accord.console.views import LoginRequired
 from accord.registry import load_policy
 from accord.settings import AccordSettings, load_settings
 from accord.store import Database
@@ -34,6 +39,19 @@ def create_app(settings: AccordSettings | None = None,
     app.include_router(health.router)
     app.include_router(timeline.router)
     app.include_router(customers.router)
+    app.include_router(exceptions.router)
+    app.include_router(kpis.router)
+    app.include_router(console_router)
+    app.mount("/console/static", StaticFiles(directory=CONSOLE_DIR / "static"), name="static")
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(_request: Request, _exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse("/console/login", status_code=303)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/console")
+
     return app
 
 

@@ -28,18 +28,30 @@ def session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(session)]
 
 
+COOKIE = "accord_token"
+
+
+def presented_token(request: Request,
+                    credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    """The bearer token, or the console's session cookie."""
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        return credentials.credentials
+    return request.cookies.get(COOKIE)
+
+
 def require(role: Role) -> Callable[..., Principal]:
     """A dependency admitting tokens whose role is at least ``role``."""
 
-    def check(db: Annotated[Database, Depends(database)],
+    def check(request: Request, db: Annotated[Database, Depends(database)],
               credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
               ) -> Principal:
-        if credentials is None or credentials.scheme.lower() != "bearer":
+        token = presented_token(request, credentials)
+        if token is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED,
                                 "missing bearer token: send Authorization: Bearer <token>",
                                 headers={"WWW-Authenticate": "Bearer"})
         with db.session() as opened:
-            principal = authenticate(opened, credentials.credentials)
+            principal = authenticate(opened, token)
         if principal is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked token",
                                 headers={"WWW-Authenticate": "Bearer"})
@@ -56,4 +68,5 @@ Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 
-__all__ = ["Admin", "Operator", "SessionDep", "Viewer", "database", "require", "session"]
+__all__ = ["COOKIE", "Admin", "Operator", "SessionDep", "Viewer", "database", "presented_token",
+           "require", "session"]

@@ -1,0 +1,129 @@
+"""Read models over the store, shared by the API routes and the console pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from accord.api.schemas import (
+    CountBy,
+    Customer360,
+    ExceptionSummary,
+    FieldView,
+    Kpis,
+    Step,
+    TimelineAnswer,
+    Trace,
+)
+from accord.canonical.ids import EntityType
+from accord.registry import GoldenRecords, Xrefs
+from accord.registry.ownership import OwnershipPolicy
+from accord.store.models import BusinessKey, ExceptionRecord, InboxEntry, TimelineEntry
+
+PENDING_INBOX = ("received", "processing")
+
+
+def search_timeline(session: Session, q: str, kind: str | None = None,
+                    limit: int = 20) -> TimelineAnswer:
+    """Traces whose business keys (or correlation/workflow id) equal ``q``, oldest first."""
+    keyed = select(BusinessKey.correlation_id).where(BusinessKey.value == q)
+    if kind:
+        keyed = keyed.where(BusinessKey.kind == kind)
+    correlation_ids = set(session.scalars(keyed.limit(limit)))
+    if not kind:
+        correlation_ids.update(session.scalars(select(TimelineEntry.correlation_id).where(
+            or_(TimelineEntry.correlation_id == q, TimelineEntry.workflow_id == q)).limit(1)))
+    traces = [trace(session, cid) for cid in sorted(correlation_ids)]
+    latest = datetime.max.replace(tzinfo=UTC)
+    traces.sort(key=lambda t: t.steps[0].occurred_at if t.steps else latest)
+    return TimelineAnswer(query=q, traces=traces)
+
+
+def trace(session: Session, correlation_id: str) -> Trace:
+    keys: dict[str, list[str]] = {}
+    for key in session.scalars(select(BusinessKey).where(
+            BusinessKey.correlation_id == correlation_id).order_by(BusinessKey.kind,
+                                                                   BusinessKey.value)):
+        keys.setdefault(key.kind, []).append(key.value)
+    rows = session.scalars(select(TimelineEntry).where(
+        TimelineEntry.correlation_id == correlation_id).order_by(TimelineEntry.occurred_at,
+                                                                 TimelineEntry.id))
+    steps = [Step.model_validate(row, from_attributes=True) for row in rows]
+    return Trace(correlation_id=correlation_id, keys=keys, steps=steps)
+
+
+def customer_360(session: Session, policy: OwnershipPolicy,
+                 canonical_id: str) -> Customer360 | None:
+    view = GoldenRecords(session, policy).current(canonical_id)
+    if view is None or view.entity_type is not EntityType.CUSTOMER:
+        return None
+    stage = "active" if view.data.get("status") == "active" else None
+    fields = {}
+    for name, value in sorted(view.data.items()):
+        source = view.field_sources.get(name, {})
+        fields[name] = FieldView(value=value,
+                                 owner=policy.owner_of(EntityType.CUSTOMER, name, stage),
+                                 source=source.get("system"), changed_at=source.get("changed_at"))
+    return Customer360(canonical_id=canonical_id, version=view.version, fields=fields,
+                       ids=Xrefs(session).ids_for(canonical_id),
+                       open_exceptions=list_exceptions(
+                           session, ExceptionFilter(record_ref=canonical_id)))
+
+
+@dataclass(frozen=True)
+class ExceptionFilter:
+    status: str | None = "open"
+    owner: str | None = None
+    system: str | None = None
+    kind: str | None = None
+    record_ref: str | None = None
+    older_than: timedelta | None = None
+    limit: int = 200
+
+
+def list_exceptions(session: Session, where: ExceptionFilter) -> list[ExceptionSummary]:
+    query = select(ExceptionRecord)
+    for column, value in ((ExceptionRecord.status, where.status),
+                          (ExceptionRecord.owner, where.owner),
+                          (ExceptionRecord.system, where.system),
+                          (ExceptionRecord.kind, where.kind),
+                          (ExceptionRecord.record_ref, where.record_ref)):
+        if value is not None:
+            query = query.where(column == value)
+    if where.older_than is not None:
+        query = query.where(ExceptionRecord.created_at <= datetime.now(UTC) - where.older_than)
+    rows = session.scalars(query.order_by(ExceptionRecord.created_at).limit(where.limit))
+    return [ExceptionSummary.model_validate(row, from_attributes=True) for row in rows]
+
+
+def _count_by(session: Session, column: object, *where: object) -> list[CountBy]:
+    rows = session.execute(select(column, func.count()).where(*where).group_by(column)  # type: ignore[call-overload]
+                           .order_by(column))
+    return [CountBy(key=str(key), count=int(count)) for key, count in rows]
+
+
+def kpis(session: Session, now: datetime | None = None) -> Kpis:
+    since = (now or datetime.now(UTC)) - timedelta(hours=24)
+    by_owner = _count_by(session, ExceptionRecord.owner, ExceptionRecord.status == "open")
+    inbox = _count_by(session, InboxEntry.status)
+    blocked = session.scalar(select(func.count()).select_from(ExceptionRecord).where(
+        ExceptionRecord.status == "open", ExceptionRecord.kind == "data_quality")) or 0
+    recent = TimelineEntry.occurred_at >= since
+    steps = session.scalar(select(func.count()).select_from(TimelineEntry).where(recent)) or 0
+    errors = session.scalar(select(func.count()).select_from(TimelineEntry).where(
+        recent, TimelineEntry.outcome != "ok")) or 0
+    retries = session.scalar(select(func.count()).select_from(TimelineEntry).where(
+        recent, TimelineEntry.attempt > 1)) or 0
+    return Kpis(
+        open_exceptions=sum(c.count for c in by_owner), open_exceptions_by_owner=by_owner,
+        blocked_by_validation=blocked,
+        inbox_backlog=sum(c.count for c in inbox if c.key in PENDING_INBOX),
+        inbox_by_status=inbox, steps_last_24h=steps, step_errors_last_24h=errors,
+        retries_last_24h=retries, error_rate_last_24h=round(errors / steps, 4) if steps else 0.0)
+
+
+__all__ = ["ExceptionFilter", "customer_360", "kpis", "list_exceptions", "search_timeline",
+           "trace"]

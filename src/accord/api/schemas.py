@@ -1,0 +1,94 @@
+"""Response models shared by the API and the console."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class Step(BaseModel):
+    occurred_at: datetime
+    flow: str
+    step: str
+    system: str | None
+    action: str
+    outcome: str
+    attempt: int
+    latency_ms: int | None
+    error_code: str | None
+    error_message: str | None
+
+
+class Trace(BaseModel):
+    correlation_id: str
+    keys: dict[str, list[str]]
+    steps: list[Step]
+
+
+class TimelineAnswer(BaseModel):
+    query: str
+    traces: list[Trace]
+
+
+class FieldView(BaseModel):
+    value: Any
+    owner: str | None
+    source: str | None
+    changed_at: datetime | None
+
+
+class ExceptionSummary(BaseModel):
+    id: int
+    kind: str
+    owner: str
+    status: str
+    system: str | None
+    entity_type: str | None
+    record_ref: str | None
+    field: str | None
+    reason: str
+    correlation_id: str | None
+    occurrences: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class Customer360(BaseModel):
+    canonical_id: str
+    version: int
+    fields: dict[str, FieldView]
+    ids: dict[str, str]
+    open_exceptions: list[ExceptionSummary]
+
+
+class CountBy(BaseModel):
+    key: str
+    count: int
+
+
+class Kpis(BaseModel):
+    """Business and technical indicators computed from the store."""
+
+    open_exceptions: int
+    open_exceptions_by_owner: list[CountBy]
+    blocked_by_validation: int
+    inbox_backlog: int
+    inbox_by_status: list[CountBy]
+    steps_last_24h: int
+    step_errors_last_24h: int
+    retries_last_24h: int
+    error_rate_last_24h: float
+
+
+__all__ = [
+    "CountBy",
+    "Customer360",
+    "ExceptionSummary",
+    "FieldView",
+    "Kpis",
+    "Step",
+    "TimelineAnswer",
+    "Trace",
+]

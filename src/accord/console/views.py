@@ -1,0 +1,102 @@
+"""Console pages. Sign-in takes an API token and keeps it in an HttpOnly, SameSite=Strict
+cookie; every page needs at least the viewer role."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from accord.api.deps import COOKIE, SessionDep, database, require
+from accord.api.queries import ExceptionFilter, customer_360, kpis, list_exceptions, search_timeline
+from accord.api.tokens import Principal, Role, authenticate
+from accord.store import Database
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies; the app turns it into a redirect to the sign-in page."""
+
+
+def viewer(request: Request, db: Annotated[Database, Depends(database)]) -> Principal:
+    try:
+        return require(Role.VIEWER)(request, db, None)
+    except HTTPException as exc:
+        if exc.status_code == status.HTTP_401_UNAUTHORIZED:
+            raise LoginRequired from exc
+        raise
+
+
+Page = Annotated[Principal, Depends(viewer)]
+
+
+def render(request: Request, name: str, who: Principal | None, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, {"who": who, **context})
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> HTMLResponse:
+    return render(request, "login.html", None, error=None)
+
+
+@router.post("/login", response_model=None)
+def login(request: Request, db: Annotated[Database, Depends(database)],
+          token: Annotated[str, Form(min_length=1)]) -> Response:
+    with db.session() as session:
+        principal = authenticate(session, token.strip())
+    if principal is None:
+        return render(request, "login.html", None, error="That token is unknown or revoked.")
+    response = RedirectResponse("/console", status_code=status.HTTP_303_SEE_OTHER)
+    response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", max_age=12 * 3600)
+    return response
+
+
+@router.post("/logout")
+def logout() -> RedirectResponse:
+    response = RedirectResponse("/console/login", status_code=status.HTTP_303_SEE_OTHER)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("", response_class=HTMLResponse)
+def dashboard(request: Request, session: SessionDep, who: Page) -> HTMLResponse:
+    return render(request, "dashboard.html", who, kpis=kpis(session))
+
+
+@router.get("/timeline", response_class=HTMLResponse)
+def timeline(request: Request, session: SessionDep, who: Page, q: str = "",
+             kind: str = "") -> HTMLResponse:
+    answer = search_timeline(session, q.strip(), kind or None) if q.strip() else None
+    return render(request, "timeline.html", who, q=q, kind=kind, answer=answer)
+
+
+@router.get("/customers/{canonical_id}", response_class=HTMLResponse)
+def customer(request: Request, canonical_id: str, session: SessionDep,
+             who: Page) -> HTMLResponse:
+    view = customer_360(session, request.app.state.ownership, canonical_id)
+    if view is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no customer {canonical_id}")
+    return render(request, "customer.html", who, customer=view)
+
+
+@router.get("/exceptions", response_class=HTMLResponse)
+def exceptions(request: Request, session: SessionDep, who: Page, owner: str = "",
+               system: str = "", kind: str = "", status_: str = "open",
+               min_age_hours: float | None = None) -> HTMLResponse:
+    age = timedelta(hours=min_age_hours) if min_age_hours else None
+    rows = list_exceptions(session, ExceptionFilter(
+        status=status_ or None, owner=owner or None, system=system or None, kind=kind or None,
+        older_than=age))
+    return render(request, "exceptions.html", who, rows=rows, owner=owner, system=system,
+                  kind=kind, status_=status_)
+
+
+__all__ = ["HERE", "LoginRequired", "router"]

@@ -1,0 +1,97 @@
+"""The console in a real browser (Debian's Chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.conftest import missing_component
+
+from accord.api import create_app
+from accord.api.tokens import Role, create_token
+from accord.sandboxes.server import serve_in_thread
+from accord.settings import load_settings
+from accord.store import Database, upgrade
+from accord.store.models import BusinessKey, ExceptionRecord, TimelineEntry
+
+CHROMIUM = os.environ.get("ACCORD_TEST_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def console(sqlite_url: str) -> Iterator[tuple[str, str]]:
+    db = Database(sqlite_url)
+    upgrade(db.engine)
+    with db.session() as session:
+        token = create_token(session, "ops-lead", Role.OPERATOR)
+        for step, outcome in (("validate_deal", "ok"), ("create_customer", "ok"),
+                              ("post_invoice", "error")):
+            session.add(TimelineEntry(correlation_id="corr-77", flow="quote_to_cash", step=step,
+                                      system="netsuite" if step == "post_invoice" else None,
+                                      action=step, outcome=outcome,
+                                      error_message="period 2026-10 is closed"
+                                      if outcome == "error" else None))
+        session.add(BusinessKey(correlation_id="corr-77", kind="invoice_number",
+                                value="INV-2026-0042"))
+        session.add(ExceptionRecord(fingerprint="f", kind="data_quality",
+                                    owner="finance_operations", system="netsuite",
+                                    reason="posting period 2026-10 is closed",
+                                    correlation_id="corr-77", record_ref="INV-2026-0042"))
+    server = serve_in_thread(create_app(load_settings(), db), name="console")
+    yield f"http://127.0.0.1:{server.port}", token
+    server.stop()
+    db.dispose()
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        missing_component(f"Chromium not found at {CHROMIUM} (Debian package 'chromium')")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+def test_sign_in_overview_trace_and_exceptions(console: tuple[str, str], browser: object,
+                                               tmp_path: Path) -> None:
+    base, token = console
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{base}/console")
+    assert page.url.endswith("/console/login")
+
+    page.fill("#token", "acc_not-a-token")
+    page.click("button[type=submit]")
+    assert "unknown or revoked" in page.inner_text("[role=alert]")
+
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/console")
+    assert page.inner_text("[data-kpi=open_exceptions] .n") == "1"
+    assert "ops-lead (operator)" in page.inner_text("header")
+
+    page.click("text=Trace a deal")
+    page.fill("#q", "INV-2026-0042")
+    page.click("button:has-text('Trace')")
+    trace = page.locator("[data-correlation=corr-77]")
+    rows = trace.locator("tbody tr")
+    assert rows.count() == 3
+    assert "period 2026-10 is closed" in rows.nth(2).inner_text()
+    page.screenshot(path=os.environ.get("ACCORD_TEST_SCREENSHOT", str(tmp_path / "trace.png")),
+                    full_page=True)
+
+    page.click("nav >> text=Exceptions")
+    assert page.locator("table.exceptions tbody tr[data-id]").count() == 1
+    page.select_option("select[name=owner]", "master_data")
+    page.click("button:has-text('Filter')")
+    assert "No exceptions match" in page.inner_text("table.exceptions")
+
+    page.click("text=Sign out")
+    page.goto(f"{base}/console/exceptions")
+    assert page.url.endswith("/console/login")
