@@ -1,0 +1,1 @@
+"""The demo job: a seeded month for a fictional SaaS company, run through accord."""
