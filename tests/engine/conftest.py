@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,11 +54,25 @@ def sleeps() -> SleepRecorder:
     return SleepRecorder()
 
 
+EngineFactory = Callable[..., Runtime]
+
+
 @pytest.fixture
-def engine(database_url: str, effects: Effects, sleeps: SleepRecorder) -> Iterator[Runtime]:
-    runtime = launch(EngineOptions(database_url=database_url, sleep=sleeps,
-                                   rng=random.Random(7), worker_concurrency=8))
+def engine_factory(effects: Effects, sleeps: SleepRecorder) -> Iterator[EngineFactory]:
+    """Launch the engine on a given database with option overrides; shut down after."""
+
+    def make(database_url: str, **overrides: Any) -> Runtime:
+        values: dict[str, Any] = {"database_url": database_url, "sleep": sleeps,
+                                  "rng": random.Random(7), "worker_concurrency": 8}
+        values.update(overrides)
+        return launch(EngineOptions(**values))
+
     try:
-        yield runtime
+        yield make
     finally:
         shutdown()
+
+
+@pytest.fixture
+def engine(database_url: str, engine_factory: EngineFactory) -> Runtime:
+    return engine_factory(database_url)

@@ -189,7 +189,7 @@ def ignore_exception(database: Database, exception_id: int, *, actor: str,
 
 def failed_step_id(workflow_id: str) -> int:
     """The DBOS step number at which ``workflow_id`` failed (its first step with an error)."""
-    for info in DBOS.list_workflow_steps(workflow_id, load_output=False):
+    for info in DBOS.list_workflow_steps(workflow_id):
         if info["error"] is not None:
             return int(info["function_id"])
     raise UnknownTarget(f"workflow {workflow_id}: no failed step to retry from")
