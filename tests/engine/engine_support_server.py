@@ -60,15 +60,18 @@ def create_app(options: SandboxOptions) -> FastAPI:
         if scripted is not None:
             return JSONResponse(scripted.body, status_code=scripted.status,
                                 headers=scripted.headers)
+        lanes = [system] + ([f"{system}/{body['customer']}"] if "customer" in body else [])
         with state.lock:
-            state.inflight[system] += 1
-            state.peak[system] = max(state.peak[system], state.inflight[system])
+            for lane in lanes:
+                state.inflight[lane] += 1
+                state.peak[lane] = max(state.peak[lane], state.inflight[lane])
         try:
             if delay_ms:
                 await asyncio.sleep(delay_ms / 1000)
         finally:
             with state.lock:
-                state.inflight[system] -= 1
+                for lane in lanes:
+                    state.inflight[lane] -= 1
         with state.lock:
             if key and key in state.applied:
                 return JSONResponse(state.applied[key],

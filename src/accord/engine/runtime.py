@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dbos import DBOS, DBOSConfig
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from accord import __version__
 from accord.engine.failures import EngineNotRunning
@@ -115,6 +115,27 @@ def _dbos_config(options: EngineOptions, engine: Engine) -> DBOSConfig:
     }
 
 
+_LAUNCH_LOCK_KEY = 0x616363_6F7264  # "accord"
+
+
+@contextmanager
+def _launch_lock(engine: Engine) -> Iterator[None]:
+    """Workers starting together on PostgreSQL migrate one at a time (an advisory lock);
+    SQLite serializes schema changes by itself."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LAUNCH_LOCK_KEY})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                               {"key": _LAUNCH_LOCK_KEY})
+            connection.commit()
+
+
 def launch(options: EngineOptions) -> Runtime:
     """Migrate, start DBOS, recover unfinished workflows and register queues."""
     global _current
@@ -122,17 +143,18 @@ def launch(options: EngineOptions) -> Runtime:
         raise RuntimeError("the engine is already running in this process")
     database = Database(options.database_url, pool_size=options.pool_size,
                         max_overflow=options.pool_size)
-    upgrade(database.engine)
     system_engine = make_engine(options.database_url, pool_size=options.pool_size,
                                 max_overflow=options.pool_size)
     runtime = Runtime(options, database, system_engine)
     _current = runtime
     try:
-        DBOS(config=_dbos_config(options, system_engine))
-        if not options.listen:
-            DBOS.listen_queues([])
-        DBOS.launch()
-        register_queues(options.worker_concurrency, options.polling_interval)
+        with _launch_lock(database.engine):
+            upgrade(database.engine)
+            DBOS(config=_dbos_config(options, system_engine))
+            if not options.listen:
+                DBOS.listen_queues([])
+            DBOS.launch()
+            register_queues(options.worker_concurrency, options.polling_interval)
     except BaseException:
         _teardown()
         raise
