@@ -1,0 +1,43 @@
+"""accord's durable engine, built on DBOS Transact: flows, steps, intake, limits, retry,
+the exception queue, the timeline and replay."""
+
+from accord.engine.failures import (
+    EngineError,
+    EngineNotRunning,
+    FlowFailed,
+    StepFailed,
+    UnknownTarget,
+)
+from accord.engine.flow import FlowInput, StepCall, flow, run_flow, start_flow, step
+from accord.engine.retry import RetryBudget
+from accord.engine.runtime import (
+    EngineOptions,
+    Runtime,
+    current,
+    launch,
+    options_from_settings,
+    running,
+    shutdown,
+)
+
+__all__ = [
+    "EngineError",
+    "EngineNotRunning",
+    "EngineOptions",
+    "FlowFailed",
+    "FlowInput",
+    "RetryBudget",
+    "Runtime",
+    "StepCall",
+    "StepFailed",
+    "UnknownTarget",
+    "current",
+    "flow",
+    "launch",
+    "options_from_settings",
+    "run_flow",
+    "running",
+    "shutdown",
+    "start_flow",
+    "step",
+]

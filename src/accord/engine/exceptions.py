@@ -1,0 +1,259 @@
+"""The exception queue: problems a person must look at, one record per problem.
+
+A problem's *fingerprint* is (error kind, system, entity, record, field, step): the same
+problem hit again (by a retry or by another flow) adds an occurrence to the open record
+instead of a new one. The owner team comes from :mod:`accord.engine.routing`.
+
+Actions: :func:`retry_exception` re-runs the flow from the failed step (a DBOS fork, so the
+steps before it are not executed again) once the data is fixed; :func:`resolve_exception` and
+:func:`ignore_exception` close it with a note. Every action writes an audit row in the same
+transaction as the change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from dbos import DBOS, SetWorkflowID
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from accord.engine.audit import audit
+from accord.engine.failures import UnknownTarget
+from accord.engine.queues import FLOWS_QUEUE
+from accord.engine.routing import RoutingRules
+from accord.errors import Team
+from accord.store import Database
+from accord.store.models import ExceptionRecord, utcnow
+
+RETRY_MARK = "~retry-"
+
+
+class ExceptionStatus(StrEnum):
+    OPEN = "open"
+    RETRYING = "retrying"
+    RESOLVED = "resolved"
+    IGNORED = "ignored"
+
+
+class ExceptionView(BaseModel):
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    id: int
+    fingerprint: str
+    kind: str
+    owner: Team
+    status: ExceptionStatus
+    system: str | None
+    entity_type: str | None
+    record_ref: str | None
+    field: str | None
+    reason: str
+    system_said: str | None
+    error: dict[str, Any] | None
+    correlation_id: str | None
+    workflow_id: str | None
+    step: str | None
+    occurrences: int
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What went wrong, where: built by a flow from its failed step."""
+
+    error: dict[str, Any]
+    correlation_id: str
+    workflow_id: str | None
+    flow: str
+    step: str
+    system: str | None
+    entity: str | None
+    record_ref: str | None
+
+    @property
+    def kind(self) -> str:
+        return str(self.error.get("code", "permanent"))
+
+    @property
+    def field(self) -> str | None:
+        value = self.error.get("field")
+        return str(value) if value is not None else None
+
+    @property
+    def reason(self) -> str:
+        return str(self.error.get("reason") or self.error.get("message") or self.kind)
+
+    def fingerprint(self) -> str:
+        parts = [self.kind, self.system or "", self.entity or "", self.record_ref or "",
+                 self.field or "", f"{self.flow}.{self.step}"]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+
+
+def open_exception(database: Database, routing: RoutingRules, problem: Problem) -> int:
+    """Create the record for ``problem`` or add an occurrence to it; returns its id. An
+    ignored problem stays ignored; a resolved one is reopened."""
+    error_owner = problem.error.get("owner")
+    owner = routing.owner_for(problem.kind, problem.system, problem.entity,
+                              Team(error_owner) if error_owner else None)
+    fingerprint = problem.fingerprint()
+    with database.session() as session:
+        record = session.scalars(select(ExceptionRecord).where(
+            ExceptionRecord.fingerprint == fingerprint).with_for_update()).first()
+        if record is None:
+            record = ExceptionRecord(
+                fingerprint=fingerprint, kind=problem.kind, owner=owner.value,
+                status=ExceptionStatus.OPEN.value, system=problem.system,
+                entity_type=problem.entity, record_ref=problem.record_ref,
+                field=problem.field, reason=problem.reason,
+                system_said=problem.error.get("detail"), error=problem.error,
+                correlation_id=problem.correlation_id, workflow_id=problem.workflow_id,
+                step=problem.step, occurrences=1)
+            session.add(record)
+            session.flush()
+            audit(session, actor="engine", action="exception.open", target_type="exception",
+                  target_id=str(record.id), detail={"owner": owner.value,
+                                                   "correlation_id": problem.correlation_id})
+            return int(record.id)
+        record.occurrences += 1
+        record.error = problem.error
+        record.system_said = problem.error.get("detail")
+        record.correlation_id = problem.correlation_id
+        record.workflow_id = problem.workflow_id
+        record.updated_at = utcnow()
+        if record.status != ExceptionStatus.IGNORED.value:
+            record.status = ExceptionStatus.OPEN.value
+        audit(session, actor="engine", action="exception.recur", target_type="exception",
+              target_id=str(record.id), detail={"occurrences": record.occurrences,
+                                               "correlation_id": problem.correlation_id})
+        return int(record.id)
+
+
+def list_exceptions(database: Database, *, status: ExceptionStatus | None = None,
+                    owner: Team | None = None) -> list[ExceptionView]:
+    query = select(ExceptionRecord).order_by(ExceptionRecord.id)
+    if status is not None:
+        query = query.where(ExceptionRecord.status == status.value)
+    if owner is not None:
+        query = query.where(ExceptionRecord.owner == owner.value)
+    with database.session() as session:
+        return [ExceptionView.model_validate(row) for row in session.scalars(query)]
+
+
+def get_exception(database: Database, exception_id: int) -> ExceptionView:
+    with database.session() as session:
+        record = session.get(ExceptionRecord, exception_id)
+        if record is None:
+            raise UnknownTarget(f"exception {exception_id}: no such record")
+        return ExceptionView.model_validate(record)
+
+
+def _close(database: Database, exception_id: int, status: ExceptionStatus, actor: str,
+           note: str) -> ExceptionView:
+    if not note.strip():
+        raise ValueError("note: a note is required")
+    with database.session() as session:
+        record = session.get(ExceptionRecord, exception_id)
+        if record is None:
+            raise UnknownTarget(f"exception {exception_id}: no such record")
+        before = record.status
+        record.status = status.value
+        record.note = note
+        record.resolved_by = actor
+        record.resolved_at = utcnow()
+        record.updated_at = utcnow()
+        audit(session, actor=actor, action=f"exception.{status.value}",
+              target_type="exception", target_id=str(exception_id),
+              detail={"note": note, "from": before})
+        session.flush()
+        return ExceptionView.model_validate(record)
+
+
+def resolve_exception(database: Database, exception_id: int, *, actor: str,
+                      note: str) -> ExceptionView:
+    return _close(database, exception_id, ExceptionStatus.RESOLVED, actor, note)
+
+
+def ignore_exception(database: Database, exception_id: int, *, actor: str,
+                     note: str) -> ExceptionView:
+    return _close(database, exception_id, ExceptionStatus.IGNORED, actor, note)
+
+
+def failed_step_id(workflow_id: str) -> int:
+    """The DBOS step number at which ``workflow_id`` failed (its first step with an error)."""
+    for info in DBOS.list_workflow_steps(workflow_id):
+        if info["error"] is not None:
+            return int(info["function_id"])
+    raise UnknownTarget(f"workflow {workflow_id}: no failed step to retry from")
+
+
+def root_workflow_id(workflow_id: str) -> str:
+    return workflow_id.split(RETRY_MARK, maxsplit=1)[0]
+
+
+def retry_exception(database: Database, exception_id: int, *, actor: str,
+                    note: str | None = None) -> str:
+    """Re-run the failed flow from its failed step (DBOS fork); returns the new workflow id.
+    Needs the engine running (the fork is enqueued for the workers)."""
+    view = get_exception(database, exception_id)
+    if view.workflow_id is None:
+        raise UnknownTarget(f"exception {exception_id}: no workflow to retry")
+    start = failed_step_id(view.workflow_id)
+    root = root_workflow_id(view.workflow_id)
+    with database.session() as session:
+        record = session.get(ExceptionRecord, exception_id)
+        assert record is not None
+        new_id = f"{root}{RETRY_MARK}{exception_id}-{int(utcnow().timestamp() * 1000)}"
+        record.status = ExceptionStatus.RETRYING.value
+        record.updated_at = utcnow()
+        if note:
+            record.note = note
+        audit(session, actor=actor, action="exception.retry", target_type="exception",
+              target_id=str(exception_id),
+              detail={"from_workflow": view.workflow_id, "from_step": start,
+                      "new_workflow": new_id, "note": note})
+    with SetWorkflowID(new_id):
+        DBOS.fork_workflow(view.workflow_id, start, queue_name=FLOWS_QUEUE)
+    return new_id
+
+
+def settle_retried(database: Database, correlation_id: str, workflow_id: str) -> list[int]:
+    """A retried flow finished: resolve the exceptions that were waiting on it."""
+    with database.session() as session:
+        records = list(session.scalars(select(ExceptionRecord).where(
+            ExceptionRecord.correlation_id == correlation_id,
+            ExceptionRecord.status == ExceptionStatus.RETRYING.value)))
+        for record in records:
+            record.status = ExceptionStatus.RESOLVED.value
+            record.resolved_by = "engine"
+            record.resolved_at = utcnow()
+            record.updated_at = utcnow()
+            audit(session, actor="engine", action="exception.resolved_by_retry",
+                  target_type="exception", target_id=str(record.id),
+                  detail={"workflow_id": workflow_id})
+        return [int(record.id) for record in records]
+
+
+__all__ = [
+    "RETRY_MARK",
+    "ExceptionStatus",
+    "ExceptionView",
+    "Problem",
+    "failed_step_id",
+    "get_exception",
+    "ignore_exception",
+    "list_exceptions",
+    "open_exception",
+    "resolve_exception",
+    "retry_exception",
+    "root_workflow_id",
+    "settle_retried",
+]

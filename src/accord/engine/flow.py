@@ -1,0 +1,242 @@
+"""Declaring flows and steps.
+
+A *flow* is a DBOS workflow taking one :class:`FlowInput` (correlation id, business keys,
+payload). A *step* is a DBOS step making one idempotent call to one system::
+
+    @step("billing", "create_invoice", entity="invoice")
+    def create_invoice(call: StepCall, order: dict[str, Any]) -> str:
+        return client.post("/invoices", json=order,
+                           headers={"Idempotency-Key": call.idempotency_key})
+
+    @flow("order_to_invoice")
+    def order_to_invoice(run: FlowInput) -> str:
+        return create_invoice(run.payload)
+
+Every step attempt writes a timeline row (system, action, outcome, attempt, latency, error).
+Retryable errors are retried inside the step (:mod:`accord.engine.retry`), each call passing
+the system's cross-process gate. A step that ends in error stops the flow: the flow opens
+an exception queue record and fails with :class:`FlowFailed`.
+
+``call.idempotency_key`` depends only on the correlation id, the flow and the step's position
+in it, so a step re-executed after a crash, a replay or a retry sends the same key and the
+system applies the call once.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from dbos import DBOS, SetEnqueueOptions, SetWorkflowID, WorkflowHandle
+from pydantic import BaseModel, ConfigDict, Field
+
+from accord.engine.exceptions import RETRY_MARK, Problem, open_exception, settle_retried
+from accord.engine.failures import EngineError, FlowFailed, StepFailed
+from accord.engine.queues import CUSTOMER_QUEUE, FLOWS_QUEUE
+from accord.engine.retry import RetryBudget, run_with_retry
+from accord.engine.runtime import current
+from accord.engine.timeline import StepOutcome, StepRecord, record_keys, record_step
+from accord.errors import AccordError, PermanentError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class FlowInput(BaseModel):
+    """What every flow receives. ``partition_key`` (the canonical customer id) orders the
+    flow after earlier flows of the same customer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    correlation_id: str
+    keys: dict[str, str] = Field(default_factory=dict)
+    payload: dict[str, Any] = Field(default_factory=dict)
+    partition_key: str | None = None
+
+
+@dataclass(frozen=True)
+class StepCall:
+    """Handed to a step function on each attempt."""
+
+    correlation_id: str
+    workflow_id: str
+    flow: str
+    step: str
+    system: str
+    idempotency_key: str
+    attempt: int
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Active:
+    flow: str
+    run: FlowInput
+
+
+_active: ContextVar[_Active | None] = ContextVar("accord_flow", default=None)
+
+
+def idempotency_key(correlation_id: str, flow: str, step_number: int) -> str:
+    digest = hashlib.sha256(f"{correlation_id}\x1f{flow}\x1f{step_number}".encode())
+    return f"accord-{digest.hexdigest()[:40]}"
+
+
+def _active_flow() -> _Active:
+    active = _active.get()
+    if active is None:
+        raise EngineError("a step was called outside a flow")
+    return active
+
+
+@DBOS.step(name="accord.open_exception")
+def _open_exception_step(problem: Problem) -> int:
+    runtime = current()
+    return open_exception(runtime.database, runtime.options.routing, problem)
+
+
+@DBOS.step(name="accord.settle_retried")
+def _settle_step(correlation_id: str, workflow_id: str) -> list[int]:
+    return settle_retried(current().database, correlation_id, workflow_id)
+
+
+def flow(name: str) -> Callable[[Callable[[FlowInput], R]], Callable[[FlowInput], R]]:
+    """Declare a flow (a DBOS workflow named ``name``)."""
+
+    def decorate(fn: Callable[[FlowInput], R]) -> Callable[[FlowInput], R]:
+        @functools.wraps(fn)
+        def body(run: FlowInput) -> R:
+            token = _active.set(_Active(name, run))
+            try:
+                if run.keys:
+                    record_keys(current().database, run.correlation_id, run.keys)
+                try:
+                    result = fn(run)
+                except StepFailed as failure:
+                    workflow_id = DBOS.workflow_id
+                    exception_id = _open_exception_step(Problem(
+                        error=failure.record, correlation_id=run.correlation_id,
+                        workflow_id=workflow_id, flow=name, step=failure.step,
+                        system=failure.system, entity=failure.entity,
+                        record_ref=run.keys.get(failure.entity) if failure.entity else None))
+                    raise FlowFailed(failure.record, failure.step, exception_id) from None
+                workflow_id = DBOS.workflow_id or ""
+                if RETRY_MARK in workflow_id:
+                    _settle_step(run.correlation_id, workflow_id)
+                return result
+            finally:
+                _active.reset(token)
+
+        return DBOS.workflow(name=name)(body)
+
+    return decorate
+
+
+def step(system: str, action: str, *, entity: str | None = None,
+         retry: RetryBudget | None = None,
+         name: str | None = None) -> Callable[[Callable[Concatenate[StepCall, P], R]],
+                                              Callable[P, R]]:
+    """Declare a step: one idempotent call to ``system``. ``entity`` names the business key
+    (of the flow's keys) the step works on, for the exception queue's record reference."""
+    step_name = name or f"{system}.{action}"
+
+    def decorate(fn: Callable[Concatenate[StepCall, P], R]) -> Callable[P, R]:
+        @functools.wraps(fn)
+        def body(*args: P.args, **kwargs: P.kwargs) -> R:
+            runtime = current()
+            active = _active_flow()
+            workflow_id = DBOS.workflow_id or ""
+            key = idempotency_key(active.run.correlation_id, active.flow, DBOS.step_id or 0)
+            attempt = 0
+            latency_ms = 0
+
+            def record(outcome: StepOutcome, error: AccordError | None,
+                       detail: dict[str, Any] | None = None) -> None:
+                record_step(runtime.database, StepRecord(
+                    correlation_id=active.run.correlation_id, workflow_id=workflow_id,
+                    flow=active.flow, step=step_name, system=system, action=action,
+                    outcome=outcome, attempt=attempt, latency_ms=latency_ms, error=error,
+                    detail=detail))
+
+            def once() -> R:
+                nonlocal attempt, latency_ms
+                attempt += 1
+                call = StepCall(correlation_id=active.run.correlation_id,
+                                workflow_id=workflow_id, flow=active.flow, step=step_name,
+                                system=system, idempotency_key=key, attempt=attempt,
+                                keys=dict(active.run.keys))
+                limiter = runtime.limiter(system)
+                started = time.perf_counter()
+                try:
+                    if limiter is None:
+                        return fn(call, *args, **kwargs)
+                    with limiter.slot():
+                        return fn(call, *args, **kwargs)
+                except AccordError:
+                    raise
+                except Exception as error:
+                    raise PermanentError(f"{type(error).__name__}: {error}",
+                                         system=system) from error
+                finally:
+                    latency_ms = int((time.perf_counter() - started) * 1000)
+
+            def on_retry(number: int, error: AccordError, wait: float) -> None:
+                record(StepOutcome.RETRYING, error, {"wait_seconds": round(wait, 3)})
+
+            try:
+                result = run_with_retry(once, retry or runtime.options.retry,
+                                        sleep=runtime.options.sleep, rng=runtime.rng,
+                                        on_retry=on_retry)
+            except AccordError as error:
+                record(StepOutcome.FAILED, error)
+                raise StepFailed(error.to_record(), step_name, system, entity) from None
+            record(StepOutcome.SUCCEEDED, None)
+            return result
+
+        return DBOS.step(name=step_name)(body)
+
+    return decorate
+
+
+def start_flow(flow_fn: Callable[[FlowInput], R], run: FlowInput, *,
+               workflow_id: str | None = None) -> WorkflowHandle[R]:
+    """Enqueue a flow: on the customer queue (ordered per ``partition_key``) or the general
+    one. A ``workflow_id`` already used returns the existing flow's handle (no-op)."""
+    queue = DBOS.retrieve_queue(CUSTOMER_QUEUE if run.partition_key else FLOWS_QUEUE)
+    assert queue is not None, "queues are registered by accord.engine.launch()"
+    with SetWorkflowID(workflow_id) if workflow_id else _nothing():
+        if run.partition_key:
+            with SetEnqueueOptions(queue_partition_key=run.partition_key):
+                return queue.enqueue(flow_fn, run)
+        return queue.enqueue(flow_fn, run)
+
+
+def run_flow(flow_fn: Callable[[FlowInput], R], run: FlowInput, *,
+             workflow_id: str | None = None) -> WorkflowHandle[R]:
+    """Start a flow at once in this process (no queue, no ordering)."""
+    with SetWorkflowID(workflow_id) if workflow_id else _nothing():
+        return DBOS.start_workflow(flow_fn, run)
+
+
+class _nothing:  # noqa: N801 - a null context manager usable in a with-expression
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+__all__ = [
+    "FlowInput",
+    "StepCall",
+    "flow",
+    "idempotency_key",
+    "run_flow",
+    "start_flow",
+    "step",
+]

@@ -1,0 +1,122 @@
+"""Intake: every inbound event is stored once and starts its flow once.
+
+The inbox's unique key (system, external event id) is the dedup: the first delivery inserts
+the row, every delivery (duplicates included) adds an ``inbox_delivery`` row. The flow's
+workflow id is derived from the inbox row, ``in-<zero-padded inbox id>-<system>-<event id>``:
+duplicates name the same workflow, which DBOS starts at most once, and ids sort in arrival
+order, which keeps one customer's events in order on SQLite too (DBOS breaks ties between
+workflows enqueued in the same second by workflow id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from accord.engine.flow import FlowInput, start_flow
+from accord.engine.runtime import current
+from accord.store import Database
+from accord.store.models import InboxDelivery, InboxEntry
+
+
+class InboxStatus(StrEnum):
+    RECEIVED = "received"
+    STARTED = "started"
+
+
+class Delivery(BaseModel):
+    """One inbound event as a connector hands it to the engine."""
+
+    model_config = ConfigDict(frozen=True)
+
+    system: str
+    external_event_id: str
+    event_type: str
+    payload: dict[str, Any] = Field(default_factory=dict)
+    occurred_at: datetime | None = None
+    keys: dict[str, str] = Field(default_factory=dict)
+    customer: str | None = Field(default=None, description="canonical customer id: orders "
+                                 "this event after the customer's earlier ones")
+
+
+@dataclass(frozen=True)
+class Intake:
+    inbox_id: int
+    workflow_id: str
+    correlation_id: str
+    duplicate: bool
+
+
+def workflow_id_for(inbox_id: int, system: str, external_event_id: str) -> str:
+    tail = f"{system}-{external_event_id}"
+    if len(tail) > 200:
+        tail = f"{system}-{hashlib.sha256(external_event_id.encode()).hexdigest()[:40]}"
+    return f"in-{inbox_id:012d}-{tail}"
+
+
+def correlation_id_for(system: str, external_event_id: str) -> str:
+    return f"{system}:{external_event_id}"
+
+
+def store_delivery(database: Database, delivery: Delivery) -> tuple[int, bool]:
+    """Record a delivery; returns (inbox id, whether it was a duplicate)."""
+    try:
+        with database.session() as session:
+            entry = InboxEntry(system=delivery.system,
+                               external_event_id=delivery.external_event_id,
+                               event_type=delivery.event_type, payload=delivery.payload,
+                               occurred_at=delivery.occurred_at,
+                               status=InboxStatus.RECEIVED.value, delivery_count=1)
+            session.add(entry)
+            session.flush()
+            session.add(InboxDelivery(inbox_id=entry.id, duplicate=False))
+            return int(entry.id), False
+    except IntegrityError:
+        pass
+    with database.session() as session:
+        inbox_id = session.scalar(select(InboxEntry.id).where(
+            InboxEntry.system == delivery.system,
+            InboxEntry.external_event_id == delivery.external_event_id))
+        if inbox_id is None:  # pragma: no cover - the row we collided with vanished
+            raise RuntimeError("inbox row disappeared after a unique-key conflict")
+        session.execute(update(InboxEntry).where(InboxEntry.id == inbox_id)
+                        .values(delivery_count=InboxEntry.delivery_count + 1))
+        session.add(InboxDelivery(inbox_id=inbox_id, duplicate=True))
+        return int(inbox_id), True
+
+
+def deliver(flow_fn: Callable[[FlowInput], Any], delivery: Delivery) -> Intake:
+    """Store ``delivery`` and make sure its flow is started (exactly once overall)."""
+    database = current().database
+    inbox_id, duplicate = store_delivery(database, delivery)
+    workflow_id = workflow_id_for(inbox_id, delivery.system, delivery.external_event_id)
+    correlation_id = correlation_id_for(delivery.system, delivery.external_event_id)
+    run = FlowInput(correlation_id=correlation_id, keys=dict(delivery.keys),
+                    payload=dict(delivery.payload), partition_key=delivery.customer)
+    # A duplicate starts the flow too: if the first delivery died between storing and
+    # starting, this one finishes the job; otherwise DBOS returns the existing workflow.
+    start_flow(flow_fn, run, workflow_id=workflow_id)
+    if not duplicate:
+        with database.session() as session:
+            session.execute(update(InboxEntry).where(InboxEntry.id == inbox_id)
+                            .values(status=InboxStatus.STARTED.value, workflow_id=workflow_id))
+    return Intake(inbox_id, workflow_id, correlation_id, duplicate)
+
+
+__all__ = [
+    "Delivery",
+    "InboxStatus",
+    "Intake",
+    "correlation_id_for",
+    "deliver",
+    "store_delivery",
+    "workflow_id_for",
+]

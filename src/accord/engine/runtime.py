@@ -1,0 +1,231 @@
+"""DBOS wiring: one runtime per process, on the same database as the store.
+
+SQLite (the default) gets an engine in WAL mode with ``synchronous=NORMAL`` (the store's
+:func:`~accord.store.make_engine`), handed to DBOS as its ``system_database_engine``; DBOS's
+own SQLite default (rollback journal, full sync) is about half as fast. A ``postgresql://``
+URL puts DBOS's tables in the ``dbos`` schema of the store's database, so several worker
+processes share queues and recovery.
+
+:func:`launch` migrates accord's tables, starts DBOS (which recovers this executor's
+unfinished workflows) and registers the queues; :func:`shutdown` tears everything down so
+that tests can launch again on a fresh database.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbos import DBOS, DBOSConfig
+from sqlalchemy import Engine, text
+
+from accord import __version__
+from accord.engine.failures import EngineNotRunning
+from accord.engine.limits import SystemLimiter
+from accord.engine.queues import register_queues
+from accord.engine.retry import RetryBudget
+from accord.engine.routing import RoutingRules, load_routing
+from accord.resilience import LimitsProfile, RetryPolicy
+from accord.settings import AccordSettings, load_settings, read_config_file
+from accord.store import Database, make_engine, upgrade
+from accord.store.db import normalize_url
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Everything :func:`launch` needs. ``sleep`` (retry waits), ``gate_sleep`` (waits for a
+    limit slot or rate), ``clock`` and ``rng`` are injectable for tests."""
+
+    database_url: str
+    app_name: str = "accord"
+    app_version: str = f"accord-{__version__}"
+    executor_id: str = "local"
+    worker_concurrency: int = 16
+    polling_interval: float = 0.05
+    listen: bool = True
+    limits: Mapping[str, LimitsProfile] = field(default_factory=dict)
+    retry: RetryBudget = field(default_factory=RetryBudget)
+    routing: RoutingRules = field(default_factory=RoutingRules)
+    sleep: Callable[[float], None] = time.sleep
+    gate_sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.time
+    rng: random.Random | None = None
+    pool_size: int = 24
+    log_level: str = "WARNING"
+
+
+class Runtime:
+    """The launched engine of this process: options, the store database and limiters."""
+
+    def __init__(self, options: EngineOptions, database: Database, system_engine: Engine) -> None:
+        self.options = options
+        self.database = database
+        self.system_engine = system_engine
+        self._limiters: dict[str, SystemLimiter | None] = {}
+        self._lock = threading.Lock()
+        self.rng = options.rng or random.Random()
+
+    def limiter(self, system: str | None) -> SystemLimiter | None:
+        """The cross-process gate for calls to ``system``, if limits are configured."""
+        if system is None:
+            return None
+        with self._lock:
+            if system not in self._limiters:
+                profile = self.options.limits.get(system)
+                self._limiters[system] = (
+                    SystemLimiter.for_profile(self.database.engine, system, profile,
+                                              clock=self.options.clock,
+                                              sleep=self.options.gate_sleep)
+                    if profile and (profile.max_concurrency or profile.requests_per_second)
+                    else None)
+            return self._limiters[system]
+
+
+_current: Runtime | None = None
+
+
+def current() -> Runtime:
+    if _current is None:
+        raise EngineNotRunning("the engine is not running: call accord.engine.launch() first")
+    return _current
+
+
+def is_running() -> bool:
+    return _current is not None
+
+
+def _dbos_config(options: EngineOptions, engine: Engine) -> DBOSConfig:
+    url = normalize_url(options.database_url)
+    sys_url = url.set(drivername="postgresql") if url.get_backend_name() == "postgresql" else url
+    return {
+        "name": options.app_name,
+        "system_database_url": sys_url.render_as_string(hide_password=False),
+        "system_database_engine": engine,
+        "application_version": options.app_version,
+        "executor_id": options.executor_id,
+        "log_level": options.log_level,
+        "notification_listener_polling_interval_sec": 0.05,
+        "scheduler_polling_interval_sec": 30.0,
+    }
+
+
+_LAUNCH_LOCK_KEY = 0x616363_6F7264  # "accord"
+
+
+@contextmanager
+def _launch_lock(engine: Engine) -> Iterator[None]:
+    """Workers starting together on PostgreSQL migrate one at a time (an advisory lock);
+    SQLite serializes schema changes by itself."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LAUNCH_LOCK_KEY})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                               {"key": _LAUNCH_LOCK_KEY})
+            connection.commit()
+
+
+def launch(options: EngineOptions) -> Runtime:
+    """Migrate, start DBOS, recover unfinished workflows and register queues."""
+    global _current
+    if _current is not None:
+        raise RuntimeError("the engine is already running in this process")
+    database = Database(options.database_url, pool_size=options.pool_size,
+                        max_overflow=options.pool_size)
+    system_engine = make_engine(options.database_url, pool_size=options.pool_size,
+                                max_overflow=options.pool_size)
+    runtime = Runtime(options, database, system_engine)
+    _current = runtime
+    try:
+        with _launch_lock(database.engine):
+            upgrade(database.engine)
+            DBOS(config=_dbos_config(options, system_engine))
+            if not options.listen:
+                DBOS.listen_queues([])
+            DBOS.launch()
+            register_queues(options.worker_concurrency, options.polling_interval)
+    except BaseException:
+        _teardown()
+        raise
+    return runtime
+
+
+def _teardown() -> None:
+    global _current
+    runtime = _current
+    _current = None
+    DBOS.destroy()
+    if runtime is not None:
+        runtime.system_engine.dispose()
+        runtime.database.dispose()
+
+
+def shutdown() -> None:
+    """Stop DBOS and close connections. Safe to call when not running."""
+    _teardown()
+
+
+@contextmanager
+def running(options: EngineOptions) -> Iterator[Runtime]:
+    runtime = launch(options)
+    try:
+        yield runtime
+    finally:
+        shutdown()
+
+
+def options_from_settings(settings: AccordSettings | None = None,
+                          config: dict[str, Any] | None = None, **overrides: Any) -> EngineOptions:
+    """Engine options from ``accord.toml`` (``[engine]``) and ``ACCORD_*`` settings::
+
+        [engine]
+        worker_concurrency = 16
+        polling_interval = 0.05
+        retry = {max_attempts = 6, base_delay = 0.5, max_delay = 60, max_total_wait = 300}
+
+        [engine.limits.netsuite]
+        max_concurrency = 5
+        requests_per_second = 10
+    """
+    settings = settings or load_settings()
+    data = read_config_file() if config is None else config
+    engine_table: dict[str, Any] = data.get("engine", {}) if isinstance(data, dict) else {}
+    limits = {name: LimitsProfile(**values)
+              for name, values in engine_table.get("limits", {}).items()}
+    retry_table = dict(engine_table.get("retry", {}))
+    max_total_wait = retry_table.pop("max_total_wait", 300.0)
+    values: dict[str, Any] = {
+        "database_url": settings.effective_database_url,
+        "executor_id": os.environ.get("ACCORD_WORKER_ID", "local"),
+        "limits": limits,
+        "retry": RetryBudget(RetryPolicy(**retry_table), max_total_wait),
+        "routing": load_routing(data),
+    }
+    for key in ("worker_concurrency", "polling_interval"):
+        if key in engine_table:
+            values[key] = engine_table[key]
+    values.update(overrides)
+    return EngineOptions(**values)
+
+
+__all__ = [
+    "EngineOptions",
+    "Runtime",
+    "current",
+    "is_running",
+    "launch",
+    "options_from_settings",
+    "running",
+    "shutdown",
+]
