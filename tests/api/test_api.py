@@ -136,3 +136,41 @@ def test_exceptions_filter_and_kpis(api: Api) -> None:
         assert kpis["blocked_by_validation"] == 1
         assert kpis["retries_last_24h"] == 1
         assert kpis["error_rate_last_24h"] == 0.5
+
+
+def test_operators_resolve_and_ignore_with_a_note_and_it_is_audited(api: Api) -> None:
+    from accord.store.models import AuditLog
+
+    with api.db.session() as session:
+        first = ExceptionRecord(fingerprint="x1", kind="data_quality", owner="master_data",
+                                reason="sku unknown")
+        second = ExceptionRecord(fingerprint="x2", kind="conflict", owner="finance_operations",
+                                 reason="duplicate externalId")
+        session.add_all([first, second])
+        session.flush()
+        ids = (first.id, second.id)
+    with api.client(Role.VIEWER) as viewer:
+        refused = viewer.post(f"/v1/exceptions/{ids[0]}/resolve", json={"note": "fixed"})
+        assert refused.status_code == 403
+        assert "operator or higher" in refused.json()["detail"]
+        detail = viewer.get(f"/v1/exceptions/{ids[0]}").json()
+        assert (detail["reason"], detail["status"]) == ("sku unknown", "open")
+    with api.client(Role.OPERATOR) as operator:
+        empty = operator.post(f"/v1/exceptions/{ids[0]}/resolve", json={"note": ""})
+        assert empty.status_code == 422
+        assert empty.json()["detail"][0]["loc"] == ["body", "note"]
+        done = operator.post(f"/v1/exceptions/{ids[0]}/resolve",
+                             json={"note": "SKU mapped in master data"}).json()
+        assert (done["status"], done["resolved_by"], done["note"]) == (
+            "resolved", "test-operator", "SKU mapped in master data")
+        ignored = operator.post(f"/v1/exceptions/{ids[1]}/ignore",
+                                json={"note": "test record"}).json()
+        assert ignored["status"] == "ignored"
+        assert operator.post("/v1/exceptions/999999/ignore",
+                             json={"note": "x"}).status_code == 404
+        no_engine = operator.post(f"/v1/exceptions/{ids[1]}/retry", json={"note": "again"})
+        assert no_engine.status_code == 503
+    with api.db.session() as session:
+        actions = [(a.actor, a.action) for a in session.query(AuditLog).order_by(AuditLog.id)]
+    assert ("test-operator", "exception.resolved") in actions
+    assert ("test-operator", "exception.ignored") in actions

@@ -88,6 +88,12 @@ def test_sign_in_overview_trace_and_exceptions(console: tuple[str, str], browser
 
     page.click("nav >> text=Exceptions")
     assert page.locator("table.exceptions tbody tr[data-id]").count() == 1
+    page.fill("input[name=note]", "period reopened by the controller")
+    page.click("button:has-text('Resolve')")
+    assert "No exceptions match" in page.inner_text("table.exceptions")
+    page.select_option("select[name=status_]", "resolved")
+    page.click("button:has-text('Filter')")
+    assert page.locator("table.exceptions tbody tr[data-id]").count() == 1
     page.select_option("select[name=owner]", "master_data")
     page.click("button:has-text('Filter')")
     assert "No exceptions match" in page.inner_text("table.exceptions")

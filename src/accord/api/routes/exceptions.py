@@ -1,24 +1,93 @@
-"""The exception queue: list and filter."""
+"""The exception queue: list and filter; resolve, ignore or retry with a note (operator)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, HTTPException, Query, Request, status
+from pydantic import BaseModel, Field
 
-from accord.api.deps import SessionDep, Viewer
+from accord.api.deps import Operator, SessionDep, Viewer
 from accord.api.queries import ExceptionFilter, list_exceptions
 from accord.api.schemas import ExceptionSummary
+from accord.engine import runtime
+from accord.engine.exceptions import (
+    ExceptionView,
+    get_exception,
+    ignore_exception,
+    resolve_exception,
+    retry_exception,
+)
+from accord.engine.failures import UnknownTarget
+from accord.store import Database
 
 router = APIRouter(prefix="/v1/exceptions", tags=["exceptions"])
 
 
+class ActionNote(BaseModel):
+    note: str = Field(min_length=1, max_length=2000, description="why; kept in the audit log")
+
+
+class RetryStarted(BaseModel):
+    exception_id: int
+    workflow_id: str
+
+
 @router.get("")
 def list_(session: SessionDep, _who: Viewer,
-          status: str | None = Query(default="open", pattern="^(open|retrying|resolved|ignored)$"),
+          status_: Annotated[str | None, Query(alias="status",
+                                               pattern="^(open|retrying|resolved|ignored)$")
+                             ] = "open",
           owner: str | None = None, system: str | None = None, kind: str | None = None,
           min_age_hours: float | None = Query(default=None, ge=0),
           limit: int = Query(default=200, ge=1, le=1000)) -> list[ExceptionSummary]:
     age = timedelta(hours=min_age_hours) if min_age_hours is not None else None
-    return list_exceptions(session, ExceptionFilter(status=status, owner=owner, system=system,
+    return list_exceptions(session, ExceptionFilter(status=status_, owner=owner, system=system,
                                                     kind=kind, older_than=age, limit=limit))
+
+
+def _db(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+@router.get("/{exception_id}")
+def show(exception_id: int, request: Request, _who: Viewer) -> ExceptionView:
+    try:
+        return get_exception(_db(request), exception_id)
+    except UnknownTarget as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+
+
+@router.post("/{exception_id}/resolve")
+def resolve(exception_id: int, request: Request, who: Operator,
+            body: Annotated[ActionNote, Body()]) -> ExceptionView:
+    try:
+        return resolve_exception(_db(request), exception_id, actor=who.name, note=body.note)
+    except UnknownTarget as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+
+
+@router.post("/{exception_id}/ignore")
+def ignore(exception_id: int, request: Request, who: Operator,
+           body: Annotated[ActionNote, Body()]) -> ExceptionView:
+    try:
+        return ignore_exception(_db(request), exception_id, actor=who.name, note=body.note)
+    except UnknownTarget as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+
+
+@router.post("/{exception_id}/retry", status_code=status.HTTP_202_ACCEPTED)
+def retry(exception_id: int, request: Request, who: Operator,
+          body: Annotated[ActionNote, Body()]) -> RetryStarted:
+    """Re-run the failed flow from its failed step once the data is fixed."""
+    if not runtime.is_running():
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            "the engine is not running in this process; start `accord serve` "
+                            "with workers, or run `accord exceptions retry`")
+    try:
+        new_id = retry_exception(_db(request), exception_id, actor=who.name, note=body.note)
+    except UnknownTarget as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    return RetryStarted(exception_id=exception_id, workflow_id=new_id)
