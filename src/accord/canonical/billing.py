@@ -45,7 +45,8 @@ class TaxLine(Frozen):
 
 
 def _check_document(currency: str, lines: Sequence[InvoiceLine | CreditNoteLine],
-                    tax_lines: Sequence[TaxLine]) -> None:
+                    tax_lines: Sequence[TaxLine], subtotal: Money, tax_total: Money) -> None:
+    """Every amount in ``currency`` and exact; subtotal and tax total are the sums."""
     for index, line in enumerate(lines):
         require_currency(currency, **{f"lines.{index}.amount": line.amount})
         if not line.amount.is_exact:
@@ -53,6 +54,12 @@ def _check_document(currency: str, lines: Sequence[InvoiceLine | CreditNoteLine]
     for index, tax in enumerate(tax_lines):
         require_currency(currency, **{f"tax_lines.{index}.amount": tax.amount,
                                       f"tax_lines.{index}.taxable_amount": tax.taxable_amount})
+    lines_sum = money_sum((line.amount for line in lines), currency)
+    if lines_sum != subtotal:
+        raise ValueError(f"subtotal: {subtotal} is not the sum of the lines ({lines_sum})")
+    tax_sum = money_sum((tax.amount for tax in tax_lines), currency)
+    if tax_sum != tax_total:
+        raise ValueError(f"tax_total: {tax_total} is not the sum of the tax lines ({tax_sum})")
 
 
 class Invoice(Entity):
@@ -81,14 +88,8 @@ class Invoice(Entity):
         require_currency(self.currency, subtotal=self.subtotal, tax_total=self.tax_total,
                          total=self.total, discount_total=self.discount_total,
                          amount_paid=self.amount_paid)
-        _check_document(self.currency, self.lines, self.tax_lines)
-        lines_sum = money_sum((line.amount for line in self.lines), self.currency)
-        if lines_sum != self.subtotal:
-            raise ValueError(f"subtotal: {self.subtotal} is not the sum of the lines ({lines_sum})")
-        tax_sum = money_sum((tax.amount for tax in self.tax_lines), self.currency)
-        if tax_sum != self.tax_total:
-            raise ValueError(f"tax_total: {self.tax_total} is not the sum of the tax lines "
-                             f"({tax_sum})")
+        _check_document(self.currency, self.lines, self.tax_lines, self.subtotal,
+                        self.tax_total)
         discount = self.discount_total or Money.zero(self.currency)
         expected = self.subtotal - discount + self.tax_total
         if expected != self.total:
@@ -144,13 +145,8 @@ class CreditNote(Entity):
     def _totals(self) -> Self:
         require_currency(self.currency, subtotal=self.subtotal, tax_total=self.tax_total,
                          total=self.total)
-        _check_document(self.currency, self.lines, self.tax_lines)
-        lines_sum = money_sum((line.amount for line in self.lines), self.currency)
-        if lines_sum != self.subtotal:
-            raise ValueError(f"subtotal: {self.subtotal} is not the sum of the lines ({lines_sum})")
-        tax_sum = money_sum((tax.amount for tax in self.tax_lines), self.currency)
-        if tax_sum != self.tax_total:
-            raise ValueError(f"tax_total: {self.tax_total} is not the sum of the tax lines")
+        _check_document(self.currency, self.lines, self.tax_lines, self.subtotal,
+                        self.tax_total)
         if self.subtotal + self.tax_total != self.total:
             raise ValueError("total: must equal subtotal + tax_total")
         if self.total.is_negative():

@@ -4,7 +4,6 @@ cookie; every page needs at least the viewer role."""
 from __future__ import annotations
 
 from datetime import timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,10 +11,10 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from accord.api.actions import Closing, close_exception
 from accord.api.deps import COOKIE, SessionDep, database, require
 from accord.api.queries import ExceptionFilter, customer_360, kpis, list_exceptions, search_timeline
 from accord.api.tokens import Principal, Role, authenticate
-from accord.engine.exceptions import ignore_exception, resolve_exception
 from accord.engine.failures import UnknownTarget
 from accord.store import Database
 
@@ -102,13 +101,8 @@ def exceptions(request: Request, session: SessionDep, who: Page, owner: str = ""
                   kind=kind, status_=status_)
 
 
-class Action(StrEnum):
-    RESOLVE = "resolve"
-    IGNORE = "ignore"
-
-
 @router.post("/exceptions/{exception_id}/{action}")
-def act_on_exception(exception_id: int, action: Action, request: Request, who: Page,
+def act_on_exception(exception_id: int, action: Closing, request: Request, who: Page,
                      db: Annotated[Database, Depends(database)],
                      note: Annotated[str, Form(min_length=1, max_length=2000)]
                      ) -> RedirectResponse:
@@ -116,9 +110,8 @@ def act_on_exception(exception_id: int, action: Action, request: Request, who: P
     if not who.role.allows(Role.OPERATOR):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             f"role {who.role.value} may not act on exceptions")
-    close = resolve_exception if action is Action.RESOLVE else ignore_exception
     try:
-        close(db, exception_id, actor=who.name, note=note)
+        close_exception(db, exception_id, action, actor=who.name, note=note)
     except UnknownTarget as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     return RedirectResponse(request.headers.get("referer") or "/console/exceptions",

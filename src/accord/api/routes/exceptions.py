@@ -8,17 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Body, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 
+from accord.api.actions import Closing, close_exception
 from accord.api.deps import Operator, SessionDep, Viewer
 from accord.api.queries import ExceptionFilter, list_exceptions
 from accord.api.schemas import ExceptionSummary
 from accord.engine import runtime
-from accord.engine.exceptions import (
-    ExceptionView,
-    get_exception,
-    ignore_exception,
-    resolve_exception,
-    retry_exception,
-)
+from accord.engine.exceptions import ExceptionView, get_exception, retry_exception
 from accord.engine.failures import UnknownTarget
 from accord.store import Database
 
@@ -60,24 +55,6 @@ def show(exception_id: int, request: Request, _who: Viewer) -> ExceptionView:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
 
 
-@router.post("/{exception_id}/resolve")
-def resolve(exception_id: int, request: Request, who: Operator,
-            body: Annotated[ActionNote, Body()]) -> ExceptionView:
-    try:
-        return resolve_exception(_db(request), exception_id, actor=who.name, note=body.note)
-    except UnknownTarget as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-
-
-@router.post("/{exception_id}/ignore")
-def ignore(exception_id: int, request: Request, who: Operator,
-           body: Annotated[ActionNote, Body()]) -> ExceptionView:
-    try:
-        return ignore_exception(_db(request), exception_id, actor=who.name, note=body.note)
-    except UnknownTarget as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-
-
 @router.post("/{exception_id}/retry", status_code=status.HTTP_202_ACCEPTED)
 def retry(exception_id: int, request: Request, who: Operator,
           body: Annotated[ActionNote, Body()]) -> RetryStarted:
@@ -91,3 +68,14 @@ def retry(exception_id: int, request: Request, who: Operator,
     except UnknownTarget as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     return RetryStarted(exception_id=exception_id, workflow_id=new_id)
+
+
+@router.post("/{exception_id}/{action}")
+def close(exception_id: int, action: Closing, request: Request, who: Operator,
+          body: Annotated[ActionNote, Body()]) -> ExceptionView:
+    """Resolve (fixed) or ignore (needs no action) with a note; audited."""
+    try:
+        return close_exception(_db(request), exception_id, action, actor=who.name,
+                               note=body.note)
+    except UnknownTarget as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc

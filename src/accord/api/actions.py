@@ -1,0 +1,23 @@
+"""Actions a person takes on the exception queue, shared by the API and the console."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from accord.engine.exceptions import ExceptionView, ignore_exception, resolve_exception
+from accord.store import Database
+
+
+class Closing(StrEnum):
+    RESOLVE = "resolve"
+    IGNORE = "ignore"
+
+
+def close_exception(database: Database, exception_id: int, action: Closing, *, actor: str,
+                    note: str) -> ExceptionView:
+    """Resolve (fixed) or ignore (needs no action) with a note; the engine audits it."""
+    closer = resolve_exception if action is Closing.RESOLVE else ignore_exception
+    return closer(database, exception_id, actor=actor, note=note)
+
+
+__all__ = ["Closing", "close_exception"]
