@@ -15,6 +15,8 @@
 | match_key      | normalized matching keys (tax id, domain, name) per canonical entity     |
 | write_ledger   | the values accord last wrote to each system record (echo detection)     |
 | api_token      | API tokens (SHA-256 of the token only) with a role                      |
+| recon_run      | one reconciliation run: scope, status, control totals                   |
+| recon_difference | each difference a run found, with its class, owner and exception      |
 """
 
 from __future__ import annotations
@@ -269,6 +271,38 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class ReconRun(Base):
+    __tablename__ = "recon_run"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    period: Mapped[str | None] = mapped_column(String(7))
+    systems: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    totals: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    difference_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReconDifference(Base):
+    __tablename__ = "recon_difference"
+    __table_args__ = (UniqueConstraint("run_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("recon_run.id", ondelete="CASCADE"),
+                                        index=True)
+    fingerprint: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(255))
+    source_system: Mapped[str] = mapped_column(String(40))
+    target_system: Mapped[str] = mapped_column(String(40))
+    expected: Mapped[str | None] = mapped_column(String(255))
+    actual: Mapped[str | None] = mapped_column(String(255))
+    owner: Mapped[str] = mapped_column(String(40))
+    exception_id: Mapped[int | None] = mapped_column(Integer)
+
+
 __all__ = [
     "ApiToken",
     "AuditLog",
@@ -281,6 +315,8 @@ __all__ = [
     "MatchKey",
     "OutboxEvent",
     "PollCursor",
+    "ReconDifference",
+    "ReconRun",
     "TimelineEntry",
     "WriteLedger",
     "Xref",

@@ -1,0 +1,127 @@
+"""Reconciliation runs: compare, store every difference, open or update one exception per
+difference, and close the exceptions of differences that are gone.
+
+A run is stored with its scope, control totals and differences. Each difference becomes an
+exception (kind ``reconciliation``) whose owner the exception routing rules decide, falling
+back to the difference's default owner; the same difference found by a later run updates the
+same exception. An open reconciliation exception whose difference a later run of the same
+comparison no longer finds is resolved by that run, with a note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from accord.engine.exceptions import ExceptionStatus, Problem, open_exception, resolve_exception
+from accord.engine.routing import RoutingRules
+from accord.reconcile.differences import Difference
+from accord.reconcile.matcher import RecordView, compare
+from accord.reconcile.totals import Contribution, ControlTotal, control_totals
+from accord.store import Database
+from accord.store.models import ExceptionRecord, ReconDifference, ReconRun, utcnow
+
+KIND = "reconciliation"
+FLOW = "reconcile"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One source -> target comparison; the streams are produced lazily when the run reads."""
+
+    entity: str
+    source_system: str
+    target_system: str
+    source: Callable[[], Iterable[RecordView]]
+    target: Callable[[], Iterable[RecordView]]
+    status_map: Mapping[str, str] | None = None
+
+    @property
+    def step(self) -> str:
+        return f"{self.entity}:{self.source_system}>{self.target_system}"
+
+
+@dataclass(frozen=True)
+class RunReport:
+    run_id: int
+    differences: list[Difference]
+    totals: list[ControlTotal] = field(default_factory=list)
+    closed_exceptions: list[int] = field(default_factory=list)
+
+
+def _problem(run_id: int, comparison: Comparison, difference: Difference) -> Problem:
+    return Problem(
+        error={"code": KIND, "message": difference.describe(), "reason": difference.describe(),
+               "owner": difference.owner.value, "field": difference.kind.value,
+               "detail": f"expected {difference.expected}, found {difference.actual}"},
+        correlation_id=f"recon-{run_id}", workflow_id=None, flow=FLOW, step=comparison.step,
+        system=difference.target_system, entity=difference.entity, record_ref=difference.key)
+
+
+def run_reconciliation(database: Database, routing: RoutingRules,
+                       comparisons: Sequence[Comparison],
+                       contributions: Iterable[Contribution] = (), *,
+                       period: str | None = None) -> RunReport:
+    systems = sorted({c.source_system for c in comparisons} | {c.target_system
+                                                               for c in comparisons})
+    with database.session() as session:
+        run = ReconRun(period=period, systems=",".join(systems), status="running")
+        session.add(run)
+        session.flush()
+        run_id = int(run.id)
+
+    found: list[Difference] = []
+    seen_fingerprints: set[str] = set()
+    for comparison in comparisons:
+        for difference in compare(comparison.source(), comparison.target(),
+                                  entity=comparison.entity,
+                                  source_system=comparison.source_system,
+                                  target_system=comparison.target_system,
+                                  status_map=comparison.status_map):
+            problem = _problem(run_id, comparison, difference)
+            exception_id = open_exception(database, routing, problem)
+            seen_fingerprints.add(problem.fingerprint())
+            with database.session() as session:
+                owner = session.get(ExceptionRecord, exception_id)
+                session.add(ReconDifference(
+                    run_id=run_id, fingerprint=difference.fingerprint,
+                    kind=difference.kind.value, entity=difference.entity, key=difference.key,
+                    source_system=difference.source_system,
+                    target_system=difference.target_system, expected=difference.expected,
+                    actual=difference.actual,
+                    owner=owner.owner if owner else difference.owner.value,
+                    exception_id=exception_id))
+            found.append(difference)
+
+    closed = _close_vanished(database, run_id, [c.step for c in comparisons],
+                             seen_fingerprints)
+    totals = control_totals(contributions)
+    with database.session() as session:
+        stored = session.get(ReconRun, run_id)
+        assert stored is not None
+        stored.status = "finished"
+        stored.finished_at = utcnow()
+        stored.difference_count = len(found)
+        stored.totals = {"control_totals": [
+            {"system": t.system, "currency": t.currency, "subsidiary": t.subsidiary,
+             "period": t.period, "measure": t.measure.value, "total": str(t.total.amount),
+             "count": t.count} for t in totals]}
+    return RunReport(run_id, found, totals, closed)
+
+
+def _close_vanished(database: Database, run_id: int, steps: list[str],
+                    seen: set[str]) -> list[int]:
+    with database.session() as session:
+        stale = [row.id for row in session.scalars(select(ExceptionRecord).where(
+            ExceptionRecord.kind == KIND, ExceptionRecord.step.in_(steps),
+            ExceptionRecord.status == ExceptionStatus.OPEN.value))
+            if row.fingerprint not in seen]
+    for exception_id in stale:
+        resolve_exception(database, exception_id, actor="reconcile",
+                          note=f"no longer different in reconciliation run {run_id}")
+    return stale
+
+
+__all__ = ["Comparison", "RunReport", "run_reconciliation"]
