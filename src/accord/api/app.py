@@ -14,22 +14,31 @@ from accord.api.routes import customers, exceptions, health, kpis, timeline
 from accord.console import router as console_router
 from accord.console.views import HERE as CONSOLE_DIR
 from accord.console.views import LoginRequired
+from accord.engine.runtime import EngineOptions, launch, shutdown
 from accord.registry import load_policy
 from accord.settings import AccordSettings, load_settings
 from accord.store import Database
 
 
-def create_app(settings: AccordSettings | None = None,
-               database: Database | None = None) -> FastAPI:
+def create_app(settings: AccordSettings | None = None, database: Database | None = None,
+               engine: EngineOptions | None = None) -> FastAPI:
+    """The API and console. With ``engine`` options, the process also runs the engine (flows,
+    queues, exception retries) for as long as the app lives."""
     settings = settings or load_settings()
     owns_database = database is None
     db = database or Database(settings.effective_database_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owns_database:
-            db.dispose()
+        if engine is not None:
+            launch(engine)
+        try:
+            yield
+        finally:
+            if engine is not None:
+                shutdown()
+            if owns_database:
+                db.dispose()
 
     app = FastAPI(title="accord", version=__version__, lifespan=lifespan,
                   description="Operations API: trace every deal from CRM to cash.")

@@ -8,6 +8,7 @@ import uvicorn
 from accord.api.app import create_app
 from accord.api.tokens import Role, create_token, revoke
 from accord.cli.console import err, out
+from accord.engine.runtime import options_from_settings
 from accord.settings import load_settings
 from accord.store import Database
 
@@ -15,9 +16,13 @@ tokens_app = typer.Typer(help="API tokens (stored hashed; shown once).", no_args
 
 
 def serve(port: int = typer.Option(8080, help="port to listen on"),
-          host: str = typer.Option("127.0.0.1", help="interface to bind")) -> None:
-    """Serve the operations API and console."""
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+          host: str = typer.Option("127.0.0.1", help="interface to bind"),
+          workers: bool = typer.Option(True, "--workers/--no-workers",
+                                       help="also run the engine (flows, retries) here")) -> None:
+    """Serve the operations API and console (and, by default, the engine's workers)."""
+    settings = load_settings()
+    engine = options_from_settings(settings) if workers else None
+    uvicorn.run(create_app(settings, engine=engine), host=host, port=port, log_level="info")
 
 
 @tokens_app.command("create")
