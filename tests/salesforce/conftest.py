@@ -29,6 +29,8 @@ class CaSession(requests.Session):
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
     running = start_in_thread(SANDBOX, SandboxOptions(data_dir=tmp_path_factory.mktemp("sf")))
     yield running
+    # requests leaves TLS connections half-closed; do not wait for them on shutdown
+    running.server.force_exit = True
     running.stop()
 
 
