@@ -98,3 +98,21 @@ def test_bad_queries_are_400(sf: Salesforce, soql: str, code: str) -> None:
     with pytest.raises(SalesforceMalformedRequest) as caught:
         sf.query(soql)
     assert caught.value.content[0]["errorCode"] == code
+
+
+def test_ids_order_case_sensitively_for_keyset_paging(sf: Salesforce) -> None:
+    ids = create_accounts(sf, 130)
+    ordered = [r["Id"] for r in sf.query_all("SELECT Id FROM Account ORDER BY Id")["records"]]
+    assert ordered == ids
+    pages: list[str] = []
+    after = ""
+    while True:
+        where = f" WHERE Id > '{after}'" if after else ""
+        rows = sf.query(f"SELECT Id FROM Account{where} ORDER BY Id LIMIT 40")["records"]
+        if not rows:
+            break
+        pages += [row["Id"] for row in rows]
+        after = rows[-1]["Id"]
+    assert pages == ids
+    by_short_id = sf.query(f"SELECT Id FROM Account WHERE Id = '{ids[70][:15]}'")
+    assert [r["Id"] for r in by_short_id["records"]] == [ids[70]]

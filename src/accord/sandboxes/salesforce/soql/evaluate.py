@@ -85,6 +85,9 @@ def _day_span(literal: RelativeDate, now: datetime) -> tuple[datetime, datetime]
 
 
 def _normalize(value: Any, kind: FieldType) -> Any:
+    if isinstance(value, str) and kind in (FieldType.ID, FieldType.REFERENCE):
+        # ids compare case-sensitively on their 15-character form (18 adds a checksum)
+        return value[:15] if len(value) in (15, 18) else value
     if isinstance(value, str):
         return value.lower()
     if kind is FieldType.DATE and isinstance(value, datetime):
