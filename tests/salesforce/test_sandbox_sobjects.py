@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import (
     SalesforceExpiredSession,
@@ -15,6 +17,9 @@ from simple_salesforce.exceptions import (
 )
 
 from accord.sandboxes.salesforce.ids import checksum
+from accord.sandboxes.server import RunningSandbox
+
+from .conftest import control_url
 
 
 def test_create_read_update_delete(sf: Salesforce) -> None:
@@ -154,3 +159,15 @@ def test_line_items_derive_prices_and_roll_up_the_amount(make_sf: Callable[..., 
     sf.Opportunity.update(opportunity["id"], {"StageName": "Closed Won"})
     won = sf.Opportunity.get(opportunity["id"])
     assert (won["IsWon"], won["IsClosed"]) == (True, True)
+
+
+def test_updated_and_deleted_resources(sf: Salesforce, sandbox: RunningSandbox,
+                                       control: requests.Session) -> None:
+    now = datetime.fromisoformat(control.get(control_url(sandbox, "/clock")).json()["now"])
+    kept = sf.Account.create({"Name": "Kept"})["id"]
+    gone = sf.Account.create({"Name": "Gone"})["id"]
+    sf.Account.delete(gone)
+    start, end = now - timedelta(minutes=5), now + timedelta(minutes=5)
+    assert sf.Account.updated(start, end)["ids"] == [kept]
+    deleted = sf.Account.deleted(start, end)["deletedRecords"]
+    assert [record["id"] for record in deleted] == [gone]

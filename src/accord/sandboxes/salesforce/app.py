@@ -13,6 +13,7 @@ from accord.sandboxes.faults import CONTROL_PREFIX, FaultKind
 from accord.sandboxes.salesforce.controls import controls_router
 from accord.sandboxes.salesforce.errors import ApiError, ErrorCode
 from accord.sandboxes.salesforce.gate import ApiGate, error_response
+from accord.sandboxes.salesforce.limits import LimitSettings
 from accord.sandboxes.salesforce.rest.composite import composite_router
 from accord.sandboxes.salesforce.rest.misc import misc_router
 from accord.sandboxes.salesforce.rest.query import query_router
@@ -39,6 +40,9 @@ def create_app(options: SandboxOptions) -> FastAPI:
     app = FastAPI(title="accord Salesforce sandbox", redirect_slashes=False)
     control = SandboxControl("salesforce")
     state = SalesforceState(control, session_id)
+    if "daily_api_requests" in options.settings:
+        state.limits.configure(LimitSettings(
+            daily_api_requests=int(options.settings["daily_api_requests"])))
     app.state.salesforce = state
     install_controls(app, control, state, render_fault)
     app.include_router(controls_router(state))

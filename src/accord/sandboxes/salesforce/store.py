@@ -159,10 +159,10 @@ class Store:
             except BaseException:
                 tx.rollback_to()
                 raise
-            changes = list(tx.changes)
-        if changes:
-            for listener in self._listeners:
-                listener(changes)
+            # listeners run under the lock so change events keep commit order
+            if tx.changes:
+                for listener in self._listeners:
+                    listener(list(tx.changes))
 
     def _put(self, name: str, record_id: str, record: Record | None) -> None:
         obj = OBJECTS[name]

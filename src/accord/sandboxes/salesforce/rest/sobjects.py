@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from accord.sandboxes.salesforce import records
-from accord.sandboxes.salesforce.errors import not_found
+from accord.sandboxes.salesforce.errors import ApiError, ErrorCode, not_found
 from accord.sandboxes.salesforce.rest.common import (
     PREFIX,
     api_version,
@@ -25,6 +27,21 @@ from accord.sandboxes.salesforce.rest.describe import (
 )
 from accord.sandboxes.salesforce.soql import record_url
 from accord.sandboxes.salesforce.state import SalesforceState
+from accord.sandboxes.salesforce.values import parse_datetime
+
+
+def _window(start: str, end: str) -> tuple[datetime, datetime]:
+    """The ``start``/``end`` of the updated and deleted resources (whole minutes, as
+    Salesforce truncates them)."""
+    try:
+        since, until = parse_datetime(start), parse_datetime(end)
+    except ValueError:
+        raise ApiError.one(400, ErrorCode.INVALID_REPLICATION_DATE,
+                           "start and end must be ISO 8601 date-times with a zone") from None
+    if until <= since:
+        raise ApiError.one(400, ErrorCode.INVALID_REPLICATION_DATE,
+                           "end must be after start")
+    return since.replace(second=0, microsecond=0), until.replace(second=0, microsecond=0)
 
 
 def sobjects_router(state: SalesforceState) -> APIRouter:
@@ -47,6 +64,28 @@ def sobjects_router(state: SalesforceState) -> APIRouter:
     @router.get("/{type_name}/describe/")
     def describe(version: str, type_name: str) -> Response:
         return respond(describe_object(sobject(type_name), api_version(version)))
+
+    @router.get("/{type_name}/updated/")
+    @router.get("/{type_name}/updated")
+    def updated(version: str, type_name: str, start: str, end: str) -> Response:
+        api_version(version)
+        obj = sobject(type_name)
+        since, until = _window(start, end)
+        ids = [record["Id"] for record in store.rows(obj)
+               if since <= record["SystemModstamp"] < until]
+        return respond({"ids": ids, "latestDateCovered": until})
+
+    @router.get("/{type_name}/deleted/")
+    @router.get("/{type_name}/deleted")
+    def deleted(version: str, type_name: str, start: str, end: str) -> Response:
+        api_version(version)
+        obj = sobject(type_name)
+        since, until = _window(start, end)
+        gone = [{"id": record["Id"], "deletedDate": record["SystemModstamp"]}
+                for record in store.rows(obj, include_deleted=True)
+                if record["IsDeleted"] and since <= record["SystemModstamp"] < until]
+        return respond({"deletedRecords": gone, "earliestDateAvailable": since,
+                        "latestDateCovered": until})
 
     @router.post("/{type_name}")
     @router.post("/{type_name}/")
