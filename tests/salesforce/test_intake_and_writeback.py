@@ -10,7 +10,16 @@ import pytest
 import requests
 from simple_salesforce import Salesforce
 
-from accord.canonical import Customer, Money, SubscriptionStatus
+from accord.canonical import (
+    Customer,
+    IntervalUnit,
+    Money,
+    Price,
+    Product,
+    ProductKind,
+    Recurrence,
+    SubscriptionStatus,
+)
 from accord.connectors.salesforce.client import SalesforceClient
 from accord.connectors.salesforce.intake import (
     CLOSED_WON,
@@ -18,9 +27,15 @@ from accord.connectors.salesforce.intake import (
     ModstampPoller,
     closed_won_contract,
 )
-from accord.connectors.salesforce.mapping import BillingStatus, contract_subscription_status
+from accord.connectors.salesforce.mapping import (
+    BillingStatus,
+    contract_subscription_status,
+    entry_to_price,
+    price_to_entry,
+    product_to_product2,
+)
 from accord.connectors.salesforce.writeback import AccountLinks, OpportunityLinks, WriteBack
-from accord.errors import ConflictError, DataQualityError
+from accord.errors import ConflictError, DataQualityError, PermanentError
 from accord.sandboxes.server import RunningSandbox
 
 from .conftest import control_url
@@ -144,3 +159,25 @@ def test_write_back_external_ids_and_statuses(client: SalesforceClient) -> None:
     assert [result.success for result in results] == [True, True, False]
     assert isinstance(results[2].error, ConflictError)
     assert client.get("Account", other)["Billing_Status__c"] == "Error"
+
+
+def test_price_entries_are_saved_twice_without_touching_create_only_fields(
+        client: SalesforceClient) -> None:
+    book = next(client.query("SELECT Id FROM Pricebook2 WHERE IsStandard = true"))["Id"]
+    product = Product(sku="SEAT", name="Seat", kind=ProductKind.RECURRING,
+                      revenue_category="subscription")
+    product2 = client.save_by_external_id("Product2", "Accord_Id__c", product.id,
+                                          product_to_product2(product))
+    price = Price(product_id=product.id, currency="GBP", unit_amount=Money.of("10.00", "GBP"),
+                  recurrence=Recurrence(interval=IntervalUnit.MONTH))
+    fields = price_to_entry(price, product2_id=product2.id, pricebook2_id=book)
+    first = client.save_by_external_id("PricebookEntry", "Accord_Id__c", price.id, fields)
+    with pytest.raises(PermanentError):  # a plain upsert repeats create-only fields
+        client.upsert("PricebookEntry", "Accord_Id__c", price.id, fields)
+    cheaper = price.model_copy(update={"unit_amount": Money.of("9.50", "GBP")})
+    second = client.save_by_external_id(
+        "PricebookEntry", "Accord_Id__c", price.id,
+        price_to_entry(cheaper, product2_id=product2.id, pricebook2_id=book))
+    assert (first.created, second.created, second.id) == (True, False, first.id)
+    stored = entry_to_price(client.get("PricebookEntry", first.id), product_id=product.id)
+    assert stored.unit_amount == Money.of("9.50", "GBP")

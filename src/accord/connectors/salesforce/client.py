@@ -25,6 +25,7 @@ from simple_salesforce.api import Salesforce
 
 from accord.connectors.base import Page
 from accord.connectors.salesforce.errors import SYSTEM, record_error, translate
+from accord.connectors.salesforce.mapping import update_fields
 from accord.connectors.salesforce.settings import SalesforceSettings
 from accord.connectors.salesforce.wire import dumps
 from accord.errors import AccordError, PermanentError
@@ -142,6 +143,23 @@ class SalesforceClient:
         answer = self.rest("PATCH", f"sobjects/{type_name}/{field}/{quote(value, safe='')}",
                            dict(fields))
         return UpsertOutcome(str(answer["id"]), bool(answer.get("created")))
+
+    def save_by_external_id(self, type_name: str, field: str, value: str,
+                            fields: Mapping[str, Any]) -> UpsertOutcome:
+        """Like :meth:`upsert`, but an existing record is updated without the fields
+        Salesforce only takes on create (price book, product, currency of a price book entry),
+        which a plain upsert of the same body would have refused."""
+        try:
+            existing = self.rest("GET", f"sobjects/{type_name}/{field}/{quote(value, safe='')}",
+                                 params={"fields": "Id"})
+        except PermanentError as exc:
+            if exc.status != 404:
+                raise
+            existing = None
+        if existing is None:
+            return UpsertOutcome(self.create(type_name, {**fields, field: value}), created=True)
+        self.update(type_name, str(existing["Id"]), update_fields(type_name, fields))
+        return UpsertOutcome(str(existing["Id"]), created=False)
 
     def describe(self, type_name: str) -> dict[str, Any]:
         return dict(self.rest("GET", f"sobjects/{type_name}/describe"))

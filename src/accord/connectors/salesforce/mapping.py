@@ -367,6 +367,19 @@ def contract_subscription_status(record: SfRecord) -> SubscriptionStatus | None:
     return _FROM_PICKLIST[value]
 
 
+CREATE_ONLY_FIELDS: dict[str, tuple[str, ...]] = {
+    "PricebookEntry": ("Pricebook2Id", "Product2Id", "CurrencyIsoCode"),
+    "OpportunityLineItem": ("OpportunityId", "PricebookEntryId"),
+}
+
+
+def update_fields(type_name: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """``fields`` without those Salesforce accepts only on create (an update that names them
+    is refused with INVALID_FIELD_FOR_INSERT_UPDATE)."""
+    skip = CREATE_ONLY_FIELDS.get(type_name, ())
+    return {key: value for key, value in fields.items() if key not in skip}
+
+
 def strip_attributes(record: SfRecord) -> dict[str, Any]:
     """A record without the ``attributes`` envelopes (nested parents included)."""
     return {key: strip_attributes(value) if isinstance(value, Mapping) else value
@@ -374,6 +387,7 @@ def strip_attributes(record: SfRecord) -> dict[str, Any]:
 
 
 __all__ = [
+    "CREATE_ONLY_FIELDS",
     "BillingStatus",
     "account_to_customer",
     "contract_subscription_status",
@@ -389,4 +403,5 @@ __all__ = [
     "product_to_product2",
     "strip_attributes",
     "subscription_status_fields",
+    "update_fields",
 ]
