@@ -133,6 +133,11 @@ def test_probe_reports_usage_warns_when_unconfigured_and_fails_on_bad_session(
     control.put(control_url(sandbox, "/salesforce/limits"),
                 json={"daily_api_requests": 100, "used": 95}).raise_for_status()
     assert probe(settings_for(sandbox)).status is ProbeStatus.WARNING
+    control.put(control_url(sandbox, "/salesforce/limits"),
+                json={"daily_api_requests": 100, "used": 100}).raise_for_status()
+    exhausted = probe(settings_for(sandbox))
+    assert exhausted.status is ProbeStatus.WARNING
+    assert "TotalRequests Limit exceeded" in exhausted.detail
     # settings come from ACCORD_SALESFORCE_* like every connector's
     monkeypatch.setenv("ACCORD_SALESFORCE_SESSION_ID", "from-env")
     loaded: Callable[[], SalesforceSettings] = SalesforceSettings

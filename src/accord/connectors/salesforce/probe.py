@@ -8,7 +8,6 @@ from accord.connectors.base import ProbeResult, ProbeStatus
 from accord.connectors.salesforce.client import SalesforceClient
 from accord.connectors.salesforce.settings import SalesforceSettings
 from accord.errors import AccordError, PermanentError, RateLimited
-from accord.resilience import RetryPolicy
 
 
 def probe(settings: Any) -> ProbeResult:
@@ -23,7 +22,7 @@ def probe(settings: Any) -> ProbeResult:
     if settings.ca_cert is not None and not settings.ca_cert.exists():
         return ProbeResult(ProbeStatus.FAILED, f"CA bundle {settings.ca_cert} not found",
                            "set ACCORD_SALESFORCE_CA_CERT to the sandbox's ca.pem")
-    client = SalesforceClient(settings, policy=RetryPolicy(max_attempts=1))
+    client = SalesforceClient(settings, retries=False)
     try:
         limits = client.limits()
     except RateLimited as exc:
