@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,8 @@ from accord.canonical import (
     Address,
     Contact,
     ContactRole,
+    Contract,
+    ContractLine,
     Customer,
     IntervalUnit,
     Money,
@@ -29,8 +31,10 @@ from accord.canonical import (
 from accord.connectors.base import iterate_pages
 from accord.connectors.salesforce import CONNECTOR
 from accord.connectors.salesforce.client import SalesforceClient
+from accord.connectors.salesforce.intake import closed_won_contract
 from accord.connectors.salesforce.mapping import (
     account_to_customer,
+    contract_to_opportunity,
     customer_to_account,
     entry_to_price,
     price_to_entry,
@@ -154,7 +158,36 @@ class TestSalesforceConformance(ConnectorConformance):
             outcome = client.upsert("PricebookEntry", "Accord_Id__c", value.id, fields)
             return client.get("PricebookEntry", outcome.id)
 
+        contract = Contract(
+            customer_id=customer.id, legal_entity="DE01", currency="EUR",
+            lines=(ContractLine(product_sku="PLAT-ANNUAL", description="Seats",
+                                quantity=Decimal(25), unit_price=Money.of("1200.00", "EUR"),
+                                discount_percent=Decimal("12.5")),
+                   ContractLine(product_sku="ONBOARD", quantity=Decimal(1),
+                                unit_price=Money.of("4999.99", "EUR"))),
+            term_months=24, start_date=date(2026, 12, 1), end_date=date(2028, 11, 30),
+            po_number="PO-7781")
+
+        def deal_roundtrip(value: Contract) -> str:
+            account = client.upsert("Account", "Accord_Id__c", value.customer_id,
+                                    {"Name": "Deal customer", "CurrencyIsoCode": "EUR"})
+            opportunity, lines = contract_to_opportunity(value, account_id=account.id)
+            deal = client.create("Opportunity", opportunity)
+            for line in lines:
+                code = line.pop("ProductCode")
+                product2 = client.create("Product2", {"Name": code, "ProductCode": code,
+                                                      "IsActive": True})
+                entry = client.create("PricebookEntry", {
+                    "Pricebook2Id": book, "Product2Id": product2, "CurrencyIsoCode": "EUR",
+                    "UnitPrice": line["UnitPrice"], "IsActive": True})
+                client.create("OpportunityLineItem", {**line, "OpportunityId": deal,
+                                                      "PricebookEntryId": entry})
+            return deal
+
         round_trips = [
+            RoundTrip("Opportunity + lines <-> Contract", contract, deal_roundtrip,
+                      lambda deal: closed_won_contract(client, deal),
+                      lambda value: value.model_dump(exclude={"external_ids", "deal_id"})),
             RoundTrip("Account <-> Customer", customer, account_roundtrip,
                       lambda record: account_to_customer(record, default_legal_entity="US01"),
                       _without_ids),
