@@ -25,6 +25,7 @@ from accord.connectors.salesforce.intake import (
     CLOSED_WON,
     ChangeFeedPoller,
     ModstampPoller,
+    change_poller,
     closed_won_contract,
 )
 from accord.connectors.salesforce.mapping import (
@@ -181,3 +182,12 @@ def test_price_entries_are_saved_twice_without_touching_create_only_fields(
     assert (first.created, second.created, second.id) == (True, False, first.id)
     stored = entry_to_price(client.get("PricebookEntry", first.id), product_id=product.id)
     assert stored.unit_amount == Money.of("9.50", "GBP")
+
+
+def test_change_poller_follows_the_settings(sandbox: RunningSandbox,
+                                            client: SalesforceClient) -> None:
+    assert isinstance(change_poller(client, "Account", ["Name"]), ModstampPoller)
+    feed_client = client_for(sandbox, settings={
+        "cdc_feed_url": control_url(sandbox, "/salesforce/cdc")})
+    assert isinstance(change_poller(feed_client, "Account", ["Name"]), ChangeFeedPoller)
+    feed_client.session.close()

@@ -24,7 +24,7 @@ from typing import Any
 import requests
 
 from accord.canonical import Contract
-from accord.connectors.base import ChangeBatch, InboundEvent
+from accord.connectors.base import ChangeBatch, ChangePoller, InboundEvent
 from accord.connectors.salesforce.client import SalesforceClient
 from accord.connectors.salesforce.errors import SYSTEM, translate
 from accord.connectors.salesforce.mapping import (
@@ -181,6 +181,17 @@ class ChangeFeedPoller:
         return ChangeBatch(events=events, cursor=str(raw[-1]["replayId"]))
 
 
+def change_poller(client: SalesforceClient, object_name: str, fields: Sequence[str]
+                  ) -> ChangePoller:
+    """The CDC feed when ``cdc_feed_url`` is configured, else SystemModstamp polling of
+    ``object_name`` with the configured overlap window."""
+    settings = client.settings
+    if settings.cdc_feed_url:
+        return ChangeFeedPoller(client, settings.cdc_feed_url)
+    return ModstampPoller(client, object_name, fields,
+                          overlap=timedelta(seconds=settings.poll_overlap_seconds))
+
+
 def translate_status(answer: requests.Response) -> AccordError:
     return TransientError(f"change feed answered {answer.status_code}", system=SYSTEM,
                           status=answer.status_code)
@@ -227,6 +238,7 @@ __all__ = [
     "ChangeFeedPoller",
     "ModstampCursor",
     "ModstampPoller",
+    "change_poller",
     "closed_won_contract",
     "event_type",
     "parse_stamp",

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -58,8 +62,6 @@ def create_app(options: SandboxOptions) -> FastAPI:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
         if request.url.path.startswith(CONTROL_PREFIX):
-            from fastapi.exception_handlers import http_exception_handler
-
             return await http_exception_handler(request, error)
         if error.status_code == 405:
             return error_response(ApiError.one(405, ErrorCode.METHOD_NOT_ALLOWED,
@@ -70,8 +72,6 @@ def create_app(options: SandboxOptions) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
         if request.url.path.startswith(CONTROL_PREFIX):
-            from fastapi.exception_handlers import request_validation_exception_handler
-
             return await request_validation_exception_handler(request, error)
         return error_response(ApiError.one(400, ErrorCode.JSON_PARSER_ERROR, str(error)))
 

@@ -16,8 +16,11 @@ from accord.sandboxes.salesforce.errors import ApiError, ErrorCode
 from accord.sandboxes.salesforce.schema import (
     CLOSED_STAGES,
     OPPORTUNITY,
+    OPPORTUNITY_LINE_ITEM,
+    PRICEBOOK_ENTRY,
     FieldType,
     ObjectDef,
+    object_def,
 )
 from accord.sandboxes.salesforce.store import ChangeType, Record, Store, Transaction
 
@@ -39,8 +42,6 @@ def check_references(store: Store, obj: ObjectDef, values: dict[str, Any]) -> No
 
 
 def _prefix_of(name: str) -> str:
-    from accord.sandboxes.salesforce.schema import object_def
-
     target = object_def(name)
     return target.key_prefix if target else ""
 
@@ -93,8 +94,6 @@ def _derive_entry(store: Store, record: Record, creating: bool) -> None:
         record["ProductCode"] = found[1].get("ProductCode")
         record["Name"] = found[1].get("Name")
     if creating:
-        from accord.sandboxes.salesforce.schema import PRICEBOOK_ENTRY
-
         for other in store.rows(PRICEBOOK_ENTRY):
             if (other["Id"] != record["Id"] and other["Pricebook2Id"] == record["Pricebook2Id"]
                     and other["Product2Id"] == record["Product2Id"]
@@ -140,8 +139,6 @@ def rollup(tx: Transaction, obj: ObjectDef, record: Record) -> None:
     opportunity without a price book takes the line's."""
     if obj.name != "OpportunityLineItem":
         return
-    from accord.sandboxes.salesforce.schema import OPPORTUNITY_LINE_ITEM
-
     store = tx.store
     found = store.find(record["OpportunityId"])
     if found is None:
