@@ -38,7 +38,7 @@ from accord.errors import (
 from accord.sandboxes.server import RunningSandbox
 
 from .conftest import control_url
-from .helpers import settings_for
+from .helpers import client_for, settings_for
 
 
 def body(code: str, message: str = "m", fields: list[str] | None = None) -> list[dict[str, object]]:
@@ -145,3 +145,21 @@ def test_probe_reports_usage_warns_when_unconfigured_and_fails_on_bad_session(
     assert settings.session_id is not None
     assert settings.session_id.get_secret_value() == "from-env"
     assert "from-env" not in repr(settings)
+
+
+def test_bulk_writes_send_200_records_per_call(sandbox: RunningSandbox,
+                                               control: requests.Session) -> None:
+    client = client_for(sandbox)
+    client.limits()
+    before = client.api_usage
+    results = client.create_many("Account", [{"Name": f"Bulk {n}"} for n in range(450)]
+                                 + [{"Name": None}])
+    client.limits()
+    after = client.api_usage
+    assert before is not None
+    assert after is not None
+    assert after[0] - before[0] == 3 + 1  # three collection calls, then the limits call
+    assert [result.success for result in results].count(True) == 450
+    assert isinstance(results[-1].error, DataQualityError)
+    assert results[-1].error.field == "Name"
+    client.session.close()
