@@ -4,6 +4,8 @@ faults."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import requests
@@ -11,9 +13,11 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceGeneralError
 
 from accord.resilience import RetriesExhausted, RetryPolicy
-from accord.sandboxes.server import RunningSandbox
+from accord.sandboxes.base import SandboxOptions
+from accord.sandboxes.salesforce import SANDBOX
+from accord.sandboxes.server import RunningSandbox, start_in_thread
 
-from .conftest import control_url
+from .conftest import CaSession, control_url
 from .helpers import client_for
 
 
@@ -65,3 +69,39 @@ def test_an_outage_exhausts_the_retry_budget(sandbox: RunningSandbox,
     assert caught.value.attempts == 3
     assert caught.value.last.status == 503
     client.session.close()
+
+
+def test_state_file_keeps_records_across_restarts(tmp_path: Path) -> None:
+    options = SandboxOptions(data_dir=tmp_path, state_file=tmp_path / "salesforce.db")
+    first = start_in_thread(SANDBOX, options)
+    creds = first.credentials()
+    session = CaSession()
+    session.verify = creds["ca_cert"]
+    try:
+        sf = Salesforce(instance_url=creds["instance_url"], session_id=creds["session_id"],
+                        version=creds["version"], session=session, parse_float=Decimal)
+        account = sf.Account.create({"Name": "Persisted"})["id"]
+        sf.Opportunity.create({"Name": "Deal", "AccountId": account, "Amount": "12.34",
+                               "StageName": "Prospecting", "CloseDate": "2026-12-01"})
+    finally:
+        session.close()
+        first.server.force_exit = True
+        first.stop()
+    second = start_in_thread(SANDBOX, options)
+    session = CaSession()
+    session.verify = creds["ca_cert"]
+    try:
+        sf = Salesforce(instance_url=second.credentials()["instance_url"],
+                        session_id=creds["session_id"], version=creds["version"],
+                        session=session, parse_float=Decimal)
+        deal = sf.query("SELECT Amount, CloseDate, Account.Name FROM Opportunity")["records"][0]
+        assert (deal["Amount"], deal["CloseDate"], deal["Account"]["Name"]) == (
+            Decimal("12.34"), "2026-12-01", "Persisted")
+        another = sf.Account.create({"Name": "After restart"})["id"]
+        assert another != account
+        assert sf.query("SELECT COUNT() FROM Pricebook2 WHERE IsStandard = true"
+                        )["totalSize"] == 1
+    finally:
+        session.close()
+        second.server.force_exit = True
+        second.stop()

@@ -43,7 +43,7 @@ def create_app(options: SandboxOptions) -> FastAPI:
     session_id = str(options.settings.get("session_id") or DEFAULT_SESSION_ID)
     app = FastAPI(title="accord Salesforce sandbox", redirect_slashes=False)
     control = SandboxControl("salesforce")
-    state = SalesforceState(control, session_id)
+    state = SalesforceState(control, session_id, options.state_file)
     if "daily_api_requests" in options.settings:
         state.limits.configure(LimitSettings(
             daily_api_requests=int(options.settings["daily_api_requests"])))

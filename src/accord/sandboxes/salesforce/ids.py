@@ -37,17 +37,24 @@ class IdFactory:
 
     def __init__(self) -> None:
         self._counter = itertools.count(1)
+        self._last = 0
         self._lock = threading.Lock()
 
     def new(self, key_prefix: str) -> str:
         with self._lock:
             number = next(self._counter)
+            self._last = number
         id15 = key_prefix + POD + _base62(number, 10)
         return id15 + checksum(id15)
 
-    def reset(self) -> None:
+    def reset(self, last: int = 0) -> None:
         with self._lock:
-            self._counter = itertools.count(1)
+            self._counter = itertools.count(last + 1)
+            self._last = last
+
+    @property
+    def last(self) -> int:
+        return self._last
 
 
 __all__ = ["IdFactory", "checksum", "to18"]

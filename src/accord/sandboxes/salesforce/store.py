@@ -105,6 +105,24 @@ class Store:
             return {OBJECTS[name].name: [to_wire(record) for record in records.values()]
                     for name, records in self._records.items() if records}
 
+    def snapshot(self) -> dict[str, Any]:
+        """Everything needed to rebuild the store (see :mod:`.persistence`)."""
+        with self.lock:
+            return {"records": {OBJECTS[name].name: list(records.values())
+                                for name, records in self._records.items() if records},
+                    "last_id": self.ids.last, "contract_number": self._contract_number}
+
+    def restore(self, records: dict[str, dict[str, Record]], last_id: int,
+                contract_number: int) -> None:
+        with self.lock:
+            self._records = {name: {} for name in OBJECTS}
+            self._index.clear()
+            for name, by_id in records.items():
+                for record_id, record in by_id.items():
+                    self._put(name, record_id, record)
+            self.ids.reset(last_id)
+            self._contract_number = contract_number
+
     def set_system_field(self, obj: ObjectDef, record_id: str, name: str, value: Any) -> None:
         """Set a read-only field outside any API call (used to seed the org)."""
         with self.lock:
