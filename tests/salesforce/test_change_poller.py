@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import requests
@@ -112,3 +112,28 @@ def test_the_cursor_is_durable_text(sandbox: RunningSandbox, control: requests.S
     again = ModstampPoller(client, "Account", ["Name"]).poll(rest.cursor, 10)
     assert again.events == []
     assert again.cursor == rest.cursor
+
+
+@pytest.mark.parametrize(("overlap_seconds", "found"), [(60, True), (0, False)])
+def test_the_overlap_window_catches_late_commits(
+        sandbox: RunningSandbox, control: requests.Session, client: SalesforceClient,
+        overlap_seconds: int, found: bool) -> None:
+    now = datetime.fromisoformat(control.get(control_url(sandbox, "/clock")).json()["now"])
+    control.post(control_url(sandbox, "/clock/freeze"), json={"at": now.isoformat()}
+                 ).raise_for_status()
+    client.create("Account", {"Name": "On time"})
+    poller = ModstampPoller(client, "Account", ["Name"],
+                            overlap=timedelta(seconds=overlap_seconds))
+    first = poller.poll(None, 10)
+    assert [e.payload["record"]["Name"] for e in first.events] == ["On time"]
+    # a transaction stamped two seconds earlier becomes visible only now
+    earlier = now - timedelta(seconds=2)
+    control.post(control_url(sandbox, "/clock/freeze"), json={"at": earlier.isoformat()}
+                 ).raise_for_status()
+    client.create("Account", {"Name": "Committed late"})
+    second = poller.poll(first.cursor, 10)
+    assert [e.payload["record"]["Name"] for e in second.events] == (
+        ["Committed late"] if found else [])
+    # replaying from the old cursor (say after a crash) gives the same event ids
+    assert [e.event_id for e in poller.poll(first.cursor, 10).events] == [
+        e.event_id for e in second.events]
