@@ -1,0 +1,1 @@
+"""REST resources under ``/services/data/vXX.X/``."""
