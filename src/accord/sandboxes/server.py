@@ -58,6 +58,9 @@ class RunningSandbox:
         return self.definition.credentials(self.endpoint)
 
     def stop(self) -> None:
+        # force_exit: do not wait for idle keep-alive connections (requests' TLS pools
+        # half-close them, which would hold shutdown for the full timeout).
+        self.server.force_exit = True
         self.server.should_exit = True
         self.thread.join(timeout=10)
 
@@ -72,6 +75,9 @@ class ThreadedServer:
     port: int
 
     def stop(self) -> None:
+        # force_exit: do not wait for idle keep-alive connections (requests' TLS pools
+        # half-close them, which would hold shutdown for the full timeout).
+        self.server.force_exit = True
         self.server.should_exit = True
         self.thread.join(timeout=10)
 
