@@ -1,0 +1,121 @@
+"""Webhooks: signed delivery verified by stripe.Webhook.construct_event, retries, faults."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+import stripe
+
+
+@dataclass
+class Receiver:
+    """A local HTTP endpoint that records deliveries and fails the first ``fail_first``."""
+
+    url: str = ""
+    fail_first: int = 0
+    received: list[tuple[bytes, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def handle(self, body: bytes, signature: str) -> int:
+        with self.lock:
+            if self.fail_first > 0:
+                self.fail_first -= 1
+                return 500
+            self.received.append((body, signature))
+            return 200
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            status = state.handle(body, self.headers["Stripe-Signature"])
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def _deliver(control: httpx.Client) -> dict[str, int]:
+    answer = control.post("/__sandbox/stripe/webhooks/deliver")
+    answer.raise_for_status()
+    result: dict[str, int] = answer.json()
+    return result
+
+
+def test_signed_delivery_is_accepted_by_construct_event(
+        client: stripe.StripeClient, control: httpx.Client, receiver: Receiver) -> None:
+    endpoint = client.v1.webhook_endpoints.create(params={
+        "url": receiver.url, "enabled_events": ["customer.created", "invoice.*"]})
+    assert endpoint.secret is not None
+    assert endpoint.secret.startswith("whsec_")
+    customer = client.v1.customers.create(params={"name": "Hooked"})
+    client.v1.products.create(params={"name": "not subscribed"})
+    _deliver(control)
+    assert len(receiver.received) == 1
+    body, signature = receiver.received[0]
+    event = stripe.Webhook.construct_event(body, signature, endpoint.secret)
+    assert event.type == "customer.created"
+    assert event.data.object.id == customer.id
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.Webhook.construct_event(body, signature, "whsec_wrong")
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.Webhook.construct_event(body.replace(b"Hooked", b"Hacked"), signature,
+                                       endpoint.secret)
+
+
+def test_failed_delivery_is_retried_with_backoff(
+        client: stripe.StripeClient, control: httpx.Client, receiver: Receiver) -> None:
+    receiver.fail_first = 2
+    client.v1.webhook_endpoints.create(params={"url": receiver.url,
+                                               "enabled_events": ["*"]})
+    customer = client.v1.customers.create(params={"name": "Retry me"})
+    _deliver(control)
+    assert receiver.received == []
+    event = client.v1.events.list(params={"type": "customer.created"}).data[0]
+    assert event.pending_webhooks == 1
+    # the first retry waits 60 s of sandbox time, the second 120 s
+    control.post("/__sandbox/clock/advance", json={"seconds": 61}).raise_for_status()
+    _deliver(control)
+    assert receiver.received == []
+    control.post("/__sandbox/clock/advance", json={"seconds": 121}).raise_for_status()
+    _deliver(control)
+    assert len(receiver.received) == 1
+    assert customer.id.encode() in receiver.received[0][0]
+    view = control.get("/__sandbox/stripe/webhooks").json()
+    assert [a["attempt"] for a in view["attempts"]] == [1, 2, 3]
+    assert client.v1.events.retrieve(event.id).pending_webhooks == 0
+
+
+def test_duplicate_and_out_of_order_delivery_faults(
+        client: stripe.StripeClient, control: httpx.Client, receiver: Receiver) -> None:
+    endpoint = client.v1.webhook_endpoints.create(params={
+        "url": receiver.url, "enabled_events": ["customer.created"]})
+    control.put("/__sandbox/stripe/webhooks",
+                json={"duplicate": True, "reverse_order": True}).raise_for_status()
+    first = client.v1.customers.create(params={"name": "first"})
+    second = client.v1.customers.create(params={"name": "second"})
+    # deliver both in one batch; the background sender may have taken the first already
+    _deliver(control)
+    assert endpoint.secret is not None
+    ids = [stripe.Webhook.construct_event(body, sig, endpoint.secret).data.object.id
+           for body, sig in receiver.received]
+    assert sorted(ids) == sorted([first.id, first.id, second.id, second.id])
