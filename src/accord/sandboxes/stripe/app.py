@@ -33,6 +33,7 @@ from accord.sandboxes.stripe.gate import RateGate, authenticate
 from accord.sandboxes.stripe.ids import new_id
 from accord.sandboxes.stripe.listing import expand
 from accord.sandboxes.stripe.params import Params
+from accord.sandboxes.stripe.persistence import StateFile
 from accord.sandboxes.stripe.resources import build_router
 from accord.sandboxes.stripe.routing import Router
 from accord.sandboxes.stripe.state import SavedResponse, Store
@@ -58,15 +59,16 @@ class Answer:
 class StripeState:
     """The control plane's view: records plus webhook queue, reset and dumped together."""
 
-    def __init__(self, store: Store, dispatcher: WebhookDispatcher, gate: RateGate) -> None:
-        self.store = store
+    def __init__(self, api: StripeApi, dispatcher: WebhookDispatcher) -> None:
+        self.store = api.store
+        self.api = api
         self.dispatcher = dispatcher
-        self.gate = gate
 
     def reset(self) -> None:
         self.store.reset()
         self.dispatcher.reset()
-        self.gate.reset()
+        self.api.gate.reset()
+        self.api.persist()
 
     def dump(self) -> dict[str, Any]:
         return self.store.dump()
@@ -74,8 +76,9 @@ class StripeState:
 
 class StripeApi:
     def __init__(self, store: Store, control: SandboxControl, settings: StripeSandboxSettings,
-                 router: Router) -> None:
+                 router: Router, state_file: StateFile | None = None) -> None:
         self.store = store
+        self.state_file = state_file
         self.control = control
         self.settings = settings
         self.router = router
@@ -99,9 +102,16 @@ class StripeApi:
             return Answer(error.status, json.dumps(error.body()).encode(),
                           {**headers, **error.headers})
         try:
-            return self._admitted(request, request_id, headers)
+            answer = self._admitted(request, request_id, headers)
+            if request.method != "GET":
+                self.persist()
+            return answer
         finally:
             self.gate.release()
+
+    def persist(self) -> None:
+        if self.state_file is not None:
+            self.state_file.save(self.store)
 
     def _admitted(self, request: ApiRequest, request_id: str,
                   headers: dict[str, str]) -> Answer:
@@ -116,9 +126,11 @@ class StripeApi:
             headers["Idempotency-Key"] = key
             fingerprint = hashlib.sha256(json.dumps(
                 [request.method, request.path, data], sort_keys=True).encode()).hexdigest()
+            # results are kept per API key, identified by a digest (never the key itself)
+            owner = hashlib.sha256(request.headers.get("authorization", "").encode()
+                                   ).hexdigest()[:16]
             with self.store.lock:
-                saved = self.store.idempotency.get((request.headers.get("authorization", ""),
-                                                    key))
+                saved = self.store.idempotency.get((owner, key))
                 if saved is not None:
                     if saved.fingerprint != fingerprint:
                         conflict = StripeApiError(
@@ -133,8 +145,8 @@ class StripeApi:
                 answer = self._dispatch(request, data, RequestInfo(
                     request_id, key, headers["Stripe-Version"]), headers)
                 if 200 <= answer.status < 300 or answer.status == 402:
-                    self.store.idempotency[(request.headers.get("authorization", ""), key)] = (
-                        SavedResponse(fingerprint, answer.status, answer.body))
+                    self.store.idempotency[(owner, key)] = SavedResponse(
+                        fingerprint, answer.status, answer.body)
                 return answer
         return self._dispatch(request, data, RequestInfo(request_id, None,
                                                          headers["Stripe-Version"]), headers)
@@ -166,14 +178,21 @@ class StripeApi:
     def advance_all(self, until: int) -> int:
         """Renewals and retries for customers on no test clock (the sandbox clock moved)."""
         with self.store.lock:
-            return billing.advance(self.ctx(), until, None)
+            steps = billing.advance(self.ctx(), until, None)
+        self.persist()
+        return steps
 
 
 def create_app(options: SandboxOptions) -> FastAPI:
     settings = StripeSandboxSettings.model_validate(options.settings)
     control = SandboxControl("stripe")
     store = Store()
-    api = StripeApi(store, control, settings, build_router())
+    state_file = StateFile(options.state_file) if options.state_file else None
+    if state_file is not None:
+        saved = state_file.load()
+        if saved is not None:
+            store.restore(saved)
+    api = StripeApi(store, control, settings, build_router(), state_file)
     dispatcher = WebhookDispatcher(store, control.clock, settings)
     store.listeners.append(dispatcher.on_event)
     def on_clock_advance(now: datetime) -> None:
@@ -188,12 +207,14 @@ def create_app(options: SandboxOptions) -> FastAPI:
             yield
         finally:
             dispatcher.stop()
+            if state_file is not None:
+                state_file.close()
 
     app = FastAPI(title="accord Stripe sandbox", lifespan=lifespan, docs_url=None,
                   redoc_url=None, openapi_url=None)
     app.state.stripe_api = api
     app.state.webhooks = dispatcher
-    install_controls(app, control, StripeState(store, dispatcher, api.gate), render_fault)
+    install_controls(app, control, StripeState(api, dispatcher), render_fault)
 
     @app.get("/__sandbox/stripe/webhooks")
     def webhook_view() -> dict[str, Any]:

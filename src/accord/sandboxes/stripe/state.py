@@ -13,7 +13,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from accord.sandboxes.stripe.errors import no_such
@@ -99,6 +99,31 @@ class Store:
             number = self.invoice_numbers.get(prefix, 0) + 1
             self.invoice_numbers[prefix] = number
         return f"{prefix}-{number:04d}"
+
+    # -- persistence ------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return copy.deepcopy({
+                "collections": self.collections,
+                "order": self.order,
+                "cards": {pm: asdict(profile) for pm, profile in self.cards.items()},
+                "idempotency": [[owner, key, saved.fingerprint, saved.status,
+                                 saved.body.decode()]
+                                for (owner, key), saved in self.idempotency.items()],
+                "invoice_numbers": self.invoice_numbers,
+                "webhook_secrets": self.webhook_secrets,
+            })
+
+    def restore(self, data: dict[str, Any]) -> None:
+        with self.lock:
+            self.collections = copy.deepcopy(data["collections"])
+            self.order = dict(data["order"])
+            self.cards = {pm: CardProfile(**profile) for pm, profile in data["cards"].items()}
+            self.idempotency = {(owner, key): SavedResponse(fingerprint, status, body.encode())
+                                for owner, key, fingerprint, status, body in data["idempotency"]}
+            self.invoice_numbers = dict(data["invoice_numbers"])
+            self.webhook_secrets = dict(data["webhook_secrets"])
+            self._sequence = itertools.count(max(self.order.values(), default=-1) + 1)
 
     # -- control plane --------------------------------------------------------------------
     def reset(self) -> None:
