@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 import stripe
@@ -303,3 +304,34 @@ def test_events_list_paginates_and_filters(client: stripe.StripeClient) -> None:
     assert every[0].data.object.name == "e11"
     wildcard = client.v1.events.list(params={"types": ["product.*"]}).data
     assert [e.type for e in wildcard] == ["product.created"]
+
+
+def test_subscription_items_endpoints_prorate_like_updates(client: stripe.StripeClient) -> None:
+    clock = client.v1.test_helpers.test_clocks.create(params={"frozen_time": 1_767_225_600})
+    customer = _customer(client, test_clock=clock.id)
+    base = _monthly_price(client, 1000)
+    addon = _monthly_price(client, 500)
+    sub = client.v1.subscriptions.create(params={"customer": customer.id,
+                                                 "items": [{"price": base.id}]})
+    added = client.v1.subscription_items.create(params={
+        "subscription": sub.id, "price": addon.id, "quantity": 2,
+        "proration_behavior": "none"})
+    assert added.quantity == 2
+    changed = client.v1.subscription_items.update(added.id, params={
+        "quantity": 3, "proration_behavior": "none"})
+    assert changed.quantity == 3
+    listed = client.v1.subscription_items.list(params={"subscription": sub.id})
+    assert {i.id for i in listed.data} == {sub["items"].data[0].id, added.id}
+    client.v1.subscription_items.delete(added.id, params={"proration_behavior": "none"})
+    assert len(client.v1.subscriptions.retrieve(sub.id)["items"].data) == 1
+
+
+def test_sandbox_clock_renews_customers_without_a_test_clock(
+        client: stripe.StripeClient, control: httpx.Client) -> None:
+    customer = _customer(client)
+    sub = client.v1.subscriptions.create(params={
+        "customer": customer.id, "items": [{"price": _monthly_price(client, 700).id}]})
+    control.post("/__sandbox/clock/advance", json={"seconds": 32 * DAY}).raise_for_status()
+    invoices = client.v1.invoices.list(params={"subscription": sub.id}).data
+    assert [i.billing_reason for i in invoices] == ["subscription_cycle", "subscription_create"]
+    assert invoices[0].status == "paid"

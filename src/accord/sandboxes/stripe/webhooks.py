@@ -45,6 +45,8 @@ class WebhookFaults(BaseModel):
     """deliver every event twice"""
     reverse_order: bool = False
     """deliver each batch of due events newest first"""
+    hold: bool = False
+    """pause background delivery; deliveries wait for ``POST .../webhooks/deliver``"""
 
 
 @dataclass
@@ -198,7 +200,8 @@ class WebhookDispatcher:
             self._wake.clear()
             if self._stop.is_set():
                 break
-            self.deliver_due()
+            if not self.faults.hold:
+                self.deliver_due()
 
     def view(self) -> dict[str, Any]:
         return {"pending": self.pending(), "faults": self.faults.model_dump(),

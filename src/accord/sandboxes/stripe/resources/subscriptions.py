@@ -340,6 +340,44 @@ def retrieve_item(ctx: Ctx, _: Params, path: dict[str, str]) -> dict[str, Any]:
     return ctx.store.get("subscription_item", path["id"])
 
 
+def _item_change(ctx: Ctx, sub_id: str, entry: dict[str, Any], params: Params) -> StripeObject:
+    """Apply one item change through :func:`update`, so prorations follow the same rules."""
+    data: dict[str, Any] = {"items": [entry]}
+    for key in ("proration_behavior", "proration_date"):
+        if params.has(key):
+            data[key] = params.raw(key)
+    return update(ctx, Params(data), {"id": sub_id})
+
+
+def create_item(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
+    sub = ctx.store.get("subscription", params.req("subscription"), param="subscription",
+                        status=400)
+    before = {si["id"] for si in sub["items"]["data"]}
+    entry: dict[str, Any] = {"price": params.req("price")}
+    if params.has("quantity"):
+        entry["quantity"] = params.raw("quantity")
+    if params.has("metadata"):
+        entry["metadata"] = params.raw("metadata")
+    updated = _item_change(ctx, sub["id"], entry, params)
+    return next(si for si in updated["items"]["data"] if si["id"] not in before)
+
+
+def update_item(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str, Any]:
+    item = ctx.store.get("subscription_item", path["id"])
+    entry: dict[str, Any] = {"id": item["id"]}
+    for key in ("price", "quantity", "metadata"):
+        if params.has(key):
+            entry[key] = params.raw(key)
+    _item_change(ctx, item["subscription"], entry, params)
+    return ctx.store.get("subscription_item", path["id"])
+
+
+def delete_item(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str, Any]:
+    item = ctx.store.get("subscription_item", path["id"])
+    _item_change(ctx, item["subscription"], {"id": item["id"], "deleted": "true"}, params)
+    return {"id": item["id"], "object": "subscription_item", "deleted": True}
+
+
 def register(router: Router) -> None:
     router.add("POST", "/v1/subscriptions", create)
     router.add("GET", "/v1/subscriptions", list_all)
@@ -349,3 +387,6 @@ def register(router: Router) -> None:
     router.add("DELETE", "/v1/subscriptions/{id}", cancel)
     router.add("GET", "/v1/subscription_items", list_items)
     router.add("GET", "/v1/subscription_items/{id}", retrieve_item)
+    router.add("POST", "/v1/subscription_items", create_item)
+    router.add("POST", "/v1/subscription_items/{id}", update_item)
+    router.add("DELETE", "/v1/subscription_items/{id}", delete_item)
