@@ -335,3 +335,38 @@ def test_sandbox_clock_renews_customers_without_a_test_clock(
     invoices = client.v1.invoices.list(params={"subscription": sub.id}).data
     assert [i.billing_reason for i in invoices] == ["subscription_cycle", "subscription_create"]
     assert invoices[0].status == "paid"
+
+
+def test_metered_usage_is_billed_in_arrears(client: stripe.StripeClient) -> None:
+    start = 1_767_225_600
+    clock = client.v1.test_helpers.test_clocks.create(params={"frozen_time": start})
+    customer = _customer(client, test_clock=clock.id)
+    meter = client.v1.billing.meters.create(params={
+        "display_name": "API calls", "event_name": "api_call",
+        "default_aggregation": {"formula": "sum"},
+        "customer_mapping": {"event_payload_key": "stripe_customer_id", "type": "by_id"},
+        "value_settings": {"event_payload_key": "value"}})
+    product = client.v1.products.create(params={"name": "API"})
+    price = client.v1.prices.create(params={
+        "product": product.id, "currency": "usd", "unit_amount_decimal": "0.5",
+        "recurring": {"interval": "month", "usage_type": "metered", "meter": meter.id}})
+    sub = client.v1.subscriptions.create(params={"customer": customer.id,
+                                                 "items": [{"price": price.id}]})
+    assert client.v1.invoices.retrieve(sub.latest_invoice).total == 0
+    for value, identifier in ((1200, "u1"), (801, "u2")):
+        client.v1.billing.meter_events.create(params={
+            "event_name": "api_call", "identifier": identifier, "timestamp": start + 3600,
+            "payload": {"stripe_customer_id": customer.id, "value": str(value)}})
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.billing.meter_events.create(params={
+            "event_name": "api_call", "identifier": "u1",
+            "payload": {"stripe_customer_id": customer.id, "value": "5"}})
+    end = sub["items"].data[0].current_period_end
+    summary = client.v1.billing.meters.event_summaries.list(meter.id, params={
+        "customer": customer.id, "start_time": start, "end_time": end})
+    assert summary.data[0].aggregated_value == 2001
+    client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": end})
+    renewal = client.v1.invoices.list(params={"subscription": sub.id, "limit": 1}).data[0]
+    assert renewal.billing_reason == "subscription_cycle"
+    assert renewal.total == 1001  # 2001 calls at half a cent, rounded half up
+    assert renewal.lines.data[0].period.start == start

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import httpx
 import pytest
 from pydantic import SecretStr
 
 import stripe
+from accord.canonical.ids import EntityType, new_id
 from accord.canonical.payments import PaymentStatus
+from accord.canonical.subscription import UsageRecord
 from accord.connectors.base import ProbeStatus, WebhookRejected
 from accord.connectors.stripe import CONNECTOR, mapping
 from accord.connectors.stripe.client import Kind, StripeClient, idempotency_key
@@ -17,7 +20,7 @@ from accord.connectors.stripe.errors import to_accord_error
 from accord.connectors.stripe.intake import StripeEventsPoller, StripeWebhookVerifier
 from accord.connectors.stripe.probe import probe
 from accord.connectors.stripe.settings import StripeSettings
-from accord.errors import PermanentError, RateLimited, TransientError
+from accord.errors import DataQualityError, PermanentError, RateLimited, TransientError
 from accord.resilience.retry import RetriesExhausted, RetryPolicy
 from accord.sandboxes.server import RunningSandbox
 
@@ -196,3 +199,21 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.api_key.get_secret_value() == "sk_live_abc"
     assert settings.test_mode is False
     assert StripeClient(settings).limits.requests_per_second == 100
+
+
+def test_usage_is_reported_once_per_canonical_record(sandbox: RunningSandbox) -> None:
+    client = connector_client(sandbox)
+    canonical = sample_customer()
+    customer = client.create_customer(canonical)
+    client.v1.billing.meters.create(params={
+        "display_name": "Seats used", "event_name": "seat_hours",
+        "default_aggregation": {"formula": "sum"}})
+    usage = UsageRecord(subscription_id=new_id(EntityType.SUBSCRIPTION), product_sku="SEAT",
+                        quantity=Decimal("12.5"),
+                        occurred_at=datetime(2026, 1, 5, tzinfo=UTC))
+    sent = client.report_usage(usage, event_name="seat_hours",
+                               stripe_customer_id=customer["id"])
+    assert sent["identifier"] == usage.id
+    assert sent["payload"]["value"] == "12.5"
+    with pytest.raises(DataQualityError):
+        client.report_usage(usage, event_name="seat_hours", stripe_customer_id=customer["id"])

@@ -23,7 +23,7 @@ from accord.canonical.billing import CreditNote
 from accord.canonical.catalog import Price, Product
 from accord.canonical.party import Customer
 from accord.canonical.payments import Payment, Refund
-from accord.canonical.subscription import Subscription
+from accord.canonical.subscription import Subscription, UsageRecord
 from accord.connectors.base import Page, iterate_pages
 from accord.connectors.stripe import mapping
 from accord.connectors.stripe.errors import SYSTEM, to_accord_error
@@ -206,6 +206,15 @@ class StripeClient:
         return self._create(Kind.REFUNDS,
                             mapping.refund_params(refund, stripe_charge_id=stripe_charge_id),
                             refund.id)
+
+    def report_usage(self, usage: UsageRecord, *, event_name: str,
+                     stripe_customer_id: str) -> StripeDict:
+        """Send metered usage as a billing meter event; ``identifier`` is the canonical id,
+        so Stripe refuses a second copy of the same usage."""
+        params = mapping.meter_event_params(usage, event_name=event_name,
+                                            stripe_customer_id=stripe_customer_id)
+        service: Any = self._stripe.v1.billing.meter_events
+        return self._dict(lambda: service.create(params=params))
 
     def pay_invoice(self, stripe_invoice_id: str, *, attempt: str,
                     payment_method: str | None = None) -> PaymentAttempt:

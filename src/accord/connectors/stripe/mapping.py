@@ -49,7 +49,12 @@ from accord.canonical.payments import (
     Refund,
     RefundStatus,
 )
-from accord.canonical.subscription import Subscription, SubscriptionItem, SubscriptionStatus
+from accord.canonical.subscription import (
+    Subscription,
+    SubscriptionItem,
+    SubscriptionStatus,
+    UsageRecord,
+)
 from accord.errors import DataQualityError, Team
 
 SYSTEM = "stripe"
@@ -375,6 +380,15 @@ def subscription_from_stripe(obj: StripeDict, *, customer_id: str,
     return _build(Subscription, data, str(obj["id"]))
 
 
+def meter_event_params(usage: UsageRecord, *, event_name: str,
+                       stripe_customer_id: str) -> dict[str, Any]:
+    """A billing meter event for canonical usage (the meter sums ``value``)."""
+    return {"event_name": event_name, "identifier": usage.id,
+            "timestamp": int(usage.occurred_at.timestamp()),
+            "payload": {"stripe_customer_id": stripe_customer_id,
+                        "value": format(usage.quantity.normalize(), "f")}}
+
+
 # -- invoices and credit notes -----------------------------------------------------------------
 def _day(value: int) -> date:
     return datetime.fromtimestamp(int(value), UTC).date()
@@ -620,6 +634,7 @@ __all__ = [
     "customer_params",
     "decimal_minor_units",
     "invoice_from_stripe",
+    "meter_event_params",
     "minor_units",
     "money",
     "money_from_decimal",

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from accord.sandboxes.stripe import invoicing
 from accord.sandboxes.stripe.context import Ctx
 from accord.sandboxes.stripe.errors import StripeApiError
 from accord.sandboxes.stripe.invoicing import DAY
+from accord.sandboxes.stripe.resources import meters
 from accord.sandboxes.stripe.state import StripeObject
 
 LIVE = ("active", "trialing", "past_due", "unpaid")
@@ -57,11 +59,23 @@ def next_period_end(sub: StripeObject, start: int) -> int:
 
 
 def item_line(ctx: Ctx, invoice: StripeObject, sub: StripeObject, item: StripeObject,
-              period: tuple[int, int]) -> StripeObject:
+              period: tuple[int, int], *, usage_period: tuple[int, int] | None = None,
+              ) -> StripeObject:
+    """The invoice line for one item: licensed items for ``period`` (in advance), metered
+    items for the usage reported over ``usage_period`` (in arrears; none at creation)."""
     price = item["price"]
     metered = price["recurring"] and price["recurring"]["usage_type"] == "metered"
-    quantity = int(item.get("quantity") or 0)
-    amount = 0 if metered else invoicing.price_amount(price, quantity)
+    if metered:
+        used = Decimal(0)
+        meter_id = price["recurring"].get("meter")
+        if usage_period is not None and meter_id:
+            used = meters.usage(ctx, meter_id, sub["customer"], *usage_period)
+            period = usage_period
+        amount = invoicing.price_amount(price, used)
+        quantity = int(used) if used == used.to_integral() else 1
+    else:
+        quantity = int(item.get("quantity") or 0)
+        amount = invoicing.price_amount(price, quantity)
     product = ctx.store.find("product", price["product"])
     name = product["name"] if product else price["product"]
     return invoicing.line_for(invoice, amount=amount, description=f"{quantity} x {name}",
@@ -72,7 +86,8 @@ def item_line(ctx: Ctx, invoice: StripeObject, sub: StripeObject, item: StripeOb
 
 def subscription_invoice(ctx: Ctx, sub: StripeObject, reason: str,
                          line_period: tuple[int, int] | None,
-                         invoice_period: tuple[int, int]) -> StripeObject:
+                         invoice_period: tuple[int, int], *,
+                         usage_period: tuple[int, int] | None = None) -> StripeObject:
     customer = ctx.store.get("customer", sub["customer"])
     invoice = invoicing.new_invoice(
         ctx, customer, currency=sub["currency"], subscription=sub, billing_reason=reason,
@@ -81,7 +96,8 @@ def subscription_invoice(ctx: Ctx, sub: StripeObject, reason: str,
         default_payment_method=sub["default_payment_method"])
     if line_period is not None:
         for item in sub["items"]["data"]:
-            invoicing.add_line(ctx, invoice, item_line(ctx, invoice, sub, item, line_period))
+            invoicing.add_line(ctx, invoice, item_line(ctx, invoice, sub, item, line_period,
+                                                       usage_period=usage_period))
     invoicing.pull_pending_items(ctx, invoice, sub["id"])
     sub["latest_invoice"] = invoice["id"]
     return invoice
@@ -169,7 +185,8 @@ def renew(ctx: Ctx, sub: StripeObject) -> None:
         item["current_period_end"] = new_end
     if sub["status"] == "trialing":
         set_status(ctx, sub, "active")
-    invoice = subscription_invoice(ctx, sub, "subscription_cycle", (end, new_end), (start, end))
+    invoice = subscription_invoice(ctx, sub, "subscription_cycle", (end, new_end), (start, end),
+                                   usage_period=(start, end))
     invoicing.finalize(ctx, invoice)
     ctx.emit("customer.subscription.updated", sub,
              {"items": {"data": [{"current_period_start": start, "current_period_end": end}]}})

@@ -27,6 +27,7 @@ PREFIXES: dict[str, str] = {
     "clock": "test_helpers.test_clock",
     "txr": "tax_rate",
     "inpay": "invoice_payment",
+    "mtr": "billing.meter",
 }
 
 

@@ -24,7 +24,7 @@ def round_minor(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def price_amount(price: StripeObject, quantity: int) -> int:
+def price_amount(price: StripeObject, quantity: int | Decimal) -> int:
     """The amount for ``quantity`` units of ``price`` (per-unit, graduated or volume tiers)."""
     if price["billing_scheme"] == "tiered":
         tiers = price["tiers"] or []

@@ -38,6 +38,17 @@ class CardProfile:
 
 
 @dataclass(frozen=True)
+class MeterEvent:
+    """One reported usage event (``POST /v1/billing/meter_events``)."""
+
+    event_name: str
+    customer: str
+    value: str
+    timestamp: int
+    identifier: str
+
+
+@dataclass(frozen=True)
 class SavedResponse:
     """The first answer to an idempotent request, replayed for the same key."""
 
@@ -55,6 +66,7 @@ class Store:
     idempotency: dict[tuple[str, str], SavedResponse] = field(default_factory=dict)
     invoice_numbers: dict[str, int] = field(default_factory=dict)
     webhook_secrets: dict[str, str] = field(default_factory=dict)
+    meter_events: list[MeterEvent] = field(default_factory=list)
     listeners: list[Callable[[StripeObject], None]] = field(default_factory=list)
     _sequence: Iterator[int] = field(default_factory=itertools.count)
 
@@ -112,6 +124,7 @@ class Store:
                                 for (owner, key), saved in self.idempotency.items()],
                 "invoice_numbers": self.invoice_numbers,
                 "webhook_secrets": self.webhook_secrets,
+                "meter_events": [asdict(event) for event in self.meter_events],
             })
 
     def restore(self, data: dict[str, Any]) -> None:
@@ -123,6 +136,7 @@ class Store:
                                 for owner, key, fingerprint, status, body in data["idempotency"]}
             self.invoice_numbers = dict(data["invoice_numbers"])
             self.webhook_secrets = dict(data["webhook_secrets"])
+            self.meter_events = [MeterEvent(**event) for event in data.get("meter_events", [])]
             self._sequence = itertools.count(max(self.order.values(), default=-1) + 1)
 
     # -- control plane --------------------------------------------------------------------
@@ -134,6 +148,7 @@ class Store:
             self.idempotency.clear()
             self.invoice_numbers.clear()
             self.webhook_secrets.clear()
+            self.meter_events.clear()
 
     def dump(self) -> dict[str, Any]:
         with self.lock:

@@ -8,6 +8,7 @@ from accord.sandboxes.stripe.resources import (
     customers,
     events,
     invoices,
+    meters,
     payments,
     subscriptions,
     test_clocks,
@@ -18,6 +19,6 @@ from accord.sandboxes.stripe.routing import Router
 def build_router() -> Router:
     router = Router()
     for module in (customers, catalog, payments, invoices, credit_notes, subscriptions, events,
-                   test_clocks):
+                   test_clocks, meters):
         module.register(router)
     return router

@@ -188,6 +188,9 @@ def _new_price(ctx: Ctx, params: Params, product_id: str | None = None) -> Strip
         if interval == "year" and interval_count > 3:
             raise invalid("The maximum billing interval is three years.",
                           param="recurring[interval_count]")
+        meter = recurring_params.str("meter")
+        if meter is not None:
+            ctx.store.get("billing.meter", meter, param="recurring[meter]", status=400)
         recurring = {
             "interval": interval,
             "interval_count": interval_count,
