@@ -217,3 +217,16 @@ def test_usage_is_reported_once_per_canonical_record(sandbox: RunningSandbox) ->
     assert sent["payload"]["value"] == "12.5"
     with pytest.raises(DataQualityError):
         client.report_usage(usage, event_name="seat_hours", stripe_customer_id=customer["id"])
+
+
+def test_find_by_accord_id_uses_search(sandbox: RunningSandbox) -> None:
+    client = connector_client(sandbox)
+    canonical = sample_customer()
+    created = client.create_customer(canonical)
+    client.create_customer(sample_customer("Someone else"))
+    found = client.find_by_accord_id(Kind.CUSTOMERS, canonical.id)
+    assert found is not None
+    assert found["id"] == created["id"]
+    assert client.find_by_accord_id(Kind.CUSTOMERS, sample_customer().id) is None
+    with pytest.raises(PermanentError):
+        client.find_by_accord_id(Kind.EVENTS, canonical.id)

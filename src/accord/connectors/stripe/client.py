@@ -62,6 +62,10 @@ class Kind(StrEnum):
     EVENTS = "events"
 
 
+SEARCHABLE = frozenset({Kind.CUSTOMERS, Kind.PRODUCTS, Kind.PRICES, Kind.SUBSCRIPTIONS,
+                        Kind.INVOICES, Kind.PAYMENT_INTENTS, Kind.CHARGES})
+
+
 def idempotency_key(canonical_id: str, action: str) -> str:
     """Stable per (entity, action): a retry or a replay of the same create reuses it."""
     return f"accord:{canonical_id}:{action}"
@@ -172,6 +176,20 @@ class StripeClient:
                 **filters: Any) -> Iterator[StripeDict]:
         return iterate_pages(lambda cursor: self.page(kind, cursor, page_size, **filters),
                              system=SYSTEM)
+
+    def find_by_accord_id(self, kind: Kind, canonical_id: str) -> StripeDict | None:
+        """The object whose ``metadata["accord_id"]`` is ``canonical_id``, through Stripe's
+        search API (which can lag writes by about a minute on real Stripe; idempotency keys
+        cover the first 24 hours)."""
+        if kind not in SEARCHABLE:
+            raise PermanentError(f"Stripe cannot search {kind.value}", system=SYSTEM)
+        if not canonical_id.replace("_", "").isalnum():
+            raise DataQualityError("id", f"{canonical_id!r} is not a canonical id",
+                                   system=SYSTEM)
+        service = self._service(kind)
+        query = f"metadata['{mapping.ACCORD_ID}']:'{canonical_id}'"
+        result = self.call(lambda: service.search(params={"query": query, "limit": 1}))
+        return result.data[0].to_dict() if result.data else None
 
     # -- writes -----------------------------------------------------------------------------
     def create_customer(self, customer: Customer) -> StripeDict:

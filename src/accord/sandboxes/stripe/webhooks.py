@@ -101,13 +101,13 @@ class WebhookDispatcher:
         endpoints = [e for e in self.store.all("webhook_endpoint") if wants(e, event["type"])]
         if not endpoints:
             return
+        event["pending_webhooks"] = len(endpoints)
         payload = json.dumps(event, indent=2).encode()
         now = self.clock.timestamp()
         with self._lock:
             for endpoint in endpoints:
                 self._queue.append(Delivery(endpoint["id"], event["id"], event["type"],
                                             payload, now, next(self._sequence)))
-        event["pending_webhooks"] = len(endpoints)
         self._wake.set()
 
     def pending(self) -> int:
