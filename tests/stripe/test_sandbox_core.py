@@ -230,3 +230,29 @@ def test_unknown_url_is_stripes_404(client: stripe.StripeClient,
                        headers={"Authorization": f"Bearer {key}"})
     assert answer.status_code == 404
     assert "Unrecognized request URL" in answer.json()["error"]["message"]
+
+
+def test_search_pages_with_next_page(client: stripe.StripeClient) -> None:
+    made = {client.v1.customers.create(params={"name": f"s{i}",
+                                                "metadata": {"segment": "smb"}}).id
+            for i in range(5)}
+    client.v1.customers.create(params={"name": "other", "metadata": {"segment": "ent"}})
+    first = client.v1.customers.search(params={"query": "metadata['segment']:'smb'",
+                                               "limit": 2})
+    assert first.has_more is True
+    assert first.next_page is not None
+    every = client.v1.customers.search(params={"query": "metadata['segment']:'smb'",
+                                               "limit": 2}).auto_paging_iter()
+    assert {c.id for c in every} == made
+    with pytest.raises(stripe.InvalidRequestError) as bad:
+        client.v1.customers.search(params={"query": "this is not a query"})
+    assert bad.value.param == "query"
+
+
+def test_backward_auto_paging_with_ending_before(client: stripe.StripeClient) -> None:
+    ids = [client.v1.products.create(params={"name": f"p{i}"}).id for i in range(9)]
+    # newest first: ids[8] ... ids[0]; page backwards from the oldest
+    backwards = client.v1.products.list(params={"limit": 2, "ending_before": ids[0]})
+    seen = [p.id for p in backwards.auto_paging_iter()]
+    assert sorted(seen) == sorted(ids[1:])
+    assert len(seen) == 8
