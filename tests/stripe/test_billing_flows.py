@@ -370,3 +370,27 @@ def test_metered_usage_is_billed_in_arrears(client: stripe.StripeClient) -> None
     assert renewal.billing_reason == "subscription_cycle"
     assert renewal.total == 1001  # 2001 calls at half a cent, rounded half up
     assert renewal.lines.data[0].period.start == start
+
+
+def test_credit_balance_from_a_credit_note_pays_part_of_the_next_invoice(
+        client: stripe.StripeClient) -> None:
+    customer = _customer(client)
+
+    def invoice_for(amount: int) -> stripe.Invoice:
+        draft = client.v1.invoices.create(params={"customer": customer.id, "currency": "usd"})
+        client.v1.invoice_items.create(params={"customer": customer.id, "invoice": draft.id,
+                                               "amount": amount, "currency": "usd"})
+        return client.v1.invoices.finalize_invoice(draft.id)
+
+    paid = client.v1.invoices.pay(invoice_for(10000).id)
+    note = client.v1.credit_notes.create(params={"invoice": paid.id, "amount": 3000})
+    assert note.type == "post_payment"
+    assert client.v1.customers.retrieve(customer.id).balance == -3000
+    second = invoice_for(5000)
+    assert second.starting_balance == -3000
+    assert second.ending_balance == 0
+    assert second.total == 5000
+    assert second.amount_due == 2000
+    assert client.v1.invoices.pay(second.id).amount_paid == 2000
+    voided = client.v1.credit_notes.void_credit_note(note.id)
+    assert voided.status == "void"
