@@ -10,9 +10,17 @@ import pytest
 from pydantic import SecretStr
 
 import stripe
+from accord.canonical.billing import CreditNote, CreditNoteLine, CreditNoteReason, InvoiceStatus
+from accord.canonical.catalog import IntervalUnit, Price, Product, ProductKind, Recurrence
 from accord.canonical.ids import EntityType, new_id
-from accord.canonical.payments import PaymentStatus
-from accord.canonical.subscription import UsageRecord
+from accord.canonical.money import Money
+from accord.canonical.payments import PaymentStatus, Refund, RefundStatus
+from accord.canonical.subscription import (
+    Subscription,
+    SubscriptionItem,
+    SubscriptionStatus,
+    UsageRecord,
+)
 from accord.connectors.base import ProbeStatus, WebhookRejected
 from accord.connectors.stripe import CONNECTOR, mapping
 from accord.connectors.stripe.client import Kind, StripeClient, idempotency_key
@@ -230,3 +238,78 @@ def test_find_by_accord_id_uses_search(sandbox: RunningSandbox) -> None:
     assert client.find_by_accord_id(Kind.CUSTOMERS, sample_customer().id) is None
     with pytest.raises(PermanentError):
         client.find_by_accord_id(Kind.EVENTS, canonical.id)
+
+
+def test_quote_to_cash_objects_map_back_to_canonical(sandbox: RunningSandbox) -> None:
+    client = connector_client(sandbox)
+    customer = sample_customer()
+    stripe_customer = client.create_customer(customer)
+    pm = client.v1.payment_methods.attach("pm_card_visa",
+                                          params={"customer": stripe_customer["id"]})
+    client.v1.customers.update(stripe_customer["id"], params={
+        "invoice_settings": {"default_payment_method": pm.id}})
+    product = Product(sku="PLAT-MONTHLY", name="Platform", kind=ProductKind.RECURRING,
+                      revenue_category="subscription")
+    stripe_product = client.create_product(product)
+    price = Price(product_id=product.id, currency="EUR", unit_amount=Money.of("49.90", "EUR"),
+                  recurrence=Recurrence(interval=IntervalUnit.MONTH))
+    stripe_price = client.create_price(price, stripe_product["id"])
+    subscription = Subscription(
+        customer_id=customer.id, currency="EUR", status=SubscriptionStatus.ACTIVE,
+        items=(SubscriptionItem(product_sku=product.sku, price_id=price.id,
+                                quantity=Decimal(3), unit_amount=price.unit_amount),))
+    stripe_sub = client.create_subscription(subscription,
+                                            stripe_customer_id=stripe_customer["id"],
+                                            stripe_price_ids={price.id: stripe_price["id"]})
+    assert client.create_subscription(
+        subscription, stripe_customer_id=stripe_customer["id"],
+        stripe_price_ids={price.id: stripe_price["id"]})["id"] == stripe_sub["id"]
+    back = mapping.subscription_from_stripe(
+        stripe_sub, customer_id=customer.id,
+        sku_of_product={stripe_product["id"]: product.sku},
+        price_id_of={stripe_price["id"]: price.id})
+    assert back.id == subscription.id
+    assert back.items == subscription.items
+    assert back.status is SubscriptionStatus.ACTIVE
+    assert back.current_period is not None
+
+    stripe_invoice = client.retrieve(Kind.INVOICES, stripe_sub["latest_invoice"])
+    assert mapping.subscription_of_invoice(stripe_invoice) == stripe_sub["id"]
+    invoice = mapping.invoice_from_stripe(
+        stripe_invoice, customer_id=customer.id, legal_entity="DE01",
+        subscription_id=subscription.id, sku_of_product={stripe_product["id"]: product.sku})
+    assert invoice.status is InvoiceStatus.PAID
+    assert invoice.total == Money.of("149.70", "EUR")
+    assert invoice.lines[0].product_sku == product.sku
+    assert invoice.service_period is not None
+
+    note = CreditNote(number="draft", invoice_id=invoice.id, customer_id=customer.id,
+                      currency="EUR", reason=CreditNoteReason.PRODUCT_UNSATISFACTORY,
+                      lines=(CreditNoteLine(description="One seat back", quantity=Decimal(1),
+                                            amount=Money.of("49.90", "EUR")),),
+                      subtotal=Money.of("49.90", "EUR"), tax_total=Money.zero("EUR"),
+                      total=Money.of("49.90", "EUR"), issue_date=invoice.issue_date)
+    stripe_note = client.create_credit_note(note, stripe_invoice_id=stripe_invoice["id"],
+                                            refund=True)
+    mapped_note = mapping.credit_note_from_stripe(stripe_note, invoice_id=invoice.id,
+                                                  customer_id=customer.id)
+    assert mapped_note.id == note.id
+    assert mapped_note.total == note.total
+    assert mapped_note.reason is CreditNoteReason.PRODUCT_UNSATISFACTORY
+
+    refund_id = stripe_note["refunds"][0]["refund"]
+    stripe_refund = client.retrieve(Kind.REFUNDS, refund_id)
+    charge = client.retrieve(Kind.CHARGES, stripe_refund["charge"])
+    payment = mapping.payment_from_charge(charge, customer_id=customer.id,
+                                          invoice_id=invoice.id)
+    assert payment.status is PaymentStatus.PARTIALLY_REFUNDED
+    refund = mapping.refund_from_stripe(stripe_refund, payment_id=payment.id,
+                                        customer_id=customer.id)
+    assert refund.amount == Money.of("49.90", "EUR")
+    another = Refund(payment_id=payment.id, customer_id=customer.id,
+                     amount=Money.of("10.00", "EUR"), status=RefundStatus.PENDING,
+                     refunded_at=datetime(2026, 1, 1, tzinfo=UTC))
+    made = client.create_refund(another, stripe_charge_id=charge["id"])
+    assert client.create_refund(another, stripe_charge_id=charge["id"])["id"] == made["id"]
+    assert mapping.refund_from_stripe(made, payment_id=payment.id,
+                                      customer_id=customer.id).id == another.id
