@@ -256,3 +256,13 @@ def test_backward_auto_paging_with_ending_before(client: stripe.StripeClient) ->
     seen = [p.id for p in backwards.auto_paging_iter()]
     assert sorted(seen) == sorted(ids[1:])
     assert len(seen) == 8
+
+
+def test_search_negation_and_numeric_comparison(client: stripe.StripeClient) -> None:
+    cheap = client.v1.products.create(params={"name": "cheap", "metadata": {"tier": "a"}})
+    dear = client.v1.products.create(params={"name": "dear", "metadata": {"tier": "b"}})
+    found = client.v1.products.search(params={"query": "-metadata['tier']:'a'"})
+    assert [p.id for p in found.data] == [dear.id]
+    both = client.v1.products.search(params={"query": f"created>={cheap.created} AND "
+                                             "active:'true'"})
+    assert {p.id for p in both.data} == {cheap.id, dear.id}

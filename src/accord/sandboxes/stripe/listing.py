@@ -73,7 +73,7 @@ def list_object(url: str, items: Sequence[StripeObject], params: Params) -> dict
 
 # -- search ------------------------------------------------------------------------------------
 _CLAUSE = re.compile(
-    r"""\s*(?P<field>[a-z_]+(?:\[['"][^'"]+['"]\])?)\s*(?P<op>[:<>]=?|-?:)\s*"""
+    r"""\s*(?P<negate>-)?(?P<field>[a-z_]+(?:\[['"][^'"]+['"]\])?)\s*(?P<op>:|>=|<=|>|<)\s*"""
     r"""(?:(?P<quoted>['"])(?P<text>.*?)(?P=quoted)|(?P<number>-?\d+))\s*""")
 
 
@@ -81,7 +81,10 @@ def _search_value(obj: StripeObject, field: str) -> Any:
     if field.startswith("metadata["):
         key = field[len("metadata["):-1].strip("'\"")
         return (obj.get("metadata") or {}).get(key)
-    return obj.get(field)
+    value = obj.get(field)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
 
 
 def search_matches(query: str) -> Callable[[StripeObject], bool]:
@@ -92,12 +95,9 @@ def search_matches(query: str) -> Callable[[StripeObject], bool]:
         match = _CLAUSE.fullmatch(part)
         if match is None:
             raise invalid(f"Invalid search query: {query}", param="query")
-        field = match.group("field")
-        op = match.group("op")
-        if part.lstrip().startswith("-"):
-            op = "-:"
+        op = "-:" if match.group("negate") else match.group("op")
         value: Any = match.group("text") if match.group("quoted") else int(match.group("number"))
-        clauses.append((field.lstrip("-"), op, value))
+        clauses.append((match.group("field"), op, value))
     if not clauses:
         raise invalid("Search query is empty", param="query")
 
