@@ -313,3 +313,18 @@ def test_quote_to_cash_objects_map_back_to_canonical(sandbox: RunningSandbox) ->
     assert client.create_refund(another, stripe_charge_id=charge["id"])["id"] == made["id"]
     assert mapping.refund_from_stripe(made, payment_id=payment.id,
                                       customer_id=customer.id).id == another.id
+
+
+def test_poller_recovers_when_its_cursor_expired(sandbox: RunningSandbox,
+                                                 control: httpx.Client) -> None:
+    client = connector_client(sandbox)
+    old = client.create_customer(sample_customer("Old"))["id"]
+    poller = StripeEventsPoller(client)
+    handled = poller.poll(None, 10)
+    assert len(handled.events) == 1
+    control.post("/__sandbox/clock/advance", json={"seconds": 31 * 86_400}).raise_for_status()
+    fresh = client.create_customer(sample_customer("Fresh"))["id"]
+    assert [e["data"]["object"]["id"] for e in client.list_events()] == [fresh]  # old expired
+    assert old != fresh
+    resumed = poller.poll(handled.cursor, 10)
+    assert [e.payload["data"]["object"]["id"] for e in resumed.events] == [fresh]

@@ -22,6 +22,7 @@ import stripe
 from accord.connectors.base import ChangeBatch, InboundEvent, WebhookRejected
 from accord.connectors.stripe.client import StripeClient
 from accord.connectors.stripe.errors import SYSTEM
+from accord.errors import DataQualityError
 
 SIGNATURE_HEADER = "stripe-signature"
 
@@ -90,9 +91,14 @@ class StripeEventsPoller:
     def poll(self, cursor: str | None, limit: int) -> ChangeBatch:
         limit = max(1, min(limit, 100))
         if cursor is not None:
-            # ending_before gives the page just newer than the cursor, newest first
-            newer = self.client.list_events(ending_before=cursor, limit=limit)
-            events = list(reversed(newer))
+            try:
+                # ending_before gives the page just newer than the cursor, newest first
+                newer = self.client.list_events(ending_before=cursor, limit=limit)
+            except DataQualityError:
+                # the cursor's event is past Stripe's 30-day retention: everything older
+                # is gone too, so whatever Stripe still has comes after the cursor
+                newer = None
+            events = list(reversed(newer)) if newer is not None else self._oldest(limit)
         else:
             events = self._oldest(limit)
         if not events:

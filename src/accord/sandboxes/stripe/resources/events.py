@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from accord.sandboxes.stripe.context import Ctx
-from accord.sandboxes.stripe.errors import invalid
+from accord.sandboxes.stripe.errors import invalid, no_such
 from accord.sandboxes.stripe.ids import new_id, new_secret
 from accord.sandboxes.stripe.listing import created_filter, list_object
 from accord.sandboxes.stripe.params import Params
@@ -13,9 +13,19 @@ from accord.sandboxes.stripe.resources.common import deleted
 from accord.sandboxes.stripe.routing import Router
 from accord.sandboxes.stripe.state import StripeObject
 
+RETENTION_SECONDS = 30 * 86_400  # Stripe keeps events for 30 days
+
+
+def _retained(ctx: Ctx) -> list[StripeObject]:
+    oldest = ctx.now() - RETENTION_SECONDS
+    return [evt for evt in ctx.store.all("event") if int(evt["created"]) >= oldest]
+
 
 def retrieve_event(ctx: Ctx, _: Params, path: dict[str, str]) -> dict[str, Any]:
-    return ctx.store.get("event", path["id"])
+    event = ctx.store.get("event", path["id"])
+    if int(event["created"]) < ctx.now() - RETENTION_SECONDS:
+        raise no_such("event", path["id"])
+    return event
 
 
 def _type_matches(patterns: list[str], event_type: str) -> bool:
@@ -37,7 +47,7 @@ def list_events(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
                           param="types")
         patterns = [single]
     in_range = created_filter(params)
-    items = [evt for evt in ctx.store.all("event")
+    items = [evt for evt in _retained(ctx)
              if _type_matches(patterns, evt["type"]) and in_range(evt)]
     return list_object("/v1/events", items, params)
 
