@@ -266,3 +266,11 @@ def test_search_negation_and_numeric_comparison(client: stripe.StripeClient) -> 
     both = client.v1.products.search(params={"query": f"created>={cheap.created} AND "
                                              "active:'true'"})
     assert {p.id for p in both.data} == {cheap.id, dear.id}
+
+
+def test_unknown_parameters_are_refused(client: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.customers.create(params={"name": "x", "nmae": "typo"})  # type: ignore[typeddict-unknown-key]
+    assert caught.value.code == "parameter_unknown"
+    assert caught.value.param == "nmae"
+    assert client.v1.customers.list().data == []

@@ -26,6 +26,7 @@ from accord.sandboxes.stripe.errors import (
     ErrorType,
     StripeApiError,
     render_fault,
+    unknown_param,
     unrecognized_url,
 )
 from accord.sandboxes.stripe.forms import parse_form
@@ -157,7 +158,12 @@ class StripeApi:
         try:
             if found is None:
                 raise unrecognized_url(request.method, request.path)
-            handler, path_args = found
+            route, path_args = found
+            if route.accepts is not None:
+                unknown = sorted(set(data) - route.accepts)
+                if unknown:
+                    raise unknown_param(unknown[0])
+            handler = route.handler
             params = Params(data)
             paths = params.strings("expand")
             with self.store.lock:

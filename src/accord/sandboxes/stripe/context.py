@@ -74,9 +74,6 @@ class Ctx:
     def emit(self, event_type: str, obj: StripeObject,
              previous: dict[str, Any] | None = None) -> StripeObject:
         """Record an event carrying a snapshot of ``obj`` (and notify webhook delivery)."""
-        customer = obj.get("customer") if isinstance(obj.get("customer"), str) else None
-        if obj.get("object") == "customer":
-            customer = obj["id"]
         data: dict[str, Any] = {"object": copy.deepcopy(obj)}
         if previous:
             data["previous_attributes"] = copy.deepcopy(previous)
@@ -84,7 +81,9 @@ class Ctx:
             "id": new_id("evt"),
             "object": "event",
             "api_version": self.request.api_version,
-            "created": self.now(customer),
+            # events are stamped with sandbox time, even for test-clock customers whose
+            # objects carry the clock's frozen time; this keeps /v1/events in recording order
+            "created": self.clock.timestamp(),
             "data": data,
             "livemode": False,
             "pending_webhooks": 0,

@@ -18,37 +18,27 @@ class Route:
     method: str
     pattern: re.Pattern[str]
     handler: Handler
+    accepts: frozenset[str] | None = None
+    """top-level parameters the endpoint takes (None: not checked); others are refused
+    with ``parameter_unknown`` as Stripe does"""
 
 
 class Router:
     def __init__(self) -> None:
         self.routes: list[Route] = []
 
-    def add(self, method: str, template: str, handler: Handler) -> None:
+    def add(self, method: str, template: str, handler: Handler,
+            accepts: str | None = None) -> None:
+        """``accepts``: the parameter names the endpoint takes, space separated."""
         regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
-        self.routes.append(Route(method.upper(), re.compile(f"^{regex}$"), handler))
+        names = None if accepts is None else frozenset(accepts.split()) | {"expand"}
+        self.routes.append(Route(method.upper(), re.compile(f"^{regex}$"), handler, names))
 
-    def get(self, template: str) -> Callable[[Handler], Handler]:
-        return self._decorator("GET", template)
-
-    def post(self, template: str) -> Callable[[Handler], Handler]:
-        return self._decorator("POST", template)
-
-    def delete(self, template: str) -> Callable[[Handler], Handler]:
-        return self._decorator("DELETE", template)
-
-    def _decorator(self, method: str, template: str) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            self.add(method, template, handler)
-            return handler
-
-        return register
-
-    def match(self, method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         for route in self.routes:
             if route.method != method:
                 continue
             found = route.pattern.match(path)
             if found is not None:
-                return route.handler, found.groupdict()
+                return route, found.groupdict()
         return None

@@ -330,17 +330,27 @@ def list_tax_rates(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any
 
 
 def register(router: Router) -> None:
-    router.add("POST", "/v1/products", create_product)
+    router.add("POST", "/v1/products", create_product,
+               "id name active description images metadata statement_descriptor tax_code "
+               "unit_label url default_price_data")
     router.add("GET", "/v1/products", list_products)
     router.add("GET", "/v1/products/search", search_products)
     router.add("GET", "/v1/products/{id}", retrieve_product)
-    router.add("POST", "/v1/products/{id}", update_product)
+    router.add("POST", "/v1/products/{id}", update_product,
+               "name active description metadata statement_descriptor tax_code unit_label url "
+               "default_price")
     router.add("DELETE", "/v1/products/{id}", delete_product)
-    router.add("POST", "/v1/prices", create_price)
+    router.add("POST", "/v1/prices", create_price,
+               "product product_data currency billing_scheme unit_amount unit_amount_decimal "
+               "tiers_mode tiers recurring active lookup_key metadata nickname tax_behavior "
+               "transfer_lookup_key")
     router.add("GET", "/v1/prices", list_prices)
     router.add("GET", "/v1/prices/search", search_prices)
     router.add("GET", "/v1/prices/{id}", retrieve_price)
-    router.add("POST", "/v1/prices/{id}", update_price)
-    router.add("POST", "/v1/tax_rates", create_tax_rate)
+    router.add("POST", "/v1/prices/{id}", update_price,
+               "nickname lookup_key active metadata")
+    router.add("POST", "/v1/tax_rates", create_tax_rate,
+               "percentage display_name inclusive active country description jurisdiction "
+               "metadata state tax_type")
     router.add("GET", "/v1/tax_rates", list_tax_rates)
     router.add("GET", "/v1/tax_rates/{id}", retrieve_tax_rate)

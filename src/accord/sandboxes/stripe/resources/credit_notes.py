@@ -226,8 +226,11 @@ def lines(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str, Any]:
 
 
 def register(router: Router) -> None:
-    router.add("POST", "/v1/credit_notes", create)
+    router.add("POST", "/v1/credit_notes", create,
+               "invoice lines amount memo refund_amount credit_amount out_of_band_amount reason "
+               "metadata")
     router.add("GET", "/v1/credit_notes", list_all)
     router.add("GET", "/v1/credit_notes/{id}", retrieve)
-    router.add("POST", "/v1/credit_notes/{id}/void", void)
+    router.add("POST", "/v1/credit_notes/{id}/void", void,
+               "")
     router.add("GET", "/v1/credit_notes/{id}/lines", lines)

@@ -146,10 +146,13 @@ def payment_methods(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str,
 
 
 def register(router: Router) -> None:
-    router.add("POST", "/v1/customers", create)
+    router.add("POST", "/v1/customers", create,
+               "name email phone description address balance metadata preferred_locales "
+               "tax_exempt test_clock payment_method invoice_settings")
     router.add("GET", "/v1/customers", list_all)
     router.add("GET", "/v1/customers/search", search)
     router.add("GET", "/v1/customers/{id}", retrieve)
-    router.add("POST", "/v1/customers/{id}", update)
+    router.add("POST", "/v1/customers/{id}", update,
+               "name email phone description address balance metadata tax_exempt invoice_settings")
     router.add("DELETE", "/v1/customers/{id}", delete)
     router.add("GET", "/v1/customers/{id}/payment_methods", payment_methods)

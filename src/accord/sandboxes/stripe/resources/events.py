@@ -124,8 +124,10 @@ def wants(endpoint: StripeObject, event_type: str) -> bool:
 def register(router: Router) -> None:
     router.add("GET", "/v1/events", list_events)
     router.add("GET", "/v1/events/{id}", retrieve_event)
-    router.add("POST", "/v1/webhook_endpoints", create_endpoint)
+    router.add("POST", "/v1/webhook_endpoints", create_endpoint,
+               "url enabled_events api_version description metadata")
     router.add("GET", "/v1/webhook_endpoints", list_endpoints)
     router.add("GET", "/v1/webhook_endpoints/{id}", retrieve_endpoint)
-    router.add("POST", "/v1/webhook_endpoints/{id}", update_endpoint)
+    router.add("POST", "/v1/webhook_endpoints/{id}", update_endpoint,
+               "url enabled_events disabled description metadata")
     router.add("DELETE", "/v1/webhook_endpoints/{id}", delete_endpoint)

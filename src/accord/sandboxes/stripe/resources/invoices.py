@@ -290,20 +290,33 @@ def lines(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str, Any]:
 
 
 def register(router: Router) -> None:
-    router.add("POST", "/v1/invoiceitems", create_item)
+    router.add("POST", "/v1/invoiceitems", create_item,
+               "customer quantity price pricing currency unit_amount unit_amount_decimal amount "
+               "period invoice subscription metadata tax_rates description")
     router.add("GET", "/v1/invoiceitems", list_items)
     router.add("GET", "/v1/invoiceitems/{id}", retrieve_item)
-    router.add("POST", "/v1/invoiceitems/{id}", update_item)
+    router.add("POST", "/v1/invoiceitems/{id}", update_item,
+               "amount description metadata")
     router.add("DELETE", "/v1/invoiceitems/{id}", delete_item)
-    router.add("POST", "/v1/invoices", create_invoice)
+    router.add("POST", "/v1/invoices", create_invoice,
+               "customer subscription collection_method days_until_due currency metadata "
+               "description default_tax_rates auto_advance default_payment_method "
+               "pending_invoice_items_behavior due_date")
     router.add("GET", "/v1/invoices", list_invoices)
     router.add("GET", "/v1/invoices/search", search_invoices)
     router.add("GET", "/v1/invoices/{id}", retrieve_invoice)
-    router.add("POST", "/v1/invoices/{id}", update_invoice)
+    router.add("POST", "/v1/invoices/{id}", update_invoice,
+               "metadata description auto_advance days_until_due default_tax_rates "
+               "collection_method due_date default_payment_method")
     router.add("DELETE", "/v1/invoices/{id}", delete_invoice)
-    router.add("POST", "/v1/invoices/{id}/finalize", finalize)
-    router.add("POST", "/v1/invoices/{id}/pay", pay)
-    router.add("POST", "/v1/invoices/{id}/void", void)
-    router.add("POST", "/v1/invoices/{id}/mark_uncollectible", mark_uncollectible)
-    router.add("POST", "/v1/invoices/{id}/send", send)
+    router.add("POST", "/v1/invoices/{id}/finalize", finalize,
+               "auto_advance")
+    router.add("POST", "/v1/invoices/{id}/pay", pay,
+               "payment_method paid_out_of_band off_session")
+    router.add("POST", "/v1/invoices/{id}/void", void,
+               "")
+    router.add("POST", "/v1/invoices/{id}/mark_uncollectible", mark_uncollectible,
+               "")
+    router.add("POST", "/v1/invoices/{id}/send", send,
+               "")
     router.add("GET", "/v1/invoices/{id}/lines", lines)

@@ -129,8 +129,11 @@ def event_summaries(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str,
 
 
 def register(router: Router) -> None:
-    router.add("POST", "/v1/billing/meters", create_meter)
+    router.add("POST", "/v1/billing/meters", create_meter,
+               "display_name event_name default_aggregation customer_mapping value_settings "
+               "event_time_window")
     router.add("GET", "/v1/billing/meters", list_meters)
     router.add("GET", "/v1/billing/meters/{id}", retrieve_meter)
     router.add("GET", "/v1/billing/meters/{id}/event_summaries", event_summaries)
-    router.add("POST", "/v1/billing/meter_events", create_event)
+    router.add("POST", "/v1/billing/meter_events", create_event,
+               "event_name payload identifier timestamp")

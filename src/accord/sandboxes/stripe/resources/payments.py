@@ -178,17 +178,25 @@ def list_refunds(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
 def register(router: Router) -> None:
     router.add("GET", "/v1/payment_methods", list_pms)
     router.add("GET", "/v1/payment_methods/{id}", retrieve_pm)
-    router.add("POST", "/v1/payment_methods/{id}/attach", attach_pm)
-    router.add("POST", "/v1/payment_methods/{id}/detach", detach_pm)
-    router.add("POST", "/v1/payment_intents", create_intent)
+    router.add("POST", "/v1/payment_methods/{id}/attach", attach_pm,
+               "customer")
+    router.add("POST", "/v1/payment_methods/{id}/detach", detach_pm,
+               "")
+    router.add("POST", "/v1/payment_intents", create_intent,
+               "amount currency customer payment_method description metadata confirm off_session "
+               "payment_method_types receipt_email")
     router.add("GET", "/v1/payment_intents", list_intents)
     router.add("GET", "/v1/payment_intents/search", search_intents)
     router.add("GET", "/v1/payment_intents/{id}", retrieve_intent)
-    router.add("POST", "/v1/payment_intents/{id}", update_intent)
-    router.add("POST", "/v1/payment_intents/{id}/confirm", confirm_intent)
-    router.add("POST", "/v1/payment_intents/{id}/cancel", cancel_intent)
+    router.add("POST", "/v1/payment_intents/{id}", update_intent,
+               "amount description metadata payment_method")
+    router.add("POST", "/v1/payment_intents/{id}/confirm", confirm_intent,
+               "payment_method off_session")
+    router.add("POST", "/v1/payment_intents/{id}/cancel", cancel_intent,
+               "cancellation_reason")
     router.add("GET", "/v1/charges", list_charges)
     router.add("GET", "/v1/charges/{id}", retrieve_charge)
-    router.add("POST", "/v1/refunds", create_refund)
+    router.add("POST", "/v1/refunds", create_refund,
+               "charge payment_intent amount reason metadata")
     router.add("GET", "/v1/refunds", list_refunds)
     router.add("GET", "/v1/refunds/{id}", retrieve_refund)

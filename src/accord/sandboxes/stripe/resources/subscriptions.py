@@ -379,14 +379,24 @@ def delete_item(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str, Any
 
 
 def register(router: Router) -> None:
-    router.add("POST", "/v1/subscriptions", create)
+    router.add("POST", "/v1/subscriptions", create,
+               "customer items collection_method payment_behavior default_payment_method "
+               "trial_period_days days_until_due cancel_at cancel_at_period_end default_tax_rates "
+               "description metadata add_invoice_items off_session")
     router.add("GET", "/v1/subscriptions", list_all)
     router.add("GET", "/v1/subscriptions/search", search)
     router.add("GET", "/v1/subscriptions/{id}", retrieve)
-    router.add("POST", "/v1/subscriptions/{id}", update)
-    router.add("DELETE", "/v1/subscriptions/{id}", cancel)
+    router.add("POST", "/v1/subscriptions/{id}", update,
+               "items proration_behavior proration_date metadata cancel_at_period_end cancel_at "
+               "default_payment_method description payment_behavior off_session")
+    router.add("DELETE", "/v1/subscriptions/{id}", cancel,
+               "invoice_now prorate cancellation_details")
     router.add("GET", "/v1/subscription_items", list_items)
     router.add("GET", "/v1/subscription_items/{id}", retrieve_item)
-    router.add("POST", "/v1/subscription_items", create_item)
-    router.add("POST", "/v1/subscription_items/{id}", update_item)
-    router.add("DELETE", "/v1/subscription_items/{id}", delete_item)
+    router.add("POST", "/v1/subscription_items", create_item,
+               "subscription price quantity metadata proration_behavior proration_date "
+               "payment_behavior")
+    router.add("POST", "/v1/subscription_items/{id}", update_item,
+               "price quantity metadata proration_behavior proration_date payment_behavior")
+    router.add("DELETE", "/v1/subscription_items/{id}", delete_item,
+               "proration_behavior proration_date")

@@ -71,8 +71,10 @@ def list_all(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
 
 
 def register(router: Router) -> None:
-    router.add("POST", "/v1/test_helpers/test_clocks", create)
+    router.add("POST", "/v1/test_helpers/test_clocks", create,
+               "frozen_time name")
     router.add("GET", "/v1/test_helpers/test_clocks", list_all)
     router.add("GET", "/v1/test_helpers/test_clocks/{id}", retrieve)
     router.add("DELETE", "/v1/test_helpers/test_clocks/{id}", delete)
-    router.add("POST", "/v1/test_helpers/test_clocks/{id}/advance", advance)
+    router.add("POST", "/v1/test_helpers/test_clocks/{id}/advance", advance,
+               "frozen_time")
