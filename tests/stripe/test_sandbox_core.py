@@ -274,3 +274,24 @@ def test_unknown_parameters_are_refused(client: stripe.StripeClient) -> None:
     assert caught.value.code == "parameter_unknown"
     assert caught.value.param == "nmae"
     assert client.v1.customers.list().data == []
+
+
+def test_a_refused_request_changes_nothing(client: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.CardError):
+        client.v1.customers.create(params={"name": "x", "payment_method": "pm_card_chargeDeclined"})
+    assert client.v1.customers.list().data == []
+    customer = client.v1.customers.create(params={"name": "y"})
+    product = client.v1.products.create(params={"name": "p"})
+    monthly = client.v1.prices.create(params={"product": product.id, "currency": "usd",
+                                              "unit_amount": 100,
+                                              "recurring": {"interval": "month"}})
+    sub = client.v1.subscriptions.create(params={
+        "customer": customer.id, "items": [{"price": monthly.id}],
+        "collection_method": "send_invoice"})
+    item = sub["items"].data[0]
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.subscriptions.update(sub.id, params={"items": [
+            {"id": item.id, "quantity": 5}, {"price": "price_missing"}]})
+    again = client.v1.subscriptions.retrieve(sub.id)
+    assert again["items"].data[0].quantity == 1
+    assert client.v1.invoice_items.list(params={"customer": customer.id}).data == []

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from accord.sandboxes.stripe.errors import no_such
+from accord.sandboxes.stripe.errors import StripeApiError, no_such
 
 StripeObject = dict[str, Any]
 
@@ -74,6 +74,20 @@ class Store:
     def locked(self) -> Iterator[None]:
         with self.lock:
             yield
+
+    @contextmanager
+    def atomic(self, *, keep_declines: bool = True) -> Iterator[None]:
+        """All or nothing: a request refused part-way leaves the store as it was. With
+        ``keep_declines`` a card decline (402) keeps what it did, as Stripe records the failed
+        charge and payment attempt."""
+        with self.lock:
+            saved = self.snapshot()
+            try:
+                yield
+            except StripeApiError as error:
+                if error.status != 402 or not keep_declines:
+                    self.restore(saved)
+                raise
 
     # -- records --------------------------------------------------------------------------
     def insert(self, obj: StripeObject) -> StripeObject:

@@ -65,7 +65,12 @@ def _line(ctx: Ctx, invoice: StripeObject, entry: Params) -> StripeObject:
     }
 
 
-def create(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
+def create(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str, Any]:
+    with ctx.store.atomic():
+        return _create(ctx, params, path)
+
+
+def _create(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
     invoice = ctx.store.get("invoice", params.req("invoice"), param="invoice", status=400)
     if invoice["status"] not in ("open", "paid"):
         raise invalid("You can only create a credit note for an open or paid invoice.",

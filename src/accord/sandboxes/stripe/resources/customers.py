@@ -41,7 +41,12 @@ def _invoice_settings(ctx: Ctx, params: Params, customer_id: str,
     return settings
 
 
-def create(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
+def create(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str, Any]:
+    with ctx.store.atomic(keep_declines=False):
+        return _create(ctx, params, path)
+
+
+def _create(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
     clock_id = params.str("test_clock")
     if clock_id is not None:
         ctx.store.get("test_helpers.test_clock", clock_id, param="test_clock", status=400)

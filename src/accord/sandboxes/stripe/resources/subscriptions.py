@@ -57,7 +57,12 @@ def _new_item(ctx: Ctx, sub: StripeObject, price: StripeObject, quantity: int, *
     return item
 
 
-def create(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
+def create(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str, Any]:
+    with ctx.store.atomic():
+        return _create(ctx, params, path)
+
+
+def _create(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
     customer = ctx.store.get("customer", params.req("customer"), param="customer", status=400)
     item_params = params.list("items")
     if not item_params:
@@ -205,6 +210,11 @@ def _prorate(ctx: Ctx, sub: StripeObject, item: StripeObject, price: StripeObjec
 
 
 def update(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str, Any]:
+    with ctx.store.atomic():
+        return _update(ctx, params, path)
+
+
+def _update(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str, Any]:
     sub = ctx.store.get("subscription", path["id"])
     if sub["status"] in ("canceled", "incomplete_expired"):
         raise invalid("A canceled subscription can only update its cancellation_details "
