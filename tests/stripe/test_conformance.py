@@ -92,6 +92,8 @@ def error_cases(client: StripeClient, sandbox: RunningSandbox,
         ErrorCase("missing parameter", lambda: client.call(lambda: client.v1.prices.create(
             params={"currency": "usd", "unit_amount": 5})), DataQualityError),
         ErrorCase("idempotency key reused", conflicting_key, ConflictError),
+        ErrorCase("unknown parameter", lambda: client.call(lambda: client.v1.customers.create(
+            params={"nmae": "typo"})), PermanentError),
         ErrorCase("rate limit", rate_limited, RateLimited),
         ErrorCase("server error", server_error, TransientError),
         ErrorCase("card declined", declined_card, DataQualityError),

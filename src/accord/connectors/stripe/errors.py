@@ -10,6 +10,7 @@
 | 5xx, 409                                           | TransientError    |                   |
 | 401 authentication                                 | PermanentError    | integration eng.  |
 | 403 permission                                     | PermanentError    | integration eng.  |
+| ``parameter_unknown`` (accord's own bug)           | PermanentError    | integration eng.  |
 | ``idempotency_error`` (key reused, other params)   | ConflictError     |                   |
 | 402 card error (decline, expired, CVC ...)         | DataQualityError  | finance operations|
 | 404 / ``resource_missing``                         | DataQualityError  | master data       |
@@ -57,6 +58,8 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule(TransientError, statuses(409, range(500, 600)), description="Stripe error"),
     ErrorRule(PermanentError, statuses(401), description="invalid or revoked API key"),
     ErrorRule(PermanentError, statuses(403), description="key lacks permission"),
+    ErrorRule(PermanentError, code="parameter_unknown",
+              description="accord sent a parameter Stripe does not take (a bug)"),
     ErrorRule(ConflictError, code="idempotency_error",
               description="idempotency key reused with different parameters"),
     ErrorRule(DataQualityError, statuses(402), owner=Team.FINANCE_OPERATIONS,
@@ -72,7 +75,7 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
 # Stripe codes for a refused value; a 400 with one of these (or any param) is data quality.
 _PARAMETER_CODES = frozenset({
     "parameter_missing", "parameter_invalid_empty", "parameter_invalid_integer",
-    "parameter_invalid_string_blank", "parameter_invalid_string_empty", "parameter_unknown",
+    "parameter_invalid_string_blank", "parameter_invalid_string_empty",
     "amount_too_large", "amount_too_small", "invalid_charge_amount", "email_invalid",
     "url_invalid", "country_code_invalid", "postal_code_invalid", "tax_id_invalid",
     "invalid_characters", "string_length_exceeds_maximum",
@@ -107,7 +110,8 @@ def failure_from(exc: stripe.StripeError) -> HttpFailure:
     elif should_retry == "false" and status is not None and status >= 500:
         code = SHOULD_NOT_RETRY
     elif status == 400 and code not in ("resource_missing", "idempotency_error", "rate_limit",
-                                        "lock_timeout") and (param or code in _PARAMETER_CODES):
+                                        "lock_timeout", "parameter_unknown") and (
+            param or code in _PARAMETER_CODES):
         code = PARAMETER
     field = param or ("payment_method" if status == 402 else None)
     if field is None and status == 404:
