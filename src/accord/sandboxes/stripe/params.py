@@ -140,6 +140,9 @@ class Params:
             if len(key) > 40:
                 raise invalid("Metadata keys can be at most 40 characters",
                               param=f"{self.name('metadata')}[{key}]")
+            if len(item) > 500:
+                raise invalid("Metadata values can be at most 500 characters",
+                              param=f"{self.name('metadata')}[{key}]")
             if item == "":
                 result.pop(key, None)
             else:
