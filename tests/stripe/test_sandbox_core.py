@@ -144,6 +144,7 @@ def test_idempotent_replay_and_conflicting_reuse(client: stripe.StripeClient,
                      headers={"Authorization": f"Bearer {key}",
                               "Idempotency-Key": "create-northwind"})
     assert raw.headers["Idempotent-Replayed"] == "true"
+    assert raw.headers["Original-Request"] == first.last_response.request_id
     assert raw.json()["id"] == first.id
     with pytest.raises(stripe.IdempotencyError) as caught:
         client.v1.customers.create(params={"name": "Southwind"}, options=options)

@@ -142,12 +142,12 @@ class StripeApi:
                         return Answer(400, json.dumps(conflict.body()).encode(), headers)
                     return Answer(saved.status, saved.body,
                                   {**headers, "Idempotent-Replayed": "true",
-                                   "Original-Request": request_id})
+                                   "Original-Request": saved.request_id or request_id})
                 answer = self._dispatch(request, data, RequestInfo(
                     request_id, key, headers["Stripe-Version"]), headers)
                 if 200 <= answer.status < 300 or answer.status == 402:
                     self.store.idempotency[(owner, key)] = SavedResponse(
-                        fingerprint, answer.status, answer.body)
+                        fingerprint, answer.status, answer.body, request_id)
                 return answer
         return self._dispatch(request, data, RequestInfo(request_id, None,
                                                          headers["Stripe-Version"]), headers)

@@ -41,6 +41,10 @@ TEST_CARDS: dict[str, CardProfile] = {
         "visa", "0119", "processing_error", "processing_error",
         "An error occurred while processing your card. Try again in a little bit.",
         fails_on_attach=True),
+    # attaches fine; off-session charges need authentication the sandbox cannot give
+    "pm_card_authenticationRequired": CardProfile(
+        "visa", "3184", "card_declined", "authentication_required",
+        "Your card was declined. This transaction requires authentication."),
     # attaches fine; every charge is then declined (for dunning)
     "pm_card_chargeCustomerFail": CardProfile("visa", "0341", "card_declined",
                                               "generic_decline", _DECLINED),

@@ -55,6 +55,7 @@ class SavedResponse:
     fingerprint: str
     status: int
     body: bytes
+    request_id: str = ""
 
 
 @dataclass
@@ -134,7 +135,7 @@ class Store:
                 "order": self.order,
                 "cards": {pm: asdict(profile) for pm, profile in self.cards.items()},
                 "idempotency": [[owner, key, saved.fingerprint, saved.status,
-                                 saved.body.decode()]
+                                 saved.body.decode(), saved.request_id]
                                 for (owner, key), saved in self.idempotency.items()],
                 "invoice_numbers": self.invoice_numbers,
                 "webhook_secrets": self.webhook_secrets,
@@ -146,8 +147,10 @@ class Store:
             self.collections = copy.deepcopy(data["collections"])
             self.order = dict(data["order"])
             self.cards = {pm: CardProfile(**profile) for pm, profile in data["cards"].items()}
-            self.idempotency = {(owner, key): SavedResponse(fingerprint, status, body.encode())
-                                for owner, key, fingerprint, status, body in data["idempotency"]}
+            self.idempotency = {
+                (entry[0], entry[1]): SavedResponse(entry[2], entry[3], entry[4].encode(),
+                                                    *entry[5:6])
+                for entry in data["idempotency"]}
             self.invoice_numbers = dict(data["invoice_numbers"])
             self.webhook_secrets = dict(data["webhook_secrets"])
             self.meter_events = [MeterEvent(**event) for event in data.get("meter_events", [])]
