@@ -58,6 +58,9 @@ def test_invoice_lifecycle_draft_finalize_pay_with_tax(client: stripe.StripeClie
     assert paid.status_transitions.paid_at is not None
     payment = paid.payments.data[0]
     assert payment.status == "paid"
+    listed = client.v1.invoice_payments.list(params={"invoice": invoice.id})
+    assert [p.id for p in listed.data] == [payment.id]
+    assert client.v1.invoice_payments.retrieve(payment.id).amount_paid == paid.total
     intent = client.v1.payment_intents.retrieve(payment.payment.payment_intent)
     assert intent.status == "succeeded"
     assert intent.amount == paid.total

@@ -7,7 +7,7 @@ from typing import Any
 
 from accord.sandboxes.stripe import billing, invoicing
 from accord.sandboxes.stripe.context import Ctx
-from accord.sandboxes.stripe.errors import invalid, missing_param
+from accord.sandboxes.stripe.errors import invalid, missing_param, no_such
 from accord.sandboxes.stripe.listing import (
     created_filter,
     list_object,
@@ -289,6 +289,28 @@ def lines(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str, Any]:
                        params)
 
 
+def _invoice_payments(ctx: Ctx) -> list[StripeObject]:
+    entries = [entry for invoice in ctx.store.all("invoice")
+               for entry in invoice["payments"]["data"]]
+    return sorted(entries, key=lambda entry: (entry["created"], entry["id"]), reverse=True)
+
+
+def list_invoice_payments(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
+    invoice = params.str("invoice")
+    status = params.str("status", choices=("canceled", "open", "paid"))
+    items = [entry for entry in _invoice_payments(ctx)
+             if (invoice is None or entry["invoice"] == invoice)
+             and (status is None or entry["status"] == status)]
+    return list_object("/v1/invoice_payments", items, params)
+
+
+def retrieve_invoice_payment(ctx: Ctx, _: Params, path: dict[str, str]) -> dict[str, Any]:
+    for entry in _invoice_payments(ctx):
+        if entry["id"] == path["id"]:
+            return entry
+    raise no_such("invoice payment", path["id"])
+
+
 def register(router: Router) -> None:
     router.add("POST", "/v1/invoiceitems", create_item,
                "customer quantity price pricing currency unit_amount unit_amount_decimal amount "
@@ -320,3 +342,5 @@ def register(router: Router) -> None:
     router.add("POST", "/v1/invoices/{id}/send", send,
                "")
     router.add("GET", "/v1/invoices/{id}/lines", lines)
+    router.add("GET", "/v1/invoice_payments", list_invoice_payments)
+    router.add("GET", "/v1/invoice_payments/{id}", retrieve_invoice_payment)
