@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -328,3 +330,20 @@ def test_poller_recovers_when_its_cursor_expired(sandbox: RunningSandbox,
     assert old != fresh
     resumed = poller.poll(handled.cursor, 10)
     assert [e.payload["data"]["object"]["id"] for e in resumed.events] == [fresh]
+
+
+def test_every_request_takes_a_slot_from_the_engines_gate(sandbox: RunningSandbox) -> None:
+    taken: list[str] = []
+
+    class CountingGate:
+        @contextmanager
+        def slot(self) -> Iterator[None]:
+            taken.append("slot")
+            yield
+
+    client = StripeClient(StripeSettings(base_url=sandbox.base_url,
+                                         api_key=SecretStr("sk_test_gate")),
+                          gate=CountingGate())
+    client.create_customer(sample_customer())
+    list(client.iterate(Kind.CUSTOMERS))
+    assert taken == ["slot", "slot"]

@@ -29,7 +29,7 @@ from accord.connectors.stripe import mapping
 from accord.connectors.stripe.errors import SYSTEM, to_accord_error
 from accord.connectors.stripe.settings import StripeSettings
 from accord.errors import DataQualityError, PermanentError
-from accord.resilience.limits import LimitsProfile, RateLimiter
+from accord.resilience.limits import LimitsProfile, LocalGate, RateLimiter, SlotGate
 from accord.resilience.retry import RetryPolicy, call_with_retry
 
 T = TypeVar("T")
@@ -88,7 +88,9 @@ class PaymentAttempt:
 class StripeClient:
     def __init__(self, settings: StripeSettings, *, policy: RetryPolicy | None = None,
                  sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
-                 limiter: RateLimiter | None = None) -> None:
+                 limiter: RateLimiter | None = None, gate: SlotGate | None = None) -> None:
+        """``limiter`` paces requests in this process (Stripe's published rate by default);
+        ``gate`` is the engine's cross-process slot gate, taken around every request."""
         if settings.api_key is None:
             raise PermanentError("no API key configured (set ACCORD_STRIPE_API_KEY)",
                                  system=SYSTEM)
@@ -98,6 +100,7 @@ class StripeClient:
         self._sleep = sleep
         self._rng = rng
         self._limiter = limiter or RateLimiter(self.limits.requests_per_second, sleep=sleep)
+        self._gate: SlotGate = gate or LocalGate(None)
         base = {"api": settings.base_url.rstrip("/")} if settings.base_url else None
         self._stripe = stripe.StripeClient(
             settings.api_key.get_secret_value(), base_addresses=base,  # type: ignore[arg-type]
@@ -119,11 +122,12 @@ class StripeClient:
         False) the retry policy."""
 
         def once() -> Any:
-            self._limiter.acquire()
-            try:
-                return fn()
-            except stripe.StripeError as exc:
-                raise to_accord_error(exc) from exc
+            with self._gate.slot():
+                self._limiter.acquire()
+                try:
+                    return fn()
+                except stripe.StripeError as exc:
+                    raise to_accord_error(exc) from exc
 
         if not retry:
             return once()
