@@ -397,3 +397,19 @@ def test_credit_balance_from_a_credit_note_pays_part_of_the_next_invoice(
     assert client.v1.invoices.pay(second.id).amount_paid == 2000
     voided = client.v1.credit_notes.void_credit_note(note.id)
     assert voided.status == "void"
+
+
+def test_customer_created_with_a_default_card_pays_subscriptions(
+        client: stripe.StripeClient) -> None:
+    customer = client.v1.customers.create(params={
+        "name": "Ready", "payment_method": "pm_card_visa",
+        "invoice_settings": {"default_payment_method": "pm_card_visa"}})
+    default = customer.invoice_settings.default_payment_method
+    assert default is not None
+    assert default.startswith("pm_")
+    assert default != "pm_card_visa"
+    methods = client.v1.customers.payment_methods.list(customer.id)
+    assert [pm.id for pm in methods.data] == [default]
+    sub = client.v1.subscriptions.create(params={
+        "customer": customer.id, "items": [{"price": _monthly_price(client).id}]})
+    assert sub.status == "active"
