@@ -1,0 +1,26 @@
+"""The Stripe Billing connector: client, mapping, error table, webhook and events intake.
+
+See ``docs/connectors/stripe.md``.
+"""
+
+from __future__ import annotations
+
+from accord.connectors.base import ConnectorDefinition, ConnectorKind
+from accord.connectors.stripe.client import TEST_MODE_LIMITS, StripeClient
+from accord.connectors.stripe.intake import StripeEventsPoller, StripeWebhookVerifier
+from accord.connectors.stripe.probe import probe
+from accord.connectors.stripe.settings import StripeSettings
+
+CONNECTOR = ConnectorDefinition(
+    name="stripe",
+    kind=ConnectorKind.BILLING,
+    description="Stripe Billing: customers, catalog, subscriptions, invoices, payments, "
+    "refunds and credit notes",
+    limits=TEST_MODE_LIMITS,
+    settings_model=StripeSettings,
+    probe=probe,
+    sandbox="stripe",
+)
+
+__all__ = ["CONNECTOR", "StripeClient", "StripeEventsPoller", "StripeSettings",
+           "StripeWebhookVerifier"]

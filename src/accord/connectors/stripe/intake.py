@@ -1,0 +1,121 @@
+"""Intake: verified webhook deliveries and an events poller over ``/v1/events``.
+
+Webhooks are checked with stripe-python's own signature code (``WebhookSignature``:
+HMAC-SHA256 of ``"{t}.{body}"`` with the endpoint secret, any ``v1`` entry may match); the
+timestamp is checked against the caller's ``now`` (300 s tolerance by default, as
+``stripe.Webhook.construct_event``), so tests never depend on the wall clock.
+
+The poller is the fallback for missed deliveries (Stripe keeps events 30 days). Its cursor is
+the id of the newest event handled; each poll returns the oldest events after it, oldest first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import SecretStr
+
+import stripe
+from accord.connectors.base import ChangeBatch, InboundEvent, WebhookRejected
+from accord.connectors.stripe.client import StripeClient
+from accord.connectors.stripe.errors import SYSTEM
+from accord.errors import DataQualityError
+
+SIGNATURE_HEADER = "stripe-signature"
+
+
+def _timestamp_of(header: str) -> int | None:
+    for part in header.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def event_from(payload: Mapping[str, Any]) -> InboundEvent:
+    try:
+        return InboundEvent(system=SYSTEM, event_id=str(payload["id"]),
+                            event_type=str(payload["type"]),
+                            occurred_at=datetime.fromtimestamp(int(payload["created"]), UTC),
+                            payload=payload)
+    except (KeyError, TypeError, ValueError):
+        raise WebhookRejected("the body is not a Stripe event") from None
+
+
+class StripeWebhookVerifier:
+    """Implements :class:`~accord.connectors.base.WebhookVerifier` for Stripe."""
+
+    def __init__(self, secret: SecretStr, tolerance_seconds: int = 300) -> None:
+        self._secret = secret
+        self.tolerance_seconds = tolerance_seconds
+
+    def __repr__(self) -> str:
+        return f"StripeWebhookVerifier(tolerance_seconds={self.tolerance_seconds})"
+
+    def verify(self, body: bytes, headers: Mapping[str, str], now: datetime) -> InboundEvent:
+        header = next((value for key, value in headers.items()
+                       if key.lower() == SIGNATURE_HEADER), None)
+        if not header:
+            raise WebhookRejected("missing Stripe-Signature header")
+        signed_at = _timestamp_of(header)
+        if signed_at is None:
+            raise WebhookRejected("Stripe-Signature has no timestamp")
+        try:
+            stripe.WebhookSignature.verify_header(body, header, self._secret.get_secret_value(),
+                                                  tolerance=None)
+        except stripe.SignatureVerificationError:
+            raise WebhookRejected("no signature matches the payload") from None
+        if signed_at < now.timestamp() - self.tolerance_seconds:
+            raise WebhookRejected("signature timestamp is outside the tolerance")
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise WebhookRejected("the body is not JSON") from None
+        if not isinstance(payload, dict) or payload.get("object") != "event":
+            raise WebhookRejected("the body is not a Stripe event")
+        return event_from(payload)
+
+
+class StripeEventsPoller:
+    """Implements :class:`~accord.connectors.base.ChangePoller` over ``/v1/events``."""
+
+    def __init__(self, client: StripeClient) -> None:
+        self.client = client
+
+    def poll(self, cursor: str | None, limit: int) -> ChangeBatch:
+        limit = max(1, min(limit, 100))
+        if cursor is not None:
+            try:
+                # ending_before gives the page just newer than the cursor, newest first
+                newer = self.client.list_events(ending_before=cursor, limit=limit)
+            except DataQualityError:
+                # the cursor's event is past Stripe's 30-day retention: everything older
+                # is gone too, so whatever Stripe still has comes after the cursor
+                newer = None
+            events = list(reversed(newer)) if newer is not None else self._oldest(limit)
+        else:
+            events = self._oldest(limit)
+        if not events:
+            return ChangeBatch((), cursor)
+        return ChangeBatch(tuple(event_from(event) for event in events), events[-1]["id"])
+
+    def _oldest(self, limit: int) -> list[dict[str, Any]]:
+        """The ``limit`` oldest events Stripe still has, oldest first."""
+        window: list[dict[str, Any]] = []
+        after: str | None = None
+        while True:
+            page = self.client.list_events(starting_after=after, limit=100)
+            window = (window + page)[-limit:]
+            if len(page) < 100:
+                break
+            after = page[-1]["id"]
+        return list(reversed(window))
+
+
+__all__ = ["StripeEventsPoller", "StripeWebhookVerifier", "event_from"]

@@ -1,0 +1,38 @@
+"""Stripe connector settings: ``[systems.stripe]`` in accord.toml or ``ACCORD_STRIPE_*``."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from accord.settings import SystemSettings
+
+TEST_KEY_PREFIXES = ("sk_test_", "rk_test_")
+
+
+class StripeSettings(SystemSettings):
+    """``base_url`` None means real Stripe (``https://api.stripe.com``); point it at the sandbox
+    (``http://127.0.0.1:12111``) for local work."""
+
+    model_config = SettingsConfigDict(env_prefix="ACCORD_STRIPE_", extra="ignore")
+    toml_table: ClassVar[tuple[str, ...]] = ("systems", "stripe")
+
+    api_key: SecretStr | None = Field(default=None, description="secret or restricted key")
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="signing secret (whsec_...) of the webhook endpoint")
+    webhook_tolerance_seconds: int = Field(
+        default=300, ge=1, description="oldest signature timestamp accepted (Stripe's default)")
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1, description="attempts per call, first included")
+    stripe_version: str | None = Field(
+        default=None, description="API version to pin; default: the client library's own")
+
+    @property
+    def test_mode(self) -> bool:
+        key = self.api_key.get_secret_value() if self.api_key else ""
+        return key.startswith(TEST_KEY_PREFIXES)
+
+
+__all__ = ["TEST_KEY_PREFIXES", "StripeSettings"]
