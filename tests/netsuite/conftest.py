@@ -1,0 +1,54 @@
+"""NetSuite sandbox fixtures: a running sandbox and clients that sign like real ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tests.netsuite.signing import authlib_auth
+
+from accord.sandboxes.base import SandboxOptions
+from accord.sandboxes.netsuite import SANDBOX
+from accord.sandboxes.server import RunningSandbox, start_in_thread
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
+    running = start_in_thread(SANDBOX, SandboxOptions(data_dir=tmp_path))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def creds(sandbox: RunningSandbox) -> dict[str, str]:
+    return sandbox.credentials()
+
+
+@pytest.fixture
+def ns(sandbox: RunningSandbox, creds: dict[str, str]) -> Iterator[httpx.Client]:
+    """Signed by authlib; base URL is ``.../services/rest``."""
+    with httpx.Client(base_url=f"{sandbox.base_url}/services/rest", auth=authlib_auth(creds),
+                      headers={"Content-Type": "application/json"}, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def control(sandbox: RunningSandbox) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=f"{sandbox.base_url}/__sandbox", timeout=30) as client:
+        yield client
+
+
+def created_id(response: httpx.Response) -> str:
+    assert response.status_code == 204, response.text
+    return response.headers["Location"].rsplit("/", 1)[1]
+
+
+def error_of(response: httpx.Response) -> dict[str, Any]:
+    body = response.json()
+    assert set(body) >= {"type", "title", "status", "o:errorDetails"}
+    assert body["status"] == response.status_code
+    detail: dict[str, Any] = body["o:errorDetails"][0]
+    return detail
