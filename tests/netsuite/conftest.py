@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,28 @@ from tests.netsuite.signing import authlib_auth
 from accord.sandboxes.base import SandboxOptions
 from accord.sandboxes.netsuite import SANDBOX
 from accord.sandboxes.server import RunningSandbox, start_in_thread
+
+
+def exact_dumps(value: Any) -> str:
+    """JSON with ``Decimal`` written as the exact number it holds (never through float)."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(str(k))}:{exact_dumps(v)}"
+                              for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(exact_dumps(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+class ExactClient(httpx.Client):
+    """An httpx client whose ``json=`` keeps Decimal amounts exact."""
+
+    def build_request(self, method: str, url: Any, **kwargs: Any) -> httpx.Request:
+        body = kwargs.pop("json", None)
+        if body is not None:
+            kwargs["content"] = exact_dumps(body).encode()
+        return super().build_request(method, url, **kwargs)
 
 
 @pytest.fixture
@@ -30,7 +54,7 @@ def creds(sandbox: RunningSandbox) -> dict[str, str]:
 @pytest.fixture
 def ns(sandbox: RunningSandbox, creds: dict[str, str]) -> Iterator[httpx.Client]:
     """Signed by authlib; base URL is ``.../services/rest``."""
-    with httpx.Client(base_url=f"{sandbox.base_url}/services/rest", auth=authlib_auth(creds),
+    with ExactClient(base_url=f"{sandbox.base_url}/services/rest", auth=authlib_auth(creds),
                       headers={"Content-Type": "application/json"}, timeout=30) as client:
         yield client
 

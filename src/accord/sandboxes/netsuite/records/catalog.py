@@ -100,7 +100,7 @@ SPECS: tuple[RecordSpec, ...] = (
     RecordSpec("salesOrder", (
         *_HEADER, ref("entity", "customer", required=True, label="Customer"),
         text("otherRefNum"), *SEGMENTS,
-    ), sublists=(_ITEM_LINES,), family=Family.TRANSACTION, type_code="SalesOrd",
+    ), sublists=(_ITEM_LINES, _TAX_DETAILS), family=Family.TRANSACTION, type_code="SalesOrd",
         ref_field="tranId"),
     RecordSpec("invoice", (
         *_HEADER, ref("entity", "customer", required=True, label="Customer"),
