@@ -525,6 +525,22 @@ class Evaluator:
                 return row.get(column.name) if row is not None else None
         raise query_error(f"Field '{column.name}' was not found.")
 
+    def validate(self, node: Any) -> None:
+        """Refuse unknown tables and columns even when no row would reach them."""
+        if isinstance(node, Column):
+            self.column({source.alias: None for source in self.sources}, node)
+        elif isinstance(node, Unary):
+            self.validate(node.operand)
+        elif isinstance(node, Binary):
+            self.validate(node.left)
+            self.validate(node.right)
+        elif isinstance(node, InList):
+            for child in (node.operand, *node.options):
+                self.validate(child)
+        elif isinstance(node, Call):
+            for child in node.args:
+                self.validate(child)
+
     def value(self, env: Env, node: Any) -> Any:
         if isinstance(node, Literal):
             return node.value
@@ -646,6 +662,9 @@ def run(store: NetSuiteStore, text: str) -> list[dict[str, str]]:
             raise query_error(f"Record '{source.table}' was not found.")
         schema[source.alias] = available[source.table].columns
     evaluator = Evaluator(store, query.sources, schema)
+    for node in (*(item.expr for item in query.items or ()), query.where,
+                 *(source.on for source in query.sources), *(expr for expr, _ in query.order)):
+        evaluator.validate(node)
     with store.lock:
         envs: list[Env] = [{query.sources[0].alias: row}
                            for row in available[query.sources[0].table].rows()]
