@@ -76,3 +76,51 @@ def error_of(response: httpx.Response) -> dict[str, Any]:
     assert body["status"] == response.status_code
     detail: dict[str, Any] = body["o:errorDetails"][0]
     return detail
+
+
+# -- connector fixtures --------------------------------------------------------------------
+@pytest.fixture
+def settings(sandbox: RunningSandbox, creds: dict[str, str]) -> Any:
+    from accord.connectors.netsuite.settings import NetSuiteSettings
+
+    return NetSuiteSettings(base_url=sandbox.base_url, account_id=creds["account_id"],
+                            consumer_key=creds["consumer_key"],
+                            consumer_secret=creds["consumer_secret"],
+                            token_id=creds["token_id"], token_secret=creds["token_secret"])
+
+
+class Sleeps:
+    """An injected sleep: records the back-off instead of waiting."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def client(settings: Any, sleeps: Sleeps) -> Iterator[Any]:
+    from accord.connectors.netsuite.client import NetSuiteClient
+
+    with NetSuiteClient(settings, sleep=sleeps) as connector_client:
+        yield connector_client
+
+
+@pytest.fixture
+def ref() -> Any:
+    from accord.connectors.netsuite.refdata import load_refdata
+
+    return load_refdata()
+
+
+@pytest.fixture
+def poster(client: Any, ref: Any) -> Any:
+    from accord.connectors.netsuite.posting import NetSuitePoster
+
+    return NetSuitePoster(client, ref)

@@ -202,7 +202,8 @@ class NetSuiteStore:
                 (201, "serviceSaleItem", "SUBSCRIPTION", "5"),
                 (202, "nonInventorySaleItem", "USAGE", "7"),
                 (203, "serviceSaleItem", "SERVICES", "6"),
-                (204, "inventoryItem", "HARDWARE", "5")):
+                (204, "inventoryItem", "HARDWARE", "5"),
+                (205, "serviceSaleItem", "PLAT-ANNUAL", "5")):
             self._seed(record_type, internal_id, itemId=item_id, displayName=item_id.title(),
                        incomeAccount=account, isInactive=False)
         today = self.now().date()

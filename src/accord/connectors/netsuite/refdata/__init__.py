@@ -13,8 +13,9 @@ import tomllib
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accord.errors import DataQualityError, Team
 
@@ -87,6 +88,16 @@ class RefData(_Model):
     periods: PeriodRefs = PeriodRefs()
     terms: dict[str, str] = Field(default_factory=dict)
     segments: Segments = Segments()
+
+    @model_validator(mode="after")
+    def _unambiguous(self) -> Self:
+        """Reverse lookups need each NetSuite id to stand for one accord code."""
+        for name, table in (("items", {sku: ref.id for sku, ref in self.items.items()}),
+                            ("currencies", self.currencies), ("accounts", self.accounts)):
+            ids = list(table.values())
+            if len(ids) != len(set(ids)):
+                raise ValueError(f"{name}: two codes map to the same NetSuite id")
+        return self
 
     # -- forward ------------------------------------------------------------------------
     def subsidiary(self, code: str, field: str = "legal_entity") -> SubsidiaryRef:
