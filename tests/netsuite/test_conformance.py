@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,7 +48,8 @@ def _journal_view(entry: JournalEntry) -> dict[str, Any]:
 class TestNetSuiteConformance(ConnectorConformance):
     @pytest.fixture
     def harness(self, client: NetSuiteClient, poster: NetSuitePoster, ref: Any,
-                settings: NetSuiteSettings, control: httpx.Client) -> ConformanceHarness:
+                settings: NetSuiteSettings, control: httpx.Client
+                ) -> Iterator[ConformanceHarness]:
         today = datetime.fromisoformat(control.get("/clock").json()["now"]).date()
         anchor = documents.customer(name="Anchor Ltd")
         poster.post_customer(anchor)
@@ -107,7 +109,7 @@ class TestNetSuiteConformance(ConnectorConformance):
             rows = list(client.suiteql("SELECT COUNT(*) AS n FROM customer"))
             return int(rows[0]["n"])
 
-        return ConformanceHarness(
+        yield ConformanceHarness(
             definition=CONNECTOR,
             seed_records=seed,
             list_ids=list_ids,
@@ -138,3 +140,5 @@ class TestNetSuiteConformance(ConnectorConformance):
             create_idempotent=create_idempotent,
             count_created=count_created,
         )
+        once.close()
+        wrong.close()
