@@ -115,6 +115,24 @@ def test_order_to_cash_flow(poster: NetSuitePoster, client: NetSuiteClient, ref:
         entry.model_dump(exclude={"external_ids"})
 
 
+def test_poster_from_settings_reads_the_refdata_file(settings: NetSuiteSettings,
+                                                     tmp_path: Any) -> None:
+    from accord.connectors.netsuite.refdata import load_refdata
+
+    bundled = load_refdata()
+    custom = bundled.model_copy(update={"version": "v2-test"}).model_dump(mode="json")
+    path = tmp_path / "refdata.json"
+    import json
+
+    path.write_text(json.dumps(custom))
+    poster = NetSuitePoster.from_settings(settings.model_copy(update={"refdata_path": path}))
+    try:
+        assert poster.ref.version == "v2-test"
+        assert poster.post_customer(documents.customer())
+    finally:
+        poster.client.close()
+
+
 def test_replays_update_instead_of_duplicating(poster: NetSuitePoster, client: NetSuiteClient,
                                                today: date) -> None:
     customer = documents.customer()

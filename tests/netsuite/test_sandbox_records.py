@@ -165,6 +165,17 @@ def test_unknown_fields_fail_only_with_strict_property_validation(ns: httpx.Clie
     assert error_of(bad_json)["o:errorCode"] == "INVALID_CONTENT"
 
 
+def test_reset_seeds_periods_for_the_real_month(ns: httpx.Client,
+                                                control: httpx.Client) -> None:
+    before = [ns.get(f"/record/v1/accountingPeriod/{i}").json()["periodName"]
+              for i in (100, 101, 102)]
+    control.post("/clock/advance", json={"seconds": 70 * 86400}).raise_for_status()
+    control.post("/reset").raise_for_status()
+    after = [ns.get(f"/record/v1/accountingPeriod/{i}").json()["periodName"]
+             for i in (100, 101, 102)]
+    assert after == before
+
+
 def test_state_dump_and_reset(ns: httpx.Client, control: httpx.Client) -> None:
     created_id(ns.post("/record/v1/customer", json={"companyName": "Dumped",
                                                     "subsidiary": {"id": "1"}}))

@@ -15,8 +15,10 @@ from accord.canonical.party import Customer
 from accord.canonical.payments import Payment, Refund
 from accord.connectors.netsuite import mapping
 from accord.connectors.netsuite.client import NetSuiteClient
-from accord.connectors.netsuite.refdata import RefData
+from accord.connectors.netsuite.refdata import RefData, load_refdata
+from accord.connectors.netsuite.settings import NetSuiteSettings
 from accord.errors import DataQualityError, Team
+from accord.resilience.limits import SlotGate
 
 
 class PeriodResolver:
@@ -50,6 +52,13 @@ class NetSuitePoster:
         self.client = client
         self.ref = ref
         self.periods = PeriodResolver(client, ref)
+
+    @classmethod
+    def from_settings(cls, settings: NetSuiteSettings, *, gate: SlotGate | None = None
+                      ) -> NetSuitePoster:
+        """A poster with its own client (close ``poster.client`` when done) and the
+        reference data named by ``settings.refdata_path`` (or the bundled v1)."""
+        return cls(NetSuiteClient(settings, gate=gate), load_refdata(settings.refdata_path))
 
     def post_customer(self, customer: Customer) -> str:
         return self.client.upsert("customer", customer.id,

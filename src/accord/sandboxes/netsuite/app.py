@@ -61,6 +61,7 @@ class Account:
 
     def __init__(self, control: SandboxControl, credentials: TokenCredentials,
                  concurrency: int, window_seconds: int) -> None:
+        self.control = control
         self.store = NetSuiteStore(control.clock.now)
         self.records = RecordService(self.store)
         self.verifier = TokenVerifier(credentials, control.clock.now, window_seconds)
@@ -69,6 +70,9 @@ class Account:
             lambda: control.faults.settings.concurrency_limit or concurrency)
 
     def reset(self) -> None:
+        # the control plane resets the clock after the state; periods are seeded from the
+        # clock, so put it back first
+        self.control.clock.reset()
         self.store.reset()
         self.verifier.reset()
         self.jobs.reset()
