@@ -55,6 +55,13 @@ def test_a_wrong_secret_is_401_invalid_login(sandbox: RunningSandbox,
         assert detail["o:errorCode"] == "INVALID_LOGIN"
         assert answer.json()["title"] == "Unauthorized"
     assert httpx.get(f"{sandbox.base_url}/services/rest/record/v1/customer").status_code == 401
+    # NetSuite no longer accepts HMAC-SHA1, even when correctly signed
+    sha1 = authlib_auth(creds)
+    sha1.signature_method = "HMAC-SHA1"
+    answer = httpx.get(f"{sandbox.base_url}/services/rest/record/v1/customer", auth=sha1)
+    assert answer.status_code == 401
+    rejections = httpx.get(f"{sandbox.base_url}/__sandbox/netsuite/auth").json()
+    assert rejections["signature_method"] == 1
 
 
 def test_a_replayed_nonce_is_refused(sandbox: RunningSandbox, creds: dict[str, str]) -> None:

@@ -49,7 +49,7 @@ class Governor:
 
     def reset(self) -> None:
         with self._lock:
-            self.peak = self.peak_admitted = self.admitted = self.rejected = 0
+            self.peak_admitted = self.admitted = self.rejected = 0
             self.peak = self.in_flight
 
     def enter(self) -> bool:

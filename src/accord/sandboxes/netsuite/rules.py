@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +35,6 @@ class Effects:
 
     applications: dict[str, Decimal] = field(default_factory=dict)
     deposits: list[str] = field(default_factory=list)
-    touched: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _record(store: NetSuiteStore, record_type: str, internal_id: str) -> StoredRecord:
@@ -325,9 +323,6 @@ def check(store: NetSuiteStore, spec: RecordSpec, data: dict[str, Any],
         effects.applications = _applications(store, data, record_id, "customer", None)
         if not effects.applications:
             raise user_error("Apply the refund to at least one credit or payment.", "apply")
-    effects.touched = [(doc_type, doc) for doc in effects.applications
-                       for doc_type in ("invoice", "creditMemo", "customerPayment")
-                       if store.get(doc_type, doc) is not None]
     return effects
 
 
@@ -373,10 +368,6 @@ def derive(store: NetSuiteStore, record: StoredRecord) -> dict[str, Any]:
     if kind in ("customerRefund", "deposit", "journalEntry"):
         return {"total": document_total(store, record)}
     return {}
-
-
-def today_iso(store: NetSuiteStore) -> str:
-    return date.isoformat(store.now().date())
 
 
 __all__ = ["Effects", "allowed_currencies", "check", "check_delete", "derive",
