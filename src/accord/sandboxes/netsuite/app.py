@@ -6,6 +6,7 @@ verification, asynchronous requests; then the routes.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -34,6 +35,7 @@ from accord.sandboxes.netsuite.governance import (
     root_url,
 )
 from accord.sandboxes.netsuite.oauth import SignedRequest, TokenCredentials, TokenVerifier
+from accord.sandboxes.netsuite.persist import SqliteMirror
 from accord.sandboxes.netsuite.records.convert import record_href, render_sublist
 from accord.sandboxes.netsuite.records.service import RecordService, page, paging
 from accord.sandboxes.netsuite.state import NetSuiteStore
@@ -60,9 +62,10 @@ class Account:
     """Everything one emulated account holds; reset and dumped by the control plane."""
 
     def __init__(self, control: SandboxControl, credentials: TokenCredentials,
-                 concurrency: int, window_seconds: int) -> None:
+                 concurrency: int, window_seconds: int, state_file: Path | None = None) -> None:
         self.control = control
-        self.store = NetSuiteStore(control.clock.now)
+        self.store = NetSuiteStore(control.clock.now,
+                                   SqliteMirror(state_file) if state_file else None)
         self.records = RecordService(self.store)
         self.verifier = TokenVerifier(credentials, control.clock.now, window_seconds)
         self.jobs = JobBook()
@@ -152,7 +155,7 @@ def create_app(options: SandboxOptions) -> FastAPI:
     control = SandboxControl("netsuite")
     account = Account(control, credentials_from(settings),
                       int(settings.get("concurrency_limit", DEFAULT_CONCURRENCY)),
-                      int(settings.get("timestamp_window_seconds", 300)))
+                      int(settings.get("timestamp_window_seconds", 300)), options.state_file)
     app = FastAPI(title="accord NetSuite sandbox (SuiteTalk REST)")
     app.state.account = account
 

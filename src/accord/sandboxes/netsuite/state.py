@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from accord.sandboxes.netsuite.persist import SqliteMirror
 from accord.sandboxes.netsuite.records.catalog import spec_for
 
 
@@ -71,14 +72,47 @@ def _shift(year: int, month: int, delta: int) -> tuple[int, int]:
 class NetSuiteStore:
     """All records of one emulated account. Use ``with store.lock:`` around compound work."""
 
-    def __init__(self, now: Callable[[], datetime]) -> None:
+    def __init__(self, now: Callable[[], datetime], mirror: SqliteMirror | None = None) -> None:
         self.now = now
         self.lock = threading.RLock()
         self.records: dict[str, dict[str, StoredRecord]] = {}
         self.external: dict[str, dict[str, str]] = {}
         self.ledger = Ledger()
         self._next_id = 1000
+        self.mirror = mirror
+        if mirror is not None and self._load(mirror):
+            return
         self.seed()
+
+    def _load(self, mirror: SqliteMirror) -> bool:
+        """Records from the state file, with the ledger rebuilt from them."""
+        rows, next_id = mirror.load()
+        if not rows:
+            return False
+        for record_type, internal_id, data, created, modified in rows:
+            record = StoredRecord(record_type, internal_id, data, created, modified)
+            self.records.setdefault(record_type, {})[internal_id] = record
+            if record.external_id is not None:
+                self.external.setdefault(record_type, {})[record.external_id] = internal_id
+        self._next_id = next_id or self._next_id
+        for source_type in ("customerPayment", "creditMemo", "customerRefund"):
+            for record in self.all(source_type):
+                applications: dict[str, Decimal] = {}
+                for line in record.data.get("apply") or []:
+                    if line.get("apply", True):
+                        applications[line["doc"]] = applications.get(line["doc"], Decimal(0)) \
+                            + line["amount"]
+                self.ledger.replace(record.id, applications)
+        for deposit in self.all("deposit"):
+            for line in deposit.data.get("payment") or []:
+                if line.get("deposit", True):
+                    self.ledger.deposits[line["doc"]] = deposit.id
+        return True
+
+    def _persist(self, record: StoredRecord) -> None:
+        if self.mirror is not None:
+            self.mirror.save(record.type, record.id, record.data, record.created,
+                             record.modified)
 
     # -- lifecycle ----------------------------------------------------------------------
     def reset(self) -> None:
@@ -87,6 +121,8 @@ class NetSuiteStore:
             self.external.clear()
             self.ledger = Ledger()
             self._next_id = 1000
+            if self.mirror is not None:
+                self.mirror.clear()
             self.seed()
 
     def dump(self) -> dict[str, Any]:
@@ -100,6 +136,8 @@ class NetSuiteStore:
     def new_id(self) -> str:
         with self.lock:
             self._next_id += 1
+            if self.mirror is not None:
+                self.mirror.set_next_id(self._next_id)
             return str(self._next_id)
 
     def all(self, record_type: str) -> Iterator[StoredRecord]:
@@ -145,11 +183,14 @@ class NetSuiteStore:
                 index.pop(old_eid, None)
             if record.external_id is not None:
                 index[record.external_id] = record.id
+            self._persist(record)
             return record
 
     def remove(self, record: StoredRecord) -> None:
         with self.lock:
             self.records.get(record.type, {}).pop(record.id, None)
+            if self.mirror is not None:
+                self.mirror.delete(record.type, record.id)
             if record.external_id is not None:
                 self.external.get(record.type, {}).pop(record.external_id, None)
             self.ledger.replace(record.id, {})
@@ -162,6 +203,7 @@ class NetSuiteStore:
         record = self.records.get(record_type, {}).get(internal_id)
         if record is not None:
             record.modified = self.now()
+            self._persist(record)
 
     # -- seed ---------------------------------------------------------------------------
     def _seed(self, record_type: str, internal_id: int, **data: Any) -> None:
