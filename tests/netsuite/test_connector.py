@@ -189,6 +189,13 @@ def test_unmapped_reference_data_fails_before_any_call(poster: NetSuitePoster, r
     assert entity.value.field == "legal_entity"
 
 
+def test_iter_ids_follows_filtered_pages(poster: NetSuitePoster, client: NetSuiteClient) -> None:
+    wanted = [poster.post_customer(documents.customer(name=f"Match {i}")) for i in range(5)]
+    poster.post_customer(documents.customer(name="Other"))
+    assert list(client.iter_ids("customer", page_size=2,
+                                query='companyName START_WITH "Match"')) == wanted
+
+
 def test_duplicate_external_id_on_create_is_a_conflict(client: NetSuiteClient) -> None:
     body = {"companyName": "Dup", "subsidiary": {"id": "1"}, "externalId": "dup-x"}
     client.create("customer", body)

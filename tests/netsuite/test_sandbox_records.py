@@ -128,6 +128,43 @@ def test_list_pages_carry_links_and_counts(ns: httpx.Client) -> None:
     assert ns.get("/record/v1/customer", params={"limit": 0}).status_code == 400
 
 
+def test_record_lists_filter_with_q(ns: httpx.Client) -> None:
+    def make(name: str, subsidiary: str, limit: int | None = None, inactive: bool = False
+             ) -> str:
+        body: dict[str, object] = {"companyName": name, "subsidiary": {"id": subsidiary},
+                                   "isInactive": inactive}
+        if limit is not None:
+            body["creditLimit"] = limit
+        return created_id(ns.post("/record/v1/customer", json=body))
+
+    acme = make("Acme Corp", "1", 5000)
+    acme_eu = make("ACME Europe", "2", 500)
+    globex = make("Globex", "1", 20000, inactive=True)
+    make("Initech", "3")
+
+    def ids(q: str) -> list[str]:
+        answer = ns.get("/record/v1/customer", params={"q": q})
+        assert answer.status_code == 200, answer.text
+        return [item["id"] for item in answer.json()["items"]]
+
+    assert ids('companyName START_WITH "acme"') == [acme, acme_eu]
+    assert ids("companyName CONTAIN corp") == [acme]
+    assert ids("creditLimit GREATER_OR_EQUAL 5000") == [acme, globex]
+    assert ids("creditLimit BETWEEN [400, 6000]") == [acme, acme_eu]
+    assert ids("subsidiary ANY_OF [2, 3] AND creditLimit EMPTY_NOT") == [acme_eu]
+    assert ids('(subsidiary EQUAL 1 OR companyName IS "Initech") AND isInactive IS false') \
+        == [acme, ids("companyName IS initech")[0]]
+    assert ids("creditLimit EMPTY") == ids("companyName IS Initech")
+    assert ids(f"id ANY_OF {acme}, {globex}") == [acme, globex]
+    page = ns.get("/record/v1/customer", params={"q": "companyName START_WITH a",
+                                                 "limit": 1}).json()
+    assert (page["totalResults"], page["hasMore"]) == (2, True)
+    for bad in ("nosuchfield IS x", "companyName SOUNDS_LIKE x", "companyName IS"):
+        answer = ns.get("/record/v1/customer", params={"q": bad})
+        assert answer.status_code == 400
+        assert error_of(answer)["o:errorCode"] == "INVALID_PARAMETER"
+
+
 def test_delete_then_404(ns: httpx.Client) -> None:
     internal_id = created_id(ns.post("/record/v1/customer", json={
         "companyName": "Gone", "subsidiary": {"id": "1"}}))

@@ -143,17 +143,22 @@ class NetSuiteClient:
                            ) -> dict[str, Any]:
         return self.get(record_type, _eid(external_id), expand=expand)
 
-    def list_page(self, record_type: str, *, limit: int, offset: int) -> Page[str]:
-        data = wire.loads(self.request("GET", f"{RECORD}/{record_type}",
-                                       params={"limit": limit, "offset": offset}).content)
+    def list_page(self, record_type: str, *, limit: int, offset: int, query: str | None = None
+                  ) -> Page[str]:
+        """One page of internal ids; ``query`` is a record-collection filter (``q``)."""
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if query:
+            params["q"] = query
+        data = wire.loads(self.request("GET", f"{RECORD}/{record_type}", params=params).content)
         ids = [str(item["id"]) for item in data.get("items", [])]
         following = str(offset + len(ids)) if data.get("hasMore") else None
         return Page(ids, following)
 
-    def iter_ids(self, record_type: str, *, page_size: int = 1000) -> Iterator[str]:
-        """Every internal id of a record type, following the list pages to the end."""
+    def iter_ids(self, record_type: str, *, page_size: int = 1000, query: str | None = None
+                 ) -> Iterator[str]:
+        """Every internal id of a record type (matching ``query``), page after page."""
         return iterate_pages(lambda cursor: self.list_page(
-            record_type, limit=page_size, offset=int(cursor or 0)), system=SYSTEM)
+            record_type, limit=page_size, offset=int(cursor or 0), query=query), system=SYSTEM)
 
     # -- SuiteQL --------------------------------------------------------------------------
     def suiteql_page(self, query: str, *, limit: int = SUITEQL_PAGE, offset: int = 0

@@ -177,7 +177,8 @@ def create_app(options: SandboxOptions) -> FastAPI:
     async def list_records(record_type: str, request: Request) -> Response:
         limit, offset = paging(request.query_params.get("limit"),
                                request.query_params.get("offset"))
-        return _json(account.records.list_page(record_type, root(request), limit, offset),
+        return _json(account.records.list_page(record_type, root(request), limit, offset,
+                                               request.query_params.get("q")),
                      kind="collection")
 
     @app.get(RECORD + "/{record_type}/{key}")

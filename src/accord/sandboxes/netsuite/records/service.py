@@ -10,6 +10,7 @@ from accord.sandboxes.netsuite.errors import ErrorCode, NetSuiteError, invalid, 
 from accord.sandboxes.netsuite.records.catalog import spec_for
 from accord.sandboxes.netsuite.records.convert import normalize, record_href, render_record
 from accord.sandboxes.netsuite.records.fields import RecordSpec
+from accord.sandboxes.netsuite.records.filtering import compile_filter
 from accord.sandboxes.netsuite.state import NetSuiteStore, StoredRecord
 
 DEFAULT_PAGE = 1000
@@ -123,10 +124,13 @@ class RecordService:
             return render_record(self.store, spec, record, root,
                                  rules.derive(self.store, record), expand=expand)
 
-    def list_page(self, record_type: str, root: str, limit: int, offset: int) -> dict[str, Any]:
+    def list_page(self, record_type: str, root: str, limit: int, offset: int,
+                  query: str | None = None) -> dict[str, Any]:
         spec = resolve_spec(record_type)
+        keep = compile_filter(spec, query) if query else None
         with self.store.lock:
-            ids = sorted((record.id for record in self.store.all(spec.name)), key=int)
+            ids = sorted((record.id for record in self.store.all(spec.name)
+                          if keep is None or keep(record)), key=int)
         base = f"{root}/services/rest/record/v1/{spec.name}"
         items = [{"links": [{"rel": "self", "href": record_href(root, spec.name, i)}], "id": i}
                  for i in ids[offset:offset + limit]]
