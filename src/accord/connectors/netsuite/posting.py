@@ -1,0 +1,92 @@
+"""Writing canonical documents to NetSuite: map, then upsert on the canonical id.
+
+Each ``post_*`` is idempotent: replaying it (after a timeout, a crash, a redelivered event)
+updates the same record instead of creating a second one.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from accord.canonical.billing import CreditNote, Invoice
+from accord.canonical.catalog import Product
+from accord.canonical.ledger import JournalEntry
+from accord.canonical.party import Customer
+from accord.canonical.payments import Payment, Refund
+from accord.connectors.netsuite import mapping
+from accord.connectors.netsuite.client import NetSuiteClient
+from accord.connectors.netsuite.refdata import RefData, load_refdata
+from accord.connectors.netsuite.settings import NetSuiteSettings
+from accord.errors import DataQualityError, Team
+from accord.resilience.limits import SlotGate
+
+
+class PeriodResolver:
+    """Canonical ``YYYY-MM`` -> accountingPeriod internal id: the reference data's explicit
+    ids first, else a SuiteQL lookup by period name (cached)."""
+
+    def __init__(self, client: NetSuiteClient, ref: RefData) -> None:
+        self.client = client
+        self.ref = ref
+        self._cache: dict[str, str] = dict(ref.periods.ids)
+        self._lock = threading.Lock()
+
+    def __call__(self, period: str) -> str:
+        with self._lock:
+            if period in self._cache:
+                return self._cache[period]
+        name = self.ref.periods.name(period).replace("'", "''")
+        flags = "isquarter = 'F' AND isyear = 'F'"
+        query = f"SELECT id FROM accountingperiod WHERE periodname = '{name}' AND {flags}"  # noqa: S608
+        rows = self.client.suiteql_page(query, limit=1).rows
+        if not rows:
+            raise DataQualityError("period", f"NetSuite has no accounting period {name!r}",
+                                   owner=Team.FINANCE_OPERATIONS, system="netsuite")
+        with self._lock:
+            self._cache[period] = rows[0]["id"]
+        return rows[0]["id"]
+
+
+class NetSuitePoster:
+    def __init__(self, client: NetSuiteClient, ref: RefData) -> None:
+        self.client = client
+        self.ref = ref
+        self.periods = PeriodResolver(client, ref)
+
+    @classmethod
+    def from_settings(cls, settings: NetSuiteSettings, *, gate: SlotGate | None = None
+                      ) -> NetSuitePoster:
+        """A poster with its own client (close ``poster.client`` when done) and the
+        reference data named by ``settings.refdata_path`` (or the bundled v1)."""
+        return cls(NetSuiteClient(settings, gate=gate), load_refdata(settings.refdata_path))
+
+    def post_customer(self, customer: Customer) -> str:
+        return self.client.upsert("customer", customer.id,
+                                  mapping.customer_to_netsuite(customer, self.ref))
+
+    def post_product(self, product: Product) -> str:
+        record_type, body = mapping.product_to_netsuite(product, self.ref)
+        return self.client.upsert(record_type, product.id, body)
+
+    def post_invoice(self, invoice: Invoice) -> str:
+        return self.client.upsert("invoice", invoice.id,
+                                  mapping.invoice_to_netsuite(invoice, self.ref))
+
+    def post_credit_note(self, note: CreditNote, *, apply: bool = True) -> str:
+        return self.client.upsert("creditMemo", note.id,
+                                  mapping.credit_note_to_netsuite(note, self.ref, apply=apply))
+
+    def post_payment(self, payment: Payment) -> str:
+        return self.client.upsert("customerPayment", payment.id,
+                                  mapping.payment_to_netsuite(payment, self.ref))
+
+    def post_refund(self, refund: Refund) -> str:
+        return self.client.upsert("customerRefund", refund.id,
+                                  mapping.refund_to_netsuite(refund, self.ref))
+
+    def post_journal(self, entry: JournalEntry) -> str:
+        body = mapping.journal_to_netsuite(entry, self.ref, period_id=self.periods(entry.period))
+        return self.client.upsert("journalEntry", entry.id, body)
+
+
+__all__ = ["NetSuitePoster", "PeriodResolver"]
