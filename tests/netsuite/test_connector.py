@@ -175,6 +175,14 @@ def test_business_rule_failures_are_data_quality_errors_with_owners(
         ("apply.items[0].amount", Team.FINANCE_OPERATIONS)
 
 
+def test_a_journal_for_a_period_netsuite_lacks_is_refused(poster: NetSuitePoster,
+                                                          today: date) -> None:
+    far = today.replace(year=today.year + 2, day=1)
+    with pytest.raises(DataQualityError) as missing:
+        poster.post_journal(documents.journal(far))
+    assert (missing.value.field, missing.value.owner) == ("period", Team.FINANCE_OPERATIONS)
+
+
 def test_unmapped_reference_data_fails_before_any_call(poster: NetSuitePoster, ref: Any,
                                                        today: date) -> None:
     invoice = documents.invoice("cus_01J00000000000000000000000", today)
