@@ -175,6 +175,14 @@ def test_business_rule_failures_are_data_quality_errors_with_owners(
         ("apply.items[0].amount", Team.FINANCE_OPERATIONS)
 
 
+def test_a_journal_for_a_period_netsuite_lacks_is_refused(poster: NetSuitePoster,
+                                                          today: date) -> None:
+    far = today.replace(year=today.year + 2, day=1)
+    with pytest.raises(DataQualityError) as missing:
+        poster.post_journal(documents.journal(far))
+    assert (missing.value.field, missing.value.owner) == ("period", Team.FINANCE_OPERATIONS)
+
+
 def test_unmapped_reference_data_fails_before_any_call(poster: NetSuitePoster, ref: Any,
                                                        today: date) -> None:
     invoice = documents.invoice("cus_01J00000000000000000000000", today)
@@ -271,3 +279,37 @@ def test_rate_limited_is_classified(settings: NetSuiteSettings, control: httpx.C
     finally:
         thread.join()
         holder.close()
+
+
+def test_reader_returns_canonical_documents_and_balances(poster: NetSuitePoster,
+                                                         client: NetSuiteClient, ref: Any,
+                                                         today: date) -> None:
+    from accord.connectors.netsuite.reading import NetSuiteReader
+
+    reader = NetSuiteReader(client, ref)
+    customer = documents.customer()
+    customer_id = poster.post_customer(customer)
+    first = documents.invoice(customer.id, today, number="INV-A")
+    second = documents.invoice(customer.id, today, number="INV-B", amount="200.00",
+                               tax="17.00")
+    first_id = poster.post_invoice(first)
+    poster.post_invoice(second)
+    payment = documents.payment(customer.id, first, today, "1085.00")
+    payment_id = poster.post_payment(payment)
+
+    assert reader.customer(customer_id).id == customer.id
+    assert reader.invoice(first_id).model_dump(exclude={"external_ids", "amount_paid",
+                                                        "status"}) == \
+        first.model_dump(exclude={"external_ids", "amount_paid", "status"})
+    read_payment = reader.payment(payment_id)
+    assert (read_payment.id, read_payment.allocations) == (payment.id, payment.allocations)
+    balances = reader.invoice_balances([first.id, second.id, "inv_01J00000000000000000000000",
+                                        "not-canonical' OR 1=1"])
+    assert set(balances) == {first.id, second.id}
+    assert (balances[first.id].remaining, balances[first.id].status) == \
+        (Money.of("0.00", "USD"), "Paid In Full")
+    assert (balances[second.id].total, balances[second.id].remaining) == \
+        (Money.of("217.00", "USD"), Money.of("217.00", "USD"))
+    created = client.create("customer", {"companyName": "Manual", "subsidiary": {"id": "1"}})
+    with pytest.raises(DataQualityError):
+        reader.canonical_id("customer", created, "customer_id")

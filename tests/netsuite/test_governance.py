@@ -3,13 +3,18 @@ connector's: the connector never exceeds the account limit, even in a burst."""
 
 from __future__ import annotations
 
+import json
+import multiprocessing
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from tests.netsuite import documents
 from tests.netsuite.conftest import Sleeps, error_of
+from tests.netsuite.file_gate import post_burst
 from tests.netsuite.signing import authlib_auth
 
 from accord.canonical import Customer
@@ -144,3 +149,32 @@ def test_clients_sharing_one_gate_stay_within_the_limit(
     finally:
         first.close()
         second.close()
+
+
+def test_processes_sharing_a_gate_stay_within_the_limit(
+        settings: NetSuiteSettings, poster: NetSuitePoster, client: NetSuiteClient,
+        control: httpx.Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three processes of eight threads each, one cross-process gate of five slots."""
+    # spawned children take the parent's sys.path; make ``tests.netsuite`` importable there
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2]))
+    day = datetime.fromisoformat(control.get("/clock").json()["now"]).date()
+    customer = documents.customer()
+    poster.post_customer(customer)
+    control.put("/faults", json={"latency_ms": 2}).raise_for_status()
+    control.post("/netsuite/governance/reset").raise_for_status()
+    settings_json = settings.model_dump_json(
+        context=None, exclude={"consumer_secret", "token_secret"})
+    secrets = {"consumer_secret": settings.consumer_secret.get_secret_value(),
+               "token_secret": settings.token_secret.get_secret_value()}
+    payload = json.dumps({**json.loads(settings_json), **secrets})
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(3) as pool:
+        failures = pool.starmap_async(post_burst, [
+            (payload, str(tmp_path), customer.id, day.isoformat(), 60, f"PROC{index}")
+            for index in range(3)]).get(timeout=120)
+    assert failures == [[], [], []]
+    view = control.get("/netsuite/governance").json()
+    assert (view["rejected"], view["admitted"]) == (0, 180)
+    assert view["peak"] <= 5
+    assert [row["n"] for row in client.suiteql(
+        "SELECT COUNT(*) AS n FROM transaction WHERE type = 'CustInvc'")] == ["180"]
