@@ -6,6 +6,9 @@ import typer
 
 from accord import __version__
 from accord.cli import db, demo, doctor, sandbox, schema
+from accord.cli import exceptions as exceptions_cli
+from accord.cli import replay as replay_cli
+from accord.cli import worker as worker_cli
 
 app = typer.Typer(
     name="accord",
@@ -18,6 +21,9 @@ app.add_typer(schema.app, name="schema")
 app.add_typer(sandbox.app, name="sandbox")
 app.command("doctor")(doctor.doctor)
 app.command("demo")(demo.demo)
+app.command("worker")(worker_cli.worker)
+app.command("replay")(replay_cli.replay_command)
+app.add_typer(exceptions_cli.app, name="exceptions")
 
 
 @app.command()

@@ -30,7 +30,8 @@ from accord.errors import Team
 from accord.store import Database
 from accord.store.models import ExceptionRecord, utcnow
 
-RETRY_MARK = "~retry-"
+FORK_MARK = "~"
+RETRY_MARK = f"{FORK_MARK}retry-"
 
 
 class ExceptionStatus(StrEnum):
@@ -226,11 +227,12 @@ def retry_exception(database: Database, exception_id: int, *, actor: str,
 
 
 def settle_retried(database: Database, correlation_id: str, workflow_id: str) -> list[int]:
-    """A retried flow finished: resolve the exceptions that were waiting on it."""
+    """A retried or replayed flow finished: resolve the exceptions it had raised."""
     with database.session() as session:
         records = list(session.scalars(select(ExceptionRecord).where(
             ExceptionRecord.correlation_id == correlation_id,
-            ExceptionRecord.status == ExceptionStatus.RETRYING.value)))
+            ExceptionRecord.status.in_([ExceptionStatus.RETRYING.value,
+                                        ExceptionStatus.OPEN.value]))))
         for record in records:
             record.status = ExceptionStatus.RESOLVED.value
             record.resolved_by = "engine"
@@ -243,6 +245,7 @@ def settle_retried(database: Database, correlation_id: str, workflow_id: str) ->
 
 
 __all__ = [
+    "FORK_MARK",
     "RETRY_MARK",
     "ExceptionStatus",
     "ExceptionView",

@@ -35,7 +35,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from dbos import DBOS, SetEnqueueOptions, SetWorkflowID, WorkflowHandle
 from pydantic import BaseModel, ConfigDict, Field
 
-from accord.engine.exceptions import RETRY_MARK, Problem, open_exception, settle_retried
+from accord.engine.exceptions import FORK_MARK, Problem, open_exception, settle_retried
 from accord.engine.failures import EngineError, FlowFailed, StepFailed
 from accord.engine.queues import CUSTOMER_QUEUE, FLOWS_QUEUE
 from accord.engine.retry import RetryBudget, run_with_retry
@@ -126,7 +126,7 @@ def flow(name: str) -> Callable[[Callable[[FlowInput], R]], Callable[[FlowInput]
                         record_ref=run.keys.get(failure.entity) if failure.entity else None))
                     raise FlowFailed(failure.record, failure.step, exception_id) from None
                 workflow_id = DBOS.workflow_id or ""
-                if RETRY_MARK in workflow_id:
+                if FORK_MARK in workflow_id:
                     _settle_step(run.correlation_id, workflow_id)
                 return result
             finally:

@@ -13,10 +13,12 @@ that tests can launch again on a fresh database.
 
 from __future__ import annotations
 
+import importlib
 import os
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,6 +60,7 @@ class EngineOptions:
     rng: random.Random | None = None
     pool_size: int = 24
     log_level: str = "WARNING"
+    flow_modules: tuple[str, ...] = ()
 
 
 class Runtime:
@@ -141,6 +144,8 @@ def launch(options: EngineOptions) -> Runtime:
     global _current
     if _current is not None:
         raise RuntimeError("the engine is already running in this process")
+    for module in options.flow_modules:  # flows must be registered before DBOS recovers
+        importlib.import_module(module)
     database = Database(options.database_url, pool_size=options.pool_size,
                         max_overflow=options.pool_size)
     system_engine = make_engine(options.database_url, pool_size=options.pool_size,
@@ -190,6 +195,7 @@ def options_from_settings(settings: AccordSettings | None = None,
     """Engine options from ``accord.toml`` (``[engine]``) and ``ACCORD_*`` settings::
 
         [engine]
+        flow_modules = ["accord.flows.quote_to_cash"]
         worker_concurrency = 16
         polling_interval = 0.05
         retry = {max_attempts = 6, base_delay = 0.5, max_delay = 60, max_total_wait = 300}
@@ -215,13 +221,24 @@ def options_from_settings(settings: AccordSettings | None = None,
     for key in ("worker_concurrency", "polling_interval"):
         if key in engine_table:
             values[key] = engine_table[key]
+    if "flow_modules" in engine_table:
+        values["flow_modules"] = tuple(engine_table["flow_modules"])
     values.update(overrides)
     return EngineOptions(**values)
+
+
+def control_options(**overrides: Any) -> EngineOptions:
+    """Options for a short-lived control process (the CLI): it runs no queued flows and has
+    its own executor id, so it never recovers (and runs) a worker's unfinished flows."""
+    values: dict[str, Any] = {"listen": False, "executor_id": f"control-{uuid.uuid4().hex[:8]}"}
+    values.update(overrides)
+    return options_from_settings(**values)
 
 
 __all__ = [
     "EngineOptions",
     "Runtime",
+    "control_options",
     "current",
     "is_running",
     "launch",
