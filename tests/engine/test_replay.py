@@ -20,6 +20,7 @@ def test_replaying_a_finished_flow_by_correlation_id_applies_nothing_twice(
         engine: Runtime, effects) -> None:
     original = run_flow(quote_to_cash, FlowInput(correlation_id="c-1", keys=KEYS))
     first = original.get_result()
+    engine.timeline.flush()
 
     result = replay(engine.database, "c-1", actor="ops")
     assert result.mode is ReplayMode.FORKED
@@ -40,6 +41,7 @@ def test_replaying_a_failed_flow_by_business_key_completes_it(engine: Runtime,
     with pytest.raises(FlowFailed):
         run_flow(quote_to_cash, FlowInput(correlation_id="c-2", keys=KEYS)).get_result()
     assert [e["name"] for e in effects.state.log] == ["read_opportunity", "create_subscription"]
+    engine.timeline.flush()
 
     result = replay(engine.database, "INV-7", actor="ops")
     assert len(DBOS.retrieve_workflow(result.workflow_id).get_result()) == 3

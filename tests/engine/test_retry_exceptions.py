@@ -33,6 +33,7 @@ def run(correlation: str = "c-1") -> FlowInput:
 
 
 def attempts(runtime, step_action: str) -> list[tuple[StepOutcome, int]]:
+    runtime.timeline.flush()
     return [(t.outcome, t.attempt) for t in search(runtime.database, "cus_42")
             if t.action == step_action]
 

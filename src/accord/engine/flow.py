@@ -40,7 +40,7 @@ from accord.engine.failures import EngineError, FlowFailed, StepFailed
 from accord.engine.queues import CUSTOMER_QUEUE, FLOWS_QUEUE
 from accord.engine.retry import RetryBudget, run_with_retry
 from accord.engine.runtime import current
-from accord.engine.timeline import StepOutcome, StepRecord, record_keys, record_step
+from accord.engine.timeline import StepOutcome, StepRecord, record_step
 from accord.errors import AccordError, PermanentError
 
 P = ParamSpec("P")
@@ -114,7 +114,7 @@ def flow(name: str) -> Callable[[Callable[[FlowInput], R]], Callable[[FlowInput]
             token = _active.set(_Active(name, run))
             try:
                 if run.keys:
-                    record_keys(current().database, run.correlation_id, run.keys)
+                    current().timeline.add_keys(run.correlation_id, run.keys)
                 try:
                     result = fn(run)
                 except StepFailed as failure:
@@ -157,11 +157,15 @@ def step(system: str, action: str, *, entity: str | None = None,
 
             def record(outcome: StepOutcome, error: AccordError | None,
                        detail: dict[str, Any] | None = None) -> None:
-                record_step(runtime.database, StepRecord(
+                entry = StepRecord(
                     correlation_id=active.run.correlation_id, workflow_id=workflow_id,
                     flow=active.flow, step=step_name, system=system, action=action,
                     outcome=outcome, attempt=attempt, latency_ms=latency_ms, error=error,
-                    detail=detail))
+                    detail=detail)
+                if outcome is StepOutcome.SUCCEEDED:
+                    runtime.timeline.add_step(entry)
+                else:  # failures are written at once: they are what people look for
+                    record_step(runtime.database, entry)
 
             def once() -> R:
                 nonlocal attempt, latency_ms

@@ -33,6 +33,7 @@ from accord.engine.limits import SystemLimiter
 from accord.engine.queues import register_queues
 from accord.engine.retry import RetryBudget
 from accord.engine.routing import RoutingRules, load_routing
+from accord.engine.timeline import TimelineWriter
 from accord.resilience import LimitsProfile, RetryPolicy
 from accord.settings import AccordSettings, load_settings, read_config_file
 from accord.store import Database, make_engine, upgrade
@@ -61,6 +62,7 @@ class EngineOptions:
     pool_size: int = 24
     log_level: str = "WARNING"
     flow_modules: tuple[str, ...] = ()
+    timeline_window: float = 0.02
 
 
 class Runtime:
@@ -73,6 +75,7 @@ class Runtime:
         self._limiters: dict[str, SystemLimiter | None] = {}
         self._lock = threading.Lock()
         self.rng = options.rng or random.Random()
+        self.timeline = TimelineWriter(database, options.timeline_window)
 
     def limiter(self, system: str | None) -> SystemLimiter | None:
         """The cross-process gate for calls to ``system``, if limits are configured."""
@@ -172,6 +175,7 @@ def _teardown() -> None:
     _current = None
     DBOS.destroy()
     if runtime is not None:
+        runtime.timeline.close()
         runtime.system_engine.dispose()
         runtime.database.dispose()
 
