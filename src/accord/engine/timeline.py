@@ -235,9 +235,9 @@ def search(database: Database, value: str, kind: str | None = None) -> list[Time
 
 __all__ = [
     "StepOutcome",
-    "TimelineWriter",
     "StepRecord",
     "TimelineView",
+    "TimelineWriter",
     "correlations_for_key",
     "entries",
     "keys_for",
