@@ -24,18 +24,21 @@ import tempfile
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from dbos import DBOS
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from accord.engine import EngineOptions, FlowInput, StepCall, flow, launch, shutdown, step
-from accord.engine.flow import run_flow, start_flow
+from accord.engine.flow import start_flow
 
 RESULTS = Path(__file__).parent / "results" / "engine.json"
 STEPS = 3
+DIRECT_THREADS = 2
+WORKER_CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "16"))
+POLLING = float(os.environ.get("BENCH_POLLING", "0.05"))
 
 
 @step("crm", "read")
@@ -68,11 +71,21 @@ def inputs(count: int, tag: str) -> list[FlowInput]:
                       payload={"n": n}) for n in range(count)]
 
 
-def measure(runs: list[FlowInput], start: Any) -> float:
+def measure_direct(runs: list[FlowInput], threads: int) -> float:
+    """Run flows in this process, ``threads`` at a time; wall-clock seconds."""
     began = time.perf_counter()
-    handles = [start(three_steps, run) for run in runs]
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(three_steps, runs))
+    return time.perf_counter() - began
+
+
+def measure_queued(runs: list[FlowInput]) -> float:
+    """Enqueue flows for the workers and wait for all; wall-clock seconds from the first
+    enqueue to the last result."""
+    began = time.perf_counter()
+    handles = [start_flow(three_steps, run) for run in runs]
     for handle in handles:
-        handle.get_result()
+        handle.get_result(polling_interval_sec=0.01)
     return time.perf_counter() - began
 
 
@@ -85,14 +98,17 @@ def figures(count: int, seconds: float) -> dict[str, float]:
 def bench_sqlite(count: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite:///{directory}/bench.db"
-        launch(EngineOptions(database_url=url, worker_concurrency=16, polling_interval=0.01))
+        launch(EngineOptions(database_url=url, worker_concurrency=WORKER_CONCURRENCY,
+                             polling_interval=POLLING))
         try:
-            measure(inputs(50, "warm"), run_flow)
-            direct = measure(inputs(count, "direct"), run_flow)
-            queued = measure(inputs(count, "queued"), start_flow)
+            measure_direct(inputs(50, "warm"), DIRECT_THREADS)
+            direct = measure_direct(inputs(count, "direct"), DIRECT_THREADS)
+            queued = measure_queued(inputs(count, "queued"))
         finally:
             shutdown()
-    return {"direct": figures(count, direct), "queued": figures(count, queued),
+    return {"direct": {**figures(count, direct), "threads": DIRECT_THREADS},
+            "queued": {**figures(count, queued), "worker_concurrency": WORKER_CONCURRENCY,
+                       "polling_interval": POLLING},
             "peak_rss_mb": peak_rss_mb()}
 
 
@@ -100,8 +116,8 @@ def serve(url: str, executor: str) -> None:
     """A worker process for the PostgreSQL runs."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    launch(EngineOptions(database_url=url, executor_id=executor, worker_concurrency=16,
-                         polling_interval=0.01))
+    launch(EngineOptions(database_url=url, executor_id=executor,
+                         worker_concurrency=WORKER_CONCURRENCY, polling_interval=POLLING))
     print("ready", flush=True)
     stop.wait()
     shutdown()
@@ -127,34 +143,54 @@ def scratch_database(admin_url: str) -> tuple[str, Any]:
     return url.render_as_string(hide_password=False), drop
 
 
+def finished_window(engine: Any, prefix: str) -> tuple[int, float]:
+    """(flows finished, seconds from the first dequeue to the last completion) for the
+    workflows whose ids start with ``prefix``, from DBOS's own millisecond timestamps."""
+    with engine.connect() as connection:
+        row = connection.execute(text(
+            "SELECT count(*), min(started_at_epoch_ms), max(updated_at) "
+            "FROM dbos.workflow_status WHERE workflow_uuid LIKE :p AND status = 'SUCCESS'"),
+            {"p": f"{prefix}%"}).one()
+    count, first, last = int(row[0]), row[1], row[2]
+    return count, ((last - first) / 1000 if count else 0.0)
+
+
 def bench_postgres(admin_url: str, count: int, workers: int) -> dict[str, Any]:
+    """Enqueue every flow first, then start the workers: the figure is the workers'
+    throughput, from the first dequeue to the last completion."""
     url, drop = scratch_database(admin_url)
+    prefix = f"bench-{workers}w-"
     launch(EngineOptions(database_url=url, listen=False, executor_id="bench-enqueuer"))
+    try:
+        for n, run in enumerate(inputs(count, "queued")):
+            start_flow(three_steps, run, workflow_id=f"{prefix}{n:06d}")
+    finally:
+        shutdown()
+    watcher = create_engine(make_url(url))
     processes = [subprocess.Popen([sys.executable, __file__, "serve", url, f"w{i}"],
                                   stdout=subprocess.PIPE, text=True)
                  for i in range(workers)]
+    worker_rss: list[float] = []
     try:
-        for process in processes:
-            assert process.stdout is not None
-            assert process.stdout.readline().strip() == "ready"
-        measure(inputs(50, "warm"), start_flow)
-        seconds = measure(inputs(count, "queued"), start_flow)
-        by_executor: dict[str, int] = {}
-        for status in DBOS.list_workflows(name="bench.three_steps", load_input=False,
-                                          load_output=False):
-            by_executor[status.executor_id or "?"] = by_executor.get(
-                status.executor_id or "?", 0) + 1
+        deadline = time.monotonic() + 600
+        while finished_window(watcher, prefix)[0] < count and time.monotonic() < deadline:
+            time.sleep(0.2)
+        finished, seconds = finished_window(watcher, prefix)
+        with watcher.connect() as connection:
+            by_executor = {str(e): int(n) for e, n in connection.execute(text(
+                "SELECT executor_id, count(*) FROM dbos.workflow_status "
+                "WHERE workflow_uuid LIKE :p GROUP BY executor_id"), {"p": f"{prefix}%"})}
     finally:
-        shutdown()
-        worker_rss = []
         for process in processes:
             process.send_signal(signal.SIGTERM)
             output, _ = process.communicate(timeout=60)
             lines = [line for line in output.splitlines() if line.startswith("{")]
             if lines:
                 worker_rss.append(json.loads(lines[-1])["peak_rss_mb"])
+        watcher.dispose()
         drop()
-    return {"queued": figures(count, seconds), "workers": workers,
+    return {"queued": figures(finished, seconds), "workers": workers,
+            "worker_concurrency": WORKER_CONCURRENCY, "polling_interval": POLLING,
             "flows_by_worker": by_executor, "worker_peak_rss_mb": worker_rss}
 
 
@@ -164,15 +200,17 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get(
         "ACCORD_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
 
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
         "flow": f"{STEPS} steps, each a DBOS step checkpoint plus a timeline row",
-        "sqlite_1_worker": bench_sqlite(args.flows),
     }
-    print(f"SQLite, 1 worker: {results['sqlite_1_worker']}")
+    if not args.skip_sqlite:
+        results["sqlite_1_worker"] = bench_sqlite(args.flows)
+        print(f"SQLite, 1 worker: {results['sqlite_1_worker']}", flush=True)
     if not args.skip_pg:
         one = bench_postgres(args.pg_url, args.flows, 1)
         print(f"PostgreSQL, 1 worker: {one}")

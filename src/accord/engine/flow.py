@@ -28,6 +28,7 @@ import functools
 import hashlib
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -213,7 +214,7 @@ def start_flow(flow_fn: Callable[[FlowInput], R], run: FlowInput, *,
     one. A ``workflow_id`` already used returns the existing flow's handle (no-op)."""
     queue = DBOS.retrieve_queue(CUSTOMER_QUEUE if run.partition_key else FLOWS_QUEUE)
     assert queue is not None, "queues are registered by accord.engine.launch()"
-    with SetWorkflowID(workflow_id) if workflow_id else _nothing():
+    with SetWorkflowID(workflow_id) if workflow_id else nullcontext():
         if run.partition_key:
             with SetEnqueueOptions(queue_partition_key=run.partition_key):
                 return queue.enqueue(flow_fn, run)
@@ -223,16 +224,8 @@ def start_flow(flow_fn: Callable[[FlowInput], R], run: FlowInput, *,
 def run_flow(flow_fn: Callable[[FlowInput], R], run: FlowInput, *,
              workflow_id: str | None = None) -> WorkflowHandle[R]:
     """Start a flow at once in this process (no queue, no ordering)."""
-    with SetWorkflowID(workflow_id) if workflow_id else _nothing():
+    with SetWorkflowID(workflow_id) if workflow_id else nullcontext():
         return DBOS.start_workflow(flow_fn, run)
-
-
-class _nothing:  # noqa: N801 - a null context manager usable in a with-expression
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 __all__ = [
