@@ -66,6 +66,27 @@ def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return round(resource.getrusage(who).ru_maxrss / 1024, 1)
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time used so far by the local PostgreSQL server's processes (Linux /proc)."""
+    total = 0
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+            if not fields[0].endswith("(postgres"):
+                continue
+            values = fields[1].split()
+            total += int(values[11]) + int(values[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / tick
+
+
 def inputs(count: int, tag: str) -> list[FlowInput]:
     return [FlowInput(correlation_id=f"{tag}-{n}", keys={"customer": f"cus-{n % 50}"},
                       payload={"n": n}) for n in range(count)]
@@ -89,10 +110,13 @@ def measure_queued(runs: list[FlowInput]) -> float:
     return time.perf_counter() - began
 
 
-def figures(count: int, seconds: float) -> dict[str, float]:
-    return {"flows": count, "seconds": round(seconds, 3),
-            "flows_per_s": round(count / seconds, 1),
-            "steps_per_s": round(count * STEPS / seconds, 1)}
+def figures(count: int, seconds: float, cpu: float | None = None) -> dict[str, float]:
+    result = {"flows": count, "seconds": round(seconds, 3),
+              "flows_per_s": round(count / seconds, 1),
+              "steps_per_s": round(count * STEPS / seconds, 1)}
+    if cpu is not None:
+        result["cpu_ms_per_flow"] = round(cpu * 1000 / count, 2)
+    return result
 
 
 def bench_sqlite(count: int) -> dict[str, Any]:
@@ -102,13 +126,17 @@ def bench_sqlite(count: int) -> dict[str, Any]:
                              polling_interval=POLLING))
         try:
             measure_direct(inputs(50, "warm"), DIRECT_THREADS)
+            cpu = cpu_seconds()
             direct = measure_direct(inputs(count, "direct"), DIRECT_THREADS)
+            direct_cpu = cpu_seconds() - cpu
+            cpu = cpu_seconds()
             queued = measure_queued(inputs(count, "queued"))
+            queued_cpu = cpu_seconds() - cpu
         finally:
             shutdown()
-    return {"direct": {**figures(count, direct), "threads": DIRECT_THREADS},
-            "queued": {**figures(count, queued), "worker_concurrency": WORKER_CONCURRENCY,
-                       "polling_interval": POLLING},
+    return {"direct": {**figures(count, direct, direct_cpu), "threads": DIRECT_THREADS},
+            "queued": {**figures(count, queued, queued_cpu),
+                       "worker_concurrency": WORKER_CONCURRENCY, "polling_interval": POLLING},
             "peak_rss_mb": peak_rss_mb()}
 
 
@@ -119,9 +147,11 @@ def serve(url: str, executor: str) -> None:
     launch(EngineOptions(database_url=url, executor_id=executor,
                          worker_concurrency=WORKER_CONCURRENCY, polling_interval=POLLING))
     print("ready", flush=True)
+    ready_cpu = cpu_seconds()
     stop.wait()
+    busy_cpu = cpu_seconds() - ready_cpu
     shutdown()
-    print(json.dumps({"peak_rss_mb": peak_rss_mb()}), flush=True)
+    print(json.dumps({"peak_rss_mb": peak_rss_mb(), "cpu_seconds": busy_cpu}), flush=True)
 
 
 def scratch_database(admin_url: str) -> tuple[str, Any]:
@@ -171,11 +201,18 @@ def bench_postgres(admin_url: str, count: int, workers: int) -> dict[str, Any]:
                                   stdout=subprocess.PIPE, text=True)
                  for i in range(workers)]
     worker_rss: list[float] = []
+    worker_cpu = 0.0
+    pg_cpu = 0.0
     try:
+        for process in processes:
+            assert process.stdout is not None
+            assert process.stdout.readline().strip() == "ready"
+        pg_before = postgres_cpu_seconds()
         deadline = time.monotonic() + 600
         while finished_window(watcher, prefix)[0] < count and time.monotonic() < deadline:
             time.sleep(0.2)
         finished, seconds = finished_window(watcher, prefix)
+        pg_cpu = postgres_cpu_seconds() - pg_before
         with watcher.connect() as connection:
             by_executor = {str(e): int(n) for e, n in connection.execute(text(
                 "SELECT executor_id, count(*) FROM dbos.workflow_status "
@@ -186,10 +223,14 @@ def bench_postgres(admin_url: str, count: int, workers: int) -> dict[str, Any]:
             output, _ = process.communicate(timeout=60)
             lines = [line for line in output.splitlines() if line.startswith("{")]
             if lines:
-                worker_rss.append(json.loads(lines[-1])["peak_rss_mb"])
+                report = json.loads(lines[-1])
+                worker_rss.append(report["peak_rss_mb"])
+                worker_cpu += report["cpu_seconds"]
         watcher.dispose()
         drop()
-    return {"queued": figures(finished, seconds), "workers": workers,
+    return {"queued": {**figures(finished, seconds, worker_cpu),
+                       "postgres_cpu_ms_per_flow": round(pg_cpu * 1000 / max(finished, 1), 2)},
+            "workers": workers,
             "worker_concurrency": WORKER_CONCURRENCY, "polling_interval": POLLING,
             "flows_by_worker": by_executor, "worker_peak_rss_mb": worker_rss}
 
@@ -205,7 +246,8 @@ def main() -> None:
 
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+                    "platform": platform.platform(),
+                    "load_average_at_start": [round(x, 2) for x in os.getloadavg()]},
         "flow": f"{STEPS} steps, each a DBOS step checkpoint plus a timeline row",
     }
     if not args.skip_sqlite:
@@ -221,6 +263,7 @@ def main() -> None:
         results["postgres_2_over_1"] = round(
             two["queued"]["flows_per_s"] / one["queued"]["flows_per_s"], 2)
         print(f"PostgreSQL 2 workers / 1 worker: {results['postgres_2_over_1']}x")
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS}")
