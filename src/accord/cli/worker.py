@@ -24,6 +24,8 @@ def worker(
     worker_id: str | None = typer.Option(None, "--id", help="executor id of this worker"),
     concurrency: int | None = typer.Option(None, "--concurrency", min=1,
                                            help="flows run at once by this worker"),
+    drain: int = typer.Option(10, "--drain", min=0,
+                              help="seconds to let running flows finish when stopping"),
 ) -> None:
     """Run a worker process: recover this worker's unfinished flows, then run queued ones."""
     settings = load_settings()
@@ -52,7 +54,7 @@ def worker(
     except KeyboardInterrupt:
         pass
     finally:
-        shutdown()
+        shutdown(drain_seconds=drain)
     out.print(f"worker {options.executor_id} stopped")
 
 

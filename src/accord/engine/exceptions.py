@@ -188,11 +188,16 @@ def ignore_exception(database: Database, exception_id: int, *, actor: str,
     return _close(database, exception_id, ExceptionStatus.IGNORED, actor, note)
 
 
-def failed_step_id(workflow_id: str) -> int:
-    """The DBOS step number at which ``workflow_id`` failed (its first step with an error)."""
-    for info in DBOS.list_workflow_steps(workflow_id):
-        if info["error"] is not None:
-            return int(info["function_id"])
+def failed_step_id(workflow_id: str, step: str | None = None) -> int:
+    """The DBOS step number at which ``workflow_id`` failed: the last failed step named
+    ``step`` (flow code may have handled earlier failures), else the first failed step."""
+    failed = [info for info in DBOS.list_workflow_steps(workflow_id)
+              if info["error"] is not None]
+    named = [info for info in failed if step is not None and info["function_name"] == step]
+    if named:
+        return int(named[-1]["function_id"])
+    if failed:
+        return int(failed[0]["function_id"])
     raise UnknownTarget(f"workflow {workflow_id}: no failed step to retry from")
 
 
@@ -207,7 +212,7 @@ def retry_exception(database: Database, exception_id: int, *, actor: str,
     view = get_exception(database, exception_id)
     if view.workflow_id is None:
         raise UnknownTarget(f"exception {exception_id}: no workflow to retry")
-    start = failed_step_id(view.workflow_id)
+    start = failed_step_id(view.workflow_id, view.step)
     root = root_workflow_id(view.workflow_id)
     with database.session() as session:
         record = session.get(ExceptionRecord, exception_id)

@@ -169,20 +169,22 @@ def launch(options: EngineOptions) -> Runtime:
     return runtime
 
 
-def _teardown() -> None:
+def _teardown(drain_seconds: int = 0) -> None:
     global _current
     runtime = _current
     _current = None
-    DBOS.destroy()
+    DBOS.destroy(workflow_completion_timeout_sec=drain_seconds)
     if runtime is not None:
         runtime.timeline.close()
         runtime.system_engine.dispose()
         runtime.database.dispose()
 
 
-def shutdown() -> None:
-    """Stop DBOS and close connections. Safe to call when not running."""
-    _teardown()
+def shutdown(drain_seconds: int = 0) -> None:
+    """Stop DBOS and close connections; safe to call when not running. ``drain_seconds``
+    lets running flows finish first; flows still running after it are left pending and
+    recovered when a worker with the same executor id starts again."""
+    _teardown(drain_seconds)
 
 
 @contextmanager
