@@ -21,6 +21,7 @@ from typing import Any
 from dbos import DBOS, SetWorkflowID
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from accord.engine.audit import audit
 from accord.engine.failures import UnknownTarget
@@ -102,6 +103,15 @@ class Problem:
 def open_exception(database: Database, routing: RoutingRules, problem: Problem) -> int:
     """Create the record for ``problem`` or add an occurrence to it; returns its id. An
     ignored problem stays ignored; a resolved one is reopened."""
+    for _ in range(2):
+        try:
+            return _open_exception(database, routing, problem)
+        except IntegrityError:
+            continue  # another flow created the same problem's record just now: update it
+    return _open_exception(database, routing, problem)
+
+
+def _open_exception(database: Database, routing: RoutingRules, problem: Problem) -> int:
     error_owner = problem.error.get("owner")
     owner = routing.owner_for(problem.kind, problem.system, problem.entity,
                               Team(error_owner) if error_owner else None)
