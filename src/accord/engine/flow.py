@@ -176,19 +176,17 @@ def step(system: str, action: str, *, entity: str | None = None,
                                 system=system, idempotency_key=key, attempt=attempt,
                                 keys=dict(active.run.keys))
                 limiter = runtime.limiter(system)
-                started = time.perf_counter()
-                try:
-                    if limiter is None:
+                with limiter.slot() if limiter is not None else nullcontext():
+                    started = time.perf_counter()  # latency of the call, not of the gate
+                    try:
                         return fn(call, *args, **kwargs)
-                    with limiter.slot():
-                        return fn(call, *args, **kwargs)
-                except AccordError:
-                    raise
-                except Exception as error:
-                    raise PermanentError(f"{type(error).__name__}: {error}",
-                                         system=system) from error
-                finally:
-                    latency_ms = int((time.perf_counter() - started) * 1000)
+                    except AccordError:
+                        raise
+                    except Exception as error:
+                        raise PermanentError(f"{type(error).__name__}: {error}",
+                                             system=system) from error
+                    finally:
+                        latency_ms = int((time.perf_counter() - started) * 1000)
 
             def on_retry(number: int, error: AccordError, wait: float) -> None:
                 record(StepOutcome.RETRYING, error, {"wait_seconds": round(wait, 3)})
@@ -212,8 +210,7 @@ def start_flow(flow_fn: Callable[[FlowInput], R], run: FlowInput, *,
                workflow_id: str | None = None) -> WorkflowHandle[R]:
     """Enqueue a flow: on the customer queue (ordered per ``partition_key``) or the general
     one. A ``workflow_id`` already used returns the existing flow's handle (no-op)."""
-    queue = DBOS.retrieve_queue(CUSTOMER_QUEUE if run.partition_key else FLOWS_QUEUE)
-    assert queue is not None, "queues are registered by accord.engine.launch()"
+    queue = current().queues[CUSTOMER_QUEUE if run.partition_key else FLOWS_QUEUE]
     with SetWorkflowID(workflow_id) if workflow_id else nullcontext():
         if run.partition_key:
             with SetEnqueueOptions(queue_partition_key=run.partition_key):

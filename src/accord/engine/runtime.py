@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from dbos import DBOS, DBOSConfig
+from dbos import DBOS, DBOSConfig, Queue
 from sqlalchemy import Engine, text
 
 from accord import __version__
@@ -76,6 +76,7 @@ class Runtime:
         self._lock = threading.Lock()
         self.rng = options.rng or random.Random()
         self.timeline = TimelineWriter(database, options.timeline_window)
+        self.queues: dict[str, Queue] = {}
 
     def limiter(self, system: str | None) -> SystemLimiter | None:
         """The cross-process gate for calls to ``system``, if limits are configured."""
@@ -162,7 +163,8 @@ def launch(options: EngineOptions) -> Runtime:
             if not options.listen:
                 DBOS.listen_queues([])
             DBOS.launch()
-            register_queues(options.worker_concurrency, options.polling_interval)
+            runtime.queues = register_queues(options.worker_concurrency,
+                                             options.polling_interval)
     except BaseException:
         _teardown()
         raise
