@@ -130,6 +130,7 @@ class TimelineWriter:
         self.window = window
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         if window > 0:
             self._thread = threading.Thread(target=self._run, name="accord-timeline",
@@ -155,38 +156,42 @@ class TimelineWriter:
             return
         done = threading.Event()
         self._queue.put(("flush", done))
+        self._wake.set()
         done.wait(timeout)
 
     def close(self) -> None:
         if self._thread is None:
             return
         self._queue.put(("stop", None))
+        self._wake.set()
         self._thread.join(timeout=30)
         self._thread = None
 
     def _run(self) -> None:
+        # Wake up once per window and drain whatever arrived: adding a row never wakes this
+        # thread, so the steps that add rows pay no thread switch.
         stopping = False
         while not stopping:
-            kind, item = self._queue.get()
-            batch = [(kind, item)]
-            deadline = time.monotonic() + self.window
-            while kind not in {"flush", "stop"} and len(batch) < self.max_batch:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
+            self._wake.wait(self.window)
+            self._wake.clear()
+            batch: list[tuple[str, Any]] = []
+            while len(batch) < self.max_batch:
                 try:
-                    kind, item = self._queue.get(timeout=remaining)
+                    batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-                batch.append((kind, item))
-            steps = [row for k, row in batch if k == "step"]
-            keys = [row for k, row in batch if k == "key"]
+            if not batch:
+                continue
+            steps = [row for kind, row in batch if kind == "step"]
+            keys = [row for kind, row in batch if kind == "key"]
             self._write(steps, keys)
-            for k, row in batch:
-                if k == "flush":
+            for kind, row in batch:
+                if kind == "flush":
                     row.set()
-                elif k == "stop":
+                elif kind == "stop":
                     stopping = True
+            if len(batch) == self.max_batch:
+                self._wake.set()  # more waiting: go again at once
 
     def _write(self, steps: list[dict[str, Any]], keys: list[dict[str, Any]]) -> None:
         for attempt in range(3):
