@@ -27,6 +27,14 @@ from accord.store import Database, upgrade
 app = typer.Typer(help="Records that need a person: list, show, retry, resolve, ignore.",
                   no_args_is_help=True)
 
+def default_actor() -> str:
+    """Who is acting, for the audit log: the login name, or ``cli`` when there is none."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
 _STATUS_STYLE = {ExceptionStatus.OPEN: "red", ExceptionStatus.RETRYING: "yellow",
                  ExceptionStatus.RESOLVED: "green", ExceptionStatus.IGNORED: "dim"}
 
@@ -101,7 +109,7 @@ def show_command(exception_id: int = typer.Argument(...)) -> None:
 def retry_command(
     exception_id: int = typer.Argument(...),
     note: str | None = typer.Option(None, "--note", help="what was fixed"),
-    actor: str = typer.Option(getpass.getuser, "--actor", help="who acts (audited)"),
+    actor: str = typer.Option(default_actor, "--actor", help="who acts (audited)"),
 ) -> None:
     """Re-run the flow from its failed step (after fixing the data); workers pick it up."""
     with running(control_options()) as runtime:
@@ -134,7 +142,7 @@ def _close(exception_id: int, note: str, actor: str, status: ExceptionStatus) ->
 def resolve_command(
     exception_id: int = typer.Argument(...),
     note: str = typer.Option(..., "--note", help="how it was resolved"),
-    actor: str = typer.Option(getpass.getuser, "--actor", help="who acts (audited)"),
+    actor: str = typer.Option(default_actor, "--actor", help="who acts (audited)"),
 ) -> None:
     """Close an exception as resolved, with a note."""
     _close(exception_id, note, actor, ExceptionStatus.RESOLVED)
@@ -144,7 +152,7 @@ def resolve_command(
 def ignore_command(
     exception_id: int = typer.Argument(...),
     note: str = typer.Option(..., "--note", help="why it can be ignored"),
-    actor: str = typer.Option(getpass.getuser, "--actor", help="who acts (audited)"),
+    actor: str = typer.Option(default_actor, "--actor", help="who acts (audited)"),
 ) -> None:
     """Close an exception as ignored, with a note."""
     _close(exception_id, note, actor, ExceptionStatus.IGNORED)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import getpass
-
 import typer
 from rich.table import Table
 
 from accord.cli.console import err, out
+from accord.cli.exceptions import default_actor
 from accord.engine.failures import EngineError
 from accord.engine.replay import replay
 from accord.engine.runtime import control_options, running
@@ -17,7 +16,7 @@ def replay_command(
     target: str = typer.Argument(..., help="workflow id, correlation id or business key"),
     from_step: int = typer.Option(1, "--from-step", min=1,
                                   help="re-run from this step (1 = the whole flow)"),
-    actor: str = typer.Option(getpass.getuser, "--actor", help="who asks (audited)"),
+    actor: str = typer.Option(default_actor, "--actor", help="who asks (audited)"),
 ) -> None:
     """Re-run a flow (DBOS fork, or resume if cancelled); workers pick it up."""
     with running(control_options()) as runtime:
