@@ -8,7 +8,7 @@
 
 ``ACCORD_TEST_EFFECTS_URL`` points at the effects server; ``ACCORD_TEST_CRASH_AT`` names
 the step after whose HTTP call the process SIGKILLs itself; ``ACCORD_TEST_LIMIT`` sets the
-erp system's global concurrency limit.
+erp system's global concurrency limit; ``ACCORD_TEST_CONCURRENCY`` the flows run at once.
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ from accord.resilience import LimitsProfile
 def options(database_url: str, executor: str) -> EngineOptions:
     limit = os.environ.get("ACCORD_TEST_LIMIT")
     limits = {"erp": LimitsProfile(max_concurrency=int(limit))} if limit else {}
+    concurrency = int(os.environ.get("ACCORD_TEST_CONCURRENCY", "8"))
     return EngineOptions(database_url=database_url, executor_id=executor, limits=limits,
-                         worker_concurrency=8)
+                         worker_concurrency=concurrency)
 
 
 def deliver_all(database_url: str, count: int, executor: str) -> None:

@@ -21,6 +21,7 @@ def test_three_step_flow_writes_a_searchable_timeline(engine: Runtime, effects) 
     run = FlowInput(correlation_id="corr-1", keys=KEYS, payload={"plan": "gold"})
     handle = run_flow(quote_to_cash, run)
     ids = handle.get_result()
+    engine.timeline.flush()
 
     assert len(ids) == 3
     assert [e["name"] for e in effects.state.log] == [

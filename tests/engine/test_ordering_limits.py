@@ -114,3 +114,36 @@ def test_a_systems_concurrency_limit_holds_across_two_workers(
         assert effects.state.peak["erp"] == limit
     else:  # the control: without the gate the same load exceeds the limit
         assert effects.state.peak["erp"] > 2
+
+
+@pytest.mark.postgres
+def test_per_customer_order_holds_across_two_workers(postgres_url: str, effects) -> None:
+    env = {**os.environ, "ACCORD_TEST_EFFECTS_URL": effects.base_url}
+    launch(EngineOptions(database_url=postgres_url, listen=False))
+    workers = [subprocess.Popen([sys.executable, str(WORKER), "serve", postgres_url, name],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True) for name in ("w1", "w2")]
+    try:
+        for worker in workers:
+            assert worker.stdout is not None
+            assert worker.stdout.readline().strip() == "ready"
+        intakes = [deliver(customer_event, Delivery(
+            system="billing", external_event_id=f"{customer}-{seq}", event_type="usage",
+            payload={"seq": seq, "delay_ms": 30}, customer=customer))
+            for seq in range(EVENTS) for customer in CUSTOMERS]
+        for intake in intakes:
+            DBOS.retrieve_workflow(intake.workflow_id).get_result()
+        executors = {s.executor_id for s in DBOS.list_workflows(name="test.customer_event")}
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=30)
+        shutdown()
+
+    assert executors == {"w1", "w2"}
+    for customer in CUSTOMERS:
+        seqs = [e["body"]["seq"] for e in effects.state.log if e["body"]["customer"] == customer]
+        assert seqs == list(range(EVENTS))
+        assert effects.state.peak[f"billing/{customer}"] == 1
+    assert effects.state.peak["billing"] > 1

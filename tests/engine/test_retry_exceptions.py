@@ -33,6 +33,7 @@ def run(correlation: str = "c-1") -> FlowInput:
 
 
 def attempts(runtime, step_action: str) -> list[tuple[StepOutcome, int]]:
+    runtime.timeline.flush()
     return [(t.outcome, t.attempt) for t in search(runtime.database, "cus_42")
             if t.action == step_action]
 
@@ -214,3 +215,17 @@ def test_resolve_and_ignore_need_a_note_and_are_audited(sqlite_url, engine_facto
         ("cy", "exception.ignored", {"note": "test account", "from": "open"}),
     ]
     assert list_exceptions(runtime.database, status=ExceptionStatus.OPEN) == []
+
+
+def test_concurrent_flows_hitting_the_same_problem_share_one_record(
+        database_url, engine_factory, effects) -> None:
+    runtime = engine_factory(database_url)
+    for _ in range(4):
+        effects.state.fail_next("create_subscription",
+                                Scripted(422, {"field": "tax_id", "reason": "invalid"}))
+    handles = [run_flow(quote_to_cash, run(f"c-{n}")) for n in range(4)]
+    for handle in handles:
+        with pytest.raises(FlowFailed):
+            handle.get_result()
+    [record] = list_exceptions(runtime.database)
+    assert record.occurrences == 4

@@ -6,6 +6,9 @@ import typer
 
 from accord import __version__
 from accord.cli import db, demo, doctor, sandbox, schema, serve
+from accord.cli import exceptions as exceptions_cli
+from accord.cli import replay as replay_cli
+from accord.cli import worker as worker_cli
 
 app = typer.Typer(
     name="accord",
@@ -20,6 +23,9 @@ app.add_typer(serve.tokens_app, name="tokens")
 app.command("serve")(serve.serve)
 app.command("doctor")(doctor.doctor)
 app.command("demo")(demo.demo)
+app.command("worker")(worker_cli.worker)
+app.command("replay")(replay_cli.replay_command)
+app.add_typer(exceptions_cli.app, name="exceptions")
 
 
 @app.command()

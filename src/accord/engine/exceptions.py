@@ -21,6 +21,7 @@ from typing import Any
 from dbos import DBOS, SetWorkflowID
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from accord.engine.audit import audit
 from accord.engine.failures import UnknownTarget
@@ -30,7 +31,8 @@ from accord.errors import Team
 from accord.store import Database
 from accord.store.models import ExceptionRecord, utcnow
 
-RETRY_MARK = "~retry-"
+FORK_MARK = "~"
+RETRY_MARK = f"{FORK_MARK}retry-"
 
 
 class ExceptionStatus(StrEnum):
@@ -101,6 +103,15 @@ class Problem:
 def open_exception(database: Database, routing: RoutingRules, problem: Problem) -> int:
     """Create the record for ``problem`` or add an occurrence to it; returns its id. An
     ignored problem stays ignored; a resolved one is reopened."""
+    for _ in range(2):
+        try:
+            return _open_exception(database, routing, problem)
+        except IntegrityError:
+            continue  # another flow created the same problem's record just now: update it
+    return _open_exception(database, routing, problem)
+
+
+def _open_exception(database: Database, routing: RoutingRules, problem: Problem) -> int:
     error_owner = problem.error.get("owner")
     owner = routing.owner_for(problem.kind, problem.system, problem.entity,
                               Team(error_owner) if error_owner else None)
@@ -187,11 +198,16 @@ def ignore_exception(database: Database, exception_id: int, *, actor: str,
     return _close(database, exception_id, ExceptionStatus.IGNORED, actor, note)
 
 
-def failed_step_id(workflow_id: str) -> int:
-    """The DBOS step number at which ``workflow_id`` failed (its first step with an error)."""
-    for info in DBOS.list_workflow_steps(workflow_id):
-        if info["error"] is not None:
-            return int(info["function_id"])
+def failed_step_id(workflow_id: str, step: str | None = None) -> int:
+    """The DBOS step number at which ``workflow_id`` failed: the last failed step named
+    ``step`` (flow code may have handled earlier failures), else the first failed step."""
+    failed = [info for info in DBOS.list_workflow_steps(workflow_id)
+              if info["error"] is not None]
+    named = [info for info in failed if step is not None and info["function_name"] == step]
+    if named:
+        return int(named[-1]["function_id"])
+    if failed:
+        return int(failed[0]["function_id"])
     raise UnknownTarget(f"workflow {workflow_id}: no failed step to retry from")
 
 
@@ -206,7 +222,7 @@ def retry_exception(database: Database, exception_id: int, *, actor: str,
     view = get_exception(database, exception_id)
     if view.workflow_id is None:
         raise UnknownTarget(f"exception {exception_id}: no workflow to retry")
-    start = failed_step_id(view.workflow_id)
+    start = failed_step_id(view.workflow_id, view.step)
     root = root_workflow_id(view.workflow_id)
     with database.session() as session:
         record = session.get(ExceptionRecord, exception_id)
@@ -226,11 +242,12 @@ def retry_exception(database: Database, exception_id: int, *, actor: str,
 
 
 def settle_retried(database: Database, correlation_id: str, workflow_id: str) -> list[int]:
-    """A retried flow finished: resolve the exceptions that were waiting on it."""
+    """A retried or replayed flow finished: resolve the exceptions it had raised."""
     with database.session() as session:
         records = list(session.scalars(select(ExceptionRecord).where(
             ExceptionRecord.correlation_id == correlation_id,
-            ExceptionRecord.status == ExceptionStatus.RETRYING.value)))
+            ExceptionRecord.status.in_([ExceptionStatus.RETRYING.value,
+                                        ExceptionStatus.OPEN.value]))))
         for record in records:
             record.status = ExceptionStatus.RESOLVED.value
             record.resolved_by = "engine"
@@ -243,6 +260,7 @@ def settle_retried(database: Database, correlation_id: str, workflow_id: str) ->
 
 
 __all__ = [
+    "FORK_MARK",
     "RETRY_MARK",
     "ExceptionStatus",
     "ExceptionView",

@@ -28,6 +28,7 @@ import functools
 import hashlib
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -35,12 +36,12 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from dbos import DBOS, SetEnqueueOptions, SetWorkflowID, WorkflowHandle
 from pydantic import BaseModel, ConfigDict, Field
 
-from accord.engine.exceptions import RETRY_MARK, Problem, open_exception, settle_retried
+from accord.engine.exceptions import FORK_MARK, Problem, open_exception, settle_retried
 from accord.engine.failures import EngineError, FlowFailed, StepFailed
 from accord.engine.queues import CUSTOMER_QUEUE, FLOWS_QUEUE
 from accord.engine.retry import RetryBudget, run_with_retry
 from accord.engine.runtime import current
-from accord.engine.timeline import StepOutcome, StepRecord, record_keys, record_step
+from accord.engine.timeline import StepOutcome, StepRecord, record_step
 from accord.errors import AccordError, PermanentError
 
 P = ParamSpec("P")
@@ -114,7 +115,7 @@ def flow(name: str) -> Callable[[Callable[[FlowInput], R]], Callable[[FlowInput]
             token = _active.set(_Active(name, run))
             try:
                 if run.keys:
-                    record_keys(current().database, run.correlation_id, run.keys)
+                    current().timeline.add_keys(run.correlation_id, run.keys)
                 try:
                     result = fn(run)
                 except StepFailed as failure:
@@ -126,7 +127,7 @@ def flow(name: str) -> Callable[[Callable[[FlowInput], R]], Callable[[FlowInput]
                         record_ref=run.keys.get(failure.entity) if failure.entity else None))
                     raise FlowFailed(failure.record, failure.step, exception_id) from None
                 workflow_id = DBOS.workflow_id or ""
-                if RETRY_MARK in workflow_id:
+                if FORK_MARK in workflow_id:
                     _settle_step(run.correlation_id, workflow_id)
                 return result
             finally:
@@ -157,11 +158,15 @@ def step(system: str, action: str, *, entity: str | None = None,
 
             def record(outcome: StepOutcome, error: AccordError | None,
                        detail: dict[str, Any] | None = None) -> None:
-                record_step(runtime.database, StepRecord(
+                entry = StepRecord(
                     correlation_id=active.run.correlation_id, workflow_id=workflow_id,
                     flow=active.flow, step=step_name, system=system, action=action,
                     outcome=outcome, attempt=attempt, latency_ms=latency_ms, error=error,
-                    detail=detail))
+                    detail=detail)
+                if outcome is StepOutcome.SUCCEEDED:
+                    runtime.timeline.add_step(entry)
+                else:  # failures are written at once: they are what people look for
+                    record_step(runtime.database, entry)
 
             def once() -> R:
                 nonlocal attempt, latency_ms
@@ -171,19 +176,17 @@ def step(system: str, action: str, *, entity: str | None = None,
                                 system=system, idempotency_key=key, attempt=attempt,
                                 keys=dict(active.run.keys))
                 limiter = runtime.limiter(system)
-                started = time.perf_counter()
-                try:
-                    if limiter is None:
+                with limiter.slot() if limiter is not None else nullcontext():
+                    started = time.perf_counter()  # latency of the call, not of the gate
+                    try:
                         return fn(call, *args, **kwargs)
-                    with limiter.slot():
-                        return fn(call, *args, **kwargs)
-                except AccordError:
-                    raise
-                except Exception as error:
-                    raise PermanentError(f"{type(error).__name__}: {error}",
-                                         system=system) from error
-                finally:
-                    latency_ms = int((time.perf_counter() - started) * 1000)
+                    except AccordError:
+                        raise
+                    except Exception as error:
+                        raise PermanentError(f"{type(error).__name__}: {error}",
+                                             system=system) from error
+                    finally:
+                        latency_ms = int((time.perf_counter() - started) * 1000)
 
             def on_retry(number: int, error: AccordError, wait: float) -> None:
                 record(StepOutcome.RETRYING, error, {"wait_seconds": round(wait, 3)})
@@ -207,9 +210,8 @@ def start_flow(flow_fn: Callable[[FlowInput], R], run: FlowInput, *,
                workflow_id: str | None = None) -> WorkflowHandle[R]:
     """Enqueue a flow: on the customer queue (ordered per ``partition_key``) or the general
     one. A ``workflow_id`` already used returns the existing flow's handle (no-op)."""
-    queue = DBOS.retrieve_queue(CUSTOMER_QUEUE if run.partition_key else FLOWS_QUEUE)
-    assert queue is not None, "queues are registered by accord.engine.launch()"
-    with SetWorkflowID(workflow_id) if workflow_id else _nothing():
+    queue = current().queues[CUSTOMER_QUEUE if run.partition_key else FLOWS_QUEUE]
+    with SetWorkflowID(workflow_id) if workflow_id else nullcontext():
         if run.partition_key:
             with SetEnqueueOptions(queue_partition_key=run.partition_key):
                 return queue.enqueue(flow_fn, run)
@@ -219,16 +221,8 @@ def start_flow(flow_fn: Callable[[FlowInput], R], run: FlowInput, *,
 def run_flow(flow_fn: Callable[[FlowInput], R], run: FlowInput, *,
              workflow_id: str | None = None) -> WorkflowHandle[R]:
     """Start a flow at once in this process (no queue, no ordering)."""
-    with SetWorkflowID(workflow_id) if workflow_id else _nothing():
+    with SetWorkflowID(workflow_id) if workflow_id else nullcontext():
         return DBOS.start_workflow(flow_fn, run)
-
-
-class _nothing:  # noqa: N801 - a null context manager usable in a with-expression
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 __all__ = [

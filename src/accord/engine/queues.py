@@ -10,19 +10,22 @@
 
 from __future__ import annotations
 
-from dbos import DBOS
+from dbos import DBOS, Queue
 
 FLOWS_QUEUE = "accord-flows"
 CUSTOMER_QUEUE = "accord-customer"
 
 
-def register_queues(worker_concurrency: int, polling_interval: float) -> None:
+def register_queues(worker_concurrency: int, polling_interval: float) -> dict[str, Queue]:
     """Register (or update) the queues; call after DBOS is launched."""
-    DBOS.register_queue(FLOWS_QUEUE, worker_concurrency=worker_concurrency,
-                        polling_interval_sec=polling_interval, on_conflict="always_update")
-    DBOS.register_queue(CUSTOMER_QUEUE, worker_concurrency=worker_concurrency,
-                        partition_concurrency=1, polling_interval_sec=polling_interval,
-                        on_conflict="always_update")
+    return {
+        FLOWS_QUEUE: DBOS.register_queue(
+            FLOWS_QUEUE, worker_concurrency=worker_concurrency,
+            polling_interval_sec=polling_interval, on_conflict="always_update"),
+        CUSTOMER_QUEUE: DBOS.register_queue(
+            CUSTOMER_QUEUE, worker_concurrency=worker_concurrency, partition_concurrency=1,
+            polling_interval_sec=polling_interval, on_conflict="always_update"),
+    }
 
 
 def queue_for(partition_key: str | None) -> str:

@@ -42,10 +42,33 @@ def run_with_retry(
     on_retry: Callable[[int, AccordError, float], None] | None = None,
 ) -> T:
     """Call ``fn`` under ``budget``; ``on_retry(attempt, error, wait)`` sees each failed
-    attempt that will be retried, before the wait."""
-    spent = 0.0
-    last: list[AccordError] = []
-    attempts = 0
+    attempt that will be retried, before the wait.
+
+    The first attempt runs without tenacity (most calls succeed at once, and steps are the
+    engine's hot path); only a retryable failure enters the policy's retry loop.
+    """
+    policy = budget.policy
+    generator = rng or random.Random()
+    try:
+        return fn()
+    except AccordError as error:
+        if not policy.is_retryable(error):
+            raise
+        first = error
+    wait = policy.delay(1, first, generator)
+    limit = budget.max_total_wait
+    if policy.max_attempts == 1 or (limit is not None and wait > limit):
+        raise RetriesExhausted(first, 1) from first
+    if on_retry is not None:
+        on_retry(1, first, wait)
+    sleep(wait)
+    spent = wait
+    # attempts 2..max_attempts: the same schedule, shifted by the attempt already made
+    rest = RetryPolicy(max_attempts=policy.max_attempts - 1,
+                       base_delay=policy.base_delay * policy.multiplier,
+                       max_delay=policy.max_delay, multiplier=policy.multiplier)
+    last: list[AccordError] = [first]
+    attempts = 1
 
     def counted() -> T:
         nonlocal attempts
@@ -58,22 +81,22 @@ def run_with_retry(
 
     def budgeted_sleep(seconds: float) -> None:
         nonlocal spent
-        limit = budget.max_total_wait
         if limit is not None and spent + seconds > limit:
             raise _BudgetSpent
         spent += seconds
         sleep(seconds)
 
-    def notify(attempt: int, error: AccordError, wait: float) -> None:
-        limit = budget.max_total_wait
-        if on_retry is not None and (limit is None or spent + wait <= limit):
-            on_retry(attempt, error, wait)
+    def notify(attempt: int, error: AccordError, seconds: float) -> None:
+        if on_retry is not None and (limit is None or spent + seconds <= limit):
+            on_retry(attempt + 1, error, seconds)
 
     try:
-        return call_with_retry(counted, budget.policy, sleep=budgeted_sleep, rng=rng,
+        return call_with_retry(counted, rest, sleep=budgeted_sleep, rng=generator,
                                on_retry=notify)
     except _BudgetSpent:
-        raise RetriesExhausted(last[0], attempts) from last[0] if last else None
+        raise RetriesExhausted(last[0], attempts) from last[0]
+    except RetriesExhausted as exhausted:
+        raise RetriesExhausted(exhausted.last, attempts) from exhausted.last
 
 
 __all__ = ["RetriesExhausted", "RetryBudget", "run_with_retry"]

@@ -13,16 +13,18 @@ that tests can launch again on a fresh database.
 
 from __future__ import annotations
 
+import importlib
 import os
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from dbos import DBOS, DBOSConfig
+from dbos import DBOS, DBOSConfig, Queue
 from sqlalchemy import Engine, text
 
 from accord import __version__
@@ -31,6 +33,7 @@ from accord.engine.limits import SystemLimiter
 from accord.engine.queues import register_queues
 from accord.engine.retry import RetryBudget
 from accord.engine.routing import RoutingRules, load_routing
+from accord.engine.timeline import TimelineWriter
 from accord.resilience import LimitsProfile, RetryPolicy
 from accord.settings import AccordSettings, load_settings, read_config_file
 from accord.store import Database, make_engine, upgrade
@@ -58,6 +61,8 @@ class EngineOptions:
     rng: random.Random | None = None
     pool_size: int = 24
     log_level: str = "WARNING"
+    flow_modules: tuple[str, ...] = ()
+    timeline_window: float = 0.02
 
 
 class Runtime:
@@ -70,6 +75,8 @@ class Runtime:
         self._limiters: dict[str, SystemLimiter | None] = {}
         self._lock = threading.Lock()
         self.rng = options.rng or random.Random()
+        self.timeline = TimelineWriter(database, options.timeline_window)
+        self.queues: dict[str, Queue] = {}
 
     def limiter(self, system: str | None) -> SystemLimiter | None:
         """The cross-process gate for calls to ``system``, if limits are configured."""
@@ -141,6 +148,8 @@ def launch(options: EngineOptions) -> Runtime:
     global _current
     if _current is not None:
         raise RuntimeError("the engine is already running in this process")
+    for module in options.flow_modules:  # flows must be registered before DBOS recovers
+        importlib.import_module(module)
     database = Database(options.database_url, pool_size=options.pool_size,
                         max_overflow=options.pool_size)
     system_engine = make_engine(options.database_url, pool_size=options.pool_size,
@@ -154,26 +163,30 @@ def launch(options: EngineOptions) -> Runtime:
             if not options.listen:
                 DBOS.listen_queues([])
             DBOS.launch()
-            register_queues(options.worker_concurrency, options.polling_interval)
+            runtime.queues = register_queues(options.worker_concurrency,
+                                             options.polling_interval)
     except BaseException:
         _teardown()
         raise
     return runtime
 
 
-def _teardown() -> None:
+def _teardown(drain_seconds: int = 0) -> None:
     global _current
     runtime = _current
     _current = None
-    DBOS.destroy()
+    DBOS.destroy(workflow_completion_timeout_sec=drain_seconds)
     if runtime is not None:
+        runtime.timeline.close()
         runtime.system_engine.dispose()
         runtime.database.dispose()
 
 
-def shutdown() -> None:
-    """Stop DBOS and close connections. Safe to call when not running."""
-    _teardown()
+def shutdown(drain_seconds: int = 0) -> None:
+    """Stop DBOS and close connections; safe to call when not running. ``drain_seconds``
+    lets running flows finish first; flows still running after it are left pending and
+    recovered when a worker with the same executor id starts again."""
+    _teardown(drain_seconds)
 
 
 @contextmanager
@@ -190,6 +203,7 @@ def options_from_settings(settings: AccordSettings | None = None,
     """Engine options from ``accord.toml`` (``[engine]``) and ``ACCORD_*`` settings::
 
         [engine]
+        flow_modules = ["accord.flows.quote_to_cash"]
         worker_concurrency = 16
         polling_interval = 0.05
         retry = {max_attempts = 6, base_delay = 0.5, max_delay = 60, max_total_wait = 300}
@@ -215,13 +229,24 @@ def options_from_settings(settings: AccordSettings | None = None,
     for key in ("worker_concurrency", "polling_interval"):
         if key in engine_table:
             values[key] = engine_table[key]
+    if "flow_modules" in engine_table:
+        values["flow_modules"] = tuple(engine_table["flow_modules"])
     values.update(overrides)
     return EngineOptions(**values)
+
+
+def control_options(**overrides: Any) -> EngineOptions:
+    """Options for a short-lived control process (the CLI): it runs no queued flows and has
+    its own executor id, so it never recovers (and runs) a worker's unfinished flows."""
+    values: dict[str, Any] = {"listen": False, "executor_id": f"control-{uuid.uuid4().hex[:8]}"}
+    values.update(overrides)
+    return options_from_settings(**values)
 
 
 __all__ = [
     "EngineOptions",
     "Runtime",
+    "control_options",
     "current",
     "is_running",
     "launch",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import queue
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,12 +13,13 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from accord.errors import AccordError
 from accord.store import Database
-from accord.store.models import BusinessKey, TimelineEntry
+from accord.store.models import BusinessKey, TimelineEntry, utcnow
 
 
 class StepOutcome(StrEnum):
@@ -57,32 +62,148 @@ class TimelineView(BaseModel):
     occurred_at: datetime
 
 
-def record_step(database: Database, record: StepRecord) -> None:
+
+
+# Built once: statements with bound parameters are compiled and cached once.
+_INSERT_STEP = insert(TimelineEntry)
+
+log = logging.getLogger(__name__)
+
+
+def step_row(record: StepRecord) -> dict[str, Any]:
     error = record.error
-    with database.session() as session:
-        session.add(TimelineEntry(
-            correlation_id=record.correlation_id, workflow_id=record.workflow_id,
-            flow=record.flow, step=record.step, system=record.system, action=record.action,
-            outcome=record.outcome.value, attempt=record.attempt, latency_ms=record.latency_ms,
-            error_code=error.code if error else None,
-            error_message=str(error) if error else None,
-            detail=record.detail))
+    return {"correlation_id": record.correlation_id, "workflow_id": record.workflow_id,
+            "flow": record.flow, "step": record.step, "system": record.system,
+            "action": record.action, "outcome": record.outcome.value,
+            "attempt": record.attempt, "latency_ms": record.latency_ms,
+            "error_code": error.code if error else None,
+            "error_message": str(error) if error else None,
+            "detail": record.detail, "occurred_at": utcnow()}
+
+
+def key_rows(correlation_id: str, keys: Mapping[str, str]) -> list[dict[str, Any]]:
+    return [{"correlation_id": correlation_id, "kind": kind, "value": value}
+            for kind, value in keys.items()]
+
+
+def _insert_keys(dialect: str) -> Any:
+    """Insert business keys, leaving existing ones alone (flows re-run after a crash)."""
+    if dialect == "postgresql":
+        return postgresql_insert(BusinessKey).on_conflict_do_nothing()
+    return sqlite_insert(BusinessKey).on_conflict_do_nothing()
+
+
+def write_rows(database: Database, steps: list[dict[str, Any]],
+               keys: list[dict[str, Any]]) -> None:
+    """Write timeline rows and business keys in one transaction."""
+    if not steps and not keys:
+        return
+    with database.engine.begin() as connection:
+        if steps:
+            connection.execute(_INSERT_STEP, steps)
+        if keys:
+            connection.execute(_insert_keys(database.dialect), keys)
+
+
+def record_step(database: Database, record: StepRecord) -> None:
+    """Append one timeline row now."""
+    write_rows(database, [step_row(record)], [])
 
 
 def record_keys(database: Database, correlation_id: str, keys: Mapping[str, str]) -> None:
-    """Index a flow's business keys (idempotent; concurrent callers may race)."""
-    for _ in range(3):
-        try:
-            with database.session() as session:
-                existing = {(k.kind, k.value) for k in session.scalars(
-                    select(BusinessKey).where(BusinessKey.correlation_id == correlation_id))}
-                for kind, value in keys.items():
-                    if (kind, value) not in existing:
-                        session.add(BusinessKey(correlation_id=correlation_id, kind=kind,
-                                                value=value))
+    """Index a flow's business keys now (idempotent)."""
+    write_rows(database, [], key_rows(correlation_id, keys))
+
+
+class TimelineWriter:
+    """Writes timeline rows and business keys in batches from a background thread.
+
+    Most rows (successful steps, business keys) are added here and written within
+    ``window`` seconds, many per transaction: the hot path of a step then costs no extra
+    commit. The price: rows still buffered when the process is killed are lost (the side
+    effects and DBOS checkpoints are not affected). Failed and retried attempts are written
+    at once by the caller. ``window <= 0`` writes every row synchronously.
+    """
+
+    def __init__(self, database: Database, window: float = 0.02, max_batch: int = 2000) -> None:
+        self.database = database
+        self.window = window
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        if window > 0:
+            self._thread = threading.Thread(target=self._run, name="accord-timeline",
+                                            daemon=True)
+            self._thread.start()
+
+    def add_step(self, record: StepRecord) -> None:
+        if self._thread is None:
+            record_step(self.database, record)
+        else:
+            self._queue.put(("step", step_row(record)))
+
+    def add_keys(self, correlation_id: str, keys: Mapping[str, str]) -> None:
+        if self._thread is None:
+            record_keys(self.database, correlation_id, keys)
+        else:
+            for row in key_rows(correlation_id, keys):
+                self._queue.put(("key", row))
+
+    def flush(self, timeout: float = 30.0) -> None:
+        """Block until everything added so far is written."""
+        if self._thread is None:
             return
-        except IntegrityError:
-            continue
+        done = threading.Event()
+        self._queue.put(("flush", done))
+        self._wake.set()
+        done.wait(timeout)
+
+    def close(self) -> None:
+        if self._thread is None:
+            return
+        self._queue.put(("stop", None))
+        self._wake.set()
+        self._thread.join(timeout=30)
+        self._thread = None
+
+    def _run(self) -> None:
+        # Wake up once per window and drain whatever arrived: adding a row never wakes this
+        # thread, so the steps that add rows pay no thread switch.
+        stopping = False
+        while not stopping:
+            self._wake.wait(self.window)
+            self._wake.clear()
+            batch: list[tuple[str, Any]] = []
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if not batch:
+                continue
+            steps = [row for kind, row in batch if kind == "step"]
+            keys = [row for kind, row in batch if kind == "key"]
+            self._write(steps, keys)
+            for kind, row in batch:
+                if kind == "flush":
+                    row.set()
+                elif kind == "stop":
+                    stopping = True
+            if len(batch) == self.max_batch:
+                self._wake.set()  # more waiting: go again at once
+
+    def _write(self, steps: list[dict[str, Any]], keys: list[dict[str, Any]]) -> None:
+        for attempt in range(3):
+            try:
+                write_rows(self.database, steps, keys)
+                return
+            except Exception:
+                if attempt == 2:
+                    log.exception("timeline: dropped %d rows after 3 failed writes",
+                                  len(steps) + len(keys))
+                else:
+                    time.sleep(0.05 * (attempt + 1))
 
 
 def correlations_for_key(database: Database, value: str, kind: str | None = None) -> list[str]:
@@ -121,10 +242,13 @@ __all__ = [
     "StepOutcome",
     "StepRecord",
     "TimelineView",
+    "TimelineWriter",
     "correlations_for_key",
     "entries",
     "keys_for",
     "record_keys",
     "record_step",
     "search",
+    "step_row",
+    "write_rows",
 ]
