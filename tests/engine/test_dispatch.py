@@ -64,3 +64,20 @@ def test_instances_share_their_kind_handler() -> None:
     assert handler_for("toybill-eu", "invoice.finalized") is handler_for(
         "toybill", "invoice.finalized")
     assert handler_for("toybill", "nothing") is None
+
+
+def test_the_workers_pump_starts_stored_events_by_itself(sqlite_url, engine_factory) -> None:
+    import time
+
+    runtime = engine_factory(sqlite_url, pump_interval=0.05)
+    SEEN.clear()
+    store(runtime.database, event("p1"))
+    deadline = time.monotonic() + 20
+    workflow_id = None
+    while workflow_id is None and time.monotonic() < deadline:
+        with runtime.database.session() as session:
+            workflow_id = session.scalar(select(InboxEntry.workflow_id).where(
+                InboxEntry.external_event_id == "p1"))
+        time.sleep(0.05)
+    assert workflow_id is not None, "the pump never started the stored event"
+    assert DBOS.retrieve_workflow(workflow_id).get_result() == "INV-p1"

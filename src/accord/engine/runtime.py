@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbos import DBOS, DBOSConfig, Queue
 from sqlalchemy import Engine, text
@@ -38,6 +38,9 @@ from accord.resilience import LimitsProfile, RetryPolicy
 from accord.settings import AccordSettings, load_settings, read_config_file
 from accord.store import Database, make_engine, upgrade
 from accord.store.db import normalize_url
+
+if TYPE_CHECKING:
+    from accord.engine.dispatch import InboxPump
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,9 @@ class EngineOptions:
     log_level: str = "WARNING"
     flow_modules: tuple[str, ...] = ()
     timeline_window: float = 0.02
+    pump_interval: float | None = None
+    """When set (and the engine listens to queues), a thread starts the flows of stored
+    inbound events every ``pump_interval`` seconds (see :mod:`accord.engine.dispatch`)."""
 
 
 class Runtime:
@@ -77,6 +83,7 @@ class Runtime:
         self.rng = options.rng or random.Random()
         self.timeline = TimelineWriter(database, options.timeline_window)
         self.queues: dict[str, Queue] = {}
+        self.pump: InboxPump | None = None
 
     def limiter(self, system: str | None) -> SystemLimiter | None:
         """The cross-process gate for calls to ``system``, if limits are configured."""
@@ -165,6 +172,10 @@ def launch(options: EngineOptions) -> Runtime:
             DBOS.launch()
             runtime.queues = register_queues(options.worker_concurrency,
                                              options.polling_interval)
+        if options.pump_interval and options.listen:
+            from accord.engine.dispatch import InboxPump
+
+            runtime.pump = InboxPump(database, options.pump_interval).start()
     except BaseException:
         _teardown()
         raise
@@ -175,6 +186,8 @@ def _teardown(drain_seconds: int = 0) -> None:
     global _current
     runtime = _current
     _current = None
+    if runtime is not None and runtime.pump is not None:
+        runtime.pump.stop()
     DBOS.destroy(workflow_completion_timeout_sec=drain_seconds)
     if runtime is not None:
         runtime.timeline.close()
@@ -226,6 +239,7 @@ def options_from_settings(settings: AccordSettings | None = None,
         "retry": RetryBudget(RetryPolicy(**retry_table), max_total_wait),
         "routing": load_routing(data),
     }
+    values["pump_interval"] = engine_table.get("pump_interval", 1.0)
     for key in ("worker_concurrency", "polling_interval"):
         if key in engine_table:
             values[key] = engine_table[key]
