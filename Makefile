@@ -14,6 +14,7 @@ help:
 	@echo "make test   - set up, lint, type-check and run the whole test suite"
 	@echo "make lint   - ruff and mypy --strict"
 	@echo "make bench  - run the benchmarks in bench/ (figures, not pass/fail)"
+	@echo "make drills - run the reliability drills in drills/ (verdicts: lost, doubled, stuck)"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "accord needs Python 3.11 or newer on PATH" >&2; exit 1; }
@@ -28,7 +29,7 @@ demo: $(STAMP)
 	$(BIN)/accord demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/ruff check src tests $(wildcard bench) $(wildcard drills)
 	$(BIN)/mypy
 
 typecheck: lint
@@ -40,6 +41,9 @@ test: lint unit
 
 bench: $(STAMP)
 	@set -e; shopt -s nullglob; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+
+drills: $(STAMP)
+	$(BIN)/python drills/run.py all
 
 clean:
 	rm -rf $(VENV) .accord .mypy_cache .ruff_cache .pytest_cache

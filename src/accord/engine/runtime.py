@@ -135,13 +135,23 @@ _LAUNCH_LOCK_KEY = 0x616363_6F7264  # "accord"
 @contextmanager
 def _launch_lock(engine: Engine) -> Iterator[None]:
     """Workers starting together on PostgreSQL migrate one at a time (an advisory lock);
-    SQLite serializes schema changes by itself."""
+    SQLite serializes schema changes by itself.
+
+    The lock is taken with ``pg_try_advisory_lock`` in a polling loop, never a blocking
+    ``pg_advisory_lock``: a waiter blocked inside a statement holds a transaction open, and
+    DBOS's migrations build indexes CONCURRENTLY, which wait for every open transaction - the
+    lock holder would wait for the waiter forever."""
     if engine.dialect.name != "postgresql":
         yield
         return
     with engine.connect() as connection:
-        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LAUNCH_LOCK_KEY})
-        connection.commit()
+        while True:
+            acquired = connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                                          {"key": _LAUNCH_LOCK_KEY}).scalar()
+            connection.commit()
+            if acquired:
+                break
+            time.sleep(0.2)
         try:
             yield
         finally:
