@@ -19,7 +19,13 @@ from accord.engine.exceptions import ExceptionStatus, Problem, open_exception, r
 from accord.engine.routing import RoutingRules
 from accord.reconcile.differences import Difference
 from accord.reconcile.matcher import RecordView, compare
-from accord.reconcile.totals import Contribution, ControlTotal, control_totals
+from accord.reconcile.totals import (
+    Contribution,
+    ControlTotal,
+    TotalDifference,
+    control_totals,
+    cross_system_differences,
+)
 from accord.store import Database
 from accord.store.models import ExceptionRecord, ReconDifference, ReconRun, utcnow
 
@@ -49,6 +55,11 @@ class RunReport:
     differences: list[Difference]
     totals: list[ControlTotal] = field(default_factory=list)
     closed_exceptions: list[int] = field(default_factory=list)
+    total_differences: list[TotalDifference] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.differences and not self.total_differences
 
 
 def _problem(run_id: int, comparison: Comparison, difference: Difference) -> Problem:
@@ -63,7 +74,10 @@ def _problem(run_id: int, comparison: Comparison, difference: Difference) -> Pro
 def run_reconciliation(database: Database, routing: RoutingRules,
                        comparisons: Sequence[Comparison],
                        contributions: Iterable[Contribution] = (), *,
-                       period: str | None = None) -> RunReport:
+                       period: str | None = None,
+                       compare_totals: tuple[str, str] | None = None) -> RunReport:
+    """Compare, store and open exceptions; ``compare_totals`` names the two systems whose
+    control totals must agree (e.g. ``("stripe", "netsuite")``)."""
     systems = sorted({c.source_system for c in comparisons} | {c.target_system
                                                                for c in comparisons})
     with database.session() as session:
@@ -98,6 +112,7 @@ def run_reconciliation(database: Database, routing: RoutingRules,
     closed = _close_vanished(database, run_id, [c.step for c in comparisons],
                              seen_fingerprints)
     totals = control_totals(contributions)
+    across = cross_system_differences(totals, *compare_totals) if compare_totals else []
     with database.session() as session:
         stored = session.get(ReconRun, run_id)
         assert stored is not None
@@ -107,8 +122,12 @@ def run_reconciliation(database: Database, routing: RoutingRules,
         stored.totals = {"control_totals": [
             {"system": t.system, "currency": t.currency, "subsidiary": t.subsidiary,
              "period": t.period, "measure": t.measure.value, "total": str(t.total.amount),
-             "count": t.count} for t in totals]}
-    return RunReport(run_id, found, totals, closed)
+             "count": t.count} for t in totals],
+            "total_differences": [
+                {"currency": d.currency, "subsidiary": d.subsidiary, "period": d.period,
+                 "measure": d.measure.value, d.left_system: str(d.left.amount),
+                 d.right_system: str(d.right.amount)} for d in across]}
+    return RunReport(run_id, found, totals, closed, across)
 
 
 def _close_vanished(database: Database, run_id: int, steps: list[str],
