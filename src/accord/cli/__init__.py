@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from accord import __version__
-from accord.cli import db, demo, doctor, sandbox, schema, serve
+from accord.cli import db, demo, doctor, reconcile, sandbox, schema, serve
 
 app = typer.Typer(
     name="accord",
@@ -20,6 +20,7 @@ app.add_typer(serve.tokens_app, name="tokens")
 app.command("serve")(serve.serve)
 app.command("doctor")(doctor.doctor)
 app.command("demo")(demo.demo)
+app.command("reconcile")(reconcile.reconcile_command)
 
 
 @app.command()
