@@ -70,6 +70,17 @@ class StripeReader:
     def _list(self, kind: Kind, **filters: Any) -> Iterator[StripeDict]:
         return self.client.iterate(kind, page_size=self.page_size, **filters)
 
+    def _created(self, *, since_start: bool = True) -> dict[str, Any]:
+        """A ``created`` filter narrowing a list to the period server-side (the period is
+        still checked on each object); invoices are finalized after they are created, so
+        for them only the end bounds ``created``."""
+        if self.period is None:
+            return {}
+        bounds = {"lt": self.period.end_timestamp}
+        if since_start:
+            bounds["gte"] = self.period.start_timestamp
+        return {"created": bounds}
+
     def subsidiary(self, obj: StripeDict) -> str:
         own = (obj.get("metadata") or {}).get("legal_entity")
         return str(own) if own else self.subsidiaries.get(str(obj["currency"]).upper(),
@@ -83,24 +94,24 @@ class StripeReader:
     # -- documents -------------------------------------------------------------------------
     def invoices(self) -> Iterator[StripeDict]:
         """Finalized invoices issued in the period (drafts post nowhere)."""
-        for invoice in self._list(Kind.INVOICES):
+        for invoice in self._list(Kind.INVOICES, **self._created(since_start=False)):
             if invoice.get("status") != "draft" and in_period(self.period, issued_on(invoice)):
                 yield invoice
 
     def charges(self) -> Iterator[StripeDict]:
-        for charge in self._list(Kind.CHARGES):
+        for charge in self._list(Kind.CHARGES, **self._created()):
             if charge.get("status") == "succeeded" and in_period(self.period,
                                                                  _day(charge["created"])):
                 yield charge
 
     def refunds(self) -> Iterator[StripeDict]:
-        for refund in self._list(Kind.REFUNDS):
+        for refund in self._list(Kind.REFUNDS, **self._created()):
             if refund.get("status") == "succeeded" and in_period(self.period,
                                                                  _day(refund["created"])):
                 yield refund
 
     def credit_notes(self) -> Iterator[StripeDict]:
-        for note in self._list(Kind.CREDIT_NOTES):
+        for note in self._list(Kind.CREDIT_NOTES, **self._created()):
             if note.get("status") != "void" and in_period(self.period, _day(note["created"])):
                 yield note
 
@@ -123,7 +134,7 @@ class StripeReader:
                 for key, obj in self._keyed(entity, self.refunds()):
                     yield RecordView(key, str(obj["id"]), _money(obj["amount"], obj["currency"]))
             case Entity.SUBSCRIPTION:
-                for obj in self._list(Kind.SUBSCRIPTIONS):
+                for obj in self._list(Kind.SUBSCRIPTIONS, status="all"):
                     yield RecordView(str(obj["id"]), str(obj["id"]), status=str(obj["status"]))
 
     def contributions(self) -> Iterator[Contribution]:
