@@ -10,13 +10,18 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from accord.canonical import JournalEntry, JournalLine, Money, Side
 from accord.connectors.netsuite.posting import NetSuitePoster
-from accord.errors import DataQualityError
+from accord.engine.routing import RoutingRules
+from accord.errors import DataQualityError, Team
+from accord.reconcile.differences import DifferenceKind
 from accord.reconcile.gl import export_ledger, receivables_gaps, unbalanced_journals
 from accord.reconcile.period import Period, period_of
 from accord.reconcile.readers.netsuite import NetSuiteReader
+from accord.reconcile.service import reconcile
+from accord.store.models import ExceptionRecord
 
 from .world import World
 
@@ -95,3 +100,22 @@ def test_beancount_export_passes_bean_check_and_matches_control_totals(
     drifted = export_ledger(reader(baseline, this_month()), tmp_path / "drift.beancount")
     assert [(m.check, m.ledger, m.control_total) for m in drifted.mismatches] == [
         ("billed", Decimal("1731.00"), Decimal("1721.00"))]
+
+
+def test_gl_findings_open_an_exception_that_a_later_clean_run_resolves(baseline: World
+                                                                       ) -> None:
+    journal = manual_receivables_journal(baseline)
+    outcome = reconcile(baseline.database, RoutingRules(), baseline.readers())
+    assert [(d.kind, d.entity, d.owner) for d in outcome.report.differences] == [
+        (DifferenceKind.RECEIVABLES_GAP, "customer", Team.FINANCE_OPERATIONS)]
+    assert outcome.report.differences[0].describe().endswith(
+        "open items 486.00 USD, receivables account 496.00 USD")
+    assert not outcome.clean
+
+    baseline.netsuite.delete("journalEntry", journal)
+    again = reconcile(baseline.database, RoutingRules(), baseline.readers())
+    assert again.clean
+    assert len(again.report.closed_exceptions) == 1
+    with baseline.database.session() as session:
+        states = [(e.field, e.status) for e in session.scalars(select(ExceptionRecord))]
+    assert states == [("receivables_gap", "resolved")]

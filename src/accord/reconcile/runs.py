@@ -10,7 +10,7 @@ comparison no longer finds is resolved by that run, with a note.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -50,6 +50,15 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class Findings:
+    """Differences a check other than a comparison found (GL integrity), under one step:
+    they open, update and close exceptions like a comparison's."""
+
+    step: str
+    differences: Callable[[], Iterable[Difference]]
+
+
+@dataclass(frozen=True)
 class RunReport:
     run_id: int
     differences: list[Difference]
@@ -62,12 +71,12 @@ class RunReport:
         return not self.differences and not self.total_differences
 
 
-def _problem(run_id: int, comparison: Comparison, difference: Difference) -> Problem:
+def _problem(run_id: int, step: str, difference: Difference) -> Problem:
     return Problem(
         error={"code": KIND, "message": difference.describe(), "reason": difference.describe(),
                "owner": difference.owner.value, "field": difference.kind.value,
                "detail": f"expected {difference.expected}, found {difference.actual}"},
-        correlation_id=f"recon-{run_id}", workflow_id=None, flow=FLOW, step=comparison.step,
+        correlation_id=f"recon-{run_id}", workflow_id=None, flow=FLOW, step=step,
         system=difference.target_system, entity=difference.entity, record_ref=difference.key)
 
 
@@ -75,7 +84,8 @@ def run_reconciliation(database: Database, routing: RoutingRules,
                        comparisons: Sequence[Comparison],
                        contributions: Iterable[Contribution] = (), *,
                        period: str | None = None,
-                       compare_totals: tuple[str, str] | None = None) -> RunReport:
+                       compare_totals: tuple[str, str] | None = None,
+                       findings: Sequence[Findings] = ()) -> RunReport:
     """Compare, store and open exceptions; ``compare_totals`` names the two systems whose
     control totals must agree (e.g. ``("stripe", "netsuite")``)."""
     systems = sorted({c.source_system for c in comparisons} | {c.target_system
@@ -88,13 +98,18 @@ def run_reconciliation(database: Database, routing: RoutingRules,
 
     found: list[Difference] = []
     seen_fingerprints: set[str] = set()
-    for comparison in comparisons:
-        for difference in compare(comparison.source(), comparison.target(),
-                                  entity=comparison.entity,
-                                  source_system=comparison.source_system,
-                                  target_system=comparison.target_system,
-                                  status_map=comparison.status_map):
-            problem = _problem(run_id, comparison, difference)
+    def streams() -> Iterator[tuple[str, Iterable[Difference]]]:
+        for comparison in comparisons:
+            yield comparison.step, compare(
+                comparison.source(), comparison.target(), entity=comparison.entity,
+                source_system=comparison.source_system, target_system=comparison.target_system,
+                status_map=comparison.status_map)
+        for finding in findings:
+            yield finding.step, finding.differences()
+
+    for step, differences in streams():
+        for difference in differences:
+            problem = _problem(run_id, step, difference)
             exception_id = open_exception(database, routing, problem)
             seen_fingerprints.add(problem.fingerprint())
             with database.session() as session:
@@ -109,7 +124,8 @@ def run_reconciliation(database: Database, routing: RoutingRules,
                     exception_id=exception_id))
             found.append(difference)
 
-    closed = _close_vanished(database, run_id, [c.step for c in comparisons],
+    closed = _close_vanished(database, run_id,
+                             [c.step for c in comparisons] + [f.step for f in findings],
                              seen_fingerprints)
     totals = control_totals(contributions)
     across = cross_system_differences(totals, *compare_totals) if compare_totals else []
@@ -143,4 +159,4 @@ def _close_vanished(database: Database, run_id: int, steps: list[str],
     return stale
 
 
-__all__ = ["Comparison", "RunReport", "run_reconciliation"]
+__all__ = ["Comparison", "Findings", "RunReport", "run_reconciliation"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from accord.engine.routing import RoutingRules
 from accord.errors import PermanentError
+from accord.reconcile.differences import DEFAULT_OWNERS, Difference, DifferenceKind
 from accord.reconcile.gl import (
     JournalImbalance,
     LedgerReport,
@@ -25,7 +26,7 @@ from accord.reconcile.period import Period
 from accord.reconcile.plan import comparisons, contributions
 from accord.reconcile.readers.base import Reader
 from accord.reconcile.readers.netsuite import NetSuiteReader
-from accord.reconcile.runs import RunReport, run_reconciliation
+from accord.reconcile.runs import Findings, RunReport, run_reconciliation
 from accord.store import Database
 
 ALL_SYSTEMS = ("salesforce", "stripe", "netsuite")
@@ -61,26 +62,56 @@ def check_gl(reader: NetSuiteReader, ledger_path: Path | None) -> GlReport:
                     export_ledger(reader, ledger_path) if ledger_path is not None else None)
 
 
+GL_STEP = "gl:netsuite"
+
+
+def gl_differences(report: GlReport) -> Iterator[Difference]:
+    """GL findings as differences, so they open and close exceptions like the others."""
+    def finding(kind: DifferenceKind, entity: str, key: str, expected: str, actual: str
+                ) -> Difference:
+        return Difference(kind, entity, key, "netsuite", "netsuite", expected, actual,
+                          DEFAULT_OWNERS[kind])
+
+    for journal in report.unbalanced:
+        yield finding(DifferenceKind.UNBALANCED_JOURNAL, "journal_entry",
+                      journal.external_id or journal.transaction,
+                      f"{journal.debits} {journal.currency}",
+                      f"{journal.credits} {journal.currency}")
+    for gap in report.receivables:
+        yield finding(DifferenceKind.RECEIVABLES_GAP, "customer",
+                      f"netsuite:{gap.customer}:{gap.currency}", str(gap.subledger),
+                      str(gap.control_account))
+    for mismatch in report.ledger.mismatches if report.ledger else []:
+        yield finding(DifferenceKind.LEDGER_MISMATCH, "ledger",
+                      f"{mismatch.check}:{mismatch.subsidiary}:{mismatch.currency}",
+                      f"{mismatch.control_total} {mismatch.currency}",
+                      f"{mismatch.ledger} {mismatch.currency}")
+
+
 def reconcile(database: Database, routing: RoutingRules, readers: Mapping[str, Reader], *,
               period: Period | None = None, healers: Healers | None = None,
               ledger_path: Path | None = None) -> Outcome:
-    """Run once; with ``healers``, re-drive what they can and run again to confirm."""
+    """Run once (comparisons, control totals and, when NetSuite is read, GL integrity);
+    with ``healers``, re-drive what they can and run again to confirm."""
     label = period.label if period else None
     pair = ("stripe", "netsuite") if {"stripe", "netsuite"} <= set(readers) else None
+    erp = readers.get("netsuite")
 
-    def run() -> RunReport:
+    def run() -> tuple[RunReport, GlReport | None]:
+        gl = check_gl(erp, ledger_path) if isinstance(erp, NetSuiteReader) else None
+        findings = [Findings(GL_STEP, lambda: gl_differences(gl))] if gl is not None else []
         return run_reconciliation(database, routing, comparisons(readers),
-                                  contributions(readers), period=label, compare_totals=pair)
+                                  contributions(readers), period=label, compare_totals=pair,
+                                  findings=findings), gl
 
-    report = run()
+    report, gl = run()
     healed: list[HealAttempt] = []
     first = None
     if healers is not None:
         healed = healers.heal(report.differences)
         if any(attempt.result is HealResult.REDRIVEN for attempt in healed):
-            first, report = report, run()
-    erp = readers.get("netsuite")
-    gl = check_gl(erp, ledger_path) if isinstance(erp, NetSuiteReader) else None
+            first = report
+            report, gl = run()
     return Outcome(report, healed, first, gl)
 
 
@@ -122,4 +153,5 @@ def open_readers(systems: Sequence[str], database: Database, period: Period | No
         yield readers
 
 
-__all__ = ["ALL_SYSTEMS", "GlReport", "Outcome", "check_gl", "open_readers", "reconcile"]
+__all__ = ["ALL_SYSTEMS", "GL_STEP", "GlReport", "Outcome", "check_gl", "gl_differences",
+           "open_readers", "reconcile"]
