@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from accord.canonical import Customer, Money
 from accord.canonical.ids import EntityType, new_id
 from accord.engine.routing import RoutingRules
 from accord.reconcile.keys import CHUNK, keyed
@@ -16,7 +17,7 @@ from accord.reconcile.readers.base import Entity
 from accord.reconcile.runs import run_reconciliation
 from accord.reconcile.totals import Measure
 
-from .world import World
+from .world import World, add_customer, post_invoice, stripe_invoice
 
 
 def test_the_consistent_baseline_reconciles_clean(baseline: World) -> None:
@@ -93,3 +94,19 @@ def test_keys_prefer_the_carried_id_then_xref_in_batches() -> None:
     assert result[2][0] == "stripe:n0"
     assert len(result) == 1202
     assert resolver.calls == [CHUNK - 1, CHUNK, 1202 - 2 * CHUNK]
+
+
+def test_zero_decimal_currencies_reconcile_exactly(world: World) -> None:
+    world.customer = Customer(legal_name="Kaisha KK", legal_entity="JP01", currency="JPY")
+    add_customer(world)
+    invoice = stripe_invoice(world, 98_000, "Platform", currency="jpy")
+    post_invoice(world, "J", invoice)
+    readers = {name: reader for name, reader in world.readers().items()
+               if name != "salesforce"}
+    report = run_reconciliation(world.database, RoutingRules(), comparisons(readers),
+                                contributions(readers), compare_totals=("stripe", "netsuite"))
+    assert report.clean
+    invoiced = {(t.system, t.subsidiary): t.total for t in report.totals
+                if t.measure is Measure.INVOICED}
+    assert invoiced == {("stripe", "JP01"): Money.of(98_000, "JPY"),
+                        ("netsuite", "JP01"): Money.of(98_000, "JPY")}

@@ -120,11 +120,13 @@ def connect(sandboxes: Sandboxes, database: Database) -> Iterator[World]:
 
 
 # -- the baseline --------------------------------------------------------------------------
-def _stripe_invoice(world: World, cents: int, description: str) -> dict[str, Any]:
+def stripe_invoice(world: World, minor: int, description: str, currency: str = "usd"
+                   ) -> dict[str, Any]:
+    """A finalized Stripe invoice of one item of ``minor`` units."""
     v1 = world.stripe.v1
-    draft = v1.invoices.create(params={"customer": world.stripe_customer, "currency": "usd"})
+    draft = v1.invoices.create(params={"customer": world.stripe_customer, "currency": currency})
     v1.invoice_items.create(params={"customer": world.stripe_customer, "invoice": draft.id,
-                                    "amount": cents, "currency": "usd",
+                                    "amount": minor, "currency": currency,
                                     "description": description})
     return dict(v1.invoices.finalize_invoice(draft.id).to_dict())
 
@@ -133,13 +135,22 @@ def post_invoice(world: World, label: str, stripe_invoice: dict[str, Any]) -> st
     """Map the Stripe invoice, post it to NetSuite, link it: what the invoice flow does."""
     poster = NetSuitePoster(world.netsuite, world.ref)
     invoice = mapping.invoice_from_stripe(stripe_invoice, customer_id=world.customer.id,
-                                          legal_entity="US01")
+                                          legal_entity=world.customer.legal_entity)
     internal = poster.post_invoice(invoice)
     world.link(invoice.id, EntityType.INVOICE, "stripe", str(stripe_invoice["id"]))
     world.link(invoice.id, EntityType.INVOICE, "netsuite", internal)
     world.invoices[label] = stripe_invoice
     world.netsuite_invoices[label] = internal
     return invoice.id
+
+
+def add_customer(world: World) -> None:
+    """The world's customer in Stripe and NetSuite, linked."""
+    customer = world.customer
+    world.stripe_customer = str(world.stripe.create_customer(customer)["id"])
+    world.link(customer.id, EntityType.CUSTOMER, "stripe", world.stripe_customer)
+    world.link(customer.id, EntityType.CUSTOMER, "netsuite",
+               NetSuitePoster(world.netsuite, world.ref).post_customer(customer))
 
 
 def build_baseline(world: World) -> None:
@@ -161,7 +172,7 @@ def build_baseline(world: World) -> None:
 
     for label, cents in (("A", 10_000), ("B", 25_000), ("C", 4_200), ("D", 9_900),
                          ("E", 120_000)):
-        canonical = post_invoice(world, label, _stripe_invoice(world, cents, f"Invoice {label}"))
+        canonical = post_invoice(world, label, stripe_invoice(world, cents, f"Invoice {label}"))
         if label == "E":
             attempt = world.stripe.pay_invoice(str(world.invoices["E"]["id"]), attempt="1",
                                                payment_method="pm_card_visa")

@@ -86,9 +86,6 @@ def _print(outcome: Outcome) -> None:
     for attempt in outcome.healed:
         out.print(f"heal {attempt.difference.entity} {attempt.difference.key}: "
                   f"{attempt.result.value}{' - ' + attempt.detail if attempt.detail else ''}")
-    if outcome.gl is not None:
-        for problem in gl_problems(outcome):
-            out.print(f"[red]GL[/] {problem}")
     verdict = "[green]no differences[/]" if outcome.clean else \
         f"[red]{len(report.differences)} record differences, " \
         f"{len(report.total_differences)} control totals differ[/]"
