@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from accord.engine import EngineOptions, launch, shutdown
 from accord.reconcile.scheduled import SCHEDULE, install_schedule
+from accord.resilience.limits import LimitsProfile
 from accord.store import Database
 from accord.store.models import ExceptionRecord, ReconRun
 
@@ -20,7 +21,9 @@ from .world import Sandboxes, World
 
 @pytest.fixture
 def engine(sqlite_url: str, recon_db: Database) -> Iterator[None]:
-    launch(EngineOptions(database_url=sqlite_url, worker_concurrency=2))
+    # the flow's readers take the engine's cross-process gate for NetSuite
+    launch(EngineOptions(database_url=sqlite_url, worker_concurrency=2,
+                         limits={"netsuite": LimitsProfile(max_concurrency=5)}))
     try:
         yield
     finally:

@@ -33,7 +33,9 @@ FLOW = "reconcile.run"
 def _run_step(period: str | None, systems: list[str], heal: bool) -> dict[str, Any]:
     runtime = current()
     chosen = Period.parse(period) if period else None
-    with open_readers(systems, runtime.database, chosen) as readers:
+    gates = {system: limiter for system in systems
+             if (limiter := runtime.limiter(system)) is not None}
+    with open_readers(systems, runtime.database, chosen, gates=gates) as readers:
         outcome = reconcile(runtime.database, runtime.options.routing, readers, period=chosen,
                             healers=HEALERS if heal else None)
     report = outcome.report

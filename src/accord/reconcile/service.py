@@ -27,6 +27,7 @@ from accord.reconcile.plan import comparisons, contributions
 from accord.reconcile.readers.base import Reader
 from accord.reconcile.readers.netsuite import NetSuiteReader
 from accord.reconcile.runs import Findings, RunReport, run_reconciliation
+from accord.resilience.limits import SlotGate
 from accord.store import Database
 
 ALL_SYSTEMS = ("salesforce", "stripe", "netsuite")
@@ -116,9 +117,11 @@ def reconcile(database: Database, routing: RoutingRules, readers: Mapping[str, R
 
 
 @contextmanager
-def open_readers(systems: Sequence[str], database: Database, period: Period | None
-                 ) -> Iterator[dict[str, Reader]]:
-    """Readers for ``systems`` built from accord's settings (``[systems.<name>]``)."""
+def open_readers(systems: Sequence[str], database: Database, period: Period | None, *,
+                 gates: Mapping[str, SlotGate] | None = None) -> Iterator[dict[str, Reader]]:
+    """Readers for ``systems`` built from accord's settings (``[systems.<name>]``); ``gates``
+    are the engine's cross-process slot gates by system, taken around every request."""
+    gate = dict(gates or {})
     unknown = set(systems) - set(ALL_SYSTEMS)
     if unknown:
         raise PermanentError(f"systems: unknown {', '.join(sorted(unknown))}; choose from "
@@ -131,7 +134,8 @@ def open_readers(systems: Sequence[str], database: Database, period: Period | No
             from accord.connectors.stripe.settings import StripeSettings
             from accord.reconcile.readers.stripe import StripeReader
 
-            readers["stripe"] = StripeReader(StripeClient(StripeSettings()), keys=keys,
+            readers["stripe"] = StripeReader(StripeClient(StripeSettings(),
+                                                          gate=gate.get("stripe")), keys=keys,
                                              period=period)
         if "netsuite" in systems:
             from accord.connectors.netsuite.client import NetSuiteClient
@@ -139,7 +143,7 @@ def open_readers(systems: Sequence[str], database: Database, period: Period | No
             from accord.connectors.netsuite.settings import NetSuiteSettings
 
             settings = NetSuiteSettings()
-            client = stack.enter_context(NetSuiteClient(settings))
+            client = stack.enter_context(NetSuiteClient(settings, gate=gate.get("netsuite")))
             readers["netsuite"] = NetSuiteReader(client, load_refdata(settings.refdata_path),
                                                  keys=keys, period=period)
         if "salesforce" in systems:
@@ -147,7 +151,7 @@ def open_readers(systems: Sequence[str], database: Database, period: Period | No
             from accord.connectors.salesforce.settings import SalesforceSettings
             from accord.reconcile.readers.salesforce import SalesforceReader
 
-            salesforce = SalesforceClient(SalesforceSettings())
+            salesforce = SalesforceClient(SalesforceSettings(), gate=gate.get("salesforce"))
             stack.callback(salesforce.session.close)
             readers["salesforce"] = SalesforceReader(salesforce, keys=keys)
         yield readers
