@@ -3,9 +3,11 @@ baseline: the run reports each exactly once, with its class and owner, and nothi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from accord.connectors.netsuite import mapping as ns_mapping
@@ -15,9 +17,19 @@ from accord.reconcile.differences import DifferenceKind
 from accord.reconcile.plan import comparisons, contributions
 from accord.reconcile.runs import run_reconciliation
 from accord.reconcile.totals import Measure
+from accord.store import Database, upgrade
 from accord.store.models import ExceptionRecord
 
 from .world import World
+
+
+@pytest.fixture
+def recon_db(database_url: str) -> Iterator[Database]:
+    """Here on SQLite and PostgreSQL both."""
+    database = Database(database_url)
+    upgrade(database.engine)
+    yield database
+    database.dispose()
 
 
 def plant(world: World) -> dict[str, str]:
