@@ -84,4 +84,21 @@ def keyed(items: Iterable[T], resolver: KeyResolver, *, system: str, entity: Ent
                 yield linked.get(ident) or unlinked(system, ident), item
 
 
-__all__ = ["CHUNK", "KeyResolver", "NoKeys", "XrefKeys", "is_canonical", "keyed", "unlinked"]
+def relinked(pairs: Iterable[tuple[str, T]], resolver: KeyResolver, *, unlinked_prefix: str,
+             system: str, entity: EntityType, system_id: Callable[[T], str | None]
+             ) -> Iterator[tuple[str, T]]:
+    """A second chance for items :func:`keyed` left unlinked: look ``system_id(item)`` up as an
+    id of ``system`` (e.g. a Stripe id a NetSuite record carries as its external id), in
+    batches."""
+    iterator = iter(pairs)
+    while chunk := list(islice(iterator, CHUNK)):
+        wanted = [ident for key, item in chunk
+                  if key.startswith(unlinked_prefix) and (ident := system_id(item))]
+        linked = resolver.canonical_ids(system, entity, wanted)
+        for key, item in chunk:
+            ident = system_id(item) if key.startswith(unlinked_prefix) else None
+            yield (linked.get(ident, key) if ident else key), item
+
+
+__all__ = ["CHUNK", "KeyResolver", "NoKeys", "XrefKeys", "is_canonical", "keyed", "relinked",
+           "unlinked"]

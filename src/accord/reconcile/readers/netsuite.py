@@ -21,7 +21,14 @@ from accord.canonical.ids import EntityType
 from accord.canonical.money import Money
 from accord.connectors.netsuite.client import SUITEQL_PAGE, NetSuiteClient
 from accord.connectors.netsuite.refdata import RefData
-from accord.reconcile.keys import KeyResolver, NoKeys, is_canonical, keyed, unlinked
+from accord.reconcile.keys import (
+    KeyResolver,
+    NoKeys,
+    is_canonical,
+    keyed,
+    relinked,
+    unlinked,
+)
 from accord.reconcile.matcher import RecordView
 from accord.reconcile.period import Period, period_of
 from accord.reconcile.readers.base import Entity
@@ -199,14 +206,11 @@ class NetSuiteReader:
         """Canonical external id; else a Stripe id carried as external id, or the internal
         id, through xref."""
         entity_type = _ENTITY_TYPES[entity]
-        for key, doc in keyed(docs, self.keys, system=SYSTEM, entity=entity_type,
-                              system_id=lambda d: d.id,
-                              carried=lambda d: self._carried(d.external_id)):
-            if key == unlinked(SYSTEM, doc.id) and doc.external_id:
-                linked = self.keys.canonical_ids("stripe", entity_type, [doc.external_id])
-                yield linked.get(doc.external_id, key), doc
-            else:
-                yield key, doc
+        first = keyed(docs, self.keys, system=SYSTEM, entity=entity_type,
+                      system_id=lambda d: d.id, carried=lambda d: self._carried(d.external_id))
+        return relinked(first, self.keys, unlinked_prefix=unlinked(SYSTEM, ""),
+                        system="stripe", entity=entity_type,
+                        system_id=lambda d: d.external_id)
 
     def contributions(self) -> Iterator[Contribution]:
         for doc in self.documents(TranType.INVOICE):
