@@ -29,8 +29,8 @@ from accord.reconcile.beancount_export import (
     AccountType,
     Chart,
     bean_check,
-    render_ledger,
     trial_balance,
+    write_ledger,
 )
 from accord.reconcile.keys import is_canonical
 from accord.reconcile.period import period_of
@@ -263,8 +263,7 @@ def export_ledger(reader: NetSuiteReader, path: Path) -> LedgerReport:
     trial balance with the control totals: revenue plus tax billed (invoiced + tax - credits),
     cash (payments - refunds, fees moved out of cash included), fees."""
     chart = chart_of(reader.ref)
-    entries = list(erp_postings(reader))
-    path.write_text(render_ledger(entries, chart))
+    entries = write_ledger(erp_postings(reader), chart, path)
     bean_check(path)
     balances = trial_balance(path)
     ledger = _ledger_figures(balances, chart, reader.ref)
@@ -274,7 +273,7 @@ def export_ledger(reader: NetSuiteReader, path: Path) -> LedgerReport:
                   for key in sorted(set(ledger) | set(control))
                   for sub, currency, check in [key]
                   if ledger.get(key, ZERO) != control.get(key, ZERO)]
-    return LedgerReport(path, len(entries), balances, mismatches)
+    return LedgerReport(path, entries, balances, mismatches)
 
 
 __all__ = ["JournalImbalance", "LedgerMismatch", "LedgerReport", "ReceivablesGap", "chart_of",
