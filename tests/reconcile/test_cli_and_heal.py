@@ -15,7 +15,7 @@ from accord.connectors.stripe import mapping
 from accord.engine.routing import RoutingRule, RoutingRules
 from accord.errors import Team
 from accord.reconcile.differences import Difference, DifferenceKind
-from accord.reconcile.heal import Healers, HealResult
+from accord.reconcile.heal import HEALERS, Healers, HealResult
 from accord.reconcile.service import reconcile
 from accord.store.models import ExceptionRecord
 
@@ -113,3 +113,30 @@ def test_heal_redrives_the_missing_posting_through_its_healer_and_rechecks(
     states = sorted((row.field, row.status, row.owner) for row in rows)
     assert ("missing_in_target", "resolved", "integration_engineering") in states
     assert ("status_mismatch", "open", "revenue_operations") in states
+
+
+def test_cli_heal_uses_the_healers_flows_registered_and_ends_clean(
+        baseline: World, sandboxes: Sandboxes, sqlite_url: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    point_settings_at(monkeypatch, sandboxes, sqlite_url)
+    baseline.netsuite.delete("invoice", baseline.netsuite_invoices["A"])
+
+    @HEALERS.register("invoice", target="netsuite")
+    def repost(difference: Difference) -> HealResult:
+        invoice = mapping.invoice_from_stripe(baseline.invoices["A"],
+                                              customer_id=baseline.customer.id,
+                                              legal_entity="US01")
+        assert invoice.number == difference.key
+        NetSuitePoster(baseline.netsuite, baseline.ref).post_invoice(invoice)
+        return HealResult.REDRIVEN
+
+    try:
+        result = runner.invoke(app, ["reconcile", "--heal", "--json"])
+    finally:
+        HEALERS.unregister("invoice", target="netsuite")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["healed"] == [{"entity": "invoice", "key": baseline.invoices["A"]["number"],
+                               "result": "redriven", "detail": None}]
+    assert data["differences"] == []
+    assert len(data["closed_exceptions"]) == 1
