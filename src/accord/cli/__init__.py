@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from accord import __version__
-from accord.cli import db, demo, doctor, sandbox, schema, serve
+from accord.cli import db, demo, doctor, reconcile, sandbox, schema, serve
 from accord.cli import exceptions as exceptions_cli
 from accord.cli import replay as replay_cli
 from accord.cli import worker as worker_cli
@@ -26,6 +26,7 @@ app.command("demo")(demo.demo)
 app.command("worker")(worker_cli.worker)
 app.command("replay")(replay_cli.replay_command)
 app.add_typer(exceptions_cli.app, name="exceptions")
+app.command("reconcile")(reconcile.reconcile_command)
 
 
 @app.command()

@@ -50,23 +50,48 @@ class Chart:
         return f"{self.types[account].value}:{safe_sub}:A{safe_acct}"
 
 
+def _transaction(entry: JournalEntry, chart: Chart, opened: dict[str, set[str]]) -> list[str]:
+    narration = (entry.memo or entry.source_document or entry.id).replace('"', "'")
+    lines = [f'{entry.entry_date.isoformat()} * "{narration}" ^{entry.id}']
+    for line in entry.lines:
+        account = chart.name(entry.legal_entity, line.account)
+        opened.setdefault(account, set()).add(entry.currency)
+        sign = Decimal(1) if line.side is Side.DEBIT else Decimal(-1)
+        lines.append(f"  {account}  {sign * line.amount.amount} {entry.currency}")
+    lines.append("")
+    return lines
+
+
+def _opens(opened: dict[str, set[str]], open_date: date) -> list[str]:
+    return [f"{open_date.isoformat()} open {account} {','.join(sorted(currencies))}"
+            for account, currencies in sorted(opened.items())]
+
+
 def render_ledger(entries: Iterable[JournalEntry], chart: Chart, *,
                   open_date: date = date(2000, 1, 1)) -> str:
     """The beancount text for ``entries`` (accounts opened on ``open_date``)."""
     body: list[str] = []
     opened: dict[str, set[str]] = {}
     for entry in sorted(entries, key=lambda e: (e.entry_date, e.id)):
-        narration = (entry.memo or entry.source_document or entry.id).replace('"', "'")
-        body.append(f'{entry.entry_date.isoformat()} * "{narration}" ^{entry.id}')
-        for line in entry.lines:
-            account = chart.name(entry.legal_entity, line.account)
-            opened.setdefault(account, set()).add(entry.currency)
-            sign = Decimal(1) if line.side is Side.DEBIT else Decimal(-1)
-            body.append(f"  {account}  {sign * line.amount.amount} {entry.currency}")
-        body.append("")
-    header = [f"{open_date.isoformat()} open {account} {','.join(sorted(currencies))}"
-              for account, currencies in sorted(opened.items())]
+        body.extend(_transaction(entry, chart, opened))
+    header = _opens(opened, open_date)
     return "\n".join(['option "operating_currency" "USD"', "", *header, "", *body]) + "\n"
+
+
+def write_ledger(entries: Iterable[JournalEntry], chart: Chart, path: Path, *,
+                 open_date: date = date(2000, 1, 1)) -> int:
+    """Stream ``entries`` to a beancount file in the order they come (beancount orders a
+    ledger by date itself), the account openings last; only the account names are held.
+    Returns how many entries were written."""
+    opened: dict[str, set[str]] = {}
+    count = 0
+    with path.open("w") as out:
+        out.write('option "operating_currency" "USD"\n\n')
+        for entry in entries:
+            out.write("\n".join(_transaction(entry, chart, opened)) + "\n")
+            count += 1
+        out.write("\n".join(_opens(opened, open_date)) + "\n")
+    return count
 
 
 def bean_check(path: Path) -> None:
@@ -100,4 +125,4 @@ def trial_balance(path: Path) -> dict[tuple[str, str], Decimal]:
 
 
 __all__ = ["AccountType", "Chart", "LedgerCheckError", "bean_check", "render_ledger",
-           "trial_balance"]
+           "trial_balance", "write_ledger"]

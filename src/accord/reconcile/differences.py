@@ -15,6 +15,10 @@ class DifferenceKind(StrEnum):
     CURRENCY_MISMATCH = "currency_mismatch"
     STATUS_MISMATCH = "status_mismatch"
     ORPHAN = "orphan"
+    # GL integrity findings (within the ERP)
+    UNBALANCED_JOURNAL = "unbalanced_journal"
+    RECEIVABLES_GAP = "receivables_gap"
+    LEDGER_MISMATCH = "ledger_mismatch"
 
 
 # Missing and duplicate postings are integration failures until proven otherwise; amounts,
@@ -26,6 +30,9 @@ DEFAULT_OWNERS: dict[DifferenceKind, Team] = {
     DifferenceKind.CURRENCY_MISMATCH: Team.FINANCE_OPERATIONS,
     DifferenceKind.STATUS_MISMATCH: Team.FINANCE_OPERATIONS,
     DifferenceKind.ORPHAN: Team.FINANCE_OPERATIONS,
+    DifferenceKind.UNBALANCED_JOURNAL: Team.FINANCE_OPERATIONS,
+    DifferenceKind.RECEIVABLES_GAP: Team.FINANCE_OPERATIONS,
+    DifferenceKind.LEDGER_MISMATCH: Team.FINANCE_OPERATIONS,
 }
 
 
@@ -59,6 +66,15 @@ class Difference:
                         f"{', '.join(self.target_ids)}")
             case DifferenceKind.ORPHAN:
                 return f"{where}: in {self.target_system} with no source record"
+            case DifferenceKind.UNBALANCED_JOURNAL:
+                return (f"journal {self.key} in {self.target_system}: debits {self.expected}, "
+                        f"credits {self.actual}")
+            case DifferenceKind.RECEIVABLES_GAP:
+                return (f"customer {self.key} in {self.target_system}: open items "
+                        f"{self.expected}, receivables account {self.actual}")
+            case DifferenceKind.LEDGER_MISMATCH:
+                return (f"ledger {self.key} in {self.target_system}: control totals "
+                        f"{self.expected}, trial balance {self.actual}")
             case _:
                 label = self.kind.value.replace("_mismatch", "")
                 return f"{where}: {label} {self.expected} in source, {self.actual} in target"

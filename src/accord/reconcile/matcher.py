@@ -26,12 +26,14 @@ class RecordView:
     system_id: str
     amount: Money | None = None
     status: str | None = None
+    currency: str | None = None  # for records without an amount (customers)
 
 
 def _rows(side: str, records: Iterable[RecordView]) -> Iterator[tuple[object, ...]]:
     for record in records:
         amount = record.amount
-        yield (side, record.key, record.system_id, amount.currency if amount else None,
+        yield (side, record.key, record.system_id,
+               amount.currency if amount else record.currency,
                amount.to_minor_units() if amount else None, record.status)
 
 
@@ -85,9 +87,9 @@ def compare(source: Iterable[RecordView], target: Iterable[RecordView], *, entit
                 yield diff(DifferenceKind.DUPLICATE_IN_TARGET, "1", str(targets))
             elif sources == 0:
                 yield diff(DifferenceKind.ORPHAN, None, _money(t_cur, t_minor))
-            elif s_cur != t_cur:
+            elif s_cur is not None and t_cur is not None and s_cur != t_cur:
                 yield diff(DifferenceKind.CURRENCY_MISMATCH, s_cur, t_cur)
-            elif s_minor != t_minor:
+            elif s_minor is not None and t_minor is not None and s_minor != t_minor:
                 yield diff(DifferenceKind.AMOUNT_MISMATCH, _money(s_cur, s_minor),
                            _money(t_cur, t_minor))
             elif status_map is not None and s_status in status_map \

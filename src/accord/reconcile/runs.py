@@ -10,7 +10,7 @@ comparison no longer finds is resolved by that run, with a note.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -19,7 +19,13 @@ from accord.engine.exceptions import ExceptionStatus, Problem, open_exception, r
 from accord.engine.routing import RoutingRules
 from accord.reconcile.differences import Difference
 from accord.reconcile.matcher import RecordView, compare
-from accord.reconcile.totals import Contribution, ControlTotal, control_totals
+from accord.reconcile.totals import (
+    Contribution,
+    ControlTotal,
+    TotalDifference,
+    control_totals,
+    cross_system_differences,
+)
 from accord.store import Database
 from accord.store.models import ExceptionRecord, ReconDifference, ReconRun, utcnow
 
@@ -44,26 +50,44 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class Findings:
+    """Differences a check other than a comparison found (GL integrity), under one step:
+    they open, update and close exceptions like a comparison's."""
+
+    step: str
+    differences: Callable[[], Iterable[Difference]]
+
+
+@dataclass(frozen=True)
 class RunReport:
     run_id: int
     differences: list[Difference]
     totals: list[ControlTotal] = field(default_factory=list)
     closed_exceptions: list[int] = field(default_factory=list)
+    total_differences: list[TotalDifference] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.differences and not self.total_differences
 
 
-def _problem(run_id: int, comparison: Comparison, difference: Difference) -> Problem:
+def _problem(run_id: int, step: str, difference: Difference) -> Problem:
     return Problem(
         error={"code": KIND, "message": difference.describe(), "reason": difference.describe(),
                "owner": difference.owner.value, "field": difference.kind.value,
                "detail": f"expected {difference.expected}, found {difference.actual}"},
-        correlation_id=f"recon-{run_id}", workflow_id=None, flow=FLOW, step=comparison.step,
+        correlation_id=f"recon-{run_id}", workflow_id=None, flow=FLOW, step=step,
         system=difference.target_system, entity=difference.entity, record_ref=difference.key)
 
 
 def run_reconciliation(database: Database, routing: RoutingRules,
                        comparisons: Sequence[Comparison],
                        contributions: Iterable[Contribution] = (), *,
-                       period: str | None = None) -> RunReport:
+                       period: str | None = None,
+                       compare_totals: tuple[str, str] | None = None,
+                       findings: Sequence[Findings] = ()) -> RunReport:
+    """Compare, store and open exceptions; ``compare_totals`` names the two systems whose
+    control totals must agree (e.g. ``("stripe", "netsuite")``)."""
     systems = sorted({c.source_system for c in comparisons} | {c.target_system
                                                                for c in comparisons})
     with database.session() as session:
@@ -74,13 +98,18 @@ def run_reconciliation(database: Database, routing: RoutingRules,
 
     found: list[Difference] = []
     seen_fingerprints: set[str] = set()
-    for comparison in comparisons:
-        for difference in compare(comparison.source(), comparison.target(),
-                                  entity=comparison.entity,
-                                  source_system=comparison.source_system,
-                                  target_system=comparison.target_system,
-                                  status_map=comparison.status_map):
-            problem = _problem(run_id, comparison, difference)
+    def streams() -> Iterator[tuple[str, Iterable[Difference]]]:
+        for comparison in comparisons:
+            yield comparison.step, compare(
+                comparison.source(), comparison.target(), entity=comparison.entity,
+                source_system=comparison.source_system, target_system=comparison.target_system,
+                status_map=comparison.status_map)
+        for finding in findings:
+            yield finding.step, finding.differences()
+
+    for step, differences in streams():
+        for difference in differences:
+            problem = _problem(run_id, step, difference)
             exception_id = open_exception(database, routing, problem)
             seen_fingerprints.add(problem.fingerprint())
             with database.session() as session:
@@ -95,9 +124,11 @@ def run_reconciliation(database: Database, routing: RoutingRules,
                     exception_id=exception_id))
             found.append(difference)
 
-    closed = _close_vanished(database, run_id, [c.step for c in comparisons],
+    closed = _close_vanished(database, run_id,
+                             [c.step for c in comparisons] + [f.step for f in findings],
                              seen_fingerprints)
     totals = control_totals(contributions)
+    across = cross_system_differences(totals, *compare_totals) if compare_totals else []
     with database.session() as session:
         stored = session.get(ReconRun, run_id)
         assert stored is not None
@@ -107,8 +138,12 @@ def run_reconciliation(database: Database, routing: RoutingRules,
         stored.totals = {"control_totals": [
             {"system": t.system, "currency": t.currency, "subsidiary": t.subsidiary,
              "period": t.period, "measure": t.measure.value, "total": str(t.total.amount),
-             "count": t.count} for t in totals]}
-    return RunReport(run_id, found, totals, closed)
+             "count": t.count} for t in totals],
+            "total_differences": [
+                {"currency": d.currency, "subsidiary": d.subsidiary, "period": d.period,
+                 "measure": d.measure.value, d.left_system: str(d.left.amount),
+                 d.right_system: str(d.right.amount)} for d in across]}
+    return RunReport(run_id, found, totals, closed, across)
 
 
 def _close_vanished(database: Database, run_id: int, steps: list[str],
@@ -124,4 +159,4 @@ def _close_vanished(database: Database, run_id: int, steps: list[str],
     return stale
 
 
-__all__ = ["Comparison", "RunReport", "run_reconciliation"]
+__all__ = ["Comparison", "Findings", "RunReport", "run_reconciliation"]

@@ -74,4 +74,47 @@ def total_differences(left: Iterable[ControlTotal], right: Iterable[ControlTotal
     return differing
 
 
-__all__ = ["Contribution", "ControlTotal", "Measure", "control_totals", "total_differences"]
+@dataclass(frozen=True)
+class TotalDifference:
+    """A control total on which two systems disagree."""
+
+    currency: str
+    subsidiary: str
+    period: str
+    measure: Measure
+    left_system: str
+    left: Money
+    right_system: str
+    right: Money
+
+    def describe(self) -> str:
+        return (f"{self.measure.value} {self.subsidiary} {self.period}: {self.left_system} "
+                f"{self.left}, {self.right_system} {self.right}")
+
+
+# Measures both sides can know; Stripe's fees are not in its API objects the readers list.
+COMPARED = (Measure.INVOICED, Measure.TAX, Measure.CREDITS, Measure.CASH,
+            Measure.OPEN_RECEIVABLES)
+
+
+def cross_system_differences(totals: Iterable[ControlTotal], left: str = "stripe",
+                      right: str = "netsuite") -> list[TotalDifference]:
+    """Totals (per currency, subsidiary, period, measure) where ``left`` and ``right`` differ;
+    a total one side lacks counts as zero there."""
+    table: dict[tuple[str, str, str, Measure], dict[str, Money]] = {}
+    for total in totals:
+        if total.system in (left, right) and total.measure in COMPARED:
+            key = (total.currency, total.subsidiary, total.period, total.measure)
+            table.setdefault(key, {})[total.system] = total.total
+    found = []
+    for key in sorted(table):
+        sides = table[key]
+        zero = Money.zero(key[0])
+        a, b = sides.get(left, zero), sides.get(right, zero)
+        if a != b:
+            found.append(TotalDifference(*key, left, a, right, b))
+    return found
+
+
+__all__ = ["COMPARED", "Contribution", "ControlTotal", "Measure", "TotalDifference",
+           "control_totals", "cross_system_differences", "total_differences"]
