@@ -2,43 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from api_support import Api
 
-import httpx
-import pytest
-
-from accord.api import create_app
-from accord.api.tokens import Role, create_token
+from accord.api.tokens import Role
 from accord.canonical import Customer, EntityType
 from accord.registry import GoldenRecords, Xrefs, load_policy
-from accord.sandboxes.server import serve_in_thread
-from accord.settings import load_settings
-from accord.store import Database, upgrade
 from accord.store.models import ApiToken, BusinessKey, ExceptionRecord, TimelineEntry
-
-
-@dataclass
-class Api:
-    url: str
-    db: Database
-    tokens: dict[Role, str]
-
-    def client(self, role: Role | None = Role.VIEWER) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
-        return httpx.Client(base_url=self.url, headers=headers)
-
-
-@pytest.fixture
-def api(database_url: str) -> Iterator[Api]:
-    db = Database(database_url)
-    upgrade(db.engine)
-    with db.session() as session:
-        tokens = {role: create_token(session, f"test-{role.value}", role) for role in Role}
-    server = serve_in_thread(create_app(load_settings(), db), name="api")
-    yield Api(f"http://127.0.0.1:{server.port}", db, tokens)
-    server.stop()
-    db.dispose()
 
 
 def test_health_readiness_metrics_and_openapi(api: Api) -> None:
