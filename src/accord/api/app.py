@@ -12,7 +12,15 @@ from fastapi.staticfiles import StaticFiles
 from pydantic_settings import BaseSettings
 
 from accord import __version__
-from accord.api.routes import customers, exceptions, health, hooks, kpis, timeline
+from accord.api.routes import (
+    customers,
+    exceptions,
+    health,
+    hooks,
+    invoices,
+    kpis,
+    timeline,
+)
 from accord.console import router as console_router
 from accord.console.views import HERE as CONSOLE_DIR
 from accord.console.views import LoginRequired
@@ -57,6 +65,7 @@ def create_app(settings: AccordSettings | None = None, database: Database | None
     app.include_router(hooks.router)
     app.include_router(timeline.router)
     app.include_router(customers.router)
+    app.include_router(invoices.router)
     app.include_router(exceptions.router)
     app.include_router(kpis.router)
     app.include_router(console_router)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NoReturn
 
@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from pydantic_settings import BaseSettings
 from sqlalchemy.exc import SQLAlchemyError
 
+from accord.api.systems import Systems, connector_for
 from accord.connectors.base import (
     ConnectorDefinition,
     InboundEvent,
@@ -69,19 +70,11 @@ class BodyTooLarge(Exception):
     pass
 
 
-def connector_for(system: str) -> ConnectorDefinition | None:
-    """The connector serving ``system``; an instance name (``netsuite-eu``) maps to its
-    connector (``netsuite``)."""
-    connectors = available()
-    return connectors.get(system) or connectors.get(system.split("-", 1)[0])
-
-
-def system_settings(request: Request, definition: ConnectorDefinition) -> BaseSettings:
-    """The connector's settings: ``app.state.system_settings`` (wired by tests and ``serve``)
-    or loaded from the configuration file and environment."""
-    configured: Mapping[str, BaseSettings] = request.app.state.system_settings
-    found = configured.get(definition.name)
-    return found if found is not None else definition.settings_model()
+def system_settings(request: Request, system: str, definition: ConnectorDefinition
+                    ) -> BaseSettings:
+    systems = Systems(request.app.state.system_settings)
+    return systems.settings(system) or systems.settings(definition.name) or \
+        definition.settings_model()
 
 
 def _reject(system: str, code: int, reason: str, counted_reason: str | None = None) -> NoReturn:
@@ -148,7 +141,7 @@ async def receive(system: str, request: Request, response: Response) -> HookRece
                 f"system: {definition.name} sends no webhooks; accord polls it for changes",
                 "no webhooks")
     build: Callable[[Any], WebhookVerifier | None] = definition.webhook_verifier
-    verifier = build(system_settings(request, definition))
+    verifier = build(system_settings(request, system, definition))
     if verifier is None:
         _reject(label, status.HTTP_503_SERVICE_UNAVAILABLE,
                 f"{definition.name} webhooks are not configured: set webhook_secret in "
@@ -187,5 +180,5 @@ async def receive(system: str, request: Request, response: Response) -> HookRece
                        inbox_id=inbox_id, duplicate=duplicate)
 
 
-__all__ = ["DELIVERIES", "MAX_BODY_BYTES", "REJECTIONS", "HookReceipt", "connector_for",
-           "json_problem", "router"]
+__all__ = ["DELIVERIES", "MAX_BODY_BYTES", "REJECTIONS", "HookReceipt", "json_problem",
+           "router"]
