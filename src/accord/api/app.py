@@ -19,6 +19,7 @@ from accord.api.routes import (
     hooks,
     invoices,
     kpis,
+    reconciliation,
     timeline,
 )
 from accord.console import router as console_router
@@ -68,6 +69,7 @@ def create_app(settings: AccordSettings | None = None, database: Database | None
     app.include_router(invoices.router)
     app.include_router(exceptions.router)
     app.include_router(kpis.router)
+    app.include_router(reconciliation.router)
     app.include_router(console_router)
     app.mount("/console/static", StaticFiles(directory=CONSOLE_DIR / "static"), name="static")
 
