@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic_settings import BaseSettings
 
 from accord import __version__
+from accord.api.responses import AUTHENTICATED
 from accord.api.routes import (
     customers,
     exceptions,
@@ -64,12 +65,12 @@ def create_app(settings: AccordSettings | None = None, database: Database | None
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.include_router(health.router)
     app.include_router(hooks.router)
-    app.include_router(timeline.router)
-    app.include_router(customers.router)
-    app.include_router(invoices.router)
-    app.include_router(exceptions.router)
-    app.include_router(kpis.router)
-    app.include_router(reconciliation.router)
+    app.include_router(timeline.router, responses=AUTHENTICATED)
+    app.include_router(customers.router, responses=AUTHENTICATED)
+    app.include_router(invoices.router, responses=AUTHENTICATED)
+    app.include_router(exceptions.router, responses=AUTHENTICATED)
+    app.include_router(kpis.router, responses=AUTHENTICATED)
+    app.include_router(reconciliation.router, responses=AUTHENTICATED)
     app.include_router(console_router)
     app.mount("/console/static", StaticFiles(directory=CONSOLE_DIR / "static"), name="static")
 

@@ -7,12 +7,13 @@ from fastapi import APIRouter, HTTPException, Request, status
 
 from accord.api.deps import SessionDep, Viewer
 from accord.api.queries import customer_360
+from accord.api.responses import documented
 from accord.api.schemas import Customer360
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
 
-@router.get("/{canonical_id}")
+@router.get("/{canonical_id}", responses=documented(404))
 def get_customer(canonical_id: str, request: Request, session: SessionDep,
                  _who: Viewer) -> Customer360:
     view = customer_360(session, request.app.state.ownership, canonical_id)

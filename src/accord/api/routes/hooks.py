@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from pydantic_settings import BaseSettings
 from sqlalchemy.exc import SQLAlchemyError
 
+from accord.api.responses import documented
 from accord.api.systems import Systems, connector_for
 from accord.connectors.base import (
     ConnectorDefinition,
@@ -122,11 +123,7 @@ def _store(database: Database, event: InboundEvent) -> tuple[int, bool]:
 
 @router.post("/hooks/{system}", status_code=status.HTTP_202_ACCEPTED, responses={
     200: {"description": "a duplicate of a delivery already stored", "model": HookReceipt},
-    400: {"description": "malformed body, no webhooks for this system, or a signature that "
-          "does not verify"},
-    404: {"description": "unknown system"},
-    413: {"description": "body over the size limit"},
-    503: {"description": "webhooks not configured, or the store is unavailable"},
+    **documented(400, 404, 413, 503),
 })
 async def receive(system: str, request: Request, response: Response) -> HookReceipt:
     """Verify a webhook delivery and store it durably; the flow runs after the answer."""

@@ -9,12 +9,13 @@ from fastapi.concurrency import run_in_threadpool
 
 from accord.api.deps import SessionDep, Viewer
 from accord.api.invoice_status import NUMBER_PATTERN, InvoiceStatus, invoice_status
+from accord.api.responses import documented
 from accord.api.systems import Systems
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 
 
-@router.get("/{number}", responses={404: {"description": "no system knows the invoice"}})
+@router.get("/{number}", responses=documented(404))
 async def get_invoice(number: Annotated[str, Path(pattern=NUMBER_PATTERN,
                                                   description="the invoice number")],
                       request: Request, session: SessionDep, _who: Viewer) -> InvoiceStatus:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 
-from accord.api.deps import SessionDep, Viewer
+from accord.api.deps import MAX_ID, SessionDep, Viewer
 from accord.api.reconciliation import (
     DifferenceFilter,
     ReconRunDetail,
@@ -14,6 +14,7 @@ from accord.api.reconciliation import (
     list_runs,
     run_detail,
 )
+from accord.api.responses import documented
 
 router = APIRouter(prefix="/v1/reconciliation", tags=["reconciliation"])
 
@@ -24,18 +25,18 @@ def runs(session: SessionDep, _who: Viewer,
                                              description="YYYY-MM")] = None,
          status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
          limit: Annotated[int, Query(ge=1, le=500)] = 50,
-         offset: Annotated[int, Query(ge=0)] = 0) -> list[ReconRunSummary]:
+         offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0) -> list[ReconRunSummary]:
     """Runs, newest first."""
     return list_runs(session, period=period, status=status_, limit=limit, offset=offset)
 
 
-@router.get("/runs/{run_id}", responses={404: {"description": "no such run"}})
-def run(run_id: int, session: SessionDep, _who: Viewer,
+@router.get("/runs/{run_id}", responses=documented(404))
+def run(run_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, _who: Viewer,
         kind: Annotated[str | None, Query(max_length=40)] = None,
         entity: Annotated[str | None, Query(max_length=40)] = None,
         owner: Annotated[str | None, Query(max_length=40)] = None,
         limit: Annotated[int, Query(ge=1, le=2000)] = 500,
-        offset: Annotated[int, Query(ge=0)] = 0) -> ReconRunDetail:
+        offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0) -> ReconRunDetail:
     """One run with its control totals and its differences (filtered, paginated), each
     with the status of the exception it opened."""
     found = run_detail(session, run_id, DifferenceFilter(kind=kind, entity=entity,
