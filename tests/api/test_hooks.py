@@ -169,3 +169,30 @@ def test_unknown_systems_systems_without_webhooks_and_missing_configuration(
         unconfigured = http.post("/hooks/stripe", content=body, headers=signed(body))
         assert unconfigured.status_code == 503
         assert "set webhook_secret in [systems.stripe]" in unconfigured.json()["detail"]
+
+
+def test_with_the_engine_in_process_a_delivery_starts_its_flow_at_once(
+        sqlite_url: str) -> None:
+    from dbos import DBOS
+    from hook_flows import EVENT_TYPE, SEEN
+
+    from accord.engine import EngineOptions, launch, shutdown
+
+    launch(EngineOptions(database_url=sqlite_url, worker_concurrency=2))
+    try:
+        settings = {"stripe": StripeSettings(webhook_secret=SecretStr(SECRET))}
+        body = stripe_event("evt_ping", type=EVENT_TYPE)
+        with serve_api(sqlite_url, system_settings=settings, clock=lambda: NOW) as api, \
+                api.client(None) as http:
+            first = http.post("/hooks/stripe", content=body, headers=signed(body))
+            again = http.post("/hooks/stripe", content=body, headers=signed(body))
+            with api.db.session() as session:
+                row = session.scalars(select(InboxEntry)).one()
+                status, workflow_id, count = row.status, row.workflow_id, row.delivery_count
+        assert (first.status_code, again.status_code) == (202, 200)
+        assert (status, count) == ("started", 2)
+        assert workflow_id is not None
+        assert DBOS.retrieve_workflow(workflow_id).get_result() == "evt_ping"
+        assert SEEN.count("evt_ping") == 1
+    finally:
+        shutdown()
