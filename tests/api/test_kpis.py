@@ -215,3 +215,24 @@ def test_kpis_endpoint_serves_the_report(database_url: str) -> None:
     assert body["business"]["invoices_not_posted"]["count"] == 0
     assert body["window_days"] == 30
     assert body["technical"]["steps_last_24h"] == 2
+
+
+def test_daily_history_counts_steps_errors_and_postings(db: Database) -> None:
+    from accord.api.kpis import history
+
+    with db.session() as session:
+        step(session, "a", ago(hours=1), "post_invoice", system="netsuite")
+        step(session, "a", ago(hours=2), "post_invoice", system="netsuite", outcome="error")
+        step(session, "b", ago(days=1), "post_payment", system="netsuite")
+        step(session, "b", ago(days=1, hours=1), "post_invoice", system="netsuite")
+        step(session, "c", ago(days=13), "validate_deal")
+        step(session, "c", ago(days=14), "validate_deal")  # before the first day shown
+    with db.session() as session:
+        days = history(session, NOW, days=14)
+    assert len(days) == 14
+    assert (days[0].day, days[-1].day) == (ago(days=13).date(), NOW.date())
+    assert [(d.steps, d.errors, d.invoices_posted, d.payments_posted)
+            for d in (days[-1], days[-2], days[0])] == [(2, 1, 1, 0), (2, 0, 1, 1),
+                                                         (1, 0, 0, 0)]
+    assert sum(d.steps for d in days) == 5
+    db.dispose()

@@ -150,6 +150,9 @@ def test_invoice_status_kpis_and_reconciliation_pages(
         assert latency.locator(".p50").inner_text() == "60 min"
         assert "has not run on this database" in page.inner_text("main")
         assert page.locator("[data-system=netsuite]").count() == 1
+        chart = page.locator("[data-chart=invoices_posted]")
+        assert chart.locator("rect").count() == 14
+        assert "peak 1" in chart.inner_text()
         page.screenshot(path=str(screenshots / "kpis.png"), full_page=True)
 
         page.click("nav >> text=Reconciliation")

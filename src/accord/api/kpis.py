@@ -21,7 +21,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, func, or_, select, text
@@ -106,6 +106,16 @@ class TechnicalKpis(BaseModel):
     api_usage: list[SystemUsage]
 
 
+class DayPoint(BaseModel):
+    """One UTC day of the timeline: steps run, steps failed, invoices and payments posted."""
+
+    day: date
+    steps: int
+    errors: int
+    invoices_posted: int
+    payments_posted: int
+
+
 class KpiReport(Kpis):
     """The summary figures (exceptions, backlog, 24 h error rate) plus the business and
     technical KPIs."""
@@ -114,6 +124,7 @@ class KpiReport(Kpis):
     window_days: int
     business: BusinessKpis
     technical: TechnicalKpis
+    history: list[DayPoint]
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -330,16 +341,41 @@ def technical(session: Session, engine: Engine, now: datetime) -> TechnicalKpis:
         api_usage=api_usage(session, now))
 
 
+def history(session: Session, now: datetime, days: int = 14) -> list[DayPoint]:
+    """The last ``days`` UTC days, oldest first, today included (for the console's charts)."""
+    first = (now - timedelta(days=days - 1)).date()
+    points = {first + timedelta(days=n): DayPoint(day=first + timedelta(days=n), steps=0,
+                                                  errors=0, invoices_posted=0,
+                                                  payments_posted=0) for n in range(days)}
+    since = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    for at, step, action, outcome in session.execute(select(
+            TimelineEntry.occurred_at, TimelineEntry.step, TimelineEntry.action,
+            TimelineEntry.outcome).where(TimelineEntry.occurred_at >= since,
+                                         TimelineEntry.occurred_at <= now)):
+        point = points.get(at.astimezone(UTC).date())
+        if point is None:
+            continue
+        point.steps += 1
+        if outcome != "ok":
+            point.errors += 1
+        elif INVOICE_POSTED in (step, action):
+            point.invoices_posted += 1
+        elif PAYMENT_POSTED in (step, action):
+            point.payments_posted += 1
+    return [points[day] for day in sorted(points)]
+
+
 def report(session: Session, engine: Engine, now: datetime | None = None,
            window_days: int = 30) -> KpiReport:
     now = now or datetime.now(UTC)
     return KpiReport(**summary(session, now).model_dump(), computed_at=now,
                      window_days=window_days,
                      business=business(session, now, timedelta(days=window_days)),
-                     technical=technical(session, engine, now))
+                     technical=technical(session, engine, now),
+                     history=history(session, now))
 
 
 __all__ = ["ACTIVATED", "INVOICE_KEY", "INVOICE_POSTED", "ORDER_KEY", "PAYMENT_KEY",
-           "PAYMENT_POSTED", "Backlog", "BusinessKpis", "KpiReport", "Percentiles",
-           "QueueDepth", "SystemUsage", "TechnicalKpis", "dbos_figures", "percentile",
+           "PAYMENT_POSTED", "Backlog", "BusinessKpis", "DayPoint", "KpiReport", "Percentiles",
+           "QueueDepth", "SystemUsage", "TechnicalKpis", "dbos_figures", "history", "percentile",
            "report", "workflow_table"]

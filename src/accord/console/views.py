@@ -3,7 +3,7 @@ cookie; every page needs at least the viewer role."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from accord.api.actions import Closing, close_exception
 from accord.api.deps import COOKIE, SessionDep, database, require
+from accord.api.kpis import history
 from accord.api.queries import ExceptionFilter, customer_360, kpis, list_exceptions, search_timeline
 from accord.api.tokens import Principal, Role, authenticate
 from accord.engine.failures import UnknownTarget
@@ -70,7 +71,8 @@ def logout() -> RedirectResponse:
 
 @router.get("", response_class=HTMLResponse)
 def dashboard(request: Request, session: SessionDep, who: Page) -> HTMLResponse:
-    return render(request, "dashboard.html", who, kpis=kpis(session))
+    return render(request, "dashboard.html", who, kpis=kpis(session),
+                  history=history(session, datetime.now(UTC)))
 
 
 @router.get("/timeline", response_class=HTMLResponse)
