@@ -161,7 +161,10 @@ def test_unknown_systems_systems_without_webhooks_and_missing_configuration(
     with serve_api(database_url) as api, api.client(None) as http:
         unknown = http.post("/hooks/hubspot", content=body, headers=signed(body))
         assert unknown.status_code == 404
-        assert unknown.json()["detail"].startswith("system: no connector named 'hubspot'")
+        assert unknown.json()["detail"].startswith(
+            "system: no connector or configured instance named 'hubspot'")
+        instance = http.post("/hooks/stripe-made-up", content=body, headers=signed(body))
+        assert instance.status_code == 404
         polled = http.post("/hooks/salesforce", content=body, headers=signed(body))
         assert polled.status_code == 400
         assert polled.json()["detail"] == (
@@ -196,3 +199,20 @@ def test_with_the_engine_in_process_a_delivery_starts_its_flow_at_once(
         assert SEEN.count("evt_ping") == 1
     finally:
         shutdown()
+
+
+def test_a_configured_instance_verifies_with_its_own_secret(database_url: str) -> None:
+    eu_secret = "whsec_eu_instance_secret_987"
+    settings = {"stripe-eu": StripeSettings(webhook_secret=SecretStr(eu_secret))}
+    body = stripe_event("evt_eu")
+    with serve_api(database_url, system_settings=settings, clock=lambda: NOW) as api, \
+            api.client(None) as http:
+        wrong = http.post("/hooks/stripe-eu", content=body, headers=signed(body))
+        right = http.post("/hooks/stripe-eu", content=body,
+                          headers=signed(body, secret=eu_secret))
+        with api.db.session() as session:
+            systems = session.scalars(select(InboxEntry.system)).all()
+    assert wrong.status_code == 400
+    assert right.status_code == 202
+    assert right.json()["system"] == "stripe-eu"
+    assert systems == ["stripe-eu"]

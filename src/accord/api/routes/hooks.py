@@ -3,7 +3,8 @@
 Each delivery is checked in this order, cheapest first, and every refusal names what is
 wrong without echoing a secret, a header value or the body:
 
-1. the system has a connector (404) that receives webhooks (400) and whose signing secret is
+1. the system is a connector's name or a configured instance of one (``stripe-eu`` with
+   its own settings) (404), its connector receives webhooks (400), and its signing secret is
    configured (503, so the sender keeps retrying while an operator fixes the configuration);
 2. the body is at most :data:`MAX_BODY_BYTES` (413; ``Content-Length`` is checked before
    reading, the stream is cut off at the limit either way);
@@ -128,10 +129,12 @@ def _store(database: Database, event: InboundEvent) -> tuple[int, bool]:
 async def receive(system: str, request: Request, response: Response) -> HookReceipt:
     """Verify a webhook delivery and store it durably; the flow runs after the answer."""
     definition = connector_for(system)
-    if definition is None:
+    if definition is None or (system != definition.name
+                              and system not in request.app.state.system_settings):
         known = ", ".join(available())
         raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            f"system: no connector named {system!r} (known: {known})")
+                            f"system: no connector or configured instance named {system!r} "
+                            f"(connectors: {known})")
     label = definition.name
     if definition.webhook_verifier is None:
         _reject(label, status.HTTP_400_BAD_REQUEST,
