@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import partial
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -217,8 +218,9 @@ def erp_state(systems: Systems, xrefs: Xrefs, canonical_id: str | None) -> ErpSt
             continue
         asked.append(instance)
         try:
-            record = _ask(instance, lambda s=settings, i=instance: _netsuite_invoice(  # type: ignore[misc]
-                s, internal_id=known.get(i), external_id=canonical_id))
+            record = _ask(instance, partial(_netsuite_invoice, settings,
+                                            internal_id=known.get(instance),
+                                            external_id=canonical_id))
         except _Unavailable as down:
             problems.append(f"{instance}: {down.detail}")
             continue

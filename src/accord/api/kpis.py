@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, func, or_, select, text
@@ -43,6 +44,7 @@ PAYMENT_POSTED = "post_payment"
 MILESTONES = (ACTIVATED, INVOICE_POSTED, PAYMENT_POSTED)
 PENDING_INBOX = ("received", "processing")
 QUEUED_STATUSES = ("ENQUEUED", "PENDING", "DELAYED")
+K = TypeVar("K")
 
 
 class Percentiles(BaseModel):
@@ -161,7 +163,7 @@ class Traces:
         return sorted(cid for cid, kinds in self.kinds.items() if kind in kinds)
 
 
-def _earlier(found: dict[str, datetime], key: str, at: datetime) -> None:
+def _earlier(found: dict[K, datetime], key: K, at: datetime) -> None:
     if key not in found or at < found[key]:
         found[key] = at
 
@@ -193,7 +195,7 @@ def load_traces(session: Session) -> Traces:
                 TimelineEntry.correlation_id.in_(chunk), TimelineEntry.outcome == "ok")):
             for milestone in MILESTONES:
                 if milestone in (step, action):
-                    _earlier(traces.reached, (cid, milestone), at)  # type: ignore[arg-type]
+                    _earlier(traces.reached, (cid, milestone), at)
             if ran_on and (connector := connector_for(ran_on)) is not None and \
                     connector.kind is ConnectorKind.CRM:
                 _earlier(traces.crm_at, cid, at)
@@ -268,6 +270,7 @@ def dbos_figures(engine: Engine) -> tuple[list[QueueDepth], list[CountBy], int] 
     """Queue depth per queue, workflows by status and recovered workflows; None when the
     engine has never run on this database (no DBOS tables)."""
     table = workflow_table(engine)
+    queued_in = ", ".join(f"'{status}'" for status in QUEUED_STATUSES)
     try:
         with engine.connect() as connection:
             by_status = connection.execute(text(
@@ -275,7 +278,7 @@ def dbos_figures(engine: Engine) -> tuple[list[QueueDepth], list[CountBy], int] 
             )).all()
             queued = connection.execute(text(
                 f"SELECT queue_name, status, COUNT(*) FROM {table} "  # noqa: S608
-                "WHERE queue_name IS NOT NULL AND status IN ('ENQUEUED', 'PENDING', 'DELAYED') "
+                f"WHERE queue_name IS NOT NULL AND status IN ({queued_in}) "
                 "GROUP BY queue_name, status")).all()
             recovered = connection.execute(text(
                 f"SELECT COUNT(*) FROM {table} WHERE recovery_attempts > 1")).scalar()  # noqa: S608
