@@ -153,6 +153,32 @@ def test_invoice_status_across_billing_erp_instances_and_crm(
         assert missing.json()["detail"] == "number: no system knows invoice 'NOPE-0001'"
         assert http.get("/v1/invoices/bad'quote").status_code == 422
 
+    # a subscription's invoice: the CRM side is the contract and its subscription status
+    product = client.v1.products.create(params={"name": "Platform seat"})
+    price = client.v1.prices.create(params={"product": product.id, "currency": "usd",
+                                            "unit_amount": 2500,
+                                            "recurring": {"interval": "month"}})
+    subscription = client.v1.subscriptions.create(params={
+        "customer": stripe_customer.id, "items": [{"price": price.id}],
+        "collection_method": "send_invoice", "days_until_due": 30})
+    first = client.v1.invoices.list(params={"subscription": subscription.id}).data[0]
+    contract = SalesforceClient(salesforce_settings(sandboxes["salesforce"])).create(
+        "Contract", {"AccountId": account, "Status": "Draft",
+                     "Subscription_Status__c": "Active"})
+    with wired.db.session() as session:
+        xrefs = Xrefs(session)
+        xrefs.link("sub_aaaaaaaaaaaaaaaaaaaaaaaaaa", EntityType.SUBSCRIPTION, "stripe",
+                   subscription.id)
+        xrefs.link("sub_aaaaaaaaaaaaaaaaaaaaaaaaaa", EntityType.SUBSCRIPTION, "salesforce",
+                   contract)
+    with wired.client(Role.VIEWER) as http:
+        renewal = http.get(f"/v1/invoices/{first.number}").json()
+    assert renewal["billing"]["subscription_id"] == subscription.id
+    assert (renewal["crm"]["lookup"], renewal["crm"]["account_id"],
+            renewal["crm"]["contract_id"], renewal["crm"]["subscription_status"]) == (
+        "found", account, contract, "Active")
+    assert renewal["erp"]["posted"] is False
+
     wired.app.state.system_settings["salesforce"] = salesforce_settings(
         sandboxes["salesforce"], session_id="00D000000000001!expired")
     with wired.client(Role.VIEWER) as http:

@@ -43,7 +43,7 @@ from accord.connectors.netsuite.settings import NetSuiteSettings
 from accord.connectors.salesforce.client import SalesforceClient
 from accord.connectors.salesforce.settings import SalesforceSettings
 from accord.connectors.stripe.client import StripeClient
-from accord.connectors.stripe.mapping import ACCORD_ID, money
+from accord.connectors.stripe.mapping import ACCORD_ID, money, subscription_of_invoice
 from accord.connectors.stripe.settings import StripeSettings
 from accord.errors import AccordError
 from accord.registry import Xrefs
@@ -163,8 +163,7 @@ def billing_state(systems: Systems, number: str) -> tuple[BillingState, dict[str
         return money(value, currency).amount if isinstance(value, int) else None
 
     transitions = invoice.get("status_transitions") or {}
-    subscription = invoice.get("subscription") or (
-        ((invoice.get("parent") or {}).get("subscription_details") or {}).get("subscription"))
+    subscription = subscription_of_invoice(invoice) or invoice.get("subscription")
     return BillingState(
         lookup=Lookup.FOUND, invoice_id=invoice["id"], status=invoice.get("status"),
         currency=currency, total=amount("total"), amount_paid=amount("amount_paid"),
