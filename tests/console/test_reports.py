@@ -111,7 +111,8 @@ def test_invoice_status_kpis_and_reconciliation_pages(
     upgrade(db.engine)
     seeded = seed(db, billing, erp)
     settings = {"stripe": StripeSettings(base_url=billing.base_url,
-                                         api_key=SecretStr(billing.credentials()["api_key"])),
+                                         api_key=SecretStr(billing.credentials()["api_key"]),
+                                         webhook_secret=SecretStr("whsec_console")),
                 "netsuite": netsuite_settings(erp)}
     server = serve_in_thread(create_app(load_settings(), db, system_settings=settings),
                              name="console")
@@ -166,6 +167,12 @@ def test_invoice_status_kpis_and_reconciliation_pages(
         assert keys.count() == 1
         assert "1000.00" in keys.first.inner_text()
         page.screenshot(path=str(screenshots / "reconciliation.png"), full_page=True)
+
+        page.click("nav >> text=Systems")
+        assert page.locator("tr[data-system]").count() == 3
+        page.locator("tr[data-system=stripe] button:has-text('Check')").click()
+        assert page.inner_text("[data-probe=stripe] strong") == "stripe: ok"
+        page.screenshot(path=str(screenshots / "systems.png"), full_page=True)
     finally:
         server.stop()
         db.dispose()

@@ -21,6 +21,7 @@ from accord.api.routes import (
     invoices,
     kpis,
     reconciliation,
+    systems,
     timeline,
 )
 from accord.console import router as console_router
@@ -71,6 +72,7 @@ def create_app(settings: AccordSettings | None = None, database: Database | None
     app.include_router(exceptions.router, responses=AUTHENTICATED)
     app.include_router(kpis.router, responses=AUTHENTICATED)
     app.include_router(reconciliation.router, responses=AUTHENTICATED)
+    app.include_router(systems.router, responses=AUTHENTICATED)
     app.include_router(console_router)
     app.mount("/console/static", StaticFiles(directory=CONSOLE_DIR / "static"), name="static")
 

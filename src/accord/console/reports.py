@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
@@ -13,6 +14,7 @@ from accord.api.invoice_status import NUMBER_PATTERN, invoice_status
 from accord.api.kpis import report
 from accord.api.reconciliation import DifferenceFilter, list_runs, run_detail
 from accord.api.systems import Systems
+from accord.api.systems_view import list_systems, probe_system
 from accord.console.views import Page, render
 from accord.store import Database
 
@@ -54,6 +56,17 @@ def kpis(request: Request, session: SessionDep, who: Page) -> HTMLResponse:
     database: Database = request.app.state.database
     figures = report(session, database.engine)
     return render(request, "kpis.html", who, k=figures, duration=duration)
+
+
+@router.get("/systems", response_class=HTMLResponse)
+async def systems(request: Request, session: SessionDep, who: Page,
+                  probe: str = "") -> HTMLResponse:
+    known = Systems(request.app.state.system_settings)
+    rows = list_systems(session, known, datetime.now(UTC))
+    probed = None
+    if probe in {row.system for row in rows}:
+        probed = await run_in_threadpool(probe_system, known, probe)
+    return render(request, "systems.html", who, rows=rows, probed=probed)
 
 
 @router.get("/reconciliation", response_class=HTMLResponse)
