@@ -1,6 +1,6 @@
 """Read models over reconciliation runs (``recon_run``) and their differences
 (``recon_difference``), shared by the API and the console. Read-only: runs are made by
-``accord reconcile``."""
+:func:`accord.reconcile.runs.run_reconciliation`."""
 
 from __future__ import annotations
 
