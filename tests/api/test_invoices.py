@@ -177,7 +177,23 @@ def test_invoice_status_across_billing_erp_instances_and_crm(
     assert (renewal["crm"]["lookup"], renewal["crm"]["account_id"],
             renewal["crm"]["contract_id"], renewal["crm"]["subscription_status"]) == (
         "found", account, contract, "Active")
-    assert renewal["erp"]["posted"] is False
+    assert renewal["canonical_id"] is None
+    assert (renewal["erp"]["lookup"], renewal["erp"]["posted"]) == ("not_found", False)
+
+    # posted to the US instance outside accord (another external id): found by its number
+    elsewhere = documents.invoice(customer.id, sandbox_day(sandboxes["netsuite"]),
+                                  number=first.number, amount="25.00", tax="0.00")
+    poster = NetSuitePoster.from_settings(netsuite_settings(sandboxes["netsuite"]))
+    try:
+        poster.post_customer(customer)
+        us_internal_id = poster.post_invoice(elsewhere)
+    finally:
+        poster.client.close()
+    with wired.client(Role.VIEWER) as http:
+        found = http.get(f"/v1/invoices/{first.number}").json()["erp"]
+    assert (found["posted"], found["instance"], found["internal_id"],
+            found["document_number"], found["total"]) == (
+        True, "netsuite", us_internal_id, first.number, "25.00")
 
     wired.app.state.system_settings["salesforce"] = salesforce_settings(
         sandboxes["salesforce"], session_id="00D000000000001!expired")

@@ -6,8 +6,8 @@ Resolution, by invoice number:
 1. billing: Stripe's invoice search ``number:'<number>'``; the invoice's canonical id is its
    ``metadata.accord_id`` or the xref of its Stripe id;
 2. ERP: the instance the xref names for the canonical id (posted, with its internal id), else
-   each configured ERP instance is asked for the invoice by external id (the canonical id);
-   ``document_number`` is the ERP's ``tranId``;
+   each configured ERP instance is asked for the invoice by external id (the canonical id),
+   then by document number (``tranId``, through SuiteQL) for invoices posted outside accord;
 3. CRM: the customer's Salesforce account (through the xref of the Stripe customer) with its
    ``Billing_Status__c``, and the contract of the invoice's subscription with its
    ``Subscription_Status__c`` (Salesforce holds no invoice object; this is what sales sees).
@@ -21,6 +21,7 @@ the systems' settings and retry at most twice.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -185,26 +186,45 @@ def _decimal(value: Any) -> Decimal | None:
     return Decimal(str(value)) if value is not None else None
 
 
+def _by_document_number(client: NetSuiteClient, number: str) -> dict[str, Any] | None:
+    """The invoice whose ``tranId`` is ``number`` (SuiteQL; ``number`` matched
+    :data:`NUMBER_PATTERN`, so it holds no quote)."""
+    if not re.fullmatch(NUMBER_PATTERN, number):
+        return None
+    query = f"SELECT id FROM transaction WHERE type = 'CustInvc' AND tranid = '{number}'"  # noqa: S608
+    rows = client.suiteql_page(query, limit=1).rows
+    return client.get("invoice", rows[0]["id"], expand=False) if rows else None
+
+
 def _netsuite_invoice(settings: NetSuiteSettings, *, internal_id: str | None,
-                      external_id: str | None) -> dict[str, Any] | None:
+                      external_id: str | None, number: str) -> dict[str, Any] | None:
+    """By internal id (the xref), else external id (the canonical id), else document
+    number; None when the instance holds no such invoice."""
     with NetSuiteClient(settings, policy=READ_POLICY) as client:
-        try:
-            if internal_id is not None:
-                return client.get("invoice", internal_id, expand=False)
-            if external_id is not None:
-                return client.get_by_external_id("invoice", external_id, expand=False)
-        except AccordError as exc:
-            if _not_found(exc):
-                return None
-            raise
-    return None
+        found = None
+        if internal_id:
+            found = _unless_missing(partial(client.get, "invoice", internal_id, expand=False))
+        if found is None and external_id:
+            found = _unless_missing(partial(client.get_by_external_id, "invoice", external_id,
+                                            expand=False))
+        if found is None:
+            found = _unless_missing(partial(_by_document_number, client, number))
+        return found
 
 
-def erp_state(systems: Systems, xrefs: Xrefs, canonical_id: str | None) -> ErpState:
-    if canonical_id is None:
-        return ErpState(lookup=Lookup.NOT_FOUND, detail="the invoice has no canonical id yet: "
-                        "accord has not processed it, so no ERP holds it")
-    known = {system: system_id for system, system_id in xrefs.ids_for(canonical_id).items()
+def _unless_missing(fetch: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
+    try:
+        return fetch()
+    except AccordError as exc:
+        if _not_found(exc):
+            return None
+        raise
+
+
+def erp_state(systems: Systems, xrefs: Xrefs, canonical_id: str | None,
+              number: str) -> ErpState:
+    ids = xrefs.ids_for(canonical_id) if canonical_id else {}
+    known = {system: system_id for system, system_id in ids.items()
              if (connector := connector_for(system)) is not None
              and connector.kind is ConnectorKind.ERP}
     candidates = sorted(known) or systems.instances(ConnectorKind.ERP)
@@ -219,7 +239,7 @@ def erp_state(systems: Systems, xrefs: Xrefs, canonical_id: str | None) -> ErpSt
         try:
             record = _ask(instance, partial(_netsuite_invoice, settings,
                                             internal_id=known.get(instance),
-                                            external_id=canonical_id))
+                                            external_id=canonical_id, number=number))
         except _Unavailable as down:
             problems.append(f"{instance}: {down.detail}")
             continue
@@ -295,7 +315,7 @@ def invoice_status(session: Session, systems: Systems, number: str) -> InvoiceSt
         canonical_id = session.scalar(select(BusinessKey.value).where(
             BusinessKey.correlation_id.in_(correlation_ids),
             BusinessKey.kind == "invoice_id").limit(1))
-    erp = erp_state(systems, xrefs, canonical_id)
+    erp = erp_state(systems, xrefs, canonical_id, number)
     crm = crm_state(systems, xrefs, customer, subscription)
     if billing.lookup is Lookup.NOT_FOUND and not erp.posted and not correlation_ids:
         return None
