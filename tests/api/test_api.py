@@ -143,3 +143,14 @@ def test_operators_resolve_and_ignore_with_a_note_and_it_is_audited(api: Api) ->
         actions = [(a.actor, a.action) for a in session.query(AuditLog).order_by(AuditLog.id)]
     assert ("test-operator", "exception.resolved") in actions
     assert ("test-operator", "exception.ignored") in actions
+
+
+def test_nul_characters_are_refused_before_reaching_the_database(api: Api) -> None:
+    with api.client(Role.OPERATOR) as client:
+        for path in ("/v1/timeline?q=a%00b", "/v1/customers/cus_%00", "/console/timeline?q=%00",
+                     "/v1/exceptions?owner=x%00"):
+            answer = client.get(path)
+            assert answer.status_code == 422, path
+            assert answer.json()["detail"][0]["msg"] == "NUL characters are not allowed"
+        note = client.post("/v1/exceptions/1/resolve", json={"note": "fixed\u0000"})
+        assert note.status_code == 422

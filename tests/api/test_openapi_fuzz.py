@@ -27,8 +27,8 @@ def no_internal_error(_ctx: Any, response: Any, case: Any) -> bool | None:
     return None
 
 
-def test_no_server_errors_and_responses_match_the_schema(sqlite_url: str) -> None:
-    with serve_api(sqlite_url) as api:
+def test_no_server_errors_and_responses_match_the_schema(database_url: str) -> None:
+    with serve_api(database_url) as api:
         headers = {"Authorization": f"Bearer {api.tokens[Role.ADMIN]}"}
         schema = schemathesis.openapi.from_url(f"{api.url}/openapi.json")
         operations = [result.ok() for result in schema.get_all_operations()]

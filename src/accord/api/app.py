@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic_settings import BaseSettings
 
 from accord import __version__
+from accord.api.inputs import reject_nul
 from accord.api.responses import AUTHENTICATED
 from accord.api.routes import (
     customers,
@@ -74,6 +75,7 @@ def create_app(settings: AccordSettings | None = None, database: Database | None
     app.include_router(reconciliation.router, responses=AUTHENTICATED)
     app.include_router(systems.router, responses=AUTHENTICATED)
     app.include_router(console_router)
+    app.middleware("http")(reject_nul)
     app.mount("/console/static", StaticFiles(directory=CONSOLE_DIR / "static"), name="static")
 
     @app.exception_handler(LoginRequired)

@@ -3,9 +3,12 @@ customer's open exceptions."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Request, status
 
 from accord.api.deps import SessionDep, Viewer
+from accord.api.inputs import NO_NUL
 from accord.api.queries import customer_360
 from accord.api.responses import documented
 from accord.api.schemas import Customer360
@@ -14,7 +17,8 @@ router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
 
 @router.get("/{canonical_id}", responses=documented(404))
-def get_customer(canonical_id: str, request: Request, session: SessionDep,
+def get_customer(canonical_id: Annotated[str, Path(max_length=40, pattern=NO_NUL)],
+                 request: Request, session: SessionDep,
                  _who: Viewer) -> Customer360:
     view = customer_360(session, request.app.state.ownership, canonical_id)
     if view is None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from accord.api.actions import Closing, close_exception
 from accord.api.deps import MAX_ID, Operator, SessionDep, Viewer
+from accord.api.inputs import NO_NUL
 from accord.api.queries import ExceptionFilter, list_exceptions
 from accord.api.responses import documented
 from accord.api.schemas import ExceptionSummary
@@ -23,8 +24,12 @@ MAX_AGE_HOURS = 24 * 366 * 100
 ExceptionId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
+Text = Annotated[str | None, Query(max_length=255, pattern=NO_NUL)]
+
+
 class ActionNote(BaseModel):
-    note: str = Field(min_length=1, max_length=2000, description="why; kept in the audit log")
+    note: str = Field(min_length=1, max_length=2000, pattern=NO_NUL,
+                      description="why; kept in the audit log")
 
 
 class RetryStarted(BaseModel):
@@ -37,7 +42,7 @@ def list_(session: SessionDep, _who: Viewer,
           status_: Annotated[str | None, Query(alias="status",
                                                pattern="^(open|retrying|resolved|ignored)$")
                              ] = "open",
-          owner: str | None = None, system: str | None = None, kind: str | None = None,
+          owner: Text = None, system: Text = None, kind: Text = None,
           min_age_hours: float | None = Query(default=None, ge=0, le=MAX_AGE_HOURS),
           limit: int = Query(default=200, ge=1, le=1000)) -> list[ExceptionSummary]:
     age = timedelta(hours=min_age_hours) if min_age_hours is not None else None
