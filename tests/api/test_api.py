@@ -154,3 +154,18 @@ def test_nul_characters_are_refused_before_reaching_the_database(api: Api) -> No
             assert answer.json()["detail"][0]["msg"] == "NUL characters are not allowed"
         note = client.post("/v1/exceptions/1/resolve", json={"note": "fixed\u0000"})
         assert note.status_code == 422
+
+
+def test_a_note_of_only_whitespace_is_refused(api: Api) -> None:
+    with api.db.session() as session:
+        record = ExceptionRecord(fingerprint="w1", kind="data_quality", owner="master_data",
+                                 reason="sku unknown")
+        session.add(record)
+        session.flush()
+        record_id = record.id
+    with api.client(Role.OPERATOR) as client:
+        for note in (" ", "\u00a0\t"):
+            answer = client.post(f"/v1/exceptions/{record_id}/resolve", json={"note": note})
+            assert answer.status_code == 422
+            assert answer.json()["detail"][0]["loc"] == ["body", "note"]
+        assert client.get(f"/v1/exceptions/{record_id}").json()["status"] == "open"

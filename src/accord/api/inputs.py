@@ -14,6 +14,8 @@ from fastapi import Request, Response, status
 from fastapi.responses import JSONResponse
 
 NO_NUL = r"^[^\x00]*$"
+WORDS = r"^[^\x00]*[^\s\x00][^\x00]*$"
+"""Some text that is not only whitespace, and no NUL."""
 
 
 def nul_in(request: Request) -> str | None:
@@ -35,4 +37,4 @@ async def reject_nul(request: Request,
     return await call_next(request)
 
 
-__all__ = ["NO_NUL", "nul_in", "reject_nul"]
+__all__ = ["NO_NUL", "WORDS", "nul_in", "reject_nul"]

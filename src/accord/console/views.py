@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from accord.api.actions import Closing, close_exception
 from accord.api.deps import COOKIE, SessionDep, database, require
+from accord.api.inputs import WORDS
 from accord.api.kpis import history
 from accord.api.queries import ExceptionFilter, customer_360, kpis, list_exceptions, search_timeline
 from accord.api.tokens import Principal, Role, authenticate
@@ -106,7 +107,7 @@ def exceptions(request: Request, session: SessionDep, who: Page, owner: str = ""
 @router.post("/exceptions/{exception_id}/{action}")
 def act_on_exception(exception_id: int, action: Closing, request: Request, who: Page,
                      db: Annotated[Database, Depends(database)],
-                     note: Annotated[str, Form(min_length=1, max_length=2000)]
+                     note: Annotated[str, Form(min_length=1, max_length=2000, pattern=WORDS)]
                      ) -> RedirectResponse:
     """Resolve or ignore with a note (operator and above); audited by the engine."""
     if not who.role.allows(Role.OPERATOR):

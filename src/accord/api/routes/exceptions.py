@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from accord.api.actions import Closing, close_exception
 from accord.api.deps import MAX_ID, Operator, SessionDep, Viewer
-from accord.api.inputs import NO_NUL
+from accord.api.inputs import NO_NUL, WORDS
 from accord.api.queries import ExceptionFilter, list_exceptions
 from accord.api.responses import documented
 from accord.api.schemas import ExceptionSummary
@@ -28,7 +28,7 @@ Text = Annotated[str | None, Query(max_length=255, pattern=NO_NUL)]
 
 
 class ActionNote(BaseModel):
-    note: str = Field(min_length=1, max_length=2000, pattern=NO_NUL,
+    note: str = Field(min_length=1, max_length=2000, pattern=WORDS,
                       description="why; kept in the audit log")
 
 
