@@ -169,3 +169,36 @@ def test_a_note_of_only_whitespace_is_refused(api: Api) -> None:
             assert answer.status_code == 422
             assert answer.json()["detail"][0]["loc"] == ["body", "note"]
         assert client.get(f"/v1/exceptions/{record_id}").json()["status"] == "open"
+
+
+def test_personal_data_is_masked_for_viewers_only(api: Api) -> None:
+    from accord.canonical import Address, Contact, ContactRole
+
+    customer = Customer(legal_name="Acme Corp", legal_entity="US01", currency="USD",
+                        billing_address=Address(line1="1 Main St", city="Springfield",
+                                                postal_code="62701", country="US"),
+                        contacts=(Contact(name="Ann Payable", email="ap@acme.example",
+                                          role=ContactRole.BILLING),))
+    with api.db.session() as session:
+        GoldenRecords(session, load_policy()).merge(
+            customer.id, EntityType.CUSTOMER, "salesforce", customer.model_dump(mode="json"))
+    with api.client(Role.VIEWER) as viewer:
+        seen = viewer.get(f"/v1/customers/{customer.id}")
+    with api.client(Role.OPERATOR) as operator:
+        full = operator.get(f"/v1/customers/{customer.id}").json()["fields"]
+    fields = seen.json()["fields"]
+    for name in ("billing_address", "contacts", "tax_profile"):
+        assert fields[name]["masked"] is True
+        assert fields[name]["value"] == "\u2022\u2022\u2022\u2022 (masked)"
+        assert full[name]["masked"] is False
+    assert "ap@acme.example" not in seen.text
+    assert "1 Main St" not in seen.text
+    assert (fields["legal_name"]["value"], fields["legal_name"]["masked"]) == ("Acme Corp", False)
+    assert fields["billing_address"]["owner"] == full["billing_address"]["owner"]
+    assert full["contacts"]["value"][0]["email"] == "ap@acme.example"
+    with api.client(None) as browser:
+        browser.cookies.set("accord_token", api.tokens[Role.VIEWER])
+        page = browser.get(f"/console/customers/{customer.id}")
+    assert page.status_code == 200
+    assert 'data-masked="contacts"' in page.text
+    assert "ap@acme.example" not in page.text

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from accord.api.masking import MASK, is_personal
 from accord.api.schemas import (
     CountBy,
     Customer360,
@@ -56,7 +57,9 @@ def trace(session: Session, correlation_id: str) -> Trace:
 
 
 def customer_360(session: Session, policy: OwnershipPolicy,
-                 canonical_id: str) -> Customer360 | None:
+                 canonical_id: str, *, mask: bool = False) -> Customer360 | None:
+    """The golden record, each field with its owner; ``mask`` hides personal data (for
+    viewers, see :mod:`accord.api.masking`)."""
     view = GoldenRecords(session, policy).current(canonical_id)
     if view is None or view.entity_type is not EntityType.CUSTOMER:
         return None
@@ -64,7 +67,8 @@ def customer_360(session: Session, policy: OwnershipPolicy,
     fields = {}
     for name, value in sorted(view.data.items()):
         source = view.field_sources.get(name, {})
-        fields[name] = FieldView(value=value,
+        hidden = mask and is_personal(name)
+        fields[name] = FieldView(value=MASK if hidden else value, masked=hidden,
                                  owner=policy.owner_of(EntityType.CUSTOMER, name, stage),
                                  source=source.get("system"), changed_at=source.get("changed_at"))
     return Customer360(canonical_id=canonical_id, version=view.version, fields=fields,

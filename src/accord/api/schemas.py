@@ -34,6 +34,7 @@ class TimelineAnswer(BaseModel):
 
 class FieldView(BaseModel):
     value: Any
+    masked: bool = False
     owner: str | None
     source: str | None
     changed_at: datetime | None

@@ -86,7 +86,8 @@ def timeline(request: Request, session: SessionDep, who: Page, q: str = "",
 @router.get("/customers/{canonical_id}", response_class=HTMLResponse)
 def customer(request: Request, canonical_id: str, session: SessionDep,
              who: Page) -> HTMLResponse:
-    view = customer_360(session, request.app.state.ownership, canonical_id)
+    view = customer_360(session, request.app.state.ownership, canonical_id,
+                        mask=who.role is Role.VIEWER)
     if view is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no customer {canonical_id}")
     return render(request, "customer.html", who, customer=view)
