@@ -202,3 +202,44 @@ def test_personal_data_is_masked_for_viewers_only(api: Api) -> None:
     assert page.status_code == 200
     assert 'data-masked="contacts"' in page.text
     assert "ap@acme.example" not in page.text
+
+
+def test_a_step_shows_its_payload_with_secrets_redacted_and_personal_data_masked(
+        api: Api) -> None:
+    detail = {"request": {"Authorization": "Bearer sk_live_abc", "customer": {
+        "name": "Acme", "email": "ap@acme.example", "billing_address": {"city": "Springfield"}},
+        "api_key": "sk_live_abc"}, "response": {"id": "cus_1", "status": 200,
+                                                 "items": [{"client_secret": "pi_secret_x"}]}}
+    with api.db.session() as session:
+        entry = TimelineEntry(correlation_id="corr-9", flow="q2c", step="stripe.create_customer",
+                              system="stripe", action="create_customer", outcome="ok",
+                              detail=detail)
+        session.add(entry)
+        session.flush()
+        step_id = entry.id
+    with api.client(Role.VIEWER) as viewer:
+        seen = viewer.get(f"/v1/timeline/steps/{step_id}")
+        listed = viewer.get("/v1/timeline", params={"q": "corr-9"}).json()
+        missing = viewer.get("/v1/timeline/steps/999999")
+    with api.client(Role.OPERATOR) as operator:
+        full = operator.get(f"/v1/timeline/steps/{step_id}").json()["detail"]
+    assert listed["traces"][0]["steps"][0]["id"] == step_id
+    shown = seen.json()["detail"]
+    assert "sk_live_abc" not in seen.text
+    assert "pi_secret_x" not in seen.text
+    assert "ap@acme.example" not in seen.text
+    assert shown["request"]["Authorization"] == "[redacted]"
+    assert shown["request"]["customer"]["name"] == "Acme"
+    assert shown["request"]["customer"]["billing_address"] == "\u2022\u2022\u2022\u2022 (masked)"
+    assert shown["response"] == {"id": "cus_1", "status": 200,
+                                 "items": [{"client_secret": "[redacted]"}]}
+    assert full["request"]["customer"]["email"] == "ap@acme.example"
+    assert full["request"]["api_key"] == "[redacted]"
+    assert missing.status_code == 404
+    with api.client(None) as browser:
+        browser.cookies.set("accord_token", api.tokens[Role.VIEWER])
+        page = browser.get(f"/console/timeline/steps/{step_id}")
+    assert page.status_code == 200
+    assert "[redacted]" in page.text
+    assert "sk_live_abc" not in page.text
+    assert "ap@acme.example" not in page.text

@@ -68,6 +68,11 @@ def test_sign_in_overview_trace_and_exceptions(console: tuple[str, str], browser
     page.screenshot(path=os.environ.get("ACCORD_TEST_SCREENSHOT", str(tmp_path / "trace.png")),
                     full_page=True)
 
+    trace.locator("a:has-text('post_invoice')").click()
+    assert page.inner_text("[data-field=outcome]") == "error"
+    assert "period 2026-10 is closed" in page.inner_text("main")
+    assert "recorded no payload" in page.inner_text("main")
+
     page.click("nav >> text=Exceptions")
     assert page.locator("table.exceptions tbody tr[data-id]").count() == 1
     page.fill("input[name=note]", "period reopened by the controller")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from accord.api.masking import MASK, is_personal
+from accord.api.masking import MASK, is_personal, scrub
 from accord.api.schemas import (
     CountBy,
     Customer360,
@@ -16,6 +16,7 @@ from accord.api.schemas import (
     FieldView,
     Kpis,
     Step,
+    StepDetail,
     TimelineAnswer,
     Trace,
 )
@@ -77,6 +78,16 @@ def customer_360(session: Session, policy: OwnershipPolicy,
                            session, ExceptionFilter(record_ref=canonical_id)))
 
 
+def step_detail(session: Session, step_id: int, *, mask: bool) -> StepDetail | None:
+    row = session.get(TimelineEntry, step_id)
+    if row is None:
+        return None
+    base = Step.model_validate(row, from_attributes=True).model_dump()
+    detail = scrub(row.detail, mask_personal=mask) if row.detail is not None else None
+    return StepDetail(**base, correlation_id=row.correlation_id, workflow_id=row.workflow_id,
+                      detail=detail)
+
+
 @dataclass(frozen=True)
 class ExceptionFilter:
     status: str | None = "open"
@@ -130,4 +141,4 @@ def kpis(session: Session, now: datetime | None = None) -> Kpis:
 
 
 __all__ = ["ExceptionFilter", "customer_360", "kpis", "list_exceptions", "search_timeline",
-           "trace"]
+           "step_detail", "trace"]

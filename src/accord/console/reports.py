@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 
@@ -12,9 +13,11 @@ from fastapi.responses import HTMLResponse
 from accord.api.deps import SessionDep
 from accord.api.invoice_status import NUMBER_PATTERN, invoice_status
 from accord.api.kpis import report
+from accord.api.queries import step_detail
 from accord.api.reconciliation import DifferenceFilter, list_runs, run_detail
 from accord.api.systems import Systems
 from accord.api.systems_view import list_systems, probe_system
+from accord.api.tokens import Role
 from accord.console.views import Page, render
 from accord.store import Database
 
@@ -49,6 +52,16 @@ async def invoices(request: Request, session: SessionDep, who: Page,
             problem = f"No system knows invoice {number}: check the number, or search the " \
                       "timeline for the deal."
     return render(request, "invoice.html", who, number=number, answer=answer, problem=problem)
+
+
+@router.get("/timeline/steps/{step_id}", response_class=HTMLResponse)
+def step(request: Request, step_id: int, session: SessionDep, who: Page) -> HTMLResponse:
+    found = step_detail(session, step_id, mask=who.role is Role.VIEWER)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no step {step_id}")
+    shown = json.dumps(found.detail, indent=2, sort_keys=True, default=str) \
+        if found.detail is not None else None
+    return render(request, "step.html", who, step=found, shown=shown)
 
 
 @router.get("/kpis", response_class=HTMLResponse)
