@@ -2,43 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from api_support import Api
 
-import httpx
-import pytest
-
-from accord.api import create_app
-from accord.api.tokens import Role, create_token
+from accord.api.tokens import Role
 from accord.canonical import Customer, EntityType
 from accord.registry import GoldenRecords, Xrefs, load_policy
-from accord.sandboxes.server import serve_in_thread
-from accord.settings import load_settings
-from accord.store import Database, upgrade
 from accord.store.models import ApiToken, BusinessKey, ExceptionRecord, TimelineEntry
-
-
-@dataclass
-class Api:
-    url: str
-    db: Database
-    tokens: dict[Role, str]
-
-    def client(self, role: Role | None = Role.VIEWER) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
-        return httpx.Client(base_url=self.url, headers=headers)
-
-
-@pytest.fixture
-def api(database_url: str) -> Iterator[Api]:
-    db = Database(database_url)
-    upgrade(db.engine)
-    with db.session() as session:
-        tokens = {role: create_token(session, f"test-{role.value}", role) for role in Role}
-    server = serve_in_thread(create_app(load_settings(), db), name="api")
-    yield Api(f"http://127.0.0.1:{server.port}", db, tokens)
-    server.stop()
-    db.dispose()
 
 
 def test_health_readiness_metrics_and_openapi(api: Api) -> None:
@@ -174,3 +143,103 @@ def test_operators_resolve_and_ignore_with_a_note_and_it_is_audited(api: Api) ->
         actions = [(a.actor, a.action) for a in session.query(AuditLog).order_by(AuditLog.id)]
     assert ("test-operator", "exception.resolved") in actions
     assert ("test-operator", "exception.ignored") in actions
+
+
+def test_nul_characters_are_refused_before_reaching_the_database(api: Api) -> None:
+    with api.client(Role.OPERATOR) as client:
+        for path in ("/v1/timeline?q=a%00b", "/v1/customers/cus_%00", "/console/timeline?q=%00",
+                     "/v1/exceptions?owner=x%00"):
+            answer = client.get(path)
+            assert answer.status_code == 422, path
+            assert answer.json()["detail"][0]["msg"] == "NUL characters are not allowed"
+        note = client.post("/v1/exceptions/1/resolve", json={"note": "fixed\u0000"})
+        assert note.status_code == 422
+
+
+def test_a_note_of_only_whitespace_is_refused(api: Api) -> None:
+    with api.db.session() as session:
+        record = ExceptionRecord(fingerprint="w1", kind="data_quality", owner="master_data",
+                                 reason="sku unknown")
+        session.add(record)
+        session.flush()
+        record_id = record.id
+    with api.client(Role.OPERATOR) as client:
+        for note in (" ", "\u00a0\t"):
+            answer = client.post(f"/v1/exceptions/{record_id}/resolve", json={"note": note})
+            assert answer.status_code == 422
+            assert answer.json()["detail"][0]["loc"] == ["body", "note"]
+        assert client.get(f"/v1/exceptions/{record_id}").json()["status"] == "open"
+
+
+def test_personal_data_is_masked_for_viewers_only(api: Api) -> None:
+    from accord.canonical import Address, Contact, ContactRole
+
+    customer = Customer(legal_name="Acme Corp", legal_entity="US01", currency="USD",
+                        billing_address=Address(line1="1 Main St", city="Springfield",
+                                                postal_code="62701", country="US"),
+                        contacts=(Contact(name="Ann Payable", email="ap@acme.example",
+                                          role=ContactRole.BILLING),))
+    with api.db.session() as session:
+        GoldenRecords(session, load_policy()).merge(
+            customer.id, EntityType.CUSTOMER, "salesforce", customer.model_dump(mode="json"))
+    with api.client(Role.VIEWER) as viewer:
+        seen = viewer.get(f"/v1/customers/{customer.id}")
+    with api.client(Role.OPERATOR) as operator:
+        full = operator.get(f"/v1/customers/{customer.id}").json()["fields"]
+    fields = seen.json()["fields"]
+    for name in ("billing_address", "contacts", "tax_profile"):
+        assert fields[name]["masked"] is True
+        assert fields[name]["value"] == "\u2022\u2022\u2022\u2022 (masked)"
+        assert full[name]["masked"] is False
+    assert "ap@acme.example" not in seen.text
+    assert "1 Main St" not in seen.text
+    assert (fields["legal_name"]["value"], fields["legal_name"]["masked"]) == ("Acme Corp", False)
+    assert fields["billing_address"]["owner"] == full["billing_address"]["owner"]
+    assert full["contacts"]["value"][0]["email"] == "ap@acme.example"
+    with api.client(None) as browser:
+        browser.cookies.set("accord_token", api.tokens[Role.VIEWER])
+        page = browser.get(f"/console/customers/{customer.id}")
+    assert page.status_code == 200
+    assert 'data-masked="contacts"' in page.text
+    assert "ap@acme.example" not in page.text
+
+
+def test_a_step_shows_its_payload_with_secrets_redacted_and_personal_data_masked(
+        api: Api) -> None:
+    detail = {"request": {"Authorization": "Bearer sk_live_abc", "customer": {
+        "name": "Acme", "email": "ap@acme.example", "billing_address": {"city": "Springfield"}},
+        "api_key": "sk_live_abc"}, "response": {"id": "cus_1", "status": 200,
+                                                 "items": [{"client_secret": "pi_secret_x"}]}}
+    with api.db.session() as session:
+        entry = TimelineEntry(correlation_id="corr-9", flow="q2c", step="stripe.create_customer",
+                              system="stripe", action="create_customer", outcome="ok",
+                              detail=detail)
+        session.add(entry)
+        session.flush()
+        step_id = entry.id
+    with api.client(Role.VIEWER) as viewer:
+        seen = viewer.get(f"/v1/timeline/steps/{step_id}")
+        listed = viewer.get("/v1/timeline", params={"q": "corr-9"}).json()
+        missing = viewer.get("/v1/timeline/steps/999999")
+    with api.client(Role.OPERATOR) as operator:
+        full = operator.get(f"/v1/timeline/steps/{step_id}").json()["detail"]
+    assert listed["traces"][0]["steps"][0]["id"] == step_id
+    shown = seen.json()["detail"]
+    assert "sk_live_abc" not in seen.text
+    assert "pi_secret_x" not in seen.text
+    assert "ap@acme.example" not in seen.text
+    assert shown["request"]["Authorization"] == "[redacted]"
+    assert shown["request"]["customer"]["name"] == "Acme"
+    assert shown["request"]["customer"]["billing_address"] == "\u2022\u2022\u2022\u2022 (masked)"
+    assert shown["response"] == {"id": "cus_1", "status": 200,
+                                 "items": [{"client_secret": "[redacted]"}]}
+    assert full["request"]["customer"]["email"] == "ap@acme.example"
+    assert full["request"]["api_key"] == "[redacted]"
+    assert missing.status_code == 404
+    with api.client(None) as browser:
+        browser.cookies.set("accord_token", api.tokens[Role.VIEWER])
+        page = browser.get(f"/console/timeline/steps/{step_id}")
+    assert page.status_code == 200
+    assert "[redacted]" in page.text
+    assert "sk_live_abc" not in page.text
+    assert "ap@acme.example" not in page.text

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import missing_component
 
 from accord.api import create_app
 from accord.api.tokens import Role, create_token
@@ -16,10 +14,6 @@ from accord.sandboxes.server import serve_in_thread
 from accord.settings import load_settings
 from accord.store import Database, upgrade
 from accord.store.models import BusinessKey, ExceptionRecord, TimelineEntry
-
-CHROMIUM = os.environ.get("ACCORD_TEST_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture
@@ -45,18 +39,6 @@ def console(sqlite_url: str) -> Iterator[tuple[str, str]]:
     yield f"http://127.0.0.1:{server.port}", token
     server.stop()
     db.dispose()
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        missing_component(f"Chromium not found at {CHROMIUM} (Debian package 'chromium')")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
 
 
 def test_sign_in_overview_trace_and_exceptions(console: tuple[str, str], browser: object,
@@ -85,6 +67,11 @@ def test_sign_in_overview_trace_and_exceptions(console: tuple[str, str], browser
     assert "period 2026-10 is closed" in rows.nth(2).inner_text()
     page.screenshot(path=os.environ.get("ACCORD_TEST_SCREENSHOT", str(tmp_path / "trace.png")),
                     full_page=True)
+
+    trace.locator("a:has-text('post_invoice')").click()
+    assert page.inner_text("[data-field=outcome]") == "error"
+    assert "period 2026-10 is closed" in page.inner_text("main")
+    assert "recorded no payload" in page.inner_text("main")
 
     page.click("nav >> text=Exceptions")
     assert page.locator("table.exceptions tbody tr[data-id]").count() == 1

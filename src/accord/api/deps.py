@@ -29,6 +29,8 @@ SessionDep = Annotated[Session, Depends(session)]
 
 
 COOKIE = "accord_token"
+MAX_ID = 2**63 - 1
+"""The largest id (or offset) a route accepts: the database's 64-bit integer."""
 
 
 def presented_token(request: Request,
@@ -68,5 +70,5 @@ Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 
-__all__ = ["COOKIE", "Admin", "Operator", "SessionDep", "Viewer", "database", "presented_token",
-           "require", "session"]
+__all__ = ["COOKIE", "MAX_ID", "Admin", "Operator", "SessionDep", "Viewer", "database",
+           "presented_token", "require", "session"]

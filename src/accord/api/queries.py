@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from accord.api.masking import MASK, is_personal, scrub
 from accord.api.schemas import (
     CountBy,
     Customer360,
@@ -15,6 +16,7 @@ from accord.api.schemas import (
     FieldView,
     Kpis,
     Step,
+    StepDetail,
     TimelineAnswer,
     Trace,
 )
@@ -56,7 +58,9 @@ def trace(session: Session, correlation_id: str) -> Trace:
 
 
 def customer_360(session: Session, policy: OwnershipPolicy,
-                 canonical_id: str) -> Customer360 | None:
+                 canonical_id: str, *, mask: bool = False) -> Customer360 | None:
+    """The golden record, each field with its owner; ``mask`` hides personal data (for
+    viewers, see :mod:`accord.api.masking`)."""
     view = GoldenRecords(session, policy).current(canonical_id)
     if view is None or view.entity_type is not EntityType.CUSTOMER:
         return None
@@ -64,13 +68,24 @@ def customer_360(session: Session, policy: OwnershipPolicy,
     fields = {}
     for name, value in sorted(view.data.items()):
         source = view.field_sources.get(name, {})
-        fields[name] = FieldView(value=value,
+        hidden = mask and is_personal(name)
+        fields[name] = FieldView(value=MASK if hidden else value, masked=hidden,
                                  owner=policy.owner_of(EntityType.CUSTOMER, name, stage),
                                  source=source.get("system"), changed_at=source.get("changed_at"))
     return Customer360(canonical_id=canonical_id, version=view.version, fields=fields,
                        ids=Xrefs(session).ids_for(canonical_id),
                        open_exceptions=list_exceptions(
                            session, ExceptionFilter(record_ref=canonical_id)))
+
+
+def step_detail(session: Session, step_id: int, *, mask: bool) -> StepDetail | None:
+    row = session.get(TimelineEntry, step_id)
+    if row is None:
+        return None
+    base = Step.model_validate(row, from_attributes=True).model_dump()
+    detail = scrub(row.detail, mask_personal=mask) if row.detail is not None else None
+    return StepDetail(**base, correlation_id=row.correlation_id, workflow_id=row.workflow_id,
+                      detail=detail)
 
 
 @dataclass(frozen=True)
@@ -126,4 +141,4 @@ def kpis(session: Session, now: datetime | None = None) -> Kpis:
 
 
 __all__ = ["ExceptionFilter", "customer_360", "kpis", "list_exceptions", "search_timeline",
-           "trace"]
+           "step_detail", "trace"]

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 
 class Step(BaseModel):
+    id: int
     occurred_at: datetime
     flow: str
     step: str
@@ -19,6 +20,15 @@ class Step(BaseModel):
     latency_ms: int | None
     error_code: str | None
     error_message: str | None
+
+
+class StepDetail(Step):
+    """One step with what it sent and got (``detail``), secrets redacted and, for viewers,
+    personal data masked."""
+
+    correlation_id: str
+    workflow_id: str | None
+    detail: dict[str, Any] | None
 
 
 class Trace(BaseModel):
@@ -34,6 +44,7 @@ class TimelineAnswer(BaseModel):
 
 class FieldView(BaseModel):
     value: Any
+    masked: bool = False
     owner: str | None
     source: str | None
     changed_at: datetime | None
@@ -89,6 +100,7 @@ __all__ = [
     "FieldView",
     "Kpis",
     "Step",
+    "StepDetail",
     "TimelineAnswer",
     "Trace",
 ]

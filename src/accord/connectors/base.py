@@ -58,6 +58,9 @@ class ConnectorDefinition:
     settings_model: type[BaseSettings]
     probe: Callable[[Any], ProbeResult]
     sandbox: str | None = None  # name of the matching sandbox, if accord ships one
+    # builds the system's webhook verifier from its settings (None: the signing secret is
+    # not configured); left None by connectors that receive no webhooks
+    webhook_verifier: Callable[[Any], WebhookVerifier | None] | None = None
 
 
 # -- errors -----------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ cookie; every page needs at least the viewer role."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +13,8 @@ from fastapi.templating import Jinja2Templates
 
 from accord.api.actions import Closing, close_exception
 from accord.api.deps import COOKIE, SessionDep, database, require
+from accord.api.inputs import WORDS
+from accord.api.kpis import history
 from accord.api.queries import ExceptionFilter, customer_360, kpis, list_exceptions, search_timeline
 from accord.api.tokens import Principal, Role, authenticate
 from accord.engine.failures import UnknownTarget
@@ -70,7 +72,8 @@ def logout() -> RedirectResponse:
 
 @router.get("", response_class=HTMLResponse)
 def dashboard(request: Request, session: SessionDep, who: Page) -> HTMLResponse:
-    return render(request, "dashboard.html", who, kpis=kpis(session))
+    return render(request, "dashboard.html", who, kpis=kpis(session),
+                  history=history(session, datetime.now(UTC)))
 
 
 @router.get("/timeline", response_class=HTMLResponse)
@@ -83,7 +86,8 @@ def timeline(request: Request, session: SessionDep, who: Page, q: str = "",
 @router.get("/customers/{canonical_id}", response_class=HTMLResponse)
 def customer(request: Request, canonical_id: str, session: SessionDep,
              who: Page) -> HTMLResponse:
-    view = customer_360(session, request.app.state.ownership, canonical_id)
+    view = customer_360(session, request.app.state.ownership, canonical_id,
+                        mask=who.role is Role.VIEWER)
     if view is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no customer {canonical_id}")
     return render(request, "customer.html", who, customer=view)
@@ -104,7 +108,7 @@ def exceptions(request: Request, session: SessionDep, who: Page, owner: str = ""
 @router.post("/exceptions/{exception_id}/{action}")
 def act_on_exception(exception_id: int, action: Closing, request: Request, who: Page,
                      db: Annotated[Database, Depends(database)],
-                     note: Annotated[str, Form(min_length=1, max_length=2000)]
+                     note: Annotated[str, Form(min_length=1, max_length=2000, pattern=WORDS)]
                      ) -> RedirectResponse:
     """Resolve or ignore with a note (operator and above); audited by the engine."""
     if not who.role.allows(Role.OPERATOR):

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Query, Request, status
+from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, Field
 
 from accord.api.actions import Closing, close_exception
-from accord.api.deps import Operator, SessionDep, Viewer
+from accord.api.deps import MAX_ID, Operator, SessionDep, Viewer
+from accord.api.inputs import NO_NUL, WORDS
 from accord.api.queries import ExceptionFilter, list_exceptions
+from accord.api.responses import documented
 from accord.api.schemas import ExceptionSummary
 from accord.engine import runtime
 from accord.engine.exceptions import ExceptionView, get_exception, retry_exception
@@ -18,10 +20,16 @@ from accord.engine.failures import UnknownTarget
 from accord.store import Database
 
 router = APIRouter(prefix="/v1/exceptions", tags=["exceptions"])
+MAX_AGE_HOURS = 24 * 366 * 100
+ExceptionId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+Text = Annotated[str | None, Query(max_length=255, pattern=NO_NUL)]
 
 
 class ActionNote(BaseModel):
-    note: str = Field(min_length=1, max_length=2000, description="why; kept in the audit log")
+    note: str = Field(min_length=1, max_length=2000, pattern=WORDS,
+                      description="why; kept in the audit log")
 
 
 class RetryStarted(BaseModel):
@@ -34,8 +42,8 @@ def list_(session: SessionDep, _who: Viewer,
           status_: Annotated[str | None, Query(alias="status",
                                                pattern="^(open|retrying|resolved|ignored)$")
                              ] = "open",
-          owner: str | None = None, system: str | None = None, kind: str | None = None,
-          min_age_hours: float | None = Query(default=None, ge=0),
+          owner: Text = None, system: Text = None, kind: Text = None,
+          min_age_hours: float | None = Query(default=None, ge=0, le=MAX_AGE_HOURS),
           limit: int = Query(default=200, ge=1, le=1000)) -> list[ExceptionSummary]:
     age = timedelta(hours=min_age_hours) if min_age_hours is not None else None
     return list_exceptions(session, ExceptionFilter(status=status_, owner=owner, system=system,
@@ -47,16 +55,17 @@ def _db(request: Request) -> Database:
     return database
 
 
-@router.get("/{exception_id}")
-def show(exception_id: int, request: Request, _who: Viewer) -> ExceptionView:
+@router.get("/{exception_id}", responses=documented(404))
+def show(exception_id: ExceptionId, request: Request, _who: Viewer) -> ExceptionView:
     try:
         return get_exception(_db(request), exception_id)
     except UnknownTarget as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
 
 
-@router.post("/{exception_id}/retry", status_code=status.HTTP_202_ACCEPTED)
-def retry(exception_id: int, request: Request, who: Operator,
+@router.post("/{exception_id}/retry", status_code=status.HTTP_202_ACCEPTED,
+             responses=documented(404, 503))
+def retry(exception_id: ExceptionId, request: Request, who: Operator,
           body: Annotated[ActionNote, Body()]) -> RetryStarted:
     """Re-run the failed flow from its failed step once the data is fixed."""
     if not runtime.is_running():
@@ -70,8 +79,8 @@ def retry(exception_id: int, request: Request, who: Operator,
     return RetryStarted(exception_id=exception_id, workflow_id=new_id)
 
 
-@router.post("/{exception_id}/{action}")
-def close(exception_id: int, action: Closing, request: Request, who: Operator,
+@router.post("/{exception_id}/{action}", responses=documented(404))
+def close(exception_id: ExceptionId, action: Closing, request: Request, who: Operator,
           body: Annotated[ActionNote, Body()]) -> ExceptionView:
     """Resolve (fixed) or ignore (needs no action) with a note; audited."""
     try:

@@ -21,7 +21,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {"description": "not ready: the reason says why"}})
 def readyz(response: Response, db: Annotated[Database, Depends(database)]) -> dict[str, str]:
     """The database answers and its schema is current."""
     try:

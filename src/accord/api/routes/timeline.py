@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from typing import Annotated
 
-from accord.api.deps import SessionDep, Viewer
-from accord.api.queries import search_timeline
-from accord.api.schemas import TimelineAnswer
+from fastapi import APIRouter, HTTPException, Path, Query, status
+
+from accord.api.deps import MAX_ID, SessionDep, Viewer
+from accord.api.inputs import NO_NUL
+from accord.api.queries import search_timeline, step_detail
+from accord.api.responses import documented
+from accord.api.schemas import StepDetail, TimelineAnswer
+from accord.api.tokens import Role
 
 router = APIRouter(prefix="/v1/timeline", tags=["timeline"])
 
 
 @router.get("")
 def search(session: SessionDep, _who: Viewer,
-           q: str = Query(min_length=1, max_length=255,
+           q: str = Query(min_length=1, max_length=255, pattern=NO_NUL,
                           description="a business key value or a correlation id"),
-           kind: str | None = Query(default=None, description="restrict to one key kind, "
+           kind: str | None = Query(default=None, max_length=40, pattern=NO_NUL,
+                                    description="restrict to one key kind, "
                                     "e.g. opportunity_id, invoice_number"),
            limit: int = Query(default=20, ge=1, le=200)) -> TimelineAnswer:
     return search_timeline(session, q, kind, limit)
+
+
+@router.get("/steps/{step_id}", responses=documented(404))
+def step(step_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep,
+         who: Viewer) -> StepDetail:
+    """One step with the payload it sent and got: secrets redacted for everyone, personal
+    data masked for viewers."""
+    found = step_detail(session, step_id, mask=who.role is Role.VIEWER)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"step_id: no step {step_id}")
+    return found

@@ -11,6 +11,14 @@ from accord.connectors.stripe.intake import StripeEventsPoller, StripeWebhookVer
 from accord.connectors.stripe.probe import probe
 from accord.connectors.stripe.settings import StripeSettings
 
+
+def webhook_verifier(settings: StripeSettings) -> StripeWebhookVerifier | None:
+    """The endpoint's verifier, or None while ``webhook_secret`` is not configured."""
+    if settings.webhook_secret is None:
+        return None
+    return StripeWebhookVerifier(settings.webhook_secret, settings.webhook_tolerance_seconds)
+
+
 CONNECTOR = ConnectorDefinition(
     name="stripe",
     kind=ConnectorKind.BILLING,
@@ -20,6 +28,7 @@ CONNECTOR = ConnectorDefinition(
     settings_model=StripeSettings,
     probe=probe,
     sandbox="stripe",
+    webhook_verifier=webhook_verifier,
 )
 
 __all__ = ["CONNECTOR", "StripeClient", "StripeEventsPoller", "StripeSettings",

@@ -1,0 +1,184 @@
+"""Webhook intake: ``POST /hooks/{system}``.
+
+Each delivery is checked in this order, cheapest first, and every refusal names what is
+wrong without echoing a secret, a header value or the body:
+
+1. the system is a connector's name or a configured instance of one (``stripe-eu`` with
+   its own settings) (404), its connector receives webhooks (400), and its signing secret is
+   configured (503, so the sender keeps retrying while an operator fixes the configuration);
+2. the body is at most :data:`MAX_BODY_BYTES` (413; ``Content-Length`` is checked before
+   reading, the stream is cut off at the limit either way);
+3. the body is UTF-8 JSON (400 naming the line and column);
+4. the connector's :class:`~accord.connectors.base.WebhookVerifier` accepts it (400 with the
+   verifier's safe reason), checked against the app's clock.
+
+An accepted event is stored durably through :func:`accord.engine.dispatch.store` (or started
+at once with :func:`~accord.engine.dispatch.accept` when the engine runs in this process)
+before the answer: 202 for a new event, 200 for a duplicate (recorded as another delivery).
+Rejections are counted in ``accord_webhook_rejections_total{system,reason}``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, NoReturn
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from prometheus_client import Counter
+from pydantic import BaseModel
+from pydantic_settings import BaseSettings
+from sqlalchemy.exc import SQLAlchemyError
+
+from accord.api.responses import documented
+from accord.api.systems import Systems, connector_for
+from accord.connectors.base import (
+    ConnectorDefinition,
+    InboundEvent,
+    WebhookRejected,
+    WebhookVerifier,
+)
+from accord.connectors.registry import available
+from accord.engine import dispatch, runtime
+from accord.store import Database
+
+MAX_BODY_BYTES = 512 * 1024
+"""Larger than any Stripe event (Stripe caps objects well below this)."""
+
+REJECTIONS = Counter("accord_webhook_rejections_total",
+                     "Webhook deliveries refused, by system and reason", ["system", "reason"])
+DELIVERIES = Counter("accord_webhook_deliveries_total",
+                     "Webhook deliveries stored, by system and whether a duplicate",
+                     ["system", "duplicate"])
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["webhooks"])
+
+
+class HookReceipt(BaseModel):
+    """The answer to an accepted delivery."""
+
+    system: str
+    event_id: str
+    event_type: str
+    inbox_id: int
+    duplicate: bool
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def system_settings(request: Request, system: str, definition: ConnectorDefinition
+                    ) -> BaseSettings:
+    systems = Systems(request.app.state.system_settings)
+    return systems.settings(system) or systems.settings(definition.name) or \
+        definition.settings_model()
+
+
+def _reject(system: str, code: int, reason: str, counted_reason: str | None = None) -> NoReturn:
+    REJECTIONS.labels(system=system, reason=(counted_reason or reason)[:80]).inc()
+    log.warning("webhook from %s refused (%d): %s", system, code, reason)
+    raise HTTPException(code, reason)
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def json_problem(body: bytes) -> str | None:
+    """What is wrong with ``body`` as a JSON webhook payload, or None."""
+    if not body.strip():
+        return "body: empty; expected a JSON event"
+    try:
+        parsed: Any = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return f"body: not UTF-8 (invalid byte at offset {exc.start})"
+    except json.JSONDecodeError as exc:
+        return f"body: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+    if not isinstance(parsed, dict):
+        return "body: expected a JSON object"
+    return None
+
+
+def _store(database: Database, event: InboundEvent) -> tuple[int, bool]:
+    if runtime.is_running():
+        intake = dispatch.accept(database, event)
+        if intake is not None:
+            return intake.inbox_id, intake.duplicate
+    return dispatch.store(database, event)
+
+
+@router.post("/hooks/{system}", status_code=status.HTTP_202_ACCEPTED, responses={
+    200: {"description": "a duplicate of a delivery already stored", "model": HookReceipt},
+    **documented(400, 404, 413, 503),
+})
+async def receive(system: str, request: Request, response: Response) -> HookReceipt:
+    """Verify a webhook delivery and store it durably; the flow runs after the answer."""
+    definition = connector_for(system)
+    if definition is None or (system != definition.name
+                              and system not in request.app.state.system_settings):
+        known = ", ".join(available())
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
+                            f"system: no connector or configured instance named {system!r} "
+                            f"(connectors: {known})")
+    label = definition.name
+    if definition.webhook_verifier is None:
+        _reject(label, status.HTTP_400_BAD_REQUEST,
+                f"system: {definition.name} sends no webhooks; accord polls it for changes",
+                "no webhooks")
+    build: Callable[[Any], WebhookVerifier | None] = definition.webhook_verifier
+    verifier = build(system_settings(request, system, definition))
+    if verifier is None:
+        _reject(label, status.HTTP_503_SERVICE_UNAVAILABLE,
+                f"{definition.name} webhooks are not configured: set webhook_secret in "
+                f"[systems.{definition.name}]", "not configured")
+    try:
+        body = await read_limited(request, MAX_BODY_BYTES)
+    except BodyTooLarge:
+        _reject(label, status.HTTP_413_CONTENT_TOO_LARGE,
+                f"body: larger than {MAX_BODY_BYTES} bytes", "too large")
+    problem = json_problem(body)
+    if problem is not None:
+        _reject(label, status.HTTP_400_BAD_REQUEST, problem, "malformed body")
+    clock: Callable[[], datetime] = request.app.state.clock
+    try:
+        event = verifier.verify(body, request.headers, clock())
+    except WebhookRejected as rejected:
+        _reject(label, status.HTTP_400_BAD_REQUEST, f"signature: {rejected.reason}",
+                rejected.reason)
+    if event.system != system:
+        event = InboundEvent(system=system, event_id=event.event_id,
+                             event_type=event.event_type, occurred_at=event.occurred_at,
+                             payload=event.payload)
+    try:
+        inbox_id, duplicate = await run_in_threadpool(_store, request.app.state.database,
+                                                      event)
+    except SQLAlchemyError:
+        log.exception("webhook %s %s could not be stored", system, event.event_id)
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            "the event store is unavailable; deliver again later") from None
+    DELIVERIES.labels(system=label, duplicate=str(duplicate).lower()).inc()
+    log.info("webhook %s %s %s stored as inbox %d%s", system, event.event_type,
+             event.event_id, inbox_id, " (duplicate)" if duplicate else "")
+    if duplicate:
+        response.status_code = status.HTTP_200_OK
+    return HookReceipt(system=system, event_id=event.event_id, event_type=event.event_type,
+                       inbox_id=inbox_id, duplicate=duplicate)
+
+
+__all__ = ["DELIVERIES", "MAX_BODY_BYTES", "REJECTIONS", "HookReceipt", "json_problem",
+           "router"]

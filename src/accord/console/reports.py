@@ -1,0 +1,107 @@
+"""Console pages for invoice status, KPIs and reconciliation (read-only)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+
+from accord.api.deps import SessionDep
+from accord.api.invoice_status import NUMBER_PATTERN, invoice_status
+from accord.api.kpis import report
+from accord.api.queries import step_detail
+from accord.api.reconciliation import DifferenceFilter, list_runs, run_detail
+from accord.api.systems import Systems
+from accord.api.systems_view import list_systems, probe_system
+from accord.api.tokens import Role
+from accord.console.views import Page, render
+from accord.store import Database
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+PAGE_SIZE = 50
+
+
+def duration(seconds: float | None) -> str:
+    """A short human duration: ``45 s``, ``12 min``, ``3.5 h``, ``2.1 d``."""
+    if seconds is None:
+        return "\u2013"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"
+
+
+@router.get("/invoices", response_class=HTMLResponse)
+async def invoices(request: Request, session: SessionDep, who: Page,
+                   number: str = "") -> HTMLResponse:
+    number = number.strip()
+    answer, problem = None, None
+    if number and not re.fullmatch(NUMBER_PATTERN, number):
+        problem = "An invoice number has letters, digits, '.', '_', '/' or '-' only."
+    elif number:
+        systems = Systems(request.app.state.system_settings)
+        answer = await run_in_threadpool(invoice_status, session, systems, number)
+        if answer is None:
+            problem = f"No system knows invoice {number}: check the number, or search the " \
+                      "timeline for the deal."
+    return render(request, "invoice.html", who, number=number, answer=answer, problem=problem)
+
+
+@router.get("/timeline/steps/{step_id}", response_class=HTMLResponse)
+def step(request: Request, step_id: int, session: SessionDep, who: Page) -> HTMLResponse:
+    found = step_detail(session, step_id, mask=who.role is Role.VIEWER)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no step {step_id}")
+    shown = json.dumps(found.detail, indent=2, sort_keys=True, default=str) \
+        if found.detail is not None else None
+    return render(request, "step.html", who, step=found, shown=shown)
+
+
+@router.get("/kpis", response_class=HTMLResponse)
+def kpis(request: Request, session: SessionDep, who: Page) -> HTMLResponse:
+    database: Database = request.app.state.database
+    figures = report(session, database.engine)
+    return render(request, "kpis.html", who, k=figures, duration=duration)
+
+
+@router.get("/systems", response_class=HTMLResponse)
+async def systems(request: Request, session: SessionDep, who: Page,
+                  probe: str = "") -> HTMLResponse:
+    known = Systems(request.app.state.system_settings)
+    rows = list_systems(session, known, datetime.now(UTC))
+    probed = None
+    if probe in {row.system for row in rows}:
+        probed = await run_in_threadpool(probe_system, known, probe)
+    return render(request, "systems.html", who, rows=rows, probed=probed)
+
+
+@router.get("/reconciliation", response_class=HTMLResponse)
+def reconciliation(request: Request, session: SessionDep, who: Page,
+                   page: int = 1) -> HTMLResponse:
+    page = max(1, page)
+    runs = list_runs(session, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    return render(request, "reconciliation.html", who, runs=runs[:PAGE_SIZE], page=page,
+                  more=len(runs) > PAGE_SIZE)
+
+
+@router.get("/reconciliation/{run_id}", response_class=HTMLResponse)
+def reconciliation_run(request: Request, run_id: int, session: SessionDep, who: Page,
+                       kind: str = "", page: int = 1) -> HTMLResponse:
+    page = max(1, page)
+    detail = run_detail(session, run_id, DifferenceFilter(
+        kind=kind or None, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE))
+    if detail is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no reconciliation run {run_id}")
+    more = len(detail.differences) > PAGE_SIZE
+    detail.differences = detail.differences[:PAGE_SIZE]
+    return render(request, "recon_run.html", who, run=detail, kind=kind, page=page, more=more)
+
+
+__all__ = ["duration", "router"]

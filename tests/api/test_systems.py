@@ -1,0 +1,60 @@
+"""The systems list and the on-demand probe, against the Stripe sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from api_support import serve_api
+from pydantic import SecretStr
+
+from accord.api.tokens import Role
+from accord.connectors.stripe import StripeSettings
+from accord.sandboxes.base import SandboxOptions
+from accord.sandboxes.server import RunningSandbox, start_in_thread
+from accord.sandboxes.stripe import SANDBOX
+from accord.store.models import TimelineEntry
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
+    running = start_in_thread(SANDBOX, SandboxOptions(data_dir=tmp_path,
+                                                      settings={"rate_limit": 0}))
+    yield running
+    running.stop()
+
+
+def test_systems_listed_with_limits_use_and_probe(sqlite_url: str,
+                                                  sandbox: RunningSandbox) -> None:
+    key = sandbox.credentials()["api_key"]
+    settings = {"stripe": StripeSettings(base_url=sandbox.base_url, api_key=SecretStr(key),
+                                         webhook_secret=SecretStr("whsec_probe")),
+                "stripe-eu": StripeSettings(base_url=sandbox.base_url,
+                                            api_key=SecretStr("sk_live_not_a_key"))}
+    with serve_api(sqlite_url, system_settings=settings) as api:
+        with api.db.session() as session:
+            for minutes in (5, 90):
+                session.add(TimelineEntry(correlation_id="c", flow="f", step="s", action="s",
+                                          system="salesforce", outcome="ok",
+                                          occurred_at=datetime.now(UTC)
+                                          - timedelta(minutes=minutes)))
+        with api.client(Role.VIEWER) as client:
+            rows = {row["system"]: row for row in client.get("/v1/systems").json()}
+            good = client.post("/v1/systems/stripe/probe").json()
+            bad = client.post("/v1/systems/stripe-eu/probe").json()
+            unknown = client.post("/v1/systems/hubspot/probe")
+            malformed = client.post("/v1/systems/Not%20A%20Name/probe")
+    assert sorted(rows) == ["netsuite", "salesforce", "stripe", "stripe-eu"]
+    assert (rows["stripe"]["kind"], rows["stripe"]["takes_webhooks"]) == ("billing", True)
+    assert (rows["salesforce"]["takes_webhooks"], rows["salesforce"]["daily_limit"],
+            rows["salesforce"]["calls_last_hour"], rows["salesforce"]["calls_last_24h"]) == (
+        False, 100_000, 1, 2)
+    assert rows["stripe-eu"]["connector"] == "stripe"
+    assert good["status"] == "ok"
+    assert bad["status"] == "failed"
+    assert "sk_live_not_a_key" not in str(bad)
+    assert key not in str(good)
+    assert unknown.status_code == 404
+    assert malformed.status_code == 422
