@@ -25,7 +25,7 @@ from accord.engine.runtime import current
 from accord.flows.entities import LegalEntity
 from accord.flows.ids import derived_id
 from accord.flows.skus import SkuEntry
-from accord.registry.xref import Xrefs
+from accord.registry.xref import XrefConflictError, Xrefs
 
 
 def _remembered(canonical_id: str) -> str | None:
@@ -33,12 +33,15 @@ def _remembered(canonical_id: str) -> str | None:
         return Xrefs(session).system_id(canonical_id, "stripe")
 
 
-def _remember(canonical_id: str, entity: EntityType, stripe_id: str) -> None:
+def _remember(canonical_id: str, entity: EntityType, stripe_id: str) -> str:
+    """Link and return the Stripe id; when another flow linked one a moment earlier (two
+    concurrent creates), that one wins and is returned."""
     try:
         with current().database.session() as session:
             Xrefs(session).link(canonical_id, entity, "stripe", stripe_id)
-    except IntegrityError:  # another flow linked the same object a moment earlier
+    except (IntegrityError, XrefConflictError):
         pass
+    return _remembered(canonical_id) or stripe_id
 
 
 def product_for(sku: str, entry: SkuEntry) -> Product:
@@ -59,8 +62,7 @@ def ensure_product(client: StripeClient, product: Product) -> str:
     if known:
         return known
     created = client.create_product(product)
-    _remember(product.id, EntityType.PRODUCT, str(created["id"]))
-    return str(created["id"])
+    return _remember(product.id, EntityType.PRODUCT, str(created["id"]))
 
 
 def ensure_price(client: StripeClient, price: Price, stripe_product_id: str) -> str:
@@ -68,8 +70,7 @@ def ensure_price(client: StripeClient, price: Price, stripe_product_id: str) -> 
     if known:
         return known
     created = client.create_price(price, stripe_product_id)
-    _remember(price.id, EntityType.PRICE, str(created["id"]))
-    return str(created["id"])
+    return _remember(price.id, EntityType.PRICE, str(created["id"]))
 
 
 def tax_rate_key(code: str, entity: LegalEntity) -> str:
