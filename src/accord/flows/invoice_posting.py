@@ -89,10 +89,8 @@ def post_invoice(_call: StepCall, invoice: dict[str, Any]) -> str:
     return systems().erp(model.legal_entity, model.currency).post_invoice(model)
 
 
-@handles("stripe", "invoice.finalized", describe=describe_invoice_event)
-@flow(FLOW)
-def invoice_posting(run: FlowInput) -> dict[str, str]:
-    stripe_invoice_id = run.keys["stripe_invoice_id"]
+def post_stripe_invoice(stripe_invoice_id: str) -> dict[str, str]:
+    """The posting's steps (also run by a payment flow whose invoice event is late)."""
     read = read_invoice(stripe_invoice_id)
     invoice = canonical_invoice(read)
     note_keys({"invoice_id": invoice["id"], "customer_id": invoice["customer_id"],
@@ -105,4 +103,10 @@ def invoice_posting(run: FlowInput) -> dict[str, str]:
     return {"invoice_id": invoice["id"], "netsuite_invoice": posted}
 
 
-__all__ = ["FLOW", "invoice_id_for", "invoice_posting"]
+@handles("stripe", "invoice.finalized", describe=describe_invoice_event)
+@flow(FLOW)
+def invoice_posting(run: FlowInput) -> dict[str, str]:
+    return post_stripe_invoice(run.keys["stripe_invoice_id"])
+
+
+__all__ = ["FLOW", "invoice_id_for", "invoice_posting", "post_stripe_invoice"]

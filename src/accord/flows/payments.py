@@ -1,8 +1,9 @@
 """Payments, failed payments and refunds.
 
 * ``invoice.paid``: the charge becomes a NetSuite customer payment applied to the invoice
-  (waiting, durably, until that invoice is posted); a processor fee, when Stripe reports
-  one, is posted as a journal entry from undeposited funds to the fee expense account.
+  (posting the invoice first when its own event has not been handled yet); a processor
+  fee, when Stripe reports one, is posted as a journal entry from undeposited funds to the
+  fee expense account.
 * ``invoice.payment_failed``: the Salesforce account's billing status becomes Past Due.
 * ``charge.refunded``: each refund becomes a NetSuite credit memo against the paid invoice
   and a customer refund paid out of it.
@@ -26,9 +27,10 @@ from accord.engine import FlowInput, StepCall, flow, step
 from accord.engine.dispatch import handles
 from accord.engine.runtime import current
 from accord.flows.ids import derived_id
-from accord.flows.invoice_posting import invoice_id_for
+from accord.flows.invoice_posting import invoice_id_for, post_stripe_invoice
 from accord.flows.links import (
     await_link,
+    blocking_exception,
     canonical_of,
     gave_up,
     link,
@@ -145,7 +147,15 @@ def payment_posting(run: FlowInput) -> dict[str, str]:
     erp = systems().erp_instance(legal_entity, payment.amount.currency)
     link(payment.id, EntityType.PAYMENT.value, "stripe", str(charge["id"]))
     remember_payment(payment.model_dump(mode="json"))
-    await_link(invoice_id, erp, "invoice", blocked_by=stripe_invoice_id)
+    if lookup(invoice_id, erp) is None:
+        # the invoice's own event is late (webhooks arrive out of order) and queued behind
+        # this flow: post the invoice here (an upsert on the same externalId), unless an
+        # exception already holds it
+        held = blocking_exception(stripe_invoice_id)
+        if held is not None:
+            gave_up("invoice", f"{invoice_id} is not in {erp}: {stripe_invoice_id} is held "
+                    f"by {held}")
+        post_stripe_invoice(stripe_invoice_id)
     dumped = payment.model_dump(mode="json")
     posted = post_payment(dumped, legal_entity)
     link(payment.id, EntityType.PAYMENT.value, erp, posted)
