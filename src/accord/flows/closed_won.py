@@ -25,8 +25,16 @@ from accord.engine import FlowInput, StepCall, flow, step
 from accord.engine.dispatch import handles
 from accord.engine.inbox import Delivery
 from accord.engine.runtime import current
-from accord.flows import stripe_setup
-from accord.flows.deals import Order, customer_id_for, fetch_deal, subscription_id_for, validate
+from accord.flows import amendments, stripe_setup
+from accord.flows.amendments import DealType, deal_type
+from accord.flows.deals import (
+    Order,
+    contract_id_for,
+    customer_id_for,
+    fetch_deal,
+    subscription_id_for,
+    validate,
+)
 from accord.flows.links import link, lookup, note_keys, note_written
 from accord.flows.systems import systems
 from accord.registry.golden import GoldenRecords
@@ -34,6 +42,7 @@ from accord.registry.resolve import resolve_customer
 
 FLOW = "closed_won"
 CREATED = "created"
+AMENDED = "amended"
 UNCHANGED = "unchanged"
 
 
@@ -157,6 +166,34 @@ def write_back(_call: StepCall, account_id: str, opportunity_id: str, customer_i
     return {"account": account.fields(), "opportunity": deal.fields()}
 
 
+@step("stripe", "amend_subscription", entity="opportunity_id")
+def amend_subscription(_call: StepCall, contract: dict[str, Any], stripe_customer: str,
+                       prices: list[str], kind: str) -> dict[str, str]:
+    client = systems().stripe
+    model = Contract.model_validate(contract)
+    subscription = amendments.current_subscription(client, stripe_customer)
+    params = amendments.amendment_params(subscription, model, prices, DealType(kind))
+    updated = amendments.amend(client, str(subscription["id"]), model.id, params)
+    return {"id": str(updated["id"]), "status": str(updated["status"])}
+
+
+def amend_deal(kind: DealType, contract: dict[str, Any], account_id: str,
+               opportunity_id: str, customer_id: str, stripe_customer: str) -> dict[str, str]:
+    """An upgrade, add-on or renewal of an existing customer's subscription."""
+    prices = ([ensure_price(contract, index) for index in range(len(contract["lines"]))]
+              if kind is DealType.UPGRADE else [])
+    subscription = amend_subscription(contract, stripe_customer, prices, kind.value)
+    link(contract["id"], EntityType.CONTRACT.value, "salesforce", opportunity_id)
+    erp = systems().erp_instance(contract["legal_entity"], contract["currency"])
+    netsuite_customer = lookup(customer_id, erp) or ""
+    written = write_back(account_id, opportunity_id, customer_id, stripe_customer,
+                         netsuite_customer, subscription, contract["id"])
+    note_written("salesforce", EntityType.CONTRACT.value, opportunity_id,
+                 written["opportunity"])
+    return {"outcome": AMENDED, "customer_id": customer_id, "subscription": subscription["id"],
+            "status": subscription["status"], "kind": kind.value}
+
+
 @handles("salesforce", CLOSED_WON, describe=describe)
 @flow(FLOW)
 def closed_won(run: FlowInput) -> dict[str, str]:
@@ -164,7 +201,8 @@ def closed_won(run: FlowInput) -> dict[str, str]:
     deal = read_deal(opportunity_id)
     subscription_id = subscription_id_for(opportunity_id)
     written = deal["opportunity"].get("Stripe_Subscription_Id__c")
-    if written and lookup(subscription_id, "stripe") == written:
+    handled = deal["opportunity"].get("Accord_Id__c") == contract_id_for(opportunity_id)
+    if written and (handled or lookup(subscription_id, "stripe") == written):
         # the change is accord's own write-back coming back (or a re-run poll): no news
         return {"outcome": UNCHANGED, "subscription": str(written)}
     checked = validate_deal(deal)
@@ -175,6 +213,10 @@ def closed_won(run: FlowInput) -> dict[str, str]:
     note_keys({"customer_id": customer_id, "subscription_id": subscription_id})
 
     stripe_customer = lookup(customer_id, "stripe")
+    kind = deal_type(deal["opportunity"])
+    if kind is not DealType.NEW and stripe_customer is not None:
+        return amend_deal(kind, contract, account_id, opportunity_id, customer_id,
+                          stripe_customer)
     if stripe_customer is None:
         stripe_customer = create_stripe_customer(customer, account_id, contract)
         link(customer_id, EntityType.CUSTOMER.value, "stripe", stripe_customer)

@@ -35,7 +35,7 @@ def fetch_deal(client: SalesforceClient, opportunity_id: str) -> dict[str, Any]:
     if not opportunity_id.isalnum():
         raise PermanentError(f"opportunity id {opportunity_id!r} is malformed",
                              system="salesforce")
-    fields = [f for f in OPPORTUNITY_FIELDS if not f.startswith("Account.")]
+    fields = [f for f in OPPORTUNITY_FIELDS if not f.startswith("Account.")] + ["Type"]
     # the id was checked to be alphanumeric, so it cannot break out of the literal
     rows = list(client.query(f"SELECT {', '.join(fields)} FROM Opportunity "  # noqa: S608
                              f"WHERE Id = '{opportunity_id}'"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from accord.connectors.salesforce.client import SalesforceClient
@@ -23,6 +24,8 @@ class Seeded:
 
     accounts: dict[str, str] = field(default_factory=dict)
     deals: dict[str, str] = field(default_factory=dict)
+    entries: dict[tuple[str, str], str] = field(default_factory=dict)
+    """Price book entry per (SKU, currency)."""
 
     def ref_of(self, salesforce_id: str) -> str | None:
         for mapping in (self.accounts, self.deals):
@@ -85,7 +88,7 @@ def seed_scenario(client: SalesforceClient, scenario: Scenario) -> Seeded:
     catalog_skus = {item.sku for item in CATALOG}
     extra = sorted({line.sku for deal in scenario.deals for line in deal.lines} - catalog_skus)
     entries = seed_catalog(client, extra)
-    seeded = Seeded()
+    seeded = Seeded(entries=entries)
     plans = list(scenario.accounts)
     for chunk_plans, chunk in zip(_plan_chunks(plans),
                                   _chunks([{k: v for k, v in account_fields(p).items()
@@ -125,6 +128,26 @@ def payment_methods(scenario: Scenario, seeded: Seeded) -> Callable[[str], str |
     return by_account.get
 
 
+def seed_change(client: SalesforceClient, seeded: Seeded, deal: DealPlan, *, kind: str,
+                ref: str, lines: Sequence[tuple[str, int]], start: date,
+                term_months: int) -> str:
+    """An amendment (``Existing Business - Upgrade``) or ``Renewal`` opportunity on the
+    deal's account, open; win it with :func:`win_deals`."""
+    fields = deal_fields(deal, seeded.accounts[deal.account_ref])
+    fields.update({"Name": f"{deal.name} - {kind}", "Type": kind, "CloseDate": start,
+                   "Contract_Start_Date__c": start, "Contract_Term_Months__c": term_months})
+    opportunity = client.create("Opportunity", fields)
+    prices = {line.sku: line.unit_price for line in deal.lines}
+    if lines:
+        _ids(client.create_many("OpportunityLineItem", [
+            {"OpportunityId": opportunity,
+             "PricebookEntryId": seeded.entries[(sku, deal.currency)], "Quantity": quantity,
+             **({"UnitPrice": prices[sku]} if sku in prices else {})}
+            for sku, quantity in lines], all_or_none=True))
+    seeded.deals[ref] = opportunity
+    return opportunity
+
+
 def win_deals(client: SalesforceClient, seeded: Seeded, refs: Sequence[str]) -> None:
     """Move the deals to Closed Won, in the given order."""
     records = [{"Id": seeded.deals[ref], "StageName": CLOSED_WON_STAGE} for ref in refs]
@@ -133,4 +156,4 @@ def win_deals(client: SalesforceClient, seeded: Seeded, refs: Sequence[str]) -> 
 
 
 __all__ = ["CARDS", "CLOSED_WON_STAGE", "Seeded", "payment_methods", "seed_catalog",
-           "seed_scenario", "win_deals"]
+           "seed_change", "seed_scenario", "win_deals"]

@@ -12,6 +12,10 @@ from accord.engine.runtime import current
 from accord.flows.intake import jsonable
 from accord.registry.xref import Xrefs
 
+STRIPE_EVENT_TYPES = ("invoice.finalized", "invoice.paid", "invoice.payment_failed",
+                      "charge.refunded")
+"""The Stripe event types the flows handle (a webhook endpoint subscribes to these)."""
+
 
 def event_object(payload: dict[str, Any]) -> dict[str, Any]:
     data = payload.get("data") or {}
@@ -53,5 +57,5 @@ def describe_charge_event(event: InboundEvent) -> Delivery:
     return describe(event, keys, charge.get("customer"))
 
 
-__all__ = ["customer_of", "describe", "describe_charge_event", "describe_invoice_event",
-           "event_object"]
+__all__ = ["STRIPE_EVENT_TYPES", "customer_of", "describe", "describe_charge_event",
+           "describe_invoice_event", "event_object"]

@@ -1,0 +1,29 @@
+"""``accord demo`` end to end on a small month: sandboxes, faults, webhooks, summary."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+import accord.flows  # noqa: F401 - the demo's flows are registered before it launches
+from accord.cli import app
+
+
+def test_demo_json_summary_has_nothing_lost_or_doubled() -> None:
+    result = CliRunner().invoke(app, ["demo", "--accounts", "12", "--seed", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout[result.stdout.index("{"):])
+    assert summary["lost"] == 0
+    assert summary["doubled"] == 0
+    assert summary["agree"] is True
+    # the four planted defects: three for master data, the closed period for finance
+    assert summary["exceptions"]["master_data"] == 3
+    assert summary["exceptions"]["finance_operations"] >= 1
+    assert any("closed" in line["reason"] for line in summary["exception_details"]
+               if line["owner"] == "finance_operations")
+    assert set(summary["control_totals"]) == {"stripe", "netsuite"}
+    assert summary["webhooks_received"] > 0
+    flows = summary["flows"]
+    assert flows["closed_won"]["success"] >= 9
+    assert flows["invoice_posting"]["success"] >= 9
