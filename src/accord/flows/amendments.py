@@ -43,13 +43,18 @@ def current_subscription(client: StripeClient, stripe_customer: str) -> dict[str
 
 
 def amendment_params(subscription: dict[str, Any], contract: Contract,
-                     prices: list[str], kind: DealType) -> dict[str, Any]:
-    """Items to change (by SKU) or add, prorated; the new term end in metadata."""
+                     prices: list[str], kind: DealType,
+                     recurring: frozenset[str]) -> dict[str, Any]:
+    """Items to change (by SKU) or add, prorated; the new term end in metadata. Only
+    ``recurring`` SKUs are subscription items (one-time lines of an amendment are not
+    billed through the subscription)."""
     items: list[dict[str, Any]] = []
     by_sku = {str((item.get("metadata") or {}).get("sku")): item
               for item in (subscription.get("items") or {}).get("data") or []}
     if kind is DealType.UPGRADE:
         for line, price in zip(contract.lines, prices, strict=True):
+            if line.product_sku not in recurring:
+                continue
             existing = by_sku.get(line.product_sku)
             if existing is not None:
                 items.append({"id": existing["id"], "quantity": int(line.quantity)})

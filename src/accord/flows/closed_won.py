@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from accord.canonical.catalog import ProductKind
 from accord.canonical.contract import Contract
 from accord.canonical.ids import EntityType
 from accord.canonical.party import Customer
@@ -172,7 +173,10 @@ def amend_subscription(_call: StepCall, contract: dict[str, Any], stripe_custome
     client = systems().stripe
     model = Contract.model_validate(contract)
     subscription = amendments.current_subscription(client, stripe_customer)
-    params = amendments.amendment_params(subscription, model, prices, DealType(kind))
+    recurring = frozenset(sku for sku, entry in systems().skus.skus.items()
+                          if entry.kind in (ProductKind.RECURRING, ProductKind.USAGE))
+    params = amendments.amendment_params(subscription, model, prices, DealType(kind),
+                                         recurring)
     updated = amendments.amend(client, str(subscription["id"]), model.id, params)
     return {"id": str(updated["id"]), "status": str(updated["status"])}
 

@@ -25,8 +25,9 @@ from sqlalchemy import func, select
 from accord.demo.scenario import Defect, Scenario
 from accord.engine.dispatch import handler_for
 from accord.engine.exceptions import ExceptionStatus
+from accord.flows.amendments import DealType
 from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
-from accord.flows.seeding import Seeded, payment_methods, seed_scenario, win_deals
+from accord.flows.seeding import Seeded, payment_methods, seed_change, seed_scenario, win_deals
 from accord.flows.stripe_events import STRIPE_EVENT_TYPES
 from accord.flows.systems import Systems
 from accord.flows.totals import jsonable_totals, reconcile
@@ -145,6 +146,31 @@ def win(found: Systems, database: Database, scenario: Scenario, seeded: Seeded) 
     return started
 
 
+def change_deals(found: Systems, database: Database, scenario: Scenario,
+                 seeded: Seeded) -> int:
+    """The month's amendments (more seats) and renewals, as new opportunities on the
+    accounts, won: each updates the existing subscription."""
+    good = {d.ref for d in scenario.good_deals()}
+    refs: list[str] = []
+    for deal in scenario.deals:
+        if deal.ref not in good:
+            continue
+        if deal.amendment is not None:
+            refs.append(f"{deal.ref}-AMEND")
+            seed_change(found.salesforce, seeded, deal, kind=DealType.UPGRADE.value,
+                        ref=refs[-1], lines=[(deal.amendment.sku, deal.amendment.quantity)],
+                        start=deal.amendment.effective, term_months=deal.term_months)
+        if deal.renewal:
+            refs.append(f"{deal.ref}-RENEW")
+            renewal_start = deal.start_date + timedelta(days=30 * deal.term_months)
+            seed_change(found.salesforce, seeded, deal, kind=DealType.RENEWAL.value,
+                        ref=refs[-1], lines=[(line.sku, line.quantity) for line in deal.lines],
+                        start=renewal_start, term_months=12)
+    win_deals(found.salesforce, seeded, refs)
+    return len(poll(database, "salesforce", "opportunity",
+                    opportunity_poller(found.salesforce)).started)
+
+
 def refund_one(found: Systems, scenario: Scenario, seeded: Seeded) -> bool:
     """The month's refund: half of the refundable customer's first payment."""
     deal = next((d for d in scenario.deals if d.refund), None)
@@ -208,6 +234,8 @@ def run_month(found: Systems, database: Database, controls: Controls, scenario: 
     turn_on_faults(controls, datetime.now(UTC))
     deals = win(found, database, scenario, seeded)
     settle(found, database, controls, progress, "running flows", deals * 3)
+    if change_deals(found, database, scenario, seeded):
+        settle(found, database, controls, progress, "amendments and renewals", deals * 3)
     if refund_one(found, scenario, seeded):
         settle(found, database, controls, progress, "refund", deals * 3)
     # catch up on anything a webhook missed, then prove re-polling changes nothing
