@@ -227,6 +227,7 @@ def closed_won(run: FlowInput) -> dict[str, str]:
     erp = systems().erp_instance(customer["legal_entity"], customer["currency"])
     netsuite_customer = upsert_netsuite_customer(customer)
     link(customer_id, EntityType.CUSTOMER.value, erp, netsuite_customer)
+    note_written(erp, EntityType.CUSTOMER.value, netsuite_customer, customer)
 
     prices = [ensure_price(contract, index) for index in range(len(contract["lines"]))]
     tax_rate = ensure_tax_rate(contract["legal_entity"])
