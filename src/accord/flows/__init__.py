@@ -4,6 +4,6 @@ Importing this package registers every flow with DBOS and with the engine's disp
 inbound event types each handles); import it before :func:`accord.engine.launch`.
 """
 
-from accord.flows import closed_won, customer_sync, invoice_posting, payments
+from accord.flows import closed_won, customer_sync, invoice_posting, payments, product_sync
 
-__all__ = ["closed_won", "customer_sync", "invoice_posting", "payments"]
+__all__ = ["closed_won", "customer_sync", "invoice_posting", "payments", "product_sync"]

@@ -8,9 +8,10 @@ data's item keys. An unknown SKU is a data-quality problem for master data.
 from __future__ import annotations
 
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from accord.canonical.catalog import ProductKind
 from accord.errors import DataQualityError, Team
@@ -25,6 +26,8 @@ class SkuEntry(BaseModel):
     netsuite_item: str
     kind: ProductKind
     revenue_category: str
+    prices: dict[str, Decimal] = Field(default_factory=dict)
+    """List price per currency (monthly for recurring items)."""
 
 
 class SkuMapping(BaseModel):
