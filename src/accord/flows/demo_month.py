@@ -1,10 +1,10 @@
 """Running a scenario month through the flows with faults on, and summarising it.
 
 The caller (``accord demo``) starts the sandboxes, the engine, the webhook endpoint and the
-inbox pump; this module seeds Salesforce, turns the faults on (NetSuite rate limiting and a
-short outage, duplicate and out-of-order Stripe webhooks), wins the deals, waits until every
-flow has finished, refunds one payment, re-runs the change polls (which must change
-nothing) and reconciles.
+inbox pump; this module runs the product master sync, seeds Salesforce, turns the faults on
+(NetSuite rate limiting and a short outage, duplicate and out-of-order Stripe webhooks),
+wins the deals, waits until every flow has finished, runs the amendments and renewals,
+refunds one payment, re-runs the change polls (which must change nothing) and reconciles.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from accord.demo.scenario import Defect, Scenario
+from accord.engine import FlowInput, run_flow
 from accord.engine.dispatch import handler_for
 from accord.engine.exceptions import ExceptionStatus
 from accord.flows.amendments import DealType
 from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
+from accord.flows.product_sync import product_master_sync
 from accord.flows.seeding import Seeded, payment_methods, seed_change, seed_scenario, win_deals
 from accord.flows.stripe_events import STRIPE_EVENT_TYPES
 from accord.flows.systems import Systems
@@ -228,6 +230,10 @@ def summarise(found: Systems, database: Database, scenario: Scenario, *,
 def run_month(found: Systems, database: Database, controls: Controls, scenario: Scenario,
               progress: Progress, *, received: Callable[[], int]) -> Summary:
     started = time.monotonic()
+    progress("product master sync", 0, 1)
+    run_flow(product_master_sync, FlowInput(correlation_id=f"product-sync:{scenario.month}")
+             ).get_result()
+    progress("product master sync", 1, 1)
     progress("seeding Salesforce", 0, 1)
     seeded = seed(found, scenario)
     progress("seeding Salesforce", 1, 1)

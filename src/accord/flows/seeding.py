@@ -51,13 +51,20 @@ def _chunks(items: list[dict[str, Any]], size: int = 200) -> Iterable[list[dict[
 
 def seed_catalog(client: SalesforceClient, extra_skus: Iterable[str] = ()
                  ) -> dict[tuple[str, str], str]:
-    """Product2 and standard price book entries per (SKU, currency)."""
+    """Standard price book entries per (SKU, currency): the ones the product master sync
+    published are reused; the demo catalog's others (and ``extra_skus``, products sales
+    sells that the SKU mapping does not know) are created as a sales admin would."""
     book = next(client.query("SELECT Id FROM Pricebook2 WHERE IsStandard = true"))["Id"]
+    entries: dict[tuple[str, str], str] = {
+        (str(row["ProductCode"]), str(row["CurrencyIsoCode"])): str(row["Id"])
+        for row in client.query("SELECT Id, ProductCode, CurrencyIsoCode FROM PricebookEntry "
+                                "WHERE Accord_Id__c != null")}
     products: list[tuple[str, str, dict[str, Any]]] = [
         (item.sku, item.name, dict(item.prices)) for item in CATALOG]
     products += [(sku, sku, {}) for sku in extra_skus]
-    entries: dict[tuple[str, str], str] = {}
     for sku, name, prices in products:
+        if all((sku, currency) in entries for currency in ("USD", "EUR")):
+            continue
         product = client.create("Product2", {"Name": name, "ProductCode": sku,
                                              "IsActive": True, "Billing_Type__c": "Recurring"})
         for currency in ("USD", "EUR"):
