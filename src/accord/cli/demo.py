@@ -150,11 +150,13 @@ def summary_json(summary: Summary) -> dict[str, object]:
 
 
 def print_summary(summary: Summary) -> None:
-    flows = Table("flow", "succeeded", "failed (exception)", title=(
+    flows = Table("flow", "outcome", "flows", title=(
         f"seeded month {summary.month}: {summary.accounts} accounts, seed {summary.seed}, "
         f"{summary.seconds:g} s"))
     for name, counts in summary.flows.items():
-        flows.add_row(name, str(counts.get("success", 0)), str(counts.get("error", 0)))
+        for outcome, count in sorted(counts.items()):
+            style = "red" if outcome == "exception" else "default"
+            flows.add_row(name, f"[{style}]{outcome}[/]", str(count))
     out.print(flows)
     exceptions = Table("owner", "record", "step", "reason", title="exceptions by owner")
     for line in sorted(summary.exception_details, key=lambda item: item.owner):

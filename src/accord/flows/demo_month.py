@@ -202,12 +202,24 @@ def rerun_polls(found: Systems, database: Database) -> int:
     return again.events + opportunities.events
 
 
+def outcome_of(status: str, output: Any) -> str:
+    """A finished flow's outcome: what it reported (``created``, ``unchanged``, ``amended``,
+    ``posted``...), ``exception`` when it stopped on one, else its DBOS status."""
+    if status == "ERROR":
+        return "exception"
+    if status == "SUCCESS":
+        if isinstance(output, dict) and output.get("outcome"):
+            return str(output["outcome"])
+        return "done"
+    return str(status).lower()
+
+
 def summarise(found: Systems, database: Database, scenario: Scenario, *,
               webhooks: int, seconds: float) -> Summary:
     flows: dict[str, Counter[str]] = {}
-    for status in DBOS.list_workflows(load_input=False, load_output=False):
+    for status in DBOS.list_workflows(load_input=False, load_output=True):
         name = str(status.name).rsplit(".", 1)[-1]
-        flows.setdefault(name, Counter())[str(status.status).lower()] += 1
+        flows.setdefault(name, Counter())[outcome_of(status.status, status.output)] += 1
     with database.session() as session:
         rows = list(session.scalars(select(ExceptionRecord).where(
             ExceptionRecord.status == ExceptionStatus.OPEN.value).order_by(ExceptionRecord.id)))
