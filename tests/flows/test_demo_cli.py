@@ -31,3 +31,4 @@ def test_demo_json_summary_has_nothing_lost_or_doubled(tmp_path: Path) -> None:
     assert flows["closed_won"]["exception"] == 3
     assert flows["invoice_posting"]["exception"] == 1
     assert flows["product_master_sync"]["done"] == 1
+    assert flows["invoice_posting"]["posted"] >= 8

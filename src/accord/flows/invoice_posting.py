@@ -100,7 +100,7 @@ def post_stripe_invoice(stripe_invoice_id: str) -> dict[str, str]:
     await_link(invoice["customer_id"], erp, "customer")
     posted = post_invoice(invoice)
     link(invoice["id"], EntityType.INVOICE.value, erp, posted)
-    return {"invoice_id": invoice["id"], "netsuite_invoice": posted}
+    return {"outcome": "posted", "invoice_id": invoice["id"], "netsuite_invoice": posted}
 
 
 @handles("stripe", "invoice.finalized", describe=describe_invoice_event)
