@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from accord.demo.scenario import Defect, Scenario, generate
+from accord.flows.demo_month import recover_declines
 from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
 from accord.flows.seeding import Seeded, payment_methods, seed_scenario, win_deals
 from accord.flows.systems import Systems
@@ -37,7 +38,7 @@ def current_month() -> str:
     return datetime.now(UTC).strftime("%Y-%m")
 
 
-def run_month(database: Database, found: Systems, *, seed: int = 2, accounts: int = 12
+def run_month(database: Database, found: Systems, *, seed: int = 1, accounts: int = 12
               ) -> Month:
     """Seed, win every deal (the probable duplicate last), then drain the Stripe events."""
     scenario = generate(seed=seed, accounts=accounts, month=current_month())
@@ -50,6 +51,8 @@ def run_month(database: Database, found: Systems, *, seed: int = 2, accounts: in
                  [d.ref for d in scenario.deals if d.account_ref in duplicate]):
         win_deals(found.salesforce, seeded, refs)
         month._finish(poll(database, "salesforce", "opportunity", poller).started)
+    drain_stripe(database, found, month)
+    recover_declines(found, scenario, seeded)
     drain_stripe(database, found, month)
     refund = next(d for d in scenario.deals if d.refund)
     refund_deal(found, seeded.deals[refund.ref])

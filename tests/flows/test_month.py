@@ -76,11 +76,16 @@ def check_month_end_state(database: Database, found: Systems, scenario: Scenario
     externals = [row["externalid"] for row in _netsuite_state(found)
                  if row["type"] == "CustInvc"]
     assert len(externals) == len(set(externals)) == posted
-    assert any(i["status"] != "paid" for i in invoices)  # declines stay open receivables
-    for deal in scenario.good_deals():  # failed payments reach Salesforce
-        if deal.payment is not PaymentBehaviour.PAYS:
-            account = found.salesforce.get("Account", seeded.accounts[deal.account_ref])
-            assert account["Billing_Status__c"] == "Past Due"
+    # failed payments and dunning reach Salesforce: still declining -> Past Due (and an open
+    # receivable in both systems), recovered -> Active again
+    expected_status = {PaymentBehaviour.DECLINES: "Past Due",
+                       PaymentBehaviour.DECLINES_THEN_PAYS: "Active",
+                       PaymentBehaviour.PAYS: "Active"}
+    for deal in scenario.good_deals():
+        account = found.salesforce.get("Account", seeded.accounts[deal.account_ref])
+        assert account["Billing_Status__c"] == expected_status[deal.payment], deal.ref
+    if any(d.payment is PaymentBehaviour.DECLINES for d in scenario.good_deals()):
+        assert any(i["status"] != "paid" for i in invoices)
 
     summary = reconcile(found.stripe, ns, database)
     assert summary.lost == []

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from accord.demo.scenario import Defect
+from accord.flows.demo_month import recover_declines
 from accord.flows.seeding import CARDS, seed_scenario, win_deals
 from accord.flows.systems import Systems
 from accord.store import Database
@@ -35,7 +36,7 @@ def test_month_with_the_worker_killed_part_way(sandboxes, make_systems, sqlite_u
     from accord.demo.scenario import generate
 
     found: Systems = make_systems()
-    scenario = generate(seed=2, accounts=12, month=current_month())
+    scenario = generate(seed=1, accounts=12, month=current_month())
     seeded = seed_scenario(found.salesforce, scenario)
     cards = {seeded.accounts[d.account_ref]: CARDS[d.payment] for d in scenario.deals}
     config = tmp_path / "systems.json"
@@ -56,6 +57,8 @@ def test_month_with_the_worker_killed_part_way(sandboxes, make_systems, sqlite_u
 
     win_deals(found.salesforce, seeded,
               [d.ref for d in scenario.deals if d.account_ref in duplicate])
+    assert run_worker(sqlite_url, config).returncode == 0
+    recover_declines(found, scenario, seeded)
     assert run_worker(sqlite_url, config).returncode == 0
     refund = next(d for d in scenario.deals if d.refund)
     refund_deal(found, seeded.deals[refund.ref])

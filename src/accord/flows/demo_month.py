@@ -22,7 +22,7 @@ from dbos import DBOS
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from accord.demo.scenario import Defect, Scenario
+from accord.demo.scenario import Defect, PaymentBehaviour, Scenario
 from accord.engine import FlowInput, run_flow
 from accord.engine.dispatch import handler_for
 from accord.engine.exceptions import ExceptionStatus
@@ -173,6 +173,27 @@ def change_deals(found: Systems, database: Database, scenario: Scenario,
                     opportunity_poller(found.salesforce)).started)
 
 
+def recover_declines(found: Systems, scenario: Scenario, seeded: Seeded) -> int:
+    """Customers whose card was declined and who then pay: a working card becomes their
+    default and their open invoices are paid (Stripe retries with it)."""
+    recovered = 0
+    v1 = found.stripe.v1
+    for deal in scenario.good_deals():
+        if deal.payment is not PaymentBehaviour.DECLINES_THEN_PAYS:
+            continue
+        opportunity = found.salesforce.get("Opportunity", seeded.deals[deal.ref])
+        if not opportunity.get("Stripe_Subscription_Id__c"):
+            continue
+        customer = v1.subscriptions.retrieve(opportunity["Stripe_Subscription_Id__c"]).customer
+        method = v1.payment_methods.attach("pm_card_visa", params={"customer": customer})
+        v1.customers.update(customer, params={
+            "invoice_settings": {"default_payment_method": method.id}})
+        for invoice in v1.invoices.list(params={"customer": customer, "status": "open"}).data:
+            v1.invoices.pay(invoice.id, params={"payment_method": method.id})
+            recovered += 1
+    return recovered
+
+
 def refund_one(found: Systems, scenario: Scenario, seeded: Seeded) -> bool:
     """The month's refund: half of the refundable customer's first payment."""
     deal = next((d for d in scenario.deals if d.refund), None)
@@ -252,6 +273,8 @@ def run_month(found: Systems, database: Database, controls: Controls, scenario: 
     turn_on_faults(controls, datetime.now(UTC))
     deals = win(found, database, scenario, seeded)
     settle(found, database, controls, progress, "running flows", deals * 3)
+    if recover_declines(found, scenario, seeded):
+        settle(found, database, controls, progress, "dunning recoveries", deals * 3)
     if change_deals(found, database, scenario, seeded):
         settle(found, database, controls, progress, "amendments and renewals", deals * 3)
     if refund_one(found, scenario, seeded):
@@ -264,5 +287,6 @@ def run_month(found: Systems, database: Database, controls: Controls, scenario: 
                      seconds=time.monotonic() - started)
 
 
-__all__ = ["Controls", "ExceptionLine", "Progress", "Summary", "register_webhook",
+__all__ = ["Controls", "ExceptionLine", "Progress", "Summary", "recover_declines",
+           "register_webhook",
            "run_month", "settle", "summarise", "turn_on_faults"]

@@ -4,7 +4,8 @@
   (posting the invoice first when its own event has not been handled yet); a processor
   fee, when Stripe reports one, is posted as a journal entry from undeposited funds to the
   fee expense account.
-* ``invoice.payment_failed``: the Salesforce account's billing status becomes Past Due.
+* ``invoice.payment_failed``: the Salesforce account's billing status becomes Past Due; a
+  payment after failed attempts (dunning recovered) sets it back to Active.
 * ``charge.refunded``: each refund becomes a NetSuite credit memo against the paid invoice
   and a customer refund paid out of it.
 """
@@ -67,8 +68,9 @@ def read_payment(_call: StepCall, stripe_invoice_id: str) -> dict[str, Any] | No
             if intent.get("latest_charge"):
                 charge = client.retrieve(Kind.CHARGES, str(intent["latest_charge"]),
                                          expand=["balance_transaction"])
-                return {"charge": charge, "invoice": {"id": invoice["id"],
-                                                      "customer": invoice["customer"]}}
+                return {"charge": charge, "invoice": {
+                    "id": invoice["id"], "customer": invoice["customer"],
+                    "attempt_count": int(invoice.get("attempt_count") or 0)}}
     return None
 
 
@@ -162,6 +164,12 @@ def payment_posting(run: FlowInput) -> dict[str, str]:
     fee = _fee(charge)
     if fee:
         post_fee(dumped, legal_entity, fee)
+    if read["invoice"]["attempt_count"] > 1:
+        # paid after failed attempts: dunning is over, the account is active again
+        account_id = lookup(customer_id, "salesforce")
+        if account_id is not None:
+            written = set_billing_status(account_id, BillingStatus.ACTIVE.value)
+            note_written("salesforce", EntityType.CUSTOMER.value, account_id, written)
     return {"outcome": "posted", "payment_id": payment.id, "netsuite_payment": posted}
 
 
