@@ -1,0 +1,9 @@
+"""The quote-to-cash flows: Salesforce -> Stripe -> NetSuite.
+
+Importing this package registers every flow with DBOS and with the engine's dispatch (the
+inbound event types each handles); import it before :func:`accord.engine.launch`.
+"""
+
+from accord.flows import closed_won, customer_sync, invoice_posting, payments, product_sync
+
+__all__ = ["closed_won", "customer_sync", "invoice_posting", "payments", "product_sync"]

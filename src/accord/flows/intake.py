@@ -1,0 +1,108 @@
+"""Change polling as jobs with durable cursors (the ``poll_cursor`` table).
+
+A poll reads the stream's stored cursor, asks the connector's poller for the changes after
+it, stores every event in the inbox and starts its flow (:func:`accord.engine.dispatch.accept`,
+which dedups on the event id), then stores the new cursor. A crash between the two only
+repeats deliveries the inbox recognises; re-running a poll from an old cursor changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from accord.connectors.base import ChangePoller, InboundEvent
+from accord.connectors.salesforce.client import SalesforceClient
+from accord.connectors.salesforce.intake import ModstampPoller
+from accord.connectors.stripe.client import StripeClient
+from accord.connectors.stripe.intake import StripeEventsPoller
+from accord.engine.dispatch import accept
+from accord.engine.inbox import Intake
+from accord.store import Database
+from accord.store.models import PollCursor
+
+OPPORTUNITY_FIELDS = ("StageName", "IsWon", "AccountId", "Name")
+
+
+def jsonable(value: Any) -> Any:
+    """The payload as JSON can store it: Decimals (the Stripe library parses some amounts
+    as Decimal) become their exact text, as they travel on the wire."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def storable(event: InboundEvent) -> InboundEvent:
+    return replace(event, payload=jsonable(event.payload))
+
+
+def read_cursor(database: Database, system: str, stream: str) -> str | None:
+    with database.session() as session:
+        return session.scalar(select(PollCursor.cursor).where(
+            PollCursor.system == system, PollCursor.stream == stream))
+
+
+def write_cursor(database: Database, system: str, stream: str, cursor: str) -> None:
+    with database.session() as session:
+        row = session.get(PollCursor, (system, stream))
+        if row is None:
+            session.add(PollCursor(system=system, stream=stream, cursor=cursor))
+        else:
+            row.cursor = cursor
+
+
+@dataclass(frozen=True)
+class PollResult:
+    events: int
+    started: list[Intake]
+
+
+def poll(database: Database, system: str, stream: str, poller: ChangePoller, *,
+         limit: int = 100, cursor: str | None = None, store_cursor: bool = True) -> PollResult:
+    """Drain ``poller`` from the stored cursor (or ``cursor``) into the inbox."""
+    position = cursor if cursor is not None else read_cursor(database, system, stream)
+    started: list[Intake] = []
+    events = 0
+    while True:
+        batch = poller.poll(position, limit)
+        for event in batch.events:
+            events += 1
+            intake = accept(database, storable(event))
+            if intake is not None:
+                started.append(intake)
+        if not batch.events or batch.cursor is None or batch.cursor == position:
+            break
+        position = batch.cursor
+        if store_cursor:
+            write_cursor(database, system, stream, position)
+    return PollResult(events, started)
+
+
+def opportunity_poller(client: SalesforceClient) -> ModstampPoller:
+    """Closed-won detection: Opportunity changes, typed ``opportunity.closed_won`` when won."""
+    return ModstampPoller(client, "Opportunity", OPPORTUNITY_FIELDS)
+
+
+def stripe_events_poller(client: StripeClient) -> StripeEventsPoller:
+    return StripeEventsPoller(client)
+
+
+__all__ = [
+    "OPPORTUNITY_FIELDS",
+    "PollResult",
+    "jsonable",
+    "opportunity_poller",
+    "poll",
+    "read_cursor",
+    "storable",
+    "stripe_events_poller",
+    "write_cursor",
+]

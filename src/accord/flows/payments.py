@@ -1,0 +1,258 @@
+"""Payments, failed payments and refunds.
+
+* ``invoice.paid``: the charge becomes a NetSuite customer payment applied to the invoice
+  (posting the invoice first when its own event has not been handled yet); a processor
+  fee, when Stripe reports one, is posted as a journal entry from undeposited funds to the
+  fee expense account.
+* ``invoice.payment_failed``: the Salesforce account's billing status becomes Past Due; a
+  payment after failed attempts (dunning recovered) sets it back to Active.
+* ``charge.refunded``: each refund becomes a NetSuite credit memo against the paid invoice
+  and a customer refund paid out of it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from accord.canonical.billing import CreditNote, CreditNoteLine, CreditNoteReason
+from accord.canonical.ids import EntityType
+from accord.canonical.ledger import JournalEntry, JournalLine, Side
+from accord.canonical.money import Money
+from accord.canonical.payments import Payment, Refund
+from accord.connectors.salesforce.mapping import BillingStatus
+from accord.connectors.salesforce.writeback import AccountLinks, WriteBack
+from accord.connectors.stripe import mapping
+from accord.connectors.stripe.client import Kind
+from accord.engine import FlowInput, StepCall, flow, step
+from accord.engine.dispatch import handles
+from accord.engine.runtime import current
+from accord.flows.ids import derived_id
+from accord.flows.invoice_posting import invoice_id_for, post_stripe_invoice
+from accord.flows.links import (
+    await_link,
+    blocking_exception,
+    canonical_of,
+    gave_up,
+    link,
+    lookup,
+    note_keys,
+    note_written,
+)
+from accord.flows.stripe_events import describe_charge_event, describe_invoice_event
+from accord.flows.systems import systems
+from accord.registry.golden import GoldenRecords
+
+PAYMENT_FLOW = "payment_posting"
+FAILED_FLOW = "payment_failed"
+REFUND_FLOW = "refund_posting"
+
+
+def payment_id_for(stripe_charge_id: str) -> str:
+    return derived_id(EntityType.PAYMENT, "stripe", stripe_charge_id)
+
+
+def refund_id_for(stripe_refund_id: str) -> str:
+    return derived_id(EntityType.REFUND, "stripe", stripe_refund_id)
+
+
+@step("stripe", "read_payment", entity="stripe_invoice_id")
+def read_payment(_call: StepCall, stripe_invoice_id: str) -> dict[str, Any] | None:
+    """The succeeded charge that paid the invoice (None when it was paid another way)."""
+    client = systems().stripe
+    invoice = client.retrieve(Kind.INVOICES, stripe_invoice_id)
+    for entry in (invoice.get("payments") or {}).get("data") or []:
+        payment = entry.get("payment") or {}
+        if entry.get("status") == "paid" and payment.get("payment_intent"):
+            intent = client.retrieve(Kind.PAYMENT_INTENTS, str(payment["payment_intent"]))
+            if intent.get("latest_charge"):
+                charge = client.retrieve(Kind.CHARGES, str(intent["latest_charge"]),
+                                         expand=["balance_transaction"])
+                return {"charge": charge, "invoice": {
+                    "id": invoice["id"], "customer": invoice["customer"],
+                    "attempt_count": int(invoice.get("attempt_count") or 0)}}
+    return None
+
+
+@step("netsuite", "post_payment", entity="stripe_invoice_id")
+def post_payment(_call: StepCall, payment: dict[str, Any], legal_entity: str) -> str:
+    model = Payment.model_validate(payment)
+    return systems().erp(legal_entity, model.amount.currency).post_payment(model)
+
+
+def _fee(charge: dict[str, Any]) -> int:
+    balance = charge.get("balance_transaction")
+    return int(balance.get("fee") or 0) if isinstance(balance, dict) else 0
+
+
+@step("netsuite", "post_fee", entity="stripe_invoice_id")
+def post_fee(_call: StepCall, payment: dict[str, Any], legal_entity: str, fee_minor: int
+             ) -> str:
+    """The processor fee: expense (6100) against undeposited funds (1100)."""
+
+    model = Payment.model_validate(payment)
+    fee = mapping.money(fee_minor, model.amount.currency)
+    day = model.received_at.astimezone(UTC).date()
+    entry = JournalEntry(
+        id=derived_id(EntityType.JOURNAL_ENTRY, "fee", model.id), legal_entity=legal_entity,
+        currency=fee.currency, entry_date=day, period=day.strftime("%Y-%m"),
+        memo=f"processor fee {model.external_ids.get('stripe', model.id)}",
+        lines=(JournalLine(account="6100", side=Side.DEBIT, amount=fee),
+               JournalLine(account="1100", side=Side.CREDIT, amount=fee)),
+        source_document=model.id)
+    return systems().erp(legal_entity, fee.currency).post_journal(entry)
+
+
+@step("accord", "legal_entity")
+def legal_entity_of(_call: StepCall, customer_id: str) -> str:
+    with current().database.session() as session:
+        golden = GoldenRecords(session, systems().policy).current(customer_id)
+    return str((golden.data if golden else {}).get("legal_entity") or "")
+
+
+@step("accord", "remember_payment")
+def remember_payment(call: StepCall, payment: dict[str, Any]) -> None:
+    """The payment's golden record: its allocations tell a later refund which invoice."""
+    with current().database.session() as session:
+        GoldenRecords(session, systems().policy).merge(
+            str(payment["id"]), EntityType.PAYMENT, "stripe", payment,
+            caused_by=call.correlation_id)
+
+
+@step("accord", "allocations")
+def allocated_invoice(_call: StepCall, payment_id: str) -> str | None:
+    with current().database.session() as session:
+        golden = GoldenRecords(session, systems().policy).current(payment_id)
+    allocations = (golden.data if golden else {}).get("allocations") or []
+    return str(allocations[0]["invoice_id"]) if allocations else None
+
+
+@handles("stripe", "invoice.paid", describe=describe_invoice_event)
+@flow(PAYMENT_FLOW)
+def payment_posting(run: FlowInput) -> dict[str, str]:
+    stripe_invoice_id = run.keys["stripe_invoice_id"]
+    read = read_payment(stripe_invoice_id)
+    if read is None:
+        return {"outcome": "no_charge"}
+    stripe_customer = str(read["invoice"]["customer"])
+    customer_id = canonical_of("stripe", EntityType.CUSTOMER.value, stripe_customer)
+    if customer_id is None:
+        gave_up("customer", f"Stripe customer {stripe_customer} is not known to accord")
+        raise AssertionError("unreachable")  # pragma: no cover
+    charge = read["charge"]
+    invoice_id = invoice_id_for(stripe_invoice_id)
+    payment = mapping.payment_from_charge(charge, customer_id=customer_id,
+                                          invoice_id=invoice_id,
+                                          canonical_id=payment_id_for(str(charge["id"])))
+    note_keys({"payment_id": payment.id, "customer_id": customer_id, "invoice_id": invoice_id})
+    legal_entity = legal_entity_of(customer_id)
+    erp = systems().erp_instance(legal_entity, payment.amount.currency)
+    link(payment.id, EntityType.PAYMENT.value, "stripe", str(charge["id"]))
+    remember_payment(payment.model_dump(mode="json"))
+    if lookup(invoice_id, erp) is None:
+        # the invoice's own event is late (webhooks arrive out of order) and queued behind
+        # this flow: post the invoice here (an upsert on the same externalId), unless an
+        # exception already holds it
+        held = blocking_exception(stripe_invoice_id)
+        if held is not None:
+            gave_up("invoice", f"{invoice_id} is not in {erp}: {stripe_invoice_id} is held "
+                    f"by {held}")
+        post_stripe_invoice(stripe_invoice_id)
+    dumped = payment.model_dump(mode="json")
+    posted = post_payment(dumped, legal_entity)
+    link(payment.id, EntityType.PAYMENT.value, erp, posted)
+    fee = _fee(charge)
+    if fee:
+        post_fee(dumped, legal_entity, fee)
+    if read["invoice"]["attempt_count"] > 1:
+        # paid after failed attempts: dunning is over, the account is active again
+        account_id = lookup(customer_id, "salesforce")
+        if account_id is not None:
+            written = set_billing_status(account_id, BillingStatus.ACTIVE.value)
+            note_written("salesforce", EntityType.CUSTOMER.value, account_id, written)
+    return {"outcome": "posted", "payment_id": payment.id, "netsuite_payment": posted}
+
+
+@step("salesforce", "billing_status", entity="stripe_invoice_id")
+def set_billing_status(_call: StepCall, account_id: str, status: str) -> dict[str, Any]:
+    links = AccountLinks(account_id=account_id, status=BillingStatus(status))
+    WriteBack(systems().salesforce).account(links)
+    return links.fields()
+
+
+@handles("stripe", "invoice.payment_failed", describe=describe_invoice_event)
+@flow(FAILED_FLOW)
+def payment_failed(run: FlowInput) -> dict[str, str]:
+    customer_id = run.keys.get("customer_id")
+    if customer_id is None:
+        return {"outcome": "unknown_customer"}
+    account_id = lookup(customer_id, "salesforce")
+    if account_id is None:
+        return {"outcome": "no_account"}
+    written = set_billing_status(account_id, BillingStatus.PAST_DUE.value)
+    note_written("salesforce", EntityType.CUSTOMER.value, account_id, written)
+    return {"outcome": "past_due", "account_id": account_id}
+
+
+@step("stripe", "read_refunds", entity="payment_id")
+def read_refunds(_call: StepCall, stripe_charge_id: str) -> list[dict[str, Any]]:
+    client = systems().stripe
+    return [refund for refund in client.iterate(Kind.REFUNDS, charge=stripe_charge_id)
+            if refund.get("status") == "succeeded"]
+
+
+def credit_note_for(refund: Refund, invoice_id: str) -> CreditNote:
+    """The credit a refund gives back: one line for the refunded amount (tax included)."""
+    return CreditNote(
+        id=derived_id(EntityType.CREDIT_NOTE, "refund", refund.id),
+        external_ids=refund.external_ids, number=refund.external_ids.get("stripe", refund.id),
+        invoice_id=invoice_id, customer_id=refund.customer_id, currency=refund.amount.currency,
+        lines=(CreditNoteLine(description=f"Refund: {refund.reason}", amount=refund.amount),),
+        subtotal=refund.amount, tax_total=Money.zero(refund.amount.currency),
+        total=refund.amount, reason=CreditNoteReason.OTHER,
+        issue_date=refund.refunded_at.astimezone(UTC).date())
+
+
+@step("netsuite", "post_credit_memo", entity="payment_id")
+def post_credit_memo(_call: StepCall, note: dict[str, Any], legal_entity: str) -> str:
+    model = CreditNote.model_validate(note)
+    return systems().erp(legal_entity, model.currency).post_credit_note(model, apply=False)
+
+
+@step("netsuite", "post_refund", entity="payment_id")
+def post_refund(_call: StepCall, refund: dict[str, Any], legal_entity: str) -> str:
+    model = Refund.model_validate(refund)
+    return systems().erp(legal_entity, model.amount.currency).post_refund(model)
+
+
+@handles("stripe", "charge.refunded", describe=describe_charge_event)
+@flow(REFUND_FLOW)
+def refund_posting(run: FlowInput) -> dict[str, Any]:
+    stripe_charge_id = run.keys["payment_id"]
+    customer_id = run.keys.get("customer_id")
+    if customer_id is None:
+        return {"outcome": "unknown_customer"}
+    payment_id = payment_id_for(stripe_charge_id)
+    legal_entity = legal_entity_of(customer_id)
+    posted: list[str] = []
+    for obj in read_refunds(stripe_charge_id):
+        refund = mapping.refund_from_stripe(obj, payment_id=payment_id, customer_id=customer_id,
+                                            canonical_id=refund_id_for(str(obj["id"])))
+        erp = systems().erp_instance(legal_entity, refund.amount.currency)
+        await_link(payment_id, erp, "payment")
+        invoice_id = allocated_invoice(payment_id)
+        if invoice_id is None:
+            gave_up("payment", f"{payment_id} is applied to no invoice to credit")
+            raise AssertionError("unreachable")  # pragma: no cover
+        note = credit_note_for(refund, invoice_id)
+        memo = post_credit_memo(note.model_dump(mode="json"), legal_entity)
+        link(note.id, EntityType.CREDIT_NOTE.value, erp, memo)
+        refund = refund.model_copy(update={"credit_note_id": note.id})
+        internal = post_refund(refund.model_dump(mode="json"), legal_entity)
+        link(refund.id, EntityType.REFUND.value, erp, internal)
+        posted.append(internal)
+    return {"outcome": "posted", "refunds": posted}
+
+
+__all__ = ["FAILED_FLOW", "PAYMENT_FLOW", "REFUND_FLOW", "payment_failed", "payment_id_for",
+           "payment_posting", "refund_id_for", "refund_posting"]
