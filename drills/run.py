@@ -235,7 +235,7 @@ class Drill:
         try:
             with self.database.engine.connect() as connection:
                 running = connection.execute(text(
-                    f"SELECT COUNT(*) FROM {dbos} WHERE status IN "  # noqa: S608
+                    f"SELECT COUNT(*) FROM {dbos} WHERE status IN "
                     "('PENDING', 'ENQUEUED')")).scalar() or 0
         except (OperationalError, ProgrammingError):
             return int(waiting) + 1  # the workers have not created DBOS's tables yet
