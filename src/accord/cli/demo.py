@@ -60,12 +60,7 @@ def _start(stack: ExitStack, definition: SandboxDefinition, data_dir: Path,
                                                          settings=dict(settings)),
                               port=definition.default_port if keep_running else 0)
 
-    def stop() -> None:
-        if definition.tls:
-            running.server.force_exit = True
-        running.stop()
-
-    stack.callback(stop)
+    stack.callback(running.stop)
     return running
 
 

@@ -41,6 +41,17 @@ def serve(definition: SandboxDefinition, *, host: str = "127.0.0.1", port: int |
     uvicorn.Server(_config(app, host, port or definition.default_port, tls, log_level)).run()
 
 
+def stop_server(server: uvicorn.Server, thread: threading.Thread,
+                grace_seconds: float = 2.0) -> None:
+    """Shut down gracefully (the app's lifespan shutdown runs); if connections linger past
+    ``grace_seconds`` (requests' TLS pools half-close idle ones), force the exit."""
+    server.should_exit = True
+    thread.join(timeout=grace_seconds)
+    if thread.is_alive():
+        server.force_exit = True
+        thread.join(timeout=10)
+
+
 @dataclass
 class RunningSandbox:
     definition: SandboxDefinition
@@ -58,11 +69,7 @@ class RunningSandbox:
         return self.definition.credentials(self.endpoint)
 
     def stop(self) -> None:
-        # force_exit: do not wait for idle keep-alive connections (requests' TLS pools
-        # half-close them, which would hold shutdown for the full timeout).
-        self.server.force_exit = True
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        stop_server(self.server, self.thread)
 
 
 @dataclass
@@ -75,11 +82,7 @@ class ThreadedServer:
     port: int
 
     def stop(self) -> None:
-        # force_exit: do not wait for idle keep-alive connections (requests' TLS pools
-        # half-close them, which would hold shutdown for the full timeout).
-        self.server.force_exit = True
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        stop_server(self.server, self.thread)
 
 
 def serve_in_thread(app: ASGIApp, *, name: str, host: str = "127.0.0.1", port: int = 0,
