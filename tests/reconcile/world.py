@@ -154,9 +154,10 @@ def add_customer(world: World) -> None:
 
 
 def build_baseline(world: World) -> None:
-    """One customer in all three systems; invoices A-E in Stripe and NetSuite (E paid, its
-    payment posted; a standalone payment partly refunded, both posted); a subscription in
-    Stripe linked to a Salesforce contract with the same status."""
+    """One customer in all three systems (its account with a won deal); invoices A-E in
+    Stripe and NetSuite (E paid, its payment posted; a standalone payment partly refunded,
+    both posted); a subscription in Stripe linked to a Salesforce contract with the same
+    status."""
     poster = NetSuitePoster(world.netsuite, world.ref)
     customer = world.customer
     stripe_customer = world.stripe.create_customer(customer)
@@ -169,6 +170,9 @@ def build_baseline(world: World) -> None:
         "Name": customer.legal_name, "CurrencyIsoCode": "USD", "Accord_Id__c": customer.id,
         "Stripe_Customer_Id__c": world.stripe_customer})
     world.link(customer.id, EntityType.CUSTOMER, "salesforce", account)
+    world.salesforce.create("Opportunity", {  # the won deal that made it a customer
+        "Name": f"{customer.legal_name} - platform", "AccountId": account,
+        "StageName": "Closed Won", "CloseDate": date.today()})
 
     for label, cents in (("A", 10_000), ("B", 25_000), ("C", 4_200), ("D", 9_900),
                          ("E", 120_000)):

@@ -239,6 +239,7 @@ def refund_posting(run: FlowInput) -> dict[str, Any]:
         refund = mapping.refund_from_stripe(obj, payment_id=payment_id, customer_id=customer_id,
                                             canonical_id=refund_id_for(str(obj["id"])))
         erp = systems().erp_instance(legal_entity, refund.amount.currency)
+        link(refund.id, EntityType.REFUND.value, "stripe", str(obj["id"]))
         await_link(payment_id, erp, "payment")
         invoice_id = allocated_invoice(payment_id)
         if invoice_id is None:

@@ -49,6 +49,15 @@ class Difference:
     actual: str | None
     owner: Team
     target_ids: tuple[str, ...] = ()
+    source_ids: tuple[str, ...] = ()
+    source_refs: tuple[str, ...] = ()  # records related to the source (its deals, ...)
+    held_by: int | None = None  # the open flow exception that already holds the record
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        """Every id this difference is about: key, source and target ids, related records."""
+        return tuple(dict.fromkeys((self.key, *self.source_ids, *self.source_refs,
+                                    *self.target_ids)))
 
     @property
     def fingerprint(self) -> str:
@@ -57,6 +66,10 @@ class Difference:
                 f"{self.key}:{self.kind.value}")
 
     def describe(self) -> str:
+        said = self._describe()
+        return f"{said} (held by exception {self.held_by})" if self.held_by else said
+
+    def _describe(self) -> str:
         where = f"{self.entity} {self.key} ({self.source_system} -> {self.target_system})"
         match self.kind:
             case DifferenceKind.MISSING_IN_TARGET:

@@ -4,7 +4,9 @@ Records from each side are reduced to a :class:`RecordView` keyed by a business 
 both (the canonical id through xref, or a document number). Comparison happens in a
 disk-backed scratch table, so memory stays flat however many records there are. Each key
 yields at most one difference, checked in this order: missing in target, duplicate in target,
-orphan, currency mismatch, amount mismatch, status mismatch.
+orphan, currency mismatch, amount mismatch, status mismatch. A difference carries the ids of
+its records on both sides and the source records' related references (e.g. the deals behind
+a CRM account), so the run can tell whose open exception already holds it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from accord.errors import Team
 from accord.reconcile.differences import DEFAULT_OWNERS, Difference, DifferenceKind
 from accord.reconcile.scratch import load, scratch_db
 
-COLUMNS = ("side", "key", "system_id", "currency", "minor", "status")
+COLUMNS = ("side", "key", "system_id", "currency", "minor", "status", "refs")
+REF_SEPARATOR = ","
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class RecordView:
     amount: Money | None = None
     status: str | None = None
     currency: str | None = None  # for records without an amount (customers)
+    refs: tuple[str, ...] = ()  # related records (a source's deals, paid invoice, ...)
 
 
 def _rows(side: str, records: Iterable[RecordView]) -> Iterator[tuple[object, ...]]:
@@ -34,7 +38,13 @@ def _rows(side: str, records: Iterable[RecordView]) -> Iterator[tuple[object, ..
         amount = record.amount
         yield (side, record.key, record.system_id,
                amount.currency if amount else record.currency,
-               amount.to_minor_units() if amount else None, record.status)
+               amount.to_minor_units() if amount else None, record.status,
+               REF_SEPARATOR.join(record.refs) if record.refs else None)
+
+
+def _split(joined: str | None) -> tuple[str, ...]:
+    return tuple(sorted({part for part in joined.split(REF_SEPARATOR) if part})) \
+        if joined else ()
 
 
 def _money(currency: str | None, minor: int | None) -> str | None:
@@ -50,11 +60,11 @@ def compare(source: Iterable[RecordView], target: Iterable[RecordView], *, entit
     """Yield every difference between the two streams, ordered by key.
 
     ``status_map`` translates source statuses into the target's vocabulary before comparing;
-    statuses absent from it are not compared.
+    statuses absent from it, and targets that keep no status, are not compared.
     """
     with scratch_db() as db:
         db.execute("CREATE TABLE rec (side TEXT, key TEXT, system_id TEXT, currency TEXT, "
-                   "minor INTEGER, status TEXT)")
+                   "minor INTEGER, status TEXT, refs TEXT)")
         load(db, "rec", COLUMNS, _rows("s", source))
         load(db, "rec", COLUMNS, _rows("t", target))
         db.execute("CREATE INDEX rec_key ON rec (key, side)")
@@ -68,18 +78,24 @@ def compare(source: Iterable[RecordView], target: Iterable[RecordView], *, entit
                    MAX(CASE WHEN side = 't' THEN currency END),
                    MAX(CASE WHEN side = 't' THEN minor END),
                    MAX(CASE WHEN side = 't' THEN status END),
-                   GROUP_CONCAT(CASE WHEN side = 't' THEN system_id END, ',')
+                   GROUP_CONCAT(CASE WHEN side = 't' THEN system_id END, ','),
+                   GROUP_CONCAT(CASE WHEN side = 's' THEN system_id END, ','),
+                   GROUP_CONCAT(CASE WHEN side = 's' THEN refs END, ',')
             FROM rec GROUP BY key ORDER BY key
         """
         for row in db.execute(query):
             (key, sources, targets, s_cur, s_minor, s_status, t_cur, t_minor, t_status,
-             t_ids) = row
-            ids = tuple(sorted(t_ids.split(","))) if t_ids else ()
+             t_ids, s_ids, s_refs) = row
+            ids = _split(t_ids)
+            origin = _split(s_ids)
+            refs = _split(s_refs)
 
             def diff(kind: DifferenceKind, expected: str | None, actual: str | None,
-                     key: str = key, ids: tuple[str, ...] = ids) -> Difference:
+                     key: str = key, ids: tuple[str, ...] = ids,
+                     origin: tuple[str, ...] = origin, refs: tuple[str, ...] = refs
+                     ) -> Difference:
                 return Difference(kind, entity, key, source_system, target_system, expected,
-                                  actual, owners[kind], ids)
+                                  actual, owners[kind], ids, origin, refs)
 
             if targets == 0:
                 yield diff(DifferenceKind.MISSING_IN_TARGET, _money(s_cur, s_minor), None)
@@ -93,7 +109,7 @@ def compare(source: Iterable[RecordView], target: Iterable[RecordView], *, entit
                 yield diff(DifferenceKind.AMOUNT_MISMATCH, _money(s_cur, s_minor),
                            _money(t_cur, t_minor))
             elif status_map is not None and s_status in status_map \
-                    and status_map[s_status] != t_status:
+                    and t_status is not None and status_map[s_status] != t_status:
                 yield diff(DifferenceKind.STATUS_MISMATCH, status_map[s_status], t_status)
 
 

@@ -1,9 +1,12 @@
 """Which comparisons a run makes between the systems it reads, and their control totals.
 
+Customers are compared along the chain the flows follow (a won account becomes a Stripe
+customer, which the ERP must hold), so an account that never reached billing is reported
+once, as missing in Stripe, not once per downstream system.
+
 | entity | source -> target | key |
 |---|---|---|
-| customer | salesforce -> stripe, salesforce -> netsuite | canonical id |
-| customer (without the CRM) | stripe -> netsuite | canonical id |
+| customer | salesforce -> stripe -> netsuite | canonical id |
 | invoice | stripe -> netsuite | invoice number (tranId), else canonical id |
 | payment, refund | stripe -> netsuite | canonical id |
 | subscription | stripe -> salesforce | Stripe subscription id |
@@ -20,13 +23,13 @@ from accord.reconcile.totals import Contribution
 
 PAIRS: tuple[tuple[Entity, str, str], ...] = (
     (Entity.CUSTOMER, "salesforce", "stripe"),
-    (Entity.CUSTOMER, "salesforce", "netsuite"),
+    (Entity.CUSTOMER, "stripe", "netsuite"),
     (Entity.INVOICE, "stripe", "netsuite"),
     (Entity.PAYMENT, "stripe", "netsuite"),
     (Entity.REFUND, "stripe", "netsuite"),
     (Entity.SUBSCRIPTION, "stripe", "salesforce"),
 )
-FALLBACK_PAIRS = ((Entity.CUSTOMER, "stripe", "netsuite"),)  # when the CRM is not read
+FALLBACK_PAIRS = ((Entity.CUSTOMER, "salesforce", "netsuite"),)  # when Stripe is not read
 
 
 def status_map(entity: Entity, source: str, target: str) -> Mapping[str, str] | None:
@@ -39,7 +42,7 @@ def status_map(entity: Entity, source: str, target: str) -> Mapping[str, str] | 
 
 def comparisons(readers: Mapping[str, Reader]) -> list[Comparison]:
     """Every comparison whose two systems are both read."""
-    pairs = list(PAIRS) if "salesforce" in readers else [*FALLBACK_PAIRS, *PAIRS]
+    pairs = list(PAIRS) if "stripe" in readers else [*FALLBACK_PAIRS, *PAIRS]
     made = []
     for entity, source, target in pairs:
         if source in readers and target in readers:

@@ -6,17 +6,23 @@ exception (kind ``reconciliation``) whose owner the exception routing rules deci
 back to the difference's default owner; the same difference found by a later run updates the
 same exception. An open reconciliation exception whose difference a later run of the same
 comparison no longer finds is resolved by that run, with a note.
+
+A difference whose record an open flow exception already holds (the exception names one of
+its ids, or belongs to a flow that noted one of them as a business key) is owned by that
+exception's owner and names it: a posting refused by a closed period is finance's, an
+account refused for its data is master data's, not a mystery for integration engineering.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 
 from accord.engine.exceptions import ExceptionStatus, Problem, open_exception, resolve_exception
 from accord.engine.routing import RoutingRules
+from accord.errors import Team
 from accord.reconcile.differences import Difference
 from accord.reconcile.matcher import RecordView, compare
 from accord.reconcile.totals import (
@@ -27,7 +33,13 @@ from accord.reconcile.totals import (
     cross_system_differences,
 )
 from accord.store import Database
-from accord.store.models import ExceptionRecord, ReconDifference, ReconRun, utcnow
+from accord.store.models import (
+    BusinessKey,
+    ExceptionRecord,
+    ReconDifference,
+    ReconRun,
+    utcnow,
+)
 
 KIND = "reconciliation"
 FLOW = "reconcile"
@@ -80,6 +92,30 @@ def _problem(run_id: int, step: str, difference: Difference) -> Problem:
         system=difference.target_system, entity=difference.entity, record_ref=difference.key)
 
 
+def holding_exception(database: Database, difference: Difference) -> ExceptionRecord | None:
+    """The oldest open exception (not reconciliation's own) about one of the difference's
+    records: by its record reference, or through the business keys its flow noted."""
+    refs = list(difference.refs)
+    with database.session() as session:
+        correlations = select(BusinessKey.correlation_id).where(BusinessKey.value.in_(refs))
+        found = session.scalars(select(ExceptionRecord).where(
+            ExceptionRecord.kind != KIND,
+            ExceptionRecord.status == ExceptionStatus.OPEN.value,
+            ExceptionRecord.record_ref.in_(refs)
+            | ExceptionRecord.correlation_id.in_(correlations))
+            .order_by(ExceptionRecord.id).limit(1)).first()
+        if found is not None:
+            session.expunge(found)
+        return found
+
+
+def _held(database: Database, difference: Difference) -> Difference:
+    holder = holding_exception(database, difference)
+    if holder is None:
+        return difference
+    return replace(difference, owner=Team(holder.owner), held_by=int(holder.id))
+
+
 def run_reconciliation(database: Database, routing: RoutingRules,
                        comparisons: Sequence[Comparison],
                        contributions: Iterable[Contribution] = (), *,
@@ -108,7 +144,8 @@ def run_reconciliation(database: Database, routing: RoutingRules,
             yield finding.step, finding.differences()
 
     for step, differences in streams():
-        for difference in differences:
+        for found_difference in differences:
+            difference = _held(database, found_difference)
             problem = _problem(run_id, step, difference)
             exception_id = open_exception(database, routing, problem)
             seen_fingerprints.add(problem.fingerprint())

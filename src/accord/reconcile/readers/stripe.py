@@ -5,12 +5,18 @@ Keys: an invoice by its number (the NetSuite ``tranId``), everything else by can
 (``metadata["accord_id"]`` or xref), subscriptions by their Stripe id (Salesforce carries it
 as ``Stripe_Subscription_Id__c``). Stripe's fees live in balance transactions, which the
 sandbox does not keep; the reader contributes no fees.
+
+A refund of a charge that paid an invoice gives revenue back, as a credit note does (the ERP
+books it as a credit memo and a customer refund), so it counts under credits as well as cash;
+a refund of a payment on account is cash only. Which payment intents paid an invoice is
+spooled to a scratch table from the invoices' payments, and only when the period has refunds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
+from itertools import chain
 from typing import Any
 
 from accord.canonical.ids import EntityType
@@ -21,6 +27,7 @@ from accord.reconcile.keys import KeyResolver, NoKeys, keyed
 from accord.reconcile.matcher import RecordView
 from accord.reconcile.period import Period, in_period, period_of
 from accord.reconcile.readers.base import DEFAULT_SUBSIDIARIES, Entity
+from accord.reconcile.scratch import load, scratch_db
 from accord.reconcile.totals import Contribution, Measure
 
 SYSTEM = "stripe"
@@ -115,6 +122,29 @@ class StripeReader:
             if note.get("status") != "void" and in_period(self.period, _day(note["created"])):
                 yield note
 
+    def _paid_intents(self) -> Iterator[tuple[str]]:
+        """Payment intents that paid an invoice issued before the period ends."""
+        for invoice in self._list(Kind.INVOICES, **self._created(since_start=False)):
+            for entry in (invoice.get("payments") or {}).get("data") or []:
+                intent = (entry.get("payment") or {}).get("payment_intent")
+                if entry.get("status") == "paid" and intent:
+                    yield (str(intent),)
+
+    def invoice_refunds(self) -> Iterator[StripeDict]:
+        """Refunds in the period of charges that paid an invoice."""
+        refunds = self.refunds()
+        first = next(refunds, None)
+        if first is None:
+            return
+        with scratch_db() as db:
+            db.execute("CREATE TABLE paid (intent TEXT PRIMARY KEY ON CONFLICT IGNORE)")
+            load(db, "paid", ("intent",), self._paid_intents())
+            for refund in chain((first,), refunds):
+                intent = refund.get("payment_intent")
+                if intent and db.execute("SELECT 1 FROM paid WHERE intent = ?",
+                                         (str(intent),)).fetchone():
+                    yield refund
+
     # -- record views ----------------------------------------------------------------------
     def records(self, entity: Entity) -> Iterator[RecordView]:
         match entity:
@@ -161,6 +191,10 @@ class StripeReader:
             yield Contribution(SYSTEM, self.subsidiary(refund),
                                period_of(_day(refund["created"])), Measure.CASH,
                                _money(-int(refund["amount"]), str(refund["currency"])))
+        for refund in self.invoice_refunds():
+            yield Contribution(SYSTEM, self.subsidiary(refund),
+                               period_of(_day(refund["created"])), Measure.CREDITS,
+                               _money(refund["amount"], str(refund["currency"])))
 
 
 __all__ = ["StripeReader", "issued_on", "tax_of"]
