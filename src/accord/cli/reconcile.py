@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ from rich.table import Table
 
 from accord.cli.console import out
 from accord.engine.routing import load_routing
+from accord.engine.runtime import control_options, running
 from accord.reconcile.heal import HEALERS
 from accord.reconcile.period import Period
 from accord.reconcile.service import ALL_SYSTEMS, Outcome, open_readers, reconcile
@@ -112,13 +114,19 @@ def reconcile_command(
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--period") from error
     settings = load_settings()
-    database = Database(settings.effective_database_url)
-    try:
+    with ExitStack() as stack:
+        if heal:
+            # healers re-drive flows through the engine: register them, run as a control
+            # process (the flows themselves run on the workers)
+            import accord.flows  # noqa: F401
+
+            database = stack.enter_context(running(control_options())).database
+        else:
+            database = Database(settings.effective_database_url)
+            stack.callback(database.dispose)
         with open_readers(_systems(systems), database, chosen) as readers:
             outcome = reconcile(database, load_routing(), readers, period=chosen,
                                 healers=HEALERS if heal else None, ledger_path=ledger)
-    finally:
-        database.dispose()
     if as_json:
         typer.echo(json.dumps(outcome_json(outcome), indent=2))
     else:

@@ -1,9 +1,18 @@
 """The quote-to-cash flows: Salesforce -> Stripe -> NetSuite.
 
 Importing this package registers every flow with DBOS and with the engine's dispatch (the
-inbound event types each handles); import it before :func:`accord.engine.launch`.
+inbound event types each handles), and their reconciliation healers with
+:data:`accord.reconcile.heal.HEALERS`; import it before :func:`accord.engine.launch`.
 """
 
-from accord.flows import closed_won, customer_sync, invoice_posting, payments, product_sync
+from accord.flows import (
+    closed_won,
+    customer_sync,
+    healers,
+    invoice_posting,
+    payments,
+    product_sync,
+)
 
-__all__ = ["closed_won", "customer_sync", "invoice_posting", "payments", "product_sync"]
+__all__ = ["closed_won", "customer_sync", "healers", "invoice_posting", "payments",
+           "product_sync"]

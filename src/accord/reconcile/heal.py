@@ -14,11 +14,13 @@ stay open for their owner.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from accord.engine.failures import EngineError
 from accord.errors import AccordError
 from accord.reconcile.differences import Difference, DifferenceKind
 
@@ -58,6 +60,19 @@ class Healers:
     def unregister(self, entity: str, *, target: str) -> None:
         self._healers.pop((entity, target), None)
 
+    @contextmanager
+    def replaced(self, entity: str, *, target: str, healer: Healer) -> Iterator[None]:
+        """``healer`` in place of the registered one while the block runs."""
+        before = self._healers.get((entity, target))
+        self._healers[(entity, target)] = healer
+        try:
+            yield
+        finally:
+            if before is None:
+                self.unregister(entity, target=target)
+            else:
+                self._healers[(entity, target)] = before
+
     def healer_for(self, difference: Difference) -> Healer | None:
         if difference.kind not in HEALABLE:
             return None
@@ -71,7 +86,7 @@ class Healers:
                 continue
             try:
                 attempts.append(HealAttempt(difference, healer(difference)))
-            except AccordError as error:
+            except (AccordError, EngineError) as error:
                 attempts.append(HealAttempt(difference, HealResult.FAILED, str(error)))
         return attempts
 
