@@ -24,13 +24,9 @@ from accord.flows.seeding import Seeded
 from accord.flows.systems import Systems
 from accord.reconcile.differences import Difference, DifferenceKind
 from accord.reconcile.heal import HEALERS, HealResult
-from accord.reconcile.keys import XrefKeys
 from accord.reconcile.period import Period
 from accord.reconcile.readers.base import Reader
-from accord.reconcile.readers.netsuite import NetSuiteReader
-from accord.reconcile.readers.salesforce import SalesforceReader
-from accord.reconcile.readers.stripe import StripeReader
-from accord.reconcile.service import Outcome, reconcile
+from accord.reconcile.service import Outcome, client_readers, reconcile, summary_line
 from accord.store import Database
 from accord.store.models import ExceptionRecord
 
@@ -39,11 +35,11 @@ Row = tuple[str, str, str, str, str, str]  # entity, key, kind, source, target, 
 
 def readers(database: Database, found: Systems, period: Period | None = None
             ) -> dict[str, Reader]:
-    keys = XrefKeys(database)
+    """The three systems through the flows' own clients (every ERP instance of the demo is
+    the one NetSuite sandbox)."""
     erp = found.netsuite["netsuite"]
-    return {"stripe": StripeReader(found.stripe, keys=keys, period=period),
-            "netsuite": NetSuiteReader(erp.client, erp.ref, keys=keys, period=period),
-            "salesforce": SalesforceReader(found.salesforce, keys=keys)}
+    return client_readers(database, stripe=found.stripe, netsuite=erp.client, ref=erp.ref,
+                          salesforce=found.salesforce, period=period)
 
 
 def row(difference: Difference) -> Row:
@@ -125,6 +121,9 @@ def test_after_a_demo_month_only_the_planted_records_differ_and_heal_clears_the_
     first = run(engine, found)
     rows = [row(d) for d in first.report.differences]
     assert Counter(rows) == Counter(expected.keys()), rows  # each planted record once, nothing else
+    assert summary_line(first).startswith(
+        "reconciliation: 5 differences (missing_in_target 5: finance_operations 2, "
+        "master_data 3); control totals differ in ")
     # each is held by the flow exception that refused it, and names it
     for difference in first.report.differences:
         assert difference.held_by is not None
@@ -165,6 +164,8 @@ def test_after_a_demo_month_only_the_planted_records_differ_and_heal_clears_the_
     assert healed.report.total_differences == []
     assert healed.gl is not None
     assert healed.gl.clean, healed.gl
+    assert summary_line(healed) == ("reconciliation: 3 differences (missing_in_target 3: "
+                                    "master_data 3); control totals agree; GL clean")
     # the reconciliation exceptions of the healed records are resolved, and so are the flow
     # exceptions that held them; the others stay open with their owners
     states = {(e.record_ref, e.field): (e.status, e.owner)

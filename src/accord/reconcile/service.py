@@ -9,6 +9,10 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from accord.connectors.netsuite.client import NetSuiteClient
+from accord.connectors.netsuite.refdata import RefData
+from accord.connectors.salesforce.client import SalesforceClient
+from accord.connectors.stripe.client import StripeClient
 from accord.engine.routing import RoutingRules
 from accord.errors import PermanentError
 from accord.reconcile.differences import DEFAULT_OWNERS, Difference, DifferenceKind
@@ -116,6 +120,50 @@ def reconcile(database: Database, routing: RoutingRules, readers: Mapping[str, R
     return Outcome(report, healed, first, gl)
 
 
+def summary_line(outcome: Outcome) -> str:
+    """One line for a summary (``accord demo``): differences by class and owner, control
+    totals, GL. E.g. ``reconciliation: 5 differences (missing_in_target 5: master_data 3,
+    finance_operations 2); control totals differ in 3; GL clean``."""
+    report = outcome.report
+    by_kind: dict[str, dict[str, int]] = {}
+    for difference in report.differences:
+        owners = by_kind.setdefault(difference.kind.value, {})
+        owners[difference.owner.value] = owners.get(difference.owner.value, 0) + 1
+    kinds = "; ".join(
+        f"{kind} {sum(owners.values())}: "
+        + ", ".join(f"{owner} {count}" for owner, count in sorted(owners.items()))
+        for kind, owners in sorted(by_kind.items()))
+    differences = (f"{len(report.differences)} differences ({kinds})" if report.differences
+                   else "no record differences")
+    totals = (f"control totals differ in {len(report.total_differences)}"
+              if report.total_differences else "control totals agree")
+    gl = "GL not checked" if outcome.gl is None else (
+        "GL clean" if outcome.gl.clean else "GL findings")
+    return f"reconciliation: {differences}; {totals}; {gl}"
+
+
+def client_readers(database: Database, *, stripe: StripeClient | None = None,
+                   netsuite: NetSuiteClient | None = None, ref: RefData | None = None,
+                   salesforce: SalesforceClient | None = None, period: Period | None = None
+                   ) -> dict[str, Reader]:
+    """Readers over clients a caller already holds (the demo's sandboxes), keyed through
+    ``database``'s xref."""
+    from accord.reconcile.readers.salesforce import SalesforceReader
+    from accord.reconcile.readers.stripe import StripeReader
+
+    keys = XrefKeys(database)
+    readers: dict[str, Reader] = {}
+    if stripe is not None:
+        readers["stripe"] = StripeReader(stripe, keys=keys, period=period)
+    if netsuite is not None:
+        if ref is None:
+            raise PermanentError("ref: NetSuite reference data is needed to read NetSuite")
+        readers["netsuite"] = NetSuiteReader(netsuite, ref, keys=keys, period=period)
+    if salesforce is not None:
+        readers["salesforce"] = SalesforceReader(salesforce, keys=keys)
+    return readers
+
+
 @contextmanager
 def open_readers(systems: Sequence[str], database: Database, period: Period | None, *,
                  gates: Mapping[str, SlotGate] | None = None) -> Iterator[dict[str, Reader]]:
@@ -157,5 +205,5 @@ def open_readers(systems: Sequence[str], database: Database, period: Period | No
         yield readers
 
 
-__all__ = ["ALL_SYSTEMS", "GL_STEP", "GlReport", "Outcome", "check_gl", "gl_differences",
-           "open_readers", "reconcile"]
+__all__ = ["ALL_SYSTEMS", "GL_STEP", "GlReport", "Outcome", "check_gl", "client_readers",
+           "gl_differences", "open_readers", "reconcile", "summary_line"]
