@@ -3,6 +3,7 @@ target; a healer's accord error is a failed attempt, not a crash."""
 
 from __future__ import annotations
 
+from accord.engine.failures import UnknownTarget
 from accord.errors import DataQualityError, Team
 from accord.reconcile.differences import Difference, DifferenceKind
 from accord.reconcile.heal import Healers, HealResult
@@ -39,3 +40,25 @@ def test_only_missing_postings_reach_the_registered_healer() -> None:
 
     healers.unregister("invoice", target="netsuite")
     assert healers.heal([difference(DifferenceKind.MISSING_IN_TARGET)]) == []
+
+
+def test_an_engine_error_is_a_failed_attempt_and_a_replaced_healer_is_restored() -> None:
+    healers = Healers()
+
+    @healers.register("invoice", target="netsuite")
+    def replay_flow(found: Difference) -> HealResult:
+        raise UnknownTarget(f"{found.key}: no workflow")
+
+    def stand_in(found: Difference) -> HealResult:
+        return HealResult.SKIPPED
+
+    missing = difference(DifferenceKind.MISSING_IN_TARGET)
+    [failed] = healers.heal([missing])
+    assert (failed.result, failed.detail) == (HealResult.FAILED, "INV-1: no workflow")
+    with healers.replaced("invoice", target="netsuite", healer=stand_in):
+        assert [a.result for a in healers.heal([missing])] == [HealResult.SKIPPED]
+    assert healers.healer_for(missing) is replay_flow
+    with healers.replaced("payment", target="netsuite", healer=stand_in):
+        pass
+    assert healers.healer_for(difference(DifferenceKind.MISSING_IN_TARGET,
+                                         entity="payment")) is None

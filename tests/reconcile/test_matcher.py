@@ -56,3 +56,21 @@ def test_identical_streams_have_no_differences_and_zero_decimal_currencies_work(
     records = [RecordView(f"K{i:05d}", f"id{i}", Money.of(i * 100, "JPY")) for i in range(3000)]
     assert list(compare(iter(records), iter(records), entity="payment", source_system="stripe",
                         target_system="netsuite")) == []
+
+
+def test_a_status_the_target_does_not_keep_is_not_compared_and_ids_travel() -> None:
+    source = [RecordView("sub_1", "sub_1", status="past_due"),
+              RecordView("sub_2", "sub_2", status="active"),
+              RecordView("CUS-1", "001A", refs=("006B", "006A"))]
+    target = [RecordView("sub_1", "006X"),  # a deal: no subscription status kept
+              RecordView("sub_2", "800Y", status="Canceled")]
+    found = list(compare(source, target, entity="subscription", source_system="stripe",
+                         target_system="salesforce",
+                         status_map={"past_due": "Past Due", "active": "Active"}))
+    assert [(d.key, d.kind) for d in found] == [
+        ("CUS-1", DifferenceKind.MISSING_IN_TARGET), ("sub_2", DifferenceKind.STATUS_MISMATCH)]
+    missing, status = found
+    assert (missing.source_ids, missing.source_refs, missing.target_ids) == (
+        ("001A",), ("006A", "006B"), ())
+    assert missing.refs == ("CUS-1", "001A", "006A", "006B")
+    assert (status.source_ids, status.target_ids) == (("sub_2",), ("800Y",))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from accord.canonical import Customer, Money
@@ -110,3 +110,43 @@ def test_zero_decimal_currencies_reconcile_exactly(world: World) -> None:
                 if t.measure is Measure.INVOICED}
     assert invoiced == {("stripe", "JP01"): Money.of(98_000, "JPY"),
                         ("netsuite", "JP01"): Money.of(98_000, "JPY")}
+
+
+def test_salesforce_customers_are_won_accounts_and_won_deals_carry_subscriptions(
+        baseline: World) -> None:
+    sf = baseline.salesforce
+    [won] = [str(row["Id"]) for row in sf.query(
+        "SELECT Id FROM Opportunity WHERE IsWon = true")]
+    prospect = sf.create("Account", {"Name": "Prospect Ltd", "CurrencyIsoCode": "USD"})
+    sf.create("Opportunity", {"Name": "lost", "AccountId": prospect,
+                              "StageName": "Closed Lost", "CloseDate": date.today()})
+    reader = baseline.readers()["salesforce"]
+    # a prospect (no won deal) is not expected in billing
+    customers = [(c.key, c.refs) for c in reader.records(Entity.CUSTOMER)]
+    assert customers == [(baseline.customer.id, (won,))]
+
+    # the prospect wins a deal and an amendment: accord wrote the subscription id on both
+    deals = [sf.create("Opportunity", {
+        "Name": name, "AccountId": prospect, "StageName": "Closed Won",
+        "CloseDate": date.today(), "Stripe_Subscription_Id__c": "sub_NEW"})
+        for name in ("new", "more seats")]
+    customers = [(c.key, c.refs) for c in reader.records(Entity.CUSTOMER)]
+    assert customers == [(baseline.customer.id, (won,)),
+                         (f"salesforce:{prospect}", tuple(sorted(deals)))]
+    subscriptions = {s.key: (s.system_id, s.refs, s.status)
+                     for s in reader.records(Entity.SUBSCRIPTION)}
+    assert subscriptions == {baseline.subscription: (baseline.contract, (), "Active"),
+                             "sub_NEW": (deals[0], (deals[1],), None)}
+
+
+def test_a_refund_of_an_invoice_payment_is_a_credit_in_stripe(baseline: World) -> None:
+    def credits() -> list[str]:
+        return [str(c.amount) for c in baseline.readers()["stripe"].contributions()
+                if c.measure is Measure.CREDITS]
+
+    assert credits() == []  # the baseline's refund was of a payment on account: cash only
+    paid = baseline.stripe.v1.charges.list(params={"customer": baseline.stripe_customer,
+                                                   "limit": 100}).data
+    charge = next(c for c in paid if c.amount == 120_000)  # the one that paid invoice E
+    baseline.stripe.v1.refunds.create(params={"charge": charge.id, "amount": 2_000})
+    assert credits() == ["20.00 USD"]

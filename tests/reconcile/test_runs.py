@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from accord.canonical import Money
+from accord.engine.exceptions import Problem, open_exception, resolve_exception
 from accord.engine.routing import RoutingRule, RoutingRules
 from accord.errors import Team
 from accord.reconcile import DifferenceKind, RecordView
 from accord.reconcile.runs import Comparison, run_reconciliation
 from accord.reconcile.totals import Contribution, Measure
 from accord.store import Database, upgrade
-from accord.store.models import ExceptionRecord, ReconDifference, ReconRun
+from accord.store.models import BusinessKey, ExceptionRecord, ReconDifference, ReconRun
 
 
 @pytest.fixture
@@ -80,3 +81,39 @@ def test_default_owner_applies_without_rules(db: Database) -> None:
         owners = {e.record_ref: e.owner for e in session.scalars(select(ExceptionRecord))}
     assert {d.key for d in report.differences} == {"INV-1", "INV-2"}
     assert owners == {"INV-1": "integration_engineering", "INV-2": "integration_engineering"}
+
+
+def test_a_difference_held_by_an_open_flow_exception_takes_its_owner(db: Database) -> None:
+    """The Stripe invoice in_2 was refused by the ERP (a closed period, finance's); the
+    flow that noted INV-3's number failed too; INV-1's exception was resolved."""
+    routing = RoutingRules()
+
+    def flow_exception(record_ref: str | None, correlation: str, owner: Team,
+                       flow_step: str) -> int:
+        return open_exception(db, routing, Problem(
+            error={"code": "data_quality", "reason": "refused", "owner": owner.value},
+            correlation_id=correlation, workflow_id=None, flow="invoice_posting",
+            step=flow_step, system="netsuite", entity="stripe_invoice_id",
+            record_ref=record_ref))
+
+    refused = flow_exception("in_2", "c-2", Team.FINANCE_OPERATIONS, "post")
+    waiting = flow_exception(None, "c-3", Team.MASTER_DATA, "wait")
+    done = flow_exception("in_1", "c-1", Team.MASTER_DATA, "post")
+    resolve_exception(db, done, actor="test", note="posted by hand")
+    with db.session() as session:
+        session.add(BusinessKey(correlation_id="c-3", kind="invoice_number", value="INV-3"))
+
+    source = [RecordView(f"INV-{n}", f"in_{n}", usd("10.00")) for n in (1, 2, 3, 4)]
+    report = run_reconciliation(db, routing, [Comparison(
+        "invoice", "stripe", "netsuite", lambda: source, lambda: [])])
+    held = {d.key: (d.owner, d.held_by) for d in report.differences}
+    assert held == {"INV-1": (Team.INTEGRATION_ENGINEERING, None),
+                    "INV-2": (Team.FINANCE_OPERATIONS, refused),
+                    "INV-3": (Team.MASTER_DATA, waiting),
+                    "INV-4": (Team.INTEGRATION_ENGINEERING, None)}
+    with db.session() as session:
+        rows = {e.record_ref: (e.owner, e.reason) for e in session.scalars(
+            select(ExceptionRecord).where(ExceptionRecord.kind == "reconciliation"))}
+    assert rows["INV-2"] == ("finance_operations", "invoice INV-2 (stripe -> netsuite): "
+                             f"missing in netsuite (held by exception {refused})")
+    assert rows["INV-4"][0] == "integration_engineering"
