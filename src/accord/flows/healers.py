@@ -17,7 +17,9 @@ same thing, in this order, and never writes to a system itself:
 A healer waits (up to :data:`WAIT_SECONDS`) for the flow, so the re-check that follows sees
 its result: ``redriven`` when it finished, ``failed`` (with the flow's reason) when it failed
 again, e.g. because the period is still closed. The engine must be running in the process;
-the flows run wherever workers listen.
+the flows run wherever workers listen. A flow no worker has picked up after
+:data:`QUEUED_SECONDS` is left queued (``redriven``; the re-check still shows the record
+missing until a worker runs it).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from accord.reconcile.runs import holding_exception
 
 ACTOR = "reconcile"
 WAIT_SECONDS = 120.0
+QUEUED_SECONDS = 30.0
 POLL_SECONDS = 0.1
 FINISHED = {"SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"}
 
@@ -56,6 +59,8 @@ def wait_for(workflow_id: str, *, seconds: float = WAIT_SECONDS,
             if status.status == "SUCCESS":
                 return HealResult.REDRIVEN
             raise HealFailed(f"{workflow_id} {status.status.lower()}: {status.error}")
+        if status is not None and status.status == "ENQUEUED" and waited >= QUEUED_SECONDS:
+            break  # no worker is taking it now; it stays queued
         sleep(POLL_SECONDS)
         waited += POLL_SECONDS
     return HealResult.REDRIVEN
@@ -95,4 +100,4 @@ for _entity, _target in (("invoice", "netsuite"), ("payment", "netsuite"),
     HEALERS.register(_entity, target=_target)(redrive)
 
 
-__all__ = ["WAIT_SECONDS", "HealFailed", "redrive", "wait_for"]
+__all__ = ["QUEUED_SECONDS", "WAIT_SECONDS", "HealFailed", "redrive", "wait_for"]
