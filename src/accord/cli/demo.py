@@ -17,6 +17,7 @@ import contextlib
 import json
 import logging
 import random
+import signal
 import sys
 import tempfile
 import threading
@@ -189,7 +190,7 @@ def demo(
 
 
 def stay_up(env: Environment, data_dir: Path, *, to_stderr: bool) -> None:
-    """Print where everything is and a new admin token, then wait for Ctrl-C."""
+    """Print where everything is and a new admin token, then wait for Ctrl-C (or SIGTERM)."""
     with env.database.session() as session:
         token = create_token(session, "demo", Role.ADMIN)
     stream = sys.stderr if to_stderr else sys.stdout
@@ -202,8 +203,13 @@ def stay_up(env: Environment, data_dir: Path, *, to_stderr: bool) -> None:
              f"data: {data_dir} (removed when the demo stops)",
              "press Ctrl-C to stop"]
     print("\n".join(lines), file=stream, flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        threading.Event().wait()
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def summary_json(summary: Summary) -> dict[str, object]:
