@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -100,3 +101,19 @@ def test_keep_running_leaves_the_console_up_with_the_demo_data(tmp_path: Path) -
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_a_taken_console_port_is_named_with_the_fix(tmp_path: Path) -> None:
+    accord = Path(sys.executable).parent / "accord"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [str(accord), "demo", "--keep-running", "--accounts", "12", "--port", str(port),
+             "--free-ports"], capture_output=True, text=True, timeout=300, check=False,
+            cwd=tmp_path, env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert f"port {port} (the API and console) is already in use" in result.stderr
+    assert "--port" in result.stderr
+    assert "Traceback" not in result.stderr

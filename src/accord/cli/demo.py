@@ -14,6 +14,7 @@ default port) shows the demo's data, and an admin token to sign in with is print
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import random
@@ -83,12 +84,25 @@ class Environment:
     sandboxes: dict[str, str]
 
 
+@contextmanager
+def _port_taken(port: int, what: str, fix: str) -> Iterator[None]:
+    """A port already in use ends the demo with what to do instead of a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        err.print(f"port {port} ({what}) is already in use: {fix}", highlight=False)
+        raise typer.Exit(2) from None
+
+
 def _start(stack: ExitStack, definition: SandboxDefinition, data_dir: Path, ports: Ports,
            **settings: object) -> RunningSandbox:
-    running = start_in_thread(definition, SandboxOptions(data_dir=data_dir / definition.name,
-                                                         settings=dict(settings)),
-                              port=definition.default_port if ports.default_sandbox_ports
-                              else 0)
+    port = definition.default_port if ports.default_sandbox_ports else 0
+    with _port_taken(port, f"the {definition.name} sandbox",
+                     "stop what listens there, or pass --free-ports"):
+        running = start_in_thread(definition, SandboxOptions(
+            data_dir=data_dir / definition.name, settings=dict(settings)), port=port)
     stack.callback(running.stop)
     return running
 
@@ -125,7 +139,9 @@ def _environment(data_dir: Path, ports: Ports) -> Iterator[Environment]:
         # the product's API and console, sharing this process's engine and database
         app = create_app(AccordSettings(data_dir=data_dir, database_url=SecretStr(database_url)),
                          runtime.database, system_settings=_system_settings(found))
-        api = serve_in_thread(app, name="accord-api", port=ports.api)
+        with _port_taken(ports.api, "the API and console",
+                         "pass --port N, or --port 0 for a free one"):
+            api = serve_in_thread(app, name="accord-api", port=ports.api)
         stack.callback(api.stop)
         api_url = f"http://127.0.0.1:{api.port}"
         webhook_url = f"{api_url}/hooks/stripe"
