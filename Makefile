@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/accord demo
+	$(BIN)/accord demo $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests $(wildcard bench) $(wildcard drills)

@@ -12,6 +12,7 @@ from accord.api.masking import MASK, is_personal, scrub
 from accord.api.schemas import (
     CountBy,
     Customer360,
+    CustomerRow,
     ExceptionSummary,
     FieldView,
     Kpis,
@@ -23,7 +24,13 @@ from accord.api.schemas import (
 from accord.canonical.ids import EntityType
 from accord.registry import GoldenRecords, Xrefs
 from accord.registry.ownership import OwnershipPolicy
-from accord.store.models import BusinessKey, ExceptionRecord, InboxEntry, TimelineEntry
+from accord.store.models import (
+    BusinessKey,
+    ExceptionRecord,
+    GoldenRecord,
+    InboxEntry,
+    TimelineEntry,
+)
 
 PENDING_INBOX = ("received", "processing")
 
@@ -76,6 +83,29 @@ def customer_360(session: Session, policy: OwnershipPolicy,
                        ids=Xrefs(session).ids_for(canonical_id),
                        open_exceptions=list_exceptions(
                            session, ExceptionFilter(record_ref=canonical_id)))
+
+
+def list_customers(session: Session, q: str = "", limit: int = 200) -> list[CustomerRow]:
+    """Customers by legal name (the current version of each golden record); ``q`` keeps
+    those whose name or canonical id contains it (case-insensitive)."""
+    latest = select(GoldenRecord.canonical_id, func.max(GoldenRecord.version).label("version")
+                    ).where(GoldenRecord.entity_type == EntityType.CUSTOMER.value
+                            ).group_by(GoldenRecord.canonical_id).subquery()
+    rows = session.scalars(select(GoldenRecord).join(latest, (
+        GoldenRecord.canonical_id == latest.c.canonical_id) & (
+        GoldenRecord.version == latest.c.version)))
+    found = []
+    needle = q.strip().casefold()
+    for row in rows:
+        name = row.data.get("legal_name")
+        if needle and needle not in f"{name or ''} {row.canonical_id}".casefold():
+            continue
+        found.append(CustomerRow(
+            canonical_id=row.canonical_id, legal_name=name,
+            legal_entity=row.data.get("legal_entity"), currency=row.data.get("currency"),
+            status=row.data.get("status"), version=row.version))
+    found.sort(key=lambda c: ((c.legal_name or "").casefold(), c.canonical_id))
+    return found[:limit]
 
 
 def step_detail(session: Session, step_id: int, *, mask: bool) -> StepDetail | None:
@@ -140,5 +170,5 @@ def kpis(session: Session, now: datetime | None = None) -> Kpis:
         retries_last_24h=retries, error_rate_last_24h=round(errors / steps, 4) if steps else 0.0)
 
 
-__all__ = ["ExceptionFilter", "customer_360", "kpis", "list_exceptions", "search_timeline",
-           "step_detail", "trace"]
+__all__ = ["ExceptionFilter", "customer_360", "kpis", "list_customers", "list_exceptions",
+           "search_timeline", "step_detail", "trace"]

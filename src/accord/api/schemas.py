@@ -74,6 +74,17 @@ class Customer360(BaseModel):
     open_exceptions: list[ExceptionSummary]
 
 
+class CustomerRow(BaseModel):
+    """One customer in the customer list: its golden record's headline fields."""
+
+    canonical_id: str
+    legal_name: str | None
+    legal_entity: str | None
+    currency: str | None
+    status: str | None
+    version: int
+
+
 class CountBy(BaseModel):
     key: str
     count: int
@@ -96,6 +107,7 @@ class Kpis(BaseModel):
 __all__ = [
     "CountBy",
     "Customer360",
+    "CustomerRow",
     "ExceptionSummary",
     "FieldView",
     "Kpis",

@@ -15,8 +15,17 @@ from accord.api.actions import Closing, close_exception
 from accord.api.deps import COOKIE, SessionDep, database, require
 from accord.api.inputs import WORDS
 from accord.api.kpis import history
-from accord.api.queries import ExceptionFilter, customer_360, kpis, list_exceptions, search_timeline
+from accord.api.queries import (
+    ExceptionFilter,
+    customer_360,
+    kpis,
+    list_customers,
+    list_exceptions,
+    search_timeline,
+)
 from accord.api.tokens import Principal, Role, authenticate
+from accord.engine import runtime
+from accord.engine.exceptions import get_exception, retry_exception
 from accord.engine.failures import UnknownTarget
 from accord.store import Database
 
@@ -83,6 +92,11 @@ def timeline(request: Request, session: SessionDep, who: Page, q: str = "",
     return render(request, "timeline.html", who, q=q, kind=kind, answer=answer)
 
 
+@router.get("/customers", response_class=HTMLResponse)
+def customers(request: Request, session: SessionDep, who: Page, q: str = "") -> HTMLResponse:
+    return render(request, "customers.html", who, q=q, rows=list_customers(session, q))
+
+
 @router.get("/customers/{canonical_id}", response_class=HTMLResponse)
 def customer(request: Request, canonical_id: str, session: SessionDep,
              who: Page) -> HTMLResponse:
@@ -105,15 +119,49 @@ def exceptions(request: Request, session: SessionDep, who: Page, owner: str = ""
                   kind=kind, status_=status_)
 
 
+@router.get("/exceptions/{exception_id}", response_class=HTMLResponse)
+def exception(request: Request, exception_id: int, who: Page,
+              db: Annotated[Database, Depends(database)]) -> HTMLResponse:
+    """One exception with the context needed to fix the data, and its actions."""
+    try:
+        view = get_exception(db, exception_id)
+    except UnknownTarget as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    return render(request, "exception.html", who, e=view, can_retry=runtime.is_running())
+
+
+def _operator(who: Principal) -> None:
+    if not who.role.allows(Role.OPERATOR):
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"role {who.role.value} may not act on exceptions")
+
+
+@router.post("/exceptions/{exception_id}/retry")
+def retry(exception_id: int, who: Page, db: Annotated[Database, Depends(database)],
+          note: Annotated[str, Form(min_length=1, max_length=2000, pattern=WORDS)]
+          ) -> RedirectResponse:
+    """Re-run the failed flow from its failed step once the data is fixed (operator and
+    above; needs the engine in this process); the exception clears when the flow succeeds."""
+    _operator(who)
+    if not runtime.is_running():
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            "the engine is not running in this process; start `accord serve` "
+                            "with workers, or run `accord exceptions retry`")
+    try:
+        retry_exception(db, exception_id, actor=who.name, note=note)
+    except UnknownTarget as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    return RedirectResponse(f"/console/exceptions/{exception_id}",
+                            status_code=status.HTTP_303_SEE_OTHER)
+
+
 @router.post("/exceptions/{exception_id}/{action}")
 def act_on_exception(exception_id: int, action: Closing, request: Request, who: Page,
                      db: Annotated[Database, Depends(database)],
                      note: Annotated[str, Form(min_length=1, max_length=2000, pattern=WORDS)]
                      ) -> RedirectResponse:
     """Resolve or ignore with a note (operator and above); audited by the engine."""
-    if not who.role.allows(Role.OPERATOR):
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            f"role {who.role.value} may not act on exceptions")
+    _operator(who)
     try:
         close_exception(db, exception_id, action, actor=who.name, note=note)
     except UnknownTarget as exc:

@@ -28,7 +28,7 @@ from typing import Any, NoReturn
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from prometheus_client import Counter
+from prometheus_client import REGISTRY, Counter
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings
 from sqlalchemy.exc import SQLAlchemyError
@@ -56,6 +56,14 @@ DELIVERIES = Counter("accord_webhook_deliveries_total",
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
+
+
+def deliveries_stored(system: str) -> int:
+    """How many deliveries from ``system`` this process has stored so far (duplicates
+    included), as counted in ``accord_webhook_deliveries_total``."""
+    return int(sum(REGISTRY.get_sample_value("accord_webhook_deliveries_total",
+                                             {"system": system, "duplicate": duplicate}) or 0
+                   for duplicate in ("true", "false")))
 
 
 class HookReceipt(BaseModel):
@@ -180,5 +188,5 @@ async def receive(system: str, request: Request, response: Response) -> HookRece
                        inbox_id=inbox_id, duplicate=duplicate)
 
 
-__all__ = ["DELIVERIES", "MAX_BODY_BYTES", "REJECTIONS", "HookReceipt", "json_problem",
-           "router"]
+__all__ = ["DELIVERIES", "MAX_BODY_BYTES", "REJECTIONS", "HookReceipt", "deliveries_stored",
+           "json_problem", "router"]
