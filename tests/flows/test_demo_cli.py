@@ -39,6 +39,13 @@ def test_demo_json_summary_has_nothing_lost_or_doubled(tmp_path: Path) -> None:
     assert flows["invoice_posting"]["exception"] == 1
     assert flows["product_master_sync"]["done"] == 1
     assert flows["invoice_posting"]["posted"] >= 8
+    # reconciliation of the three systems afterwards finds only the planted records: the
+    # three master-data refusals never reached billing; the closed-period invoice and its
+    # payment never reached the ERP
+    reconciliation = summary["reconciliation"]
+    assert reconciliation["by_kind"] == {
+        "missing_in_target": {"master_data": 3, "finance_operations": 2}}, reconciliation
+    assert reconciliation["gl_clean"] is True
 
 
 def _read_until(stream: IO[str], wanted: tuple[str, ...], seen: list[str]) -> dict[str, str]:

@@ -4,8 +4,9 @@ Starts the Salesforce, Stripe and NetSuite sandboxes on loopback (free ports, or
 default ports with ``--keep-running``), the engine on a fresh SQLite database and the
 operations API with its console in this process; registers the API's ``/hooks/stripe`` as
 Stripe's webhook endpoint; then runs the month with faults on and prints the summary: flows
-by outcome, exceptions by owner with their reasons, and control totals per system and
-currency. Exits non-zero when anything was lost or doubled.
+by outcome, exceptions by owner with their reasons, control totals per system and
+currency, and a reconciliation of the three systems (which should find only the planted bad
+records). Exits non-zero when anything was lost or doubled.
 
 With ``--keep-running`` everything stays up afterwards: the console (on ``accord serve``'s
 default port) shows the demo's data, and an admin token to sign in with is printed once.
@@ -48,9 +49,11 @@ from accord.api.tokens import Role, create_token
 from accord.cli.console import err, out
 from accord.demo.scenario import generate
 from accord.engine import EngineOptions, launch, shutdown
+from accord.engine.routing import RoutingRules
 from accord.flows.demo_month import Controls, Summary, register_webhook, run_month
 from accord.flows.local import local_systems
 from accord.flows.systems import FlowSettings, Systems, install
+from accord.reconcile.service import Outcome, client_readers, reconcile, summary_line
 from accord.resilience import LimitsProfile
 from accord.sandboxes.base import SandboxDefinition, SandboxOptions
 from accord.sandboxes.netsuite import SANDBOX as NETSUITE
@@ -195,10 +198,12 @@ def demo(
             before = deliveries_stored("stripe")
             summary = run_month(env.found, env.database, env.controls, scenario, progress,
                                 received=lambda: deliveries_stored("stripe") - before)
+            outcome = reconcile_month(env)
         if as_json:
-            typer.echo(json.dumps(summary_json(summary), indent=2))
+            typer.echo(json.dumps(summary_json(summary, outcome), indent=2))
         else:
             print_summary(summary)
+            out.print(summary_line(outcome), highlight=False)
         if keep_running:
             stay_up(env, Path(tmp), to_stderr=as_json)
     if summary.lost or summary.doubled:
@@ -228,13 +233,34 @@ def stay_up(env: Environment, data_dir: Path, *, to_stderr: bool) -> None:
         signal.signal(signal.SIGTERM, previous)
 
 
-def summary_json(summary: Summary) -> dict[str, object]:
+def reconcile_month(env: Environment) -> Outcome:
+    """Reconcile the three sandboxes over all time (the closed-period deal is dated in the
+    month before): each difference opens an exception with its owner, as a run would."""
+    erp = next(iter(env.found.netsuite.values()))  # every demo ERP instance is one sandbox
+    return reconcile(env.database, RoutingRules(), client_readers(
+        env.database, stripe=env.found.stripe, netsuite=erp.client, ref=erp.ref,
+        salesforce=env.found.salesforce))
+
+
+def reconciliation_json(outcome: Outcome) -> dict[str, object]:
+    by_kind: dict[str, dict[str, int]] = {}
+    for difference in outcome.report.differences:
+        owners = by_kind.setdefault(difference.kind.value, {})
+        owners[difference.owner.value] = owners.get(difference.owner.value, 0) + 1
+    return {"run_id": outcome.report.run_id, "differences": len(outcome.report.differences),
+            "by_kind": by_kind, "total_differences": len(outcome.report.total_differences),
+            "gl_clean": outcome.gl.clean if outcome.gl is not None else None,
+            "line": summary_line(outcome)}
+
+
+def summary_json(summary: Summary, outcome: Outcome | None = None) -> dict[str, object]:
     data = summary.model_dump(mode="json")
+    extra = {"reconciliation": reconciliation_json(outcome)} if outcome is not None else {}
     return {"lost": summary.lost, "doubled": summary.doubled,
             "exceptions": summary.exceptions, "control_totals": summary.control_totals,
             "agree": summary.agree, **{k: v for k, v in data.items()
                                        if k not in ("lost", "doubled", "exceptions",
-                                                    "control_totals", "agree")}}
+                                                    "control_totals", "agree")}, **extra}
 
 
 def print_summary(summary: Summary) -> None:
