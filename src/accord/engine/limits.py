@@ -78,7 +78,7 @@ class DbSlotGate:
         now = self._clock()
         free = or_(limit_slot.c.holder.is_(None), limit_slot.c.expires_at < now)
         with self.engine.connect() as connection:
-            slots = list(connection.execute(select(limit_slot.c.slot).where(
+            slots: list[int] = list(connection.execute(select(limit_slot.c.slot).where(
                 limit_slot.c.gate == self.name, limit_slot.c.slot < self.limit,
                 free)).scalars())
         random.shuffle(slots)
