@@ -49,10 +49,17 @@ class NetSuiteProcess:
         self.credentials = json.loads(self.proc.stdout.readline())
         self.control = httpx.Client(base_url=f"{self.credentials['base_url']}/__sandbox",
                                     timeout=60)
-        self.control.put("/faults", json={"latency_ms": self.latency_ms,
+        self.set_latency(self.latency_ms)
+        return self
+
+    def set_latency(self, latency_ms: int) -> None:
+        """Latency added to every call (inside its concurrency slot), and the account's
+        concurrency limit; the governance counters start again from zero."""
+        self.latency_ms = latency_ms
+        self.control.put("/faults", json={"latency_ms": latency_ms,
                                           "concurrency_limit": self.concurrency}
                          ).raise_for_status()
-        return self
+        self.control.post("/netsuite/governance/reset").raise_for_status()
 
     def __exit__(self, *_exc: object) -> None:
         self.control.close()
