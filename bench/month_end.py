@@ -12,6 +12,10 @@ flows - in two ways:
 * ``single``: one flow and one upsert call per invoice. Floor:
   ``invoices x latency / concurrency`` (20,000 invoices: 600 s).
 
+``--connector`` adds a run without the engine: the NetSuite connector alone posts the same
+invoices in batches of 100 from ``concurrency`` threads. It separates what the ERP allows
+from what the worker's own CPU adds on a busy machine.
+
 The ratio is elapsed / floor, both for the minimal number of calls and for the calls the
 sandbox actually admitted; the sandbox also counts requests refused for its limit (must be 0).
 
@@ -39,6 +43,45 @@ RESULTS = HERE / "results" / "month_end.json"
 CALLS_PER_BATCH = 4
 
 
+def connector_run(args: argparse.Namespace) -> dict[str, Any]:
+    """The connector alone: ``concurrency`` threads, each posting batches of invoices."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    import hub
+    from support.netsuite_process import NetSuiteProcess
+
+    from accord.connectors.netsuite.client import NetSuiteClient
+    from accord.connectors.netsuite.posting import NetSuitePoster
+    from accord.connectors.netsuite.refdata import load_refdata
+
+    people, invoices = hub.workload(args.invoices, args.customers, "mec")
+    started_load = hub.load()
+    with NetSuiteProcess(concurrency=args.concurrency) as sandbox, \
+            NetSuiteClient(sandbox.settings()) as client:
+        poster = NetSuitePoster(client, load_refdata())
+        for person in people:
+            poster.post_customer(person)
+        sandbox.set_latency(args.latency_ms)
+        chunks = [invoices[n:n + args.batch] for n in range(0, len(invoices), args.batch)]
+        began = time.perf_counter()
+        with ThreadPoolExecutor(args.concurrency) as pool:
+            posted = [r for batch in pool.map(poster.post_invoices, chunks) for r in batch]
+        elapsed = time.perf_counter() - began
+        governance = sandbox.governance()
+    floor = CALLS_PER_BATCH * len(chunks) * args.latency_ms / 1000 / args.concurrency
+    entry = {"invoices": args.invoices, "elapsed_seconds": round(elapsed, 3),
+             "floor_seconds": round(floor, 3), "ratio_to_floor": round(elapsed / floor, 3),
+             "calls_made": governance["admitted"], "refused_for_limit": governance["rejected"],
+             "failed_records": sum(1 for r in posted if not r.ok),
+             "load_average": {"start": started_load, "end": hub.load()}}
+    print(f"  connector alone: {args.invoices} invoices in {elapsed:.1f} s; floor {floor:.1f} s; "
+          f"ratio {entry['ratio_to_floor']:.3f}x; refused for the limit "
+          f"{entry['refused_for_limit']}; failed records {entry['failed_records']}; "
+          f"load {entry['load_average']}", flush=True)
+    return entry
+
+
 def main() -> None:
     import hub
 
@@ -53,6 +96,10 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=150)
     parser.add_argument("--concurrency", type=int, default=5)
     parser.add_argument("--skip-single", action="store_true")
+    parser.add_argument("--connector", action="store_true",
+                        help="also post through the connector alone (no engine)")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="sample the worker with py-spy into this directory")
     args = parser.parse_args()
 
     latency = args.latency_ms / 1000
@@ -69,7 +116,8 @@ def main() -> None:
         print(f"{mode}: {invoices} invoices ...", flush=True)
         run = hub.run(kind="sqlite", workers=1, events=invoices, customers=args.customers,
                       batched=batched, batch=args.batch, pg_url="", tag=f"me{mode[0]}",
-                      latency_ms=args.latency_ms, concurrency=args.concurrency)
+                      latency_ms=args.latency_ms, concurrency=args.concurrency,
+                      profile=args.profile / mode if args.profile else None)
         minimal_calls = (CALLS_PER_BATCH * math.ceil(invoices / args.batch) if batched
                          else invoices)
         calls = run["netsuite"]["calls"]
@@ -95,6 +143,8 @@ def main() -> None:
               f"{entry['peak_concurrent']}; verdict {entry['verdict']}; "
               f"load {entry['load_average']}", flush=True)
         results["runs"].append(entry)
+    if args.connector:
+        results["connector_only"] = connector_run(args)
     by = {r["mode"]: r for r in results["runs"]}
     if "single" in by:
         projected = args.invoices * latency / args.concurrency * by["single"]["ratio_to_floor"]
