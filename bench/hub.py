@@ -101,7 +101,7 @@ def progress(engine: Any, url: str) -> tuple[int, int]:
     names = ", ".join(f"'{name}'" for name in FLOWS)
     with engine.connect() as connection:
         waiting = connection.execute(text(
-            "SELECT count(*) FROM inbox WHERE status <> 'started'")).scalar_one()
+            "SELECT count(*) FROM inbox WHERE status IN ('received', 'claimed')")).scalar_one()
         running = connection.execute(text(
             f"SELECT count(*) FROM {dbos_table(url)} WHERE name IN ({names}) "
             "AND status IN ('ENQUEUED', 'PENDING')")).scalar_one()
