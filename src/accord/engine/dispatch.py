@@ -15,12 +15,21 @@ Intake is two-phase so that a webhook is acknowledged as soon as it is durably s
 worker - starts the flow of each stored row. The workflow id is derived from the inbox row,
 so two workers pumping the same row, or a pump racing a direct :func:`accept`, start one flow.
 Events no flow handles are marked ``unhandled`` in the inbox: kept and visible, never lost.
+
+A flow registered with ``batch=N`` (a :func:`~accord.engine.batch.batch_flow`) gets up to ``N``
+stored events of its types per run. The pump *claims* the rows first - one ``UPDATE ... WHERE
+status = 'received' RETURNING id`` that sets status ``claimed`` and a fresh batch workflow id -
+so a row joins exactly one batch even with several pumps; then it enqueues the batch flow
+under that id with the claimed rows as items, and marks them ``started``. A pump that dies
+between claim and enqueue leaves ``claimed`` rows: every pump re-enqueues such rows under the
+workflow id they carry, with the same items, which DBOS runs at most once.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +38,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select, update
 
 from accord.connectors.base import InboundEvent
+from accord.engine.batch import BatchItem, batch_input
 from accord.engine.flow import FlowInput, start_flow
 from accord.engine.inbox import (
     Delivery,
@@ -45,6 +55,7 @@ F = TypeVar("F", bound=Callable[[FlowInput], Any])
 Describe = Callable[[InboundEvent], Delivery]
 
 UNHANDLED = "unhandled"
+CLAIMED = "claimed"
 log = logging.getLogger(__name__)
 
 
@@ -61,20 +72,26 @@ class Handler:
     event_type: str
     flow: Callable[[FlowInput], Any]
     describe: Describe
+    batch: int = 0
+    """Most events per flow run; 0 means one flow per event."""
 
 
 _handlers: dict[tuple[str, str], Handler] = {}
 
 
-def handles(system: str, *event_types: str, describe: Describe = plain_delivery
-            ) -> Callable[[F], F]:
-    """Register the decorated flow for ``event_types`` from ``system``."""
+def handles(system: str, *event_types: str, describe: Describe = plain_delivery,
+            batch: int = 0) -> Callable[[F], F]:
+    """Register the decorated flow for ``event_types`` from ``system``; with ``batch=N`` the
+    flow is a batch flow taking up to ``N`` events per run."""
     if not event_types:
         raise ValueError("event_types: name at least one event type")
+    if batch < 0:
+        raise ValueError("batch: must be 0 (one event per flow) or a positive size")
 
     def register(flow_fn: F) -> F:
         for event_type in event_types:
-            _handlers[(system, event_type)] = Handler(system, event_type, flow_fn, describe)
+            _handlers[(system, event_type)] = Handler(system, event_type, flow_fn, describe,
+                                                      batch)
         return flow_fn
 
     return register
@@ -97,8 +114,87 @@ def store(database: Database, event: InboundEvent) -> tuple[int, bool]:
     return store_delivery(database, describe_event(event))
 
 
+def batch_workflow_id(first_inbox_id: int, count: int) -> str:
+    """A fresh id for one claim: sorts in arrival order, never shared by two claims."""
+    return f"bt-{first_inbox_id:012d}-{count:04d}-{uuid.uuid4().hex[:12]}"
+
+
+def _item(inbox_id: int, delivery: Delivery) -> BatchItem:
+    return BatchItem(inbox_id=inbox_id,
+                     correlation_id=correlation_id_for(delivery.system,
+                                                       delivery.external_event_id),
+                     keys=dict(delivery.keys), payload=dict(delivery.payload))
+
+
+def _enqueue_batch(database: Database, handler: Handler, workflow_id: str,
+                   items: list[BatchItem]) -> None:
+    start_flow(handler.flow, batch_input(items, f"batch:{workflow_id}"),
+               workflow_id=workflow_id)
+    with database.session() as session:
+        session.execute(update(InboxEntry).where(
+            InboxEntry.workflow_id == workflow_id, InboxEntry.status == CLAIMED
+        ).values(status=InboxStatus.STARTED.value))
+
+
+def _start_batches(database: Database, handler: Handler,
+                   rows: list[tuple[int, Delivery]]) -> list[str]:
+    """Claim ``rows`` in batches of ``handler.batch`` and start a flow per batch; returns
+    the batch workflow ids. Rows another pump claimed first are skipped."""
+    started = []
+    for start in range(0, len(rows), handler.batch):
+        chunk = rows[start:start + handler.batch]
+        workflow_id = batch_workflow_id(chunk[0][0], len(chunk))
+        with database.session() as session:
+            claimed = set(session.scalars(update(InboxEntry).where(
+                InboxEntry.id.in_([inbox_id for inbox_id, _ in chunk]),
+                InboxEntry.status == InboxStatus.RECEIVED.value
+            ).values(status=CLAIMED, workflow_id=workflow_id).returning(InboxEntry.id)))
+        items = [_item(inbox_id, delivery) for inbox_id, delivery in chunk
+                 if inbox_id in claimed]
+        if items:
+            _enqueue_batch(database, handler, workflow_id, items)
+            started.append(workflow_id)
+    return started
+
+
+def _recover_claims(database: Database) -> int:
+    """Re-enqueue batches whose pump died between claiming and enqueueing."""
+    with database.session() as session:
+        rows = session.execute(select(
+            InboxEntry.id, InboxEntry.system, InboxEntry.external_event_id,
+            InboxEntry.event_type, InboxEntry.payload, InboxEntry.occurred_at,
+            InboxEntry.workflow_id
+        ).where(InboxEntry.status == CLAIMED).order_by(InboxEntry.id)).all()
+    batches: dict[str, list[Any]] = {}
+    for row in rows:
+        batches.setdefault(str(row.workflow_id), []).append(row)
+    for workflow_id, members in batches.items():
+        deliveries = [(int(row.id), describe_event(_event_of(row))) for row in members]
+        handler = handler_for(deliveries[0][1].system, deliveries[0][1].event_type)
+        if handler is None:  # pragma: no cover - the flow was unregistered meanwhile
+            continue
+        _enqueue_batch(database, handler, workflow_id,
+                       [_item(inbox_id, delivery) for inbox_id, delivery in deliveries])
+    return len(rows)
+
+
+def _event_of(row: Any) -> InboundEvent:
+    return InboundEvent(system=row.system, event_id=row.external_event_id,
+                        event_type=row.event_type, payload=row.payload,
+                        occurred_at=row.occurred_at or datetime.now(UTC))
+
+
 def _start(database: Database, inbox_id: int, delivery: Delivery) -> Intake | None:
     handler = handler_for(delivery.system, delivery.event_type)
+    if handler is not None and handler.batch:
+        correlation_id = correlation_id_for(delivery.system, delivery.external_event_id)
+        started = _start_batches(database, handler, [(inbox_id, delivery)])
+        if started:
+            return Intake(inbox_id, started[0], correlation_id, duplicate=False)
+        with database.session() as session:  # already claimed: by this row's first delivery
+            workflow_id = session.scalar(select(InboxEntry.workflow_id).where(
+                InboxEntry.id == inbox_id))
+        return Intake(inbox_id, str(workflow_id or ""), correlation_id, duplicate=False)
     if handler is None:
         with database.session() as session:
             session.execute(update(InboxEntry).where(
@@ -138,20 +234,28 @@ def pump(database: Database, *, settle_seconds: float = 1.0, limit: int = 500,
             InboxEntry.event_type, InboxEntry.payload, InboxEntry.occurred_at
         ).where(InboxEntry.status == InboxStatus.RECEIVED.value,
                 InboxEntry.received_at <= cutoff).order_by(InboxEntry.id).limit(limit)).all()
+    batched: dict[tuple[str, str], tuple[Handler, list[tuple[int, Delivery]]]] = {}
     for row in rows:
-        event = InboundEvent(system=row.system, event_id=row.external_event_id,
-                             event_type=row.event_type, payload=row.payload,
-                             occurred_at=row.occurred_at or datetime.now(UTC))
-        _start(database, int(row.id), describe_event(event))
+        delivery = describe_event(_event_of(row))
+        handler = handler_for(delivery.system, delivery.event_type)
+        if handler is not None and handler.batch:
+            batched.setdefault((handler.system, handler.event_type), (handler, []))[1].append(
+                (int(row.id), delivery))
+        else:
+            _start(database, int(row.id), delivery)
+    for handler, members in batched.values():
+        _start_batches(database, handler, members)
+    _recover_claims(database)
     return len(rows)
 
 
 class InboxPump:
     """A background thread running :func:`pump` every ``interval`` seconds."""
 
-    def __init__(self, database: Database, interval: float = 1.0) -> None:
+    def __init__(self, database: Database, interval: float = 1.0, limit: int = 500) -> None:
         self.database = database
         self.interval = interval
+        self.limit = limit
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="accord-inbox-pump",
                                         daemon=True)
@@ -161,10 +265,13 @@ class InboxPump:
         return self
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        wait = self.interval
+        while not self._stop.wait(wait):
             try:
-                pump(self.database, settle_seconds=self.interval)
+                handled = pump(self.database, settle_seconds=self.interval, limit=self.limit)
+                wait = 0.0 if handled >= self.limit else self.interval  # a backlog: go on
             except Exception:  # keep pumping: the rows stay 'received' and are retried
+                wait = self.interval
                 log.exception("inbox pump failed; retrying in %.1f s", self.interval)
 
     def stop(self) -> None:
@@ -172,5 +279,5 @@ class InboxPump:
         self._thread.join(timeout=10)
 
 
-__all__ = ["UNHANDLED", "Handler", "InboxPump", "accept", "describe_event", "handler_for",
-           "handles", "plain_delivery", "pump", "store"]
+__all__ = ["CLAIMED", "UNHANDLED", "Handler", "InboxPump", "accept", "batch_workflow_id",
+           "describe_event", "handler_for", "handles", "plain_delivery", "pump", "store"]

@@ -69,17 +69,24 @@ class DbSlotGate:
         self._rows_ready = True
 
     def try_acquire(self, holder: str) -> int | None:
-        """Claim a free (or expired) slot for ``holder``; None when all are taken."""
+        """Claim a free (or expired) slot for ``holder``; None when all are taken.
+
+        One read finds the free slots, then one conditional ``UPDATE`` per candidate claims
+        it (in random order, so that processes spread over the slots); when the gate is full
+        that is a single read instead of one write per slot."""
         self._ensure_rows()
         now = self._clock()
-        slots = list(range(self.limit))
+        free = or_(limit_slot.c.holder.is_(None), limit_slot.c.expires_at < now)
+        with self.engine.connect() as connection:
+            slots: list[int] = list(connection.execute(select(limit_slot.c.slot).where(
+                limit_slot.c.gate == self.name, limit_slot.c.slot < self.limit,
+                free)).scalars())
         random.shuffle(slots)
         for slot in slots:
             with self.engine.begin() as connection:
                 result = connection.execute(
                     update(limit_slot)
-                    .where(limit_slot.c.gate == self.name, limit_slot.c.slot == slot,
-                           or_(limit_slot.c.holder.is_(None), limit_slot.c.expires_at < now))
+                    .where(limit_slot.c.gate == self.name, limit_slot.c.slot == slot, free)
                     .values(holder=holder, expires_at=now + self.lease_seconds))
                 if result.rowcount == 1:
                     return slot

@@ -82,7 +82,8 @@ class Base(DeclarativeBase):
 
 class InboxEntry(Base):
     __tablename__ = "inbox"
-    __table_args__ = (UniqueConstraint("system", "external_event_id"),)
+    __table_args__ = (UniqueConstraint("system", "external_event_id"),
+                      Index("ix_inbox_status_id", "status", "id"))
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     system: Mapped[str] = mapped_column(String(40))

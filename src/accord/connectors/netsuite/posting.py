@@ -1,12 +1,15 @@
 """Writing canonical documents to NetSuite: map, then upsert on the canonical id.
 
 Each ``post_*`` is idempotent: replaying it (after a timeout, a crash, a redelivered event)
-updates the same record instead of creating a second one.
+updates the same record instead of creating a second one. ``post_invoices`` posts many
+invoices in REST batches, with one result (internal id or error) per invoice.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
+from typing import Any
 
 from accord.canonical.billing import CreditNote, Invoice
 from accord.canonical.catalog import Product
@@ -14,10 +17,10 @@ from accord.canonical.ledger import JournalEntry
 from accord.canonical.party import Customer
 from accord.canonical.payments import Payment, Refund
 from accord.connectors.netsuite import mapping
-from accord.connectors.netsuite.client import NetSuiteClient
+from accord.connectors.netsuite.client import BatchResult, NetSuiteClient
 from accord.connectors.netsuite.refdata import RefData, load_refdata
 from accord.connectors.netsuite.settings import NetSuiteSettings
-from accord.errors import DataQualityError, Team
+from accord.errors import AccordError, DataQualityError, Team
 from accord.resilience.limits import SlotGate
 
 
@@ -71,6 +74,24 @@ class NetSuitePoster:
     def post_invoice(self, invoice: Invoice) -> str:
         return self.client.upsert("invoice", invoice.id,
                                   mapping.invoice_to_netsuite(invoice, self.ref))
+
+    def post_invoices(self, invoices: Sequence[Invoice], *, idempotency_key: str | None = None
+                      ) -> list[BatchResult]:
+        """Upsert many invoices through REST batch operations; one result per invoice, in
+        order. An invoice the mapping refuses gets its error without being sent; one refused
+        by NetSuite does not affect the others."""
+        results: dict[str, BatchResult] = {}
+        bodies: list[tuple[str, dict[str, Any]]] = []
+        for invoice in invoices:
+            try:
+                bodies.append((invoice.id, mapping.invoice_to_netsuite(invoice, self.ref)))
+            except AccordError as error:
+                results[invoice.id] = BatchResult(invoice.id, error=error)
+        if bodies:
+            for result in self.client.upsert_batch("invoice", bodies,
+                                                   idempotency_key=idempotency_key):
+                results[result.external_id] = result
+        return [results[invoice.id] for invoice in invoices]
 
     def post_credit_note(self, note: CreditNote, *, apply: bool = True) -> str:
         return self.client.upsert("creditMemo", note.id,

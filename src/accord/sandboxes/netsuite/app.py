@@ -1,4 +1,5 @@
-"""Wiring of the NetSuite sandbox: REST record service, SuiteQL, async jobs, auth, governance.
+"""Wiring of the NetSuite sandbox: REST record service (single and batch), SuiteQL, async jobs,
+auth, governance.
 
 Middleware, outermost first: concurrency governance, injected faults, OAuth 1.0a
 verification, asynchronous requests; then the routes.
@@ -17,6 +18,7 @@ from accord.sandboxes.base import SandboxOptions
 from accord.sandboxes.control import SandboxControl, install_controls
 from accord.sandboxes.faults import CONTROL_PREFIX
 from accord.sandboxes.netsuite import suiteql, wire
+from accord.sandboxes.netsuite.batch import check_batch_request, upsert_batch
 from accord.sandboxes.netsuite.errors import (
     ErrorCode,
     NetSuiteError,
@@ -180,6 +182,13 @@ def create_app(options: SandboxOptions) -> FastAPI:
         return _json(account.records.list_page(record_type, root(request), limit, offset,
                                                request.query_params.get("q")),
                      kind="collection")
+
+    @app.put(RECORD + "/{record_type}")
+    async def batch_upsert(record_type: str, request: Request) -> Response:
+        items = check_batch_request(request.scope, request.headers.get("content-type"),
+                                    await _body(request))
+        return _json(upsert_batch(account.records, record_type, items, root(request),
+                                  strict=_strict(request)), kind="collection")
 
     @app.get(RECORD + "/{record_type}/{key}")
     async def get_record(record_type: str, key: str, request: Request) -> Response:

@@ -27,6 +27,8 @@ from accord.sandboxes.netsuite.errors import ErrorCode, NetSuiteError, envelope,
 
 DEFAULT_CONCURRENCY = 5
 ASYNC_PREFIX = "/services/rest/async/"
+JOB_SCOPE_KEY = "accord.netsuite.job"
+"""Set in the ASGI scope of a request run as a job (its job id): batch operations need it."""
 
 
 class GovernanceView(BaseModel):
@@ -195,7 +197,7 @@ class AsyncRequestMiddleware:
             elif message["type"] == "http.response.body":
                 job.body += message.get("body", b"")
 
-        await self.app(scope, receive, capture)
+        await self.app({**scope, JOB_SCOPE_KEY: job.id}, receive, capture)
         await _send(send, 202, b"", [(b"location", location.encode()),
                                      (b"preference-applied", b"respond-async")])
 
@@ -215,5 +217,6 @@ def job_view(job: Job, root: str) -> dict[str, Any]:
             "task": {"links": [{"rel": "self", "href": f"{href}/task"}]}}
 
 
-__all__ = ["DEFAULT_CONCURRENCY", "AsyncRequestMiddleware", "ConcurrencyMiddleware",
+__all__ = ["DEFAULT_CONCURRENCY", "JOB_SCOPE_KEY", "AsyncRequestMiddleware",
+           "ConcurrencyMiddleware",
            "GovernanceView", "Governor", "Job", "JobBook", "job_view", "root_url"]
