@@ -33,6 +33,7 @@ from accord.api.queries import kpis as summary
 from accord.api.schemas import CountBy, Kpis
 from accord.api.systems import connector_for
 from accord.connectors.base import ConnectorKind
+from accord.engine.inbox import PENDING_STATUSES
 from accord.store.models import BusinessKey, ExceptionRecord, InboxEntry, TimelineEntry, Xref
 
 ORDER_KEY = "opportunity_id"
@@ -42,7 +43,7 @@ ACTIVATED = "activate_subscription"
 INVOICE_POSTED = "post_invoice"
 PAYMENT_POSTED = "post_payment"
 MILESTONES = (ACTIVATED, INVOICE_POSTED, PAYMENT_POSTED)
-PENDING_INBOX = ("received", "processing")
+PENDING_INBOX = PENDING_STATUSES
 QUEUED_STATUSES = ("ENQUEUED", "PENDING", "DELAYED")
 K = TypeVar("K")
 

@@ -22,6 +22,7 @@ from accord.api.schemas import (
     Trace,
 )
 from accord.canonical.ids import EntityType
+from accord.engine.inbox import PENDING_STATUSES
 from accord.registry import GoldenRecords, Xrefs
 from accord.registry.ownership import OwnershipPolicy
 from accord.store.models import (
@@ -32,7 +33,7 @@ from accord.store.models import (
     TimelineEntry,
 )
 
-PENDING_INBOX = ("received", "processing")
+PENDING_INBOX = PENDING_STATUSES
 
 
 def search_timeline(session: Session, q: str, kind: str | None = None,

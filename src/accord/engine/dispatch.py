@@ -55,7 +55,7 @@ F = TypeVar("F", bound=Callable[[FlowInput], Any])
 Describe = Callable[[InboundEvent], Delivery]
 
 UNHANDLED = "unhandled"
-CLAIMED = "claimed"
+CLAIMED = InboxStatus.CLAIMED.value
 log = logging.getLogger(__name__)
 
 

@@ -28,8 +28,13 @@ from accord.store.models import InboxDelivery, InboxEntry
 
 
 class InboxStatus(StrEnum):
-    RECEIVED = "received"
+    RECEIVED = "received"  # stored, no flow started yet
+    CLAIMED = "claimed"  # taken by a pump for a batch flow that has not started yet
     STARTED = "started"
+
+
+PENDING_STATUSES = (InboxStatus.RECEIVED.value, InboxStatus.CLAIMED.value)
+"""Inbox rows still waiting for their flow: the intake backlog."""
 
 
 class Delivery(BaseModel):
