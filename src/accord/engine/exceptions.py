@@ -1,8 +1,8 @@
 """The exception queue: problems a person must look at, one record per problem.
 
-A problem's *fingerprint* is (error kind, system, entity, record, field, step): the same
-problem hit again (by a retry or by another flow) adds an occurrence to the open record
-instead of a new one. The owner team comes from :mod:`accord.engine.routing`.
+A problem's *fingerprint* is (error kind, system, entity, record, field, step), without the
+flow: the same problem hit again (by a retry or by another flow) adds an occurrence to the
+open record instead of a new one. The owner team comes from :mod:`accord.engine.routing`.
 
 Actions: :func:`retry_exception` re-runs the flow from the failed step (a DBOS fork, so the
 steps before it are not executed again) once the data is fixed; :func:`resolve_exception` and
@@ -95,8 +95,11 @@ class Problem:
         return str(self.error.get("reason") or self.error.get("message") or self.kind)
 
     def fingerprint(self) -> str:
+        """The problem, not who hit it: the flow is left out, so two flows that fail on the
+        same record at the same step (an invoice posted by its own flow and by the flow of
+        its payment, whose event came first) share one record."""
         parts = [self.kind, self.system or "", self.entity or "", self.record_ref or "",
-                 self.field or "", f"{self.flow}.{self.step}"]
+                 self.field or "", self.step]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
 
 
