@@ -13,7 +13,8 @@ from accord.flows import (
     invoice_posting,
     payments,
     product_sync,
+    usage,
 )
 
 __all__ = ["account_sync", "closed_won", "customer_sync", "healers", "invoice_posting",
-           "payments", "product_sync"]
+           "payments", "product_sync", "usage"]
