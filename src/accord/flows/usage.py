@@ -13,10 +13,13 @@ NetSuite like any other invoice (the SKU mapping names the NetSuite usage item).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
+
+from dbos import DBOS
 
 from accord.canonical.ids import EntityType
 from accord.canonical.subscription import UsageRecord
@@ -161,6 +164,22 @@ def close_usage_periods(found: Systems, stripe_customers: Iterable[str]) -> int:
     return closed
 
 
-__all__ = ["ALREADY_REPORTED", "EVENT_TYPE", "FLOW", "REPORTED", "SYSTEM",
+def bill_usage(found: Systems, database: Database, records: Sequence[Any],
+               accounts: dict[str, str]) -> int:
+    """The month's usage, end to end (demo and tests): deliver the records, wait for their
+    flows, then close the usage customers' periods so Stripe bills the overage. Returns how
+    many periods were closed."""
+    for intake in deliver_usage(database, records, accounts):
+        with contextlib.suppress(Exception):  # a failed flow is in the exception queue
+            DBOS.retrieve_workflow(intake.workflow_id).get_result()
+    customers: set[str] = set()
+    for account_ref in sorted({record.account_ref for record in records}):
+        account = found.salesforce.get("Account", accounts[account_ref])
+        if account.get("Stripe_Customer_Id__c"):
+            customers.add(str(account["Stripe_Customer_Id__c"]))
+    return close_usage_periods(found, sorted(customers))
+
+
+__all__ = ["ALREADY_REPORTED", "EVENT_TYPE", "FLOW", "REPORTED", "SYSTEM", "bill_usage",
            "close_usage_periods", "deliver_usage", "describe", "usage_event", "usage_id_for",
            "usage_reporting"]
