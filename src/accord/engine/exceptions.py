@@ -137,7 +137,9 @@ def _open_exception(database: Database, routing: RoutingRules, problem: Problem)
                   target_id=str(record.id), detail={"owner": owner.value,
                                                    "correlation_id": problem.correlation_id})
             return int(record.id)
-        record.occurrences += 1
+        # counted in SQL (occurrences = occurrences + 1): concurrent flows meeting the same
+        # problem each add theirs, also where the row lock is not available (SQLite)
+        record.occurrences = ExceptionRecord.occurrences + 1
         record.error = problem.error
         record.system_said = problem.error.get("detail")
         record.correlation_id = problem.correlation_id
@@ -145,6 +147,7 @@ def _open_exception(database: Database, routing: RoutingRules, problem: Problem)
         record.updated_at = utcnow()
         if record.status != ExceptionStatus.IGNORED.value:
             record.status = ExceptionStatus.OPEN.value
+        session.flush()
         audit(session, actor="engine", action="exception.recur", target_type="exception",
               target_id=str(record.id), detail={"occurrences": record.occurrences,
                                                "correlation_id": problem.correlation_id})
