@@ -116,7 +116,7 @@ def merge_account(call: StepCall, customer_id: str, account: dict[str, Any],
             "customer": {**(after.data if after else {}), "id": customer_id}}
 
 
-@step("stripe", "update_customer", entity="account_id")
+@step("stripe", "propagate_customer", entity="account_id")
 def update_stripe_customer(_call: StepCall, stripe_customer: str, customer: dict[str, Any],
                            version: int) -> None:
     client = systems().stripe
@@ -127,7 +127,7 @@ def update_stripe_customer(_call: StepCall, stripe_customer: str, customer: dict
     client.call(lambda: service.update(stripe_customer, params=params, options=options))
 
 
-@step("netsuite", "upsert_customer", entity="account_id")
+@step("netsuite", "propagate_customer", entity="account_id")
 def upsert_netsuite_customer(_call: StepCall, customer: dict[str, Any]) -> str:
     model = Customer.model_validate(customer)
     return systems().erp(model.legal_entity, model.currency).post_customer(model)
