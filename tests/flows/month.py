@@ -11,6 +11,7 @@ from accord.flows.demo_month import recover_declines
 from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
 from accord.flows.seeding import Seeded, payment_methods, seed_scenario, win_deals
 from accord.flows.systems import Systems
+from accord.flows.usage import bill_usage
 from accord.store import Database
 
 from .support import finish
@@ -40,7 +41,8 @@ def current_month() -> str:
 
 def run_month(database: Database, found: Systems, *, seed: int = 1, accounts: int = 12
               ) -> Month:
-    """Seed, win every deal (the probable duplicate last), then drain the Stripe events."""
+    """Seed, win every deal (the probable duplicate last), then drain the Stripe events;
+    recover the declines, refund one payment, and bill the month's usage."""
     scenario = generate(seed=seed, accounts=accounts, month=current_month())
     seeded = seed_scenario(found.salesforce, scenario)
     found.payment_method_for = payment_methods(scenario, seeded)
@@ -56,6 +58,9 @@ def run_month(database: Database, found: Systems, *, seed: int = 1, accounts: in
     drain_stripe(database, found, month)
     refund = next(d for d in scenario.deals if d.refund)
     refund_deal(found, seeded.deals[refund.ref])
+    drain_stripe(database, found, month)
+    # the month's usage, reported, then billed in arrears as the usage periods close
+    assert bill_usage(found, database, scenario.usage(), seeded.accounts) > 0
     drain_stripe(database, found, month)
     return month
 

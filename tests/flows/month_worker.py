@@ -69,14 +69,15 @@ def main(database_url: str, config_path: str) -> None:
     crash = os.environ.get("ACCORD_TEST_CRASH_AFTER_POSTS")
     if crash:
         crash_after(int(crash))
-    runtime = launch(EngineOptions(database_url=database_url, executor_id="local",
-                                   worker_concurrency=8, log_level="CRITICAL"))
     found = local_systems(stripe=config["stripe"], salesforce=config["salesforce"],
                           netsuite=config["netsuite"],
                           settings=FlowSettings(wait_interval=0.2, wait_attempts=50,
                                                 use_test_clocks=True),
                           payment_method_for=dict(config["cards"]).get)
+    # installed before the launch: the engine resumes the killed run's flows at once
     install(found)
+    runtime = launch(EngineOptions(database_url=database_url, executor_id="local",
+                                   worker_concurrency=8, log_level="CRITICAL"))
     try:
         drain(runtime.database, found)
         print(json.dumps({"done": True}), flush=True)

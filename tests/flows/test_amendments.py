@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from accord.demo.scenario import generate
+from accord.demo.scenario import USAGE_SKU, generate
 from accord.flows.intake import opportunity_poller, poll
 from accord.flows.seeding import payment_methods, seed_change, seed_scenario, win_deals
 from accord.flows.systems import Systems
@@ -19,8 +19,8 @@ def test_upgrade_add_on_and_renewal_amend_the_subscription(engine, make_systems)
     scenario = generate(seed=2, accounts=12, month=current_month())
     seeded = seed_scenario(found.salesforce, scenario)
     found.payment_method_for = payment_methods(scenario, seeded)
-    deal = next(d for d in scenario.good_deals() if len(d.lines) == 1
-                and d.payment.value == "pays")
+    deal = next(d for d in scenario.good_deals() if d.payment.value == "pays"
+                and [line.sku for line in d.lines if line.sku != USAGE_SKU] == ["BW-PLAT-SEAT"])
     poller = opportunity_poller(found.salesforce)
     win_deals(found.salesforce, seeded, [deal.ref])
     (created,), failures = finish(poll(engine.database, "salesforce", "opp", poller).started)
@@ -39,7 +39,8 @@ def test_upgrade_add_on_and_renewal_amend_the_subscription(engine, make_systems)
     assert amended["subscription"] == subscription_id
 
     subscription = found.stripe.v1.subscriptions.retrieve(subscription_id)
-    items = {item.metadata["sku"]: item.quantity for item in subscription["items"].data}
+    items = {item.metadata["sku"]: item.quantity for item in subscription["items"].data
+             if item.metadata["sku"] != USAGE_SKU}  # a metered item has no quantity
     assert items == {"BW-PLAT-SEAT": seats + 5, "BW-ANALYTICS": 1}
     pending = found.stripe.v1.invoice_items.list(params={"customer": subscription.customer,
                                                          "pending": True}).data
@@ -56,7 +57,8 @@ def test_upgrade_add_on_and_renewal_amend_the_subscription(engine, make_systems)
     assert failures == []
     renewed = found.stripe.v1.subscriptions.retrieve(subscription_id)
     assert renewed.metadata["contract_end"] > subscription.metadata["contract_end"]
-    assert {item.metadata["sku"]: item.quantity for item in renewed["items"].data} == items
+    assert {item.metadata["sku"]: item.quantity for item in renewed["items"].data
+            if item.metadata["sku"] != USAGE_SKU} == items
     # re-polling from the start changes nothing
     again, _ = finish(poll(engine.database, "salesforce", "opp", poller, cursor="",
                            store_cursor=False).started)

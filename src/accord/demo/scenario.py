@@ -17,8 +17,10 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from accord.demo.catalog import CATALOG, LEGAL_ENTITIES, LegalEntity
+from accord.demo.catalog import CATALOG, CATALOG_BY_SKU, LEGAL_ENTITIES, LegalEntity
 from accord.errors import Team
+
+USAGE_SKU = "BW-API-CALLS"
 
 
 class PaymentBehaviour(StrEnum):
@@ -85,6 +87,18 @@ class AmendmentPlan(Frozen):
     quantity: int
 
 
+class UsagePlan(Frozen):
+    """One usage record the product reports: units of a usage SKU (1,000 API calls over the
+    plan) on a day of the subscription's first period."""
+
+    ref: str = Field(description="the metering source's record id")
+    deal_ref: str
+    account_ref: str
+    sku: str
+    quantity: int
+    occurred_on: date
+
+
 class DealPlan(Frozen):
     ref: str
     account_ref: str
@@ -123,6 +137,22 @@ class Scenario(Frozen):
     def good_deals(self) -> list[DealPlan]:
         bad_accounts = {a.ref for a in self.accounts if a.defect is not None}
         return [d for d in self.deals if d.defect is None and d.account_ref not in bad_accounts]
+
+    def usage(self) -> list[UsagePlan]:
+        """The month's usage records: each good deal with a usage line reports its units in
+        three records, on days 3, 10 and 17 of its first period (billed in arrears)."""
+        records: list[UsagePlan] = []
+        for deal in self.good_deals():
+            if not deal.usage_units:
+                continue
+            third = deal.usage_units // 3
+            for index, (quantity, day) in enumerate(
+                    ((third, 3), (third, 10), (deal.usage_units - 2 * third, 17))):
+                records.append(UsagePlan(
+                    ref=f"{deal.ref}-U{index + 1}", deal_ref=deal.ref,
+                    account_ref=deal.account_ref, sku=USAGE_SKU, quantity=quantity,
+                    occurred_on=deal.start_date + timedelta(days=day)))
+        return records
 
 
 _WORDS = ("Acme", "Northwind", "Contoso", "Globex", "Initech", "Umbrella", "Stark", "Wayne",
@@ -200,18 +230,27 @@ def generate(seed: int = 7, accounts: int = 200, month: str = "2026-11") -> Scen
         roll = rng.random()
         payment = (PaymentBehaviour.DECLINES if roll < 0.03 else
                    PaymentBehaviour.DECLINES_THEN_PAYS if roll < 0.08 else PaymentBehaviour.PAYS)
+
         amendment = None
         if rng.random() < 0.1:
             amendment = AmendmentPlan(kind=AmendmentKind.QUANTITY_CHANGE,
                                       effective=close + timedelta(days=rng.randint(3, 8)),
                                       sku="BW-PLAT-SEAT", quantity=seats + rng.choice((5, 10)))
+        term_months = rng.choice((12, 12, 24))
+        renewal = rng.random() < 0.05
+        usage_units = rng.choice((0, 0, 0, 150, 400))
+        if payment is not PaymentBehaviour.PAYS:
+            usage_units = 0  # usage is billed on the renewal, for customers who pay
+        if usage_units:
+            lines.append(LinePlan(sku=USAGE_SKU, quantity=1,
+                                  unit_price=CATALOG_BY_SKU[USAGE_SKU].prices[account.currency]))
         deals.append(DealPlan(
             ref=f"OPP-{index + 1:05d}", account_ref=account.ref,
             name=f"{account.legal_name} - {seats} seats", close_date=close,
-            start_date=close, term_months=rng.choice((12, 12, 24)),
+            start_date=close, term_months=term_months,
             legal_entity=account.legal_entity, currency=account.currency, lines=tuple(lines),
-            payment=payment, amendment=amendment, renewal=rng.random() < 0.05,
-            usage_units=rng.choice((0, 0, 0, 150, 400)), refund=False))
+            payment=payment, amendment=amendment, renewal=renewal,
+            usage_units=usage_units, refund=False))
 
     # Planted deal defects and the one refund.
     deals[7] = deals[7].model_copy(update={
@@ -227,6 +266,6 @@ def generate(seed: int = 7, accounts: int = 200, month: str = "2026-11") -> Scen
                     closed_period=_previous_period(start))
 
 
-__all__ = ["DEFECT_OWNERS", "TEST_PAYMENT_METHODS", "AccountPlan", "AmendmentKind",
+__all__ = ["DEFECT_OWNERS", "TEST_PAYMENT_METHODS", "USAGE_SKU", "AccountPlan", "AmendmentKind",
            "AmendmentPlan", "DealPlan", "Defect", "LinePlan", "PaymentBehaviour", "Scenario",
-           "generate"]
+           "UsagePlan", "generate"]

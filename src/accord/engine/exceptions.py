@@ -1,8 +1,8 @@
 """The exception queue: problems a person must look at, one record per problem.
 
-A problem's *fingerprint* is (error kind, system, entity, record, field, step): the same
-problem hit again (by a retry or by another flow) adds an occurrence to the open record
-instead of a new one. The owner team comes from :mod:`accord.engine.routing`.
+A problem's *fingerprint* is (error kind, system, entity, record, field, step), without the
+flow: the same problem hit again (by a retry or by another flow) adds an occurrence to the
+open record instead of a new one. The owner team comes from :mod:`accord.engine.routing`.
 
 Actions: :func:`retry_exception` re-runs the flow from the failed step (a DBOS fork, so the
 steps before it are not executed again) once the data is fixed; :func:`resolve_exception` and
@@ -95,8 +95,11 @@ class Problem:
         return str(self.error.get("reason") or self.error.get("message") or self.kind)
 
     def fingerprint(self) -> str:
+        """The problem, not who hit it: the flow is left out, so two flows that fail on the
+        same record at the same step (an invoice posted by its own flow and by the flow of
+        its payment, whose event came first) share one record."""
         parts = [self.kind, self.system or "", self.entity or "", self.record_ref or "",
-                 self.field or "", f"{self.flow}.{self.step}"]
+                 self.field or "", self.step]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
 
 
@@ -134,7 +137,9 @@ def _open_exception(database: Database, routing: RoutingRules, problem: Problem)
                   target_id=str(record.id), detail={"owner": owner.value,
                                                    "correlation_id": problem.correlation_id})
             return int(record.id)
-        record.occurrences += 1
+        # counted in SQL (occurrences = occurrences + 1): concurrent flows meeting the same
+        # problem each add theirs, also where the row lock is not available (SQLite)
+        record.occurrences = ExceptionRecord.occurrences + 1
         record.error = problem.error
         record.system_said = problem.error.get("detail")
         record.correlation_id = problem.correlation_id
@@ -142,6 +147,7 @@ def _open_exception(database: Database, routing: RoutingRules, problem: Problem)
         record.updated_at = utcnow()
         if record.status != ExceptionStatus.IGNORED.value:
             record.status = ExceptionStatus.OPEN.value
+        session.flush()
         audit(session, actor="engine", action="exception.recur", target_type="exception",
               target_id=str(record.id), detail={"occurrences": record.occurrences,
                                                "correlation_id": problem.correlation_id})

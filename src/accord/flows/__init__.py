@@ -6,13 +6,15 @@ inbound event types each handles), and their reconciliation healers with
 """
 
 from accord.flows import (
+    account_sync,
     closed_won,
     customer_sync,
     healers,
     invoice_posting,
     payments,
     product_sync,
+    usage,
 )
 
-__all__ = ["closed_won", "customer_sync", "healers", "invoice_posting", "payments",
-           "product_sync"]
+__all__ = ["account_sync", "closed_won", "customer_sync", "healers", "invoice_posting",
+           "payments", "product_sync", "usage"]

@@ -117,7 +117,8 @@ def ensure_price(_call: StepCall, contract: dict[str, Any], index: int) -> str:
     product = stripe_setup.product_for(line.product_sku, entry)
     stripe_product = stripe_setup.ensure_product(found.stripe, product)
     price = stripe_setup.price_for(product, stripe_setup.unit_price(line))
-    return stripe_setup.ensure_price(found.stripe, price, stripe_product)
+    return stripe_setup.ensure_price(found.stripe, price, stripe_product,
+                                     meter=stripe_setup.meter_for(found.stripe, entry))
 
 
 @step("stripe", "ensure_tax_rate", entity="opportunity_id")

@@ -4,7 +4,9 @@ The caller (``accord demo``) starts the sandboxes, the engine, the webhook endpo
 inbox pump; this module runs the product master sync, seeds Salesforce, turns the faults on
 (NetSuite rate limiting and a short outage, duplicate and out-of-order Stripe webhooks),
 wins the deals, waits until every flow has finished, runs the amendments and renewals,
-refunds one payment, re-runs the change polls (which must change nothing) and reconciles.
+refunds one payment, reports the month's usage and closes the usage customers' billing
+periods (the renewal invoices carry the overage), re-runs the change polls (which must
+change nothing) and reconciles.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from accord.demo.scenario import Defect, PaymentBehaviour, Scenario
 from accord.engine import FlowInput, run_flow
 from accord.engine.dispatch import handler_for
 from accord.engine.exceptions import ExceptionStatus
+from accord.flows.account_sync import account_poller
 from accord.flows.amendments import DealType
 from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
 from accord.flows.product_sync import product_master_sync
@@ -33,6 +36,7 @@ from accord.flows.seeding import Seeded, payment_methods, seed_change, seed_scen
 from accord.flows.stripe_events import STRIPE_EVENT_TYPES
 from accord.flows.systems import Systems
 from accord.flows.totals import jsonable_totals, reconcile
+from accord.flows.usage import bill_usage
 from accord.store import Database
 from accord.store.models import ExceptionRecord, InboxEntry
 
@@ -217,10 +221,12 @@ def rerun_polls(found: Systems, database: Database) -> int:
                  cursor="", store_cursor=False)
     opportunities = poll(database, "salesforce", "opportunity",
                          opportunity_poller(found.salesforce), cursor="", store_cursor=False)
-    for intake in again.started + opportunities.started:
+    accounts = poll(database, "salesforce", "account", account_poller(found.salesforce),
+                    cursor="", store_cursor=False)
+    for intake in again.started + opportunities.started + accounts.started:
         with contextlib.suppress(Exception):  # a failed flow is in the exception queue
             DBOS.retrieve_workflow(intake.workflow_id).get_result()
-    return again.events + opportunities.events
+    return again.events + opportunities.events + accounts.events
 
 
 def outcome_of(status: str, output: Any) -> str:
@@ -279,6 +285,8 @@ def run_month(found: Systems, database: Database, controls: Controls, scenario: 
         settle(found, database, controls, progress, "amendments and renewals", deals * 3)
     if refund_one(found, scenario, seeded):
         settle(found, database, controls, progress, "refund", deals * 3)
+    if bill_usage(found, database, scenario.usage(), seeded.accounts):
+        settle(found, database, controls, progress, "usage overages", deals * 3)
     # catch up on anything a webhook missed, then prove re-polling changes nothing
     poll(database, "stripe", "events", stripe_events_poller(found.stripe))
     settle(found, database, controls, progress, "catching up", deals * 3)

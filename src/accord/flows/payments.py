@@ -31,7 +31,6 @@ from accord.flows.ids import derived_id
 from accord.flows.invoice_posting import invoice_id_for, post_stripe_invoice
 from accord.flows.links import (
     await_link,
-    blocking_exception,
     canonical_of,
     gave_up,
     link,
@@ -80,27 +79,47 @@ def post_payment(_call: StepCall, payment: dict[str, Any], legal_entity: str) ->
     return systems().erp(legal_entity, model.amount.currency).post_payment(model)
 
 
-def _fee(charge: dict[str, Any]) -> int:
+def processor_fee(charge: dict[str, Any]) -> dict[str, Any] | None:
+    """The fee Stripe kept on the charge, from its (expanded) balance transaction: its id,
+    amount in minor units and currency; None when there is none."""
     balance = charge.get("balance_transaction")
-    return int(balance.get("fee") or 0) if isinstance(balance, dict) else 0
+    if not isinstance(balance, dict) or not int(balance.get("fee") or 0):
+        return None
+    return {"balance_transaction": str(balance["id"]), "fee": int(balance["fee"]),
+            "currency": str(balance.get("currency") or charge["currency"])}
+
+
+def fee_journal_id_for(balance_transaction_id: str) -> str:
+    return derived_id(EntityType.JOURNAL_ENTRY, "stripe-fee", balance_transaction_id)
+
+
+FEE_EXPENSE_ACCOUNT = "6100"
+"""Payment Processor Fees."""
+CLEARING_ACCOUNT = "1100"
+"""Undeposited Funds: where the customer payment landed, gross, until Stripe pays out net."""
+
+
+def fee_entry(fee: dict[str, Any], payment: Payment, legal_entity: str) -> JournalEntry:
+    """The processor fee as a balanced journal: Dr fee expense, Cr the clearing account, in
+    the charge's currency and the legal entity's subsidiary, dated with the payment."""
+    amount = mapping.money(int(fee["fee"]), str(fee["currency"]))
+    day = payment.received_at.astimezone(UTC).date()
+    stripe_charge = payment.external_ids.get("stripe", payment.id)
+    return JournalEntry(
+        id=fee_journal_id_for(str(fee["balance_transaction"])), legal_entity=legal_entity,
+        currency=amount.currency, entry_date=day, period=day.strftime("%Y-%m"),
+        memo=f"Stripe processing fee {fee['balance_transaction']} on {stripe_charge}",
+        lines=(JournalLine(account=FEE_EXPENSE_ACCOUNT, side=Side.DEBIT, amount=amount),
+               JournalLine(account=CLEARING_ACCOUNT, side=Side.CREDIT, amount=amount)),
+        source_document=payment.id)
 
 
 @step("netsuite", "post_fee", entity="stripe_invoice_id")
-def post_fee(_call: StepCall, payment: dict[str, Any], legal_entity: str, fee_minor: int
-             ) -> str:
-    """The processor fee: expense (6100) against undeposited funds (1100)."""
-
-    model = Payment.model_validate(payment)
-    fee = mapping.money(fee_minor, model.amount.currency)
-    day = model.received_at.astimezone(UTC).date()
-    entry = JournalEntry(
-        id=derived_id(EntityType.JOURNAL_ENTRY, "fee", model.id), legal_entity=legal_entity,
-        currency=fee.currency, entry_date=day, period=day.strftime("%Y-%m"),
-        memo=f"processor fee {model.external_ids.get('stripe', model.id)}",
-        lines=(JournalLine(account="6100", side=Side.DEBIT, amount=fee),
-               JournalLine(account="1100", side=Side.CREDIT, amount=fee)),
-        source_document=model.id)
-    return systems().erp(legal_entity, fee.currency).post_journal(entry)
+def post_fee(_call: StepCall, fee: dict[str, Any], payment: dict[str, Any],
+             legal_entity: str) -> str:
+    """Upserted on an ``externalId`` derived from the balance transaction id: posted once."""
+    entry = fee_entry(fee, Payment.model_validate(payment), legal_entity)
+    return systems().erp(legal_entity, entry.currency).post_journal(entry)
 
 
 @step("accord", "legal_entity")
@@ -151,19 +170,18 @@ def payment_posting(run: FlowInput) -> dict[str, str]:
     remember_payment(payment.model_dump(mode="json"))
     if lookup(invoice_id, erp) is None:
         # the invoice's own event is late (webhooks arrive out of order) and queued behind
-        # this flow: post the invoice here (an upsert on the same externalId), unless an
-        # exception already holds it
-        held = blocking_exception(stripe_invoice_id)
-        if held is not None:
-            gave_up("invoice", f"{invoice_id} is not in {erp}: {stripe_invoice_id} is held "
-                    f"by {held}")
+        # this flow, or its posting stopped on an exception: post the invoice here (an upsert
+        # on the same externalId). If it fails again it is the same problem (same record,
+        # same step), so it adds an occurrence to that exception rather than a second one.
         post_stripe_invoice(stripe_invoice_id)
     dumped = payment.model_dump(mode="json")
     posted = post_payment(dumped, legal_entity)
     link(payment.id, EntityType.PAYMENT.value, erp, posted)
-    fee = _fee(charge)
-    if fee:
-        post_fee(dumped, legal_entity, fee)
+    fee = processor_fee(charge)
+    if fee is not None:
+        journal = post_fee(fee, dumped, legal_entity)
+        link(fee_journal_id_for(fee["balance_transaction"]), EntityType.JOURNAL_ENTRY.value,
+             erp, journal)
     if read["invoice"]["attempt_count"] > 1:
         # paid after failed attempts: dunning is over, the account is active again
         account_id = lookup(customer_id, "salesforce")
@@ -255,5 +273,6 @@ def refund_posting(run: FlowInput) -> dict[str, Any]:
     return {"outcome": "posted", "refunds": posted}
 
 
-__all__ = ["FAILED_FLOW", "PAYMENT_FLOW", "REFUND_FLOW", "payment_failed", "payment_id_for",
-           "payment_posting", "refund_id_for", "refund_posting"]
+__all__ = ["CLEARING_ACCOUNT", "FAILED_FLOW", "FEE_EXPENSE_ACCOUNT", "PAYMENT_FLOW",
+           "REFUND_FLOW", "fee_entry", "fee_journal_id_for", "payment_failed", "payment_id_for",
+           "payment_posting", "processor_fee", "refund_id_for", "refund_posting"]

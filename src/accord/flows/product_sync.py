@@ -51,8 +51,10 @@ def publish_to_stripe(_call: StepCall, product: dict[str, Any]) -> dict[str, str
     model = Product.model_validate(product)
     stripe_product = stripe_setup.ensure_product(client, model)
     published = {model.id: stripe_product}
+    meter = stripe_setup.meter_for(client, systems().skus.entry(model.sku))
     for price in prices_of(model):
-        published[price.id] = stripe_setup.ensure_price(client, price, stripe_product)
+        published[price.id] = stripe_setup.ensure_price(client, price, stripe_product,
+                                                        meter=meter)
     return published
 
 

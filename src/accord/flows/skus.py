@@ -11,7 +11,7 @@ import tomllib
 from decimal import Decimal
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accord.canonical.catalog import ProductKind
 from accord.errors import DataQualityError, Team
@@ -27,7 +27,15 @@ class SkuEntry(BaseModel):
     kind: ProductKind
     revenue_category: str
     prices: dict[str, Decimal] = Field(default_factory=dict)
-    """List price per currency (monthly for recurring items)."""
+    """List price per currency (monthly for recurring items, per unit for usage)."""
+    meter: str | None = None
+    """Usage items: the event name of the Stripe billing meter their usage is reported to."""
+
+    @model_validator(mode="after")
+    def _usage_has_meter(self) -> SkuEntry:
+        if self.kind is ProductKind.USAGE and not self.meter:
+            raise ValueError("meter: a usage SKU names the billing meter it is billed from")
+        return self
 
 
 class SkuMapping(BaseModel):

@@ -50,11 +50,39 @@ def product_for(sku: str, entry: SkuEntry) -> Product:
 
 
 def price_for(product: Product, unit: Money) -> Price:
+    """A monthly price for recurring items, a metered monthly price (billed in arrears from
+    the SKU's meter) for usage items, else a one-time price."""
     recurring = product.kind in (ProductKind.RECURRING, ProductKind.USAGE)
-    return Price(id=derived_id(EntityType.PRICE, product.sku, unit.currency, str(unit.amount),
-                               "month" if recurring else "once"),
+    metered = product.kind is ProductKind.USAGE
+    parts = [product.sku, unit.currency, str(unit.amount), "month" if recurring else "once"]
+    return Price(id=derived_id(EntityType.PRICE, *parts, *(["metered"] if metered else [])),
                  product_id=product.id, currency=unit.currency, unit_amount=unit,
-                 recurrence=Recurrence(interval=IntervalUnit.MONTH) if recurring else None)
+                 recurrence=Recurrence(interval=IntervalUnit.MONTH) if recurring else None,
+                 metered=metered)
+
+
+def ensure_meter(client: StripeClient, event_name: str, display_name: str) -> str:
+    """The Stripe billing meter of ``event_name`` (created once: summing ``value`` per
+    customer, the customer named by ``stripe_customer_id``)."""
+    service: Any = client.v1.billing.meters
+    listed = client.call(lambda: service.list(params={"limit": 100}))
+    for meter in listed.data:
+        if meter.event_name == event_name:
+            return str(meter.id)
+    params = {"display_name": display_name, "event_name": event_name,
+              "default_aggregation": {"formula": "sum"},
+              "customer_mapping": {"type": "by_id",
+                                   "event_payload_key": "stripe_customer_id"},
+              "value_settings": {"event_payload_key": "value"}}
+    options = {"idempotency_key": idempotency_key(f"meter-{event_name}", "create")}
+    return str(client.call(lambda: service.create(params=params, options=options))["id"])
+
+
+def meter_for(client: StripeClient, entry: SkuEntry) -> str | None:
+    """The meter a usage SKU's price bills from (None for other kinds)."""
+    if entry.kind is not ProductKind.USAGE or not entry.meter:
+        return None
+    return ensure_meter(client, entry.meter, entry.name)
 
 
 def ensure_product(client: StripeClient, product: Product) -> str:
@@ -65,11 +93,20 @@ def ensure_product(client: StripeClient, product: Product) -> str:
     return _remember(product.id, EntityType.PRODUCT, str(created["id"]))
 
 
-def ensure_price(client: StripeClient, price: Price, stripe_product_id: str) -> str:
+def ensure_price(client: StripeClient, price: Price, stripe_product_id: str, *,
+                 meter: str | None = None) -> str:
+    """``meter``: the billing meter a metered price bills from."""
     known = _remembered(price.id)
     if known:
         return known
-    created = client.create_price(price, stripe_product_id)
+    if meter is None:
+        created = client.create_price(price, stripe_product_id)
+    else:
+        params = mapping.price_params(price, stripe_product_id)
+        params["recurring"]["meter"] = meter
+        service = client.v1.prices
+        options = {"idempotency_key": idempotency_key(price.id, "create")}
+        created = client.call(lambda: service.create(params=params, options=options))
     return _remember(price.id, EntityType.PRICE, str(created["id"]))
 
 
@@ -142,7 +179,9 @@ def subscription_params(contract: Contract, subscription_id: str, *, stripe_cust
     extras: list[dict[str, Any]] = []
     for line, entry, price in lines:
         quantity = int(line.quantity)
-        if entry.kind in (ProductKind.RECURRING, ProductKind.USAGE):
+        if entry.kind is ProductKind.USAGE:  # metered: billed from the meter, no quantity
+            items.append({"price": price, "metadata": {"sku": line.product_sku}})
+        elif entry.kind is ProductKind.RECURRING:
             items.append({"price": price, "quantity": quantity,
                           "metadata": {"sku": line.product_sku}})
         else:

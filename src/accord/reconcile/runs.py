@@ -94,15 +94,20 @@ def _problem(run_id: int, step: str, difference: Difference) -> Problem:
 
 def holding_exception(database: Database, difference: Difference) -> ExceptionRecord | None:
     """The oldest open exception (not reconciliation's own) about one of the difference's
-    records: by its record reference, or through the business keys its flow noted."""
+    records: by its record reference, through the business keys its flow noted, or about a
+    record that flow depends on (named by its keys)."""
     refs = list(difference.refs)
     with database.session() as session:
         correlations = select(BusinessKey.correlation_id).where(BusinessKey.value.in_(refs))
+        # the records those flows worked on: a payment's flow names the invoice it pays,
+        # and one open exception about that invoice holds the payment too
+        related = select(BusinessKey.value).where(BusinessKey.correlation_id.in_(correlations))
         found = session.scalars(select(ExceptionRecord).where(
             ExceptionRecord.kind != KIND,
             ExceptionRecord.status == ExceptionStatus.OPEN.value,
             ExceptionRecord.record_ref.in_(refs)
-            | ExceptionRecord.correlation_id.in_(correlations))
+            | ExceptionRecord.correlation_id.in_(correlations)
+            | ExceptionRecord.record_ref.in_(related))
             .order_by(ExceptionRecord.id).limit(1)).first()
         if found is not None:
             session.expunge(found)

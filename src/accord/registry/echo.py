@@ -35,6 +35,23 @@ def note_write(session: Session, system: str, entity_type: EntityType, system_id
     session.flush()
 
 
+def written_values(session: Session, system: str, entity_type: EntityType,
+                   system_id: str) -> dict[str, Any]:
+    """What accord last wrote to the ``system`` record (empty when it never wrote)."""
+    written = session.scalar(select(WriteLedger.values).where(
+        WriteLedger.system == system, WriteLedger.entity_type == entity_type.value,
+        WriteLedger.system_id == system_id))
+    return dict(written or {})
+
+
+def holds_own_writes(session: Session, system: str, entity_type: EntityType, system_id: str,
+                     current: Mapping[str, Any]) -> bool:
+    """True when accord wrote to the record and ``current`` (the record as the system has it
+    now) still holds exactly what accord wrote: a change notice for it is accord's echo."""
+    written = written_values(session, system, entity_type, system_id)
+    return bool(written) and all(current.get(name) == value for name, value in written.items())
+
+
 def is_echo(session: Session, system: str, entity_type: EntityType, system_id: str,
             differing: Mapping[str, Any]) -> bool:
     written = session.scalar(select(WriteLedger.values).where(
@@ -45,4 +62,4 @@ def is_echo(session: Session, system: str, entity_type: EntityType, system_id: s
     return all(name in written and written[name] == value for name, value in differing.items())
 
 
-__all__ = ["is_echo", "note_write"]
+__all__ = ["holds_own_writes", "is_echo", "note_write", "written_values"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from accord.sandboxes.stripe import cards
+from accord.sandboxes.stripe import balance, cards
 from accord.sandboxes.stripe.context import Ctx
 from accord.sandboxes.stripe.errors import StripeApiError, invalid
 from accord.sandboxes.stripe.ids import new_id
@@ -97,6 +97,8 @@ def _charge(ctx: Ctx, intent: StripeObject, pm: StripeObject) -> StripeObject:
         "refunded": False,
         "status": "succeeded" if ok else "failed",
     }
+    if ok:
+        charge["balance_transaction"] = balance.for_charge(ctx, charge)["id"]
     ctx.store.insert(charge)
     ctx.emit("charge.succeeded" if ok else "charge.failed", charge)
     return charge
@@ -166,6 +168,7 @@ def refund(ctx: Ctx, charge: StripeObject, amount: int | None, *, reason: str | 
         "reason": reason,
         "status": "succeeded",
     }
+    obj["balance_transaction"] = balance.for_refund(ctx, obj, charge["customer"])["id"]
     ctx.store.insert(obj)
     charge["amount_refunded"] = int(charge["amount_refunded"]) + amount
     charge["refunded"] = charge["amount_refunded"] >= charge["amount_captured"]

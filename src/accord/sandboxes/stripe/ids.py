@@ -28,6 +28,7 @@ PREFIXES: dict[str, str] = {
     "txr": "tax_rate",
     "inpay": "invoice_payment",
     "mtr": "billing.meter",
+    "txn": "balance_transaction",
 }
 
 

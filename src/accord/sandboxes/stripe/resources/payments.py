@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from accord.sandboxes.stripe import cards, charging
+from accord.sandboxes.stripe import balance, cards, charging
 from accord.sandboxes.stripe.context import Ctx
 from accord.sandboxes.stripe.errors import invalid, missing_param
 from accord.sandboxes.stripe.listing import (
@@ -175,6 +175,21 @@ def list_refunds(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
     return list_object("/v1/refunds", items, params)
 
 
+# -- balance transactions ----------------------------------------------------------------------
+def retrieve_balance_transaction(ctx: Ctx, _: Params, path: dict[str, str]) -> dict[str, Any]:
+    return ctx.store.get(balance.COLLECTION, path["id"])
+
+
+def list_balance_transactions(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
+    source = params.str("source")
+    kind = params.str("type")
+    in_range = created_filter(params)
+    items = [txn for txn in ctx.store.all(balance.COLLECTION)
+             if (source is None or txn["source"] == source)
+             and (kind is None or txn["type"] == kind) and in_range(txn)]
+    return list_object("/v1/balance_transactions", items, params)
+
+
 def register(router: Router) -> None:
     router.add("GET", "/v1/payment_methods", list_pms)
     router.add("GET", "/v1/payment_methods/{id}", retrieve_pm)
@@ -200,3 +215,5 @@ def register(router: Router) -> None:
                "charge payment_intent amount reason metadata")
     router.add("GET", "/v1/refunds", list_refunds)
     router.add("GET", "/v1/refunds/{id}", retrieve_refund)
+    router.add("GET", "/v1/balance_transactions", list_balance_transactions)
+    router.add("GET", "/v1/balance_transactions/{id}", retrieve_balance_transaction)
