@@ -34,14 +34,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).parent))
 
 import httpx
 import psutil
@@ -59,6 +58,7 @@ from accord.sandboxes.base import SandboxOptions
 from accord.sandboxes.netsuite import SANDBOX
 from accord.sandboxes.server import RunningSandbox, start_in_thread
 
+HERE = Path(__file__).parent
 RESULTS = HERE.parent / "results"
 PG_URL = os.environ.get("ACCORD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BROKER = os.environ.get("BENCH_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
@@ -111,10 +111,8 @@ class Peer:
         """SIGKILL the live process group(s), then start again."""
         for proc in self.procs:
             if proc.poll() is None:
-                try:
+                with suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 proc.wait()
         self.procs = []
         self.kills += 1
@@ -144,6 +142,10 @@ class Peer:
 
     def describe(self) -> str:
         return ""
+
+    def diagnostics(self) -> dict[str, Any]:
+        """What the peer itself knows about work it did not finish."""
+        return {}
 
 
 class SyncScript(Peer):
@@ -274,12 +276,28 @@ class Accord(Peer):
             return False
         return waiting + running == 0
 
+    def diagnostics(self) -> dict[str, Any]:
+        from accord.store.models import ExceptionRecord, InboxEntry
+
+        with self.database.session() as session:
+            exceptions = [f"{e.kind}: {e.reason}"[:200] for e in session.scalars(
+                select(ExceptionRecord).where(ExceptionRecord.status == "open"))]
+            inbox = dict(session.execute(select(InboxEntry.status, func.count())
+                                         .group_by(InboxEntry.status)).all())
+        dbos = "dbos.workflow_status" if self.postgres else "workflow_status"
+        with self.database.engine.connect() as connection:
+            flows = dict(connection.execute(text(
+                f"SELECT status, COUNT(*) FROM {dbos} GROUP BY status")).all())
+        return {"open_exceptions": len(exceptions), "exception_examples": exceptions[:5],
+                "inbox": {str(k): int(v) for k, v in inbox.items()},
+                "flows": {str(k): int(v) for k, v in flows.items()}}
+
     def stop(self) -> None:
         super().stop()
         self.database.dispose()
 
     def describe(self) -> str:
-        return ("one worker process (12 flows at once, NetSuite concurrency 5), "
+        return ("one worker process (12 flows at once, NetSuite concurrency 5, pump 50 ms), "
                 + ("PostgreSQL" if self.postgres else "SQLite"))
 
 
@@ -302,7 +320,7 @@ def rabbitmq_problem() -> str | None:
     try:
         with Connection(BROKER, connect_timeout=3) as connection:
             connection.ensure_connection(max_retries=1)
-    except Exception as exc:  # noqa: BLE001 - any failure means "skip this peer, say why"
+    except Exception as exc:  # any failure means "skip this peer, say why"
         return f"{type(exc).__name__}: {exc}"
     return None
 
@@ -444,6 +462,7 @@ class Run:
                 "events_per_second": round(len(done) / max(finished - started, 1e-6), 1),
                 "latency": percentiles(latencies), "peak_rss_mb": round(memory.peak / 2**20, 1),
                 "kills": peer.kills, "failures_logged": failed, **self.notes,
+                "peer_state": peer.diagnostics(),
                 "verdict": judged.summary()}
 
     def progress(self) -> int:
@@ -550,8 +569,11 @@ def main() -> int:
     parser.add_argument("--peers", default="sync,celery,accord")
     parser.add_argument("--runs", default=",".join(RUNS))
     parser.add_argument("--output", type=Path, default=RESULTS / "peers.json")
+    parser.add_argument("--postgres", action="store_true",
+                        help="accord on PostgreSQL (ACCORD_TEST_PG_URL) instead of SQLite")
     args = parser.parse_args()
-    use_postgres = postgres_available()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop peers on the way out
+    use_postgres = args.postgres and postgres_available()
     options = Options(args.events, args.customers, args.rate, args.kills, args.outage,
                       args.quiet, args.deadline, use_postgres)
     workload = generate(args.events, args.customers)
