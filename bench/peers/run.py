@@ -351,12 +351,14 @@ def fresh_database(use_postgres: bool, directory: Path) -> Iterator[str]:
 
 
 class MemorySampler(threading.Thread):
-    """Peak summed RSS of a peer's process tree, sampled every 0.2 s."""
+    """Peak summed RSS of a peer's process tree, and the CPU time each of its processes has
+    used (last seen), sampled every 0.2 s."""
 
     def __init__(self, peer: Peer) -> None:
         super().__init__(daemon=True)
         self.peer = peer
         self.peak = 0
+        self.cpu: dict[int, float] = {}
         self.halt = threading.Event()
 
     def run(self) -> None:
@@ -364,7 +366,10 @@ class MemorySampler(threading.Thread):
             total = 0
             for pid in self.peer.pids():
                 try:
-                    total += psutil.Process(pid).memory_info().rss
+                    process = psutil.Process(pid)
+                    total += process.memory_info().rss
+                    times = process.cpu_times()
+                    self.cpu[pid] = times.user + times.system
                 except psutil.NoSuchProcess:
                     continue
             self.peak = max(self.peak, total)
@@ -445,6 +450,7 @@ class Run:
             chaos.join(timeout=300)
             self.wait(started)
         memory.halt.set()
+        memory.join()
         done = read_done(root / "done.log") | read_done(root / "script" / "done.log")
         finished = max(done.values(), default=started)
         latencies = [done[key] - at for key, at in first_delivery.items() if key in done]
@@ -461,6 +467,8 @@ class Run:
                 "seconds": round(finished - started, 2),
                 "events_per_second": round(len(done) / max(finished - started, 1e-6), 1),
                 "latency": percentiles(latencies), "peak_rss_mb": round(memory.peak / 2**20, 1),
+                "cpu_ms_per_event": round(sum(memory.cpu.values()) * 1000
+                                          / max(len(self.workload.invoices), 1), 1),
                 "kills": peer.kills, "failures_logged": failed, **self.notes,
                 "peer_state": peer.diagnostics(),
                 "verdict": judged.summary()}
@@ -532,21 +540,24 @@ def ratios(results: list[dict[str, Any]]) -> dict[str, dict[str, float | None]]:
             "p95_latency_vs_accord": ratio(paced and paced["latency"].get("p95_ms"),
                                            base_paced and base_paced["latency"].get("p95_ms")),
             "peak_memory_vs_accord": ratio(burst and burst["peak_rss_mb"],
-                                           base_burst and base_burst["peak_rss_mb"])}
+                                           base_burst and base_burst["peak_rss_mb"]),
+            "cpu_per_event_vs_accord": ratio(burst and burst["cpu_ms_per_event"],
+                                             base_burst and base_burst["cpu_ms_per_event"])}
     return out
 
 
 def report(results: list[dict[str, Any]], skipped: dict[str, str]) -> None:
     table = Table(title="peers side by side")
-    for column in ("peer", "run", "events/s", "p50 ms", "p95 ms", "peak RSS MB", "kills",
+    for column in ("peer", "run", "events/s", "p50 ms", "p95 ms", "peak RSS MB",
+                   "CPU ms/event", "kills",
                    "lost", "doubled", "wrong", "customers found/expected (doubled)"):
         table.add_column(column, justify="left" if column in ("peer", "run") else "right")
     for r in results:
         v = r["verdict"]
         table.add_row(r["peer"], r["run"], str(r["events_per_second"]),
                       str(r["latency"].get("p50_ms", "-")), str(r["latency"].get("p95_ms", "-")),
-                      str(r["peak_rss_mb"]), str(r["kills"]), str(v["lost"]), str(v["doubled"]),
-                      str(v["wrong_amount"]),
+                      str(r["peak_rss_mb"]), str(r["cpu_ms_per_event"]), str(r["kills"]),
+                      str(v["lost"]), str(v["doubled"]), str(v["wrong_amount"]),
                       f"{v['customers_found']}/{v['customers_expected']} "
                       f"({v['customers_doubled']})")
     console.print(table)
