@@ -297,7 +297,7 @@ class Accord(Peer):
         self.database.dispose()
 
     def describe(self) -> str:
-        return ("one worker process (12 flows at once, NetSuite concurrency 5, pump 50 ms), "
+        return ("one worker process (12 flows at once, NetSuite client gate 5, pump 50 ms), "
                 + ("PostgreSQL" if self.postgres else "SQLite"))
 
 
