@@ -190,6 +190,13 @@ def send_steadily(url: str, invoices: list[dict[str, Any]], rate: float) -> dict
 def posted_latencies(database: Any) -> tuple[list[float], int]:
     """Seconds from inbox receipt to the posting step's success, per flow; and the number of
     inbox rows."""
+    latencies, received, _span = posted_span(database)
+    return latencies, received
+
+
+def posted_span(database: Any) -> tuple[list[float], int, float]:
+    """As :func:`posted_latencies`, plus the seconds from the first receipt to the last
+    posting."""
     from accord.store.models import InboxEntry, TimelineEntry
 
     with database.session() as session:
@@ -199,7 +206,9 @@ def posted_latencies(database: Any) -> tuple[list[float], int]:
                                  .where(TimelineEntry.action == "post_invoice",
                                         TimelineEntry.outcome == "succeeded")).all()
     latencies = [(at - received[wf]).total_seconds() for wf, at in posted if wf in received]
-    return latencies, len(received)
+    span = ((max(at for _wf, at in posted) - min(received.values())).total_seconds()
+            if posted and received else 0.0)
+    return latencies, len(received), span
 
 
 def breakdown(database: Any) -> dict[str, dict[str, float]]:
@@ -341,6 +350,7 @@ def measure(args: argparse.Namespace, tmp: Path, creds: dict[str, Any]) -> int:
             drained = time.time()
             load_after = os.getloadavg()
             where = breakdown(database)
+            span = posted_span(database)[2]
         finally:
             # the app's lifespan is cancelled at shutdown; uvicorn logs that as an error
             logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
@@ -364,6 +374,7 @@ def measure(args: argparse.Namespace, tmp: Path, creds: dict[str, Any]) -> int:
         "customers": args.customers, "worker_concurrency": args.concurrency,
         "seeding_seconds": round(seeding, 1), "sending": sending,
         "received": received, "posted": len(latencies),
+        "posted_per_second": round(len(latencies) / span, 1) if span else None,
         "drain_seconds_after_last_send": round(drained - began - seeding
                                                - sending["seconds_sending"], 1),
         "from": "inbox.received_at (webhook verified and stored)",
@@ -375,6 +386,8 @@ def measure(args: argparse.Namespace, tmp: Path, creds: dict[str, Any]) -> int:
     for key in ("events", "received", "posted", "database"):
         table.add_row(key, str(result[key]))
     table.add_row("achieved send rate", f"{sending['achieved_rate']}/s")
+    table.add_row("posted per second (first receipt to last posting)",
+                  str(result["posted_per_second"]))
     for key, value in result["latency"].items():
         table.add_row(key, str(value))
     for name, values in where.items():
