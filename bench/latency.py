@@ -74,6 +74,8 @@ def serve_sandboxes(directory: Path) -> None:
         "netsuite": {**netsuite.credentials(), "base_url": netsuite.base_url}}), flush=True)
     threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
     stop.wait()
+    # a server cancelled mid-lifespan at shutdown is logged by uvicorn as an error
+    logging.getLogger("uvicorn.error").disabled = True
     salesforce.server.force_exit = True
     for running in (stripe, salesforce, netsuite):
         running.stop()
@@ -108,8 +110,9 @@ def seed(found: Any, database: Any, customers: int, invoices: int) -> list[dict[
 
     # one customer's pending items must not be swept into another thread's invoice: seed
     # sequentially per customer by running one thread per disjoint customer shard
-    shards = [stripe_ids[i::4] for i in range(4)]
-    per_shard = [invoices // 4 + (1 if i < invoices % 4 else 0) for i in range(4)]
+    count = max(1, min(4, len(stripe_ids)))
+    shards = [stripe_ids[i::count] for i in range(count)]
+    per_shard = [invoices // count + (1 if i < invoices % count else 0) for i in range(count)]
 
     def shard(i: int) -> list[dict[str, Any]]:
         local = random.Random(i)
@@ -124,8 +127,8 @@ def seed(found: Any, database: Any, customers: int, invoices: int) -> list[dict[
             out.append(v1.invoices.finalize_invoice(draft.id).to_dict())
         return out
 
-    with ThreadPoolExecutor(4) as pool:
-        made = [invoice for chunk in pool.map(shard, range(4)) for invoice in chunk]
+    with ThreadPoolExecutor(count) as pool:
+        made = [invoice for chunk in pool.map(shard, range(count)) for invoice in chunk]
     random.Random(9).shuffle(made)
     return made
 
@@ -353,7 +356,7 @@ def measure(args: argparse.Namespace, tmp: Path, creds: dict[str, Any]) -> int:
             span = posted_span(database)[2]
         finally:
             # the app's lifespan is cancelled at shutdown; uvicorn logs that as an error
-            logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
+            logging.getLogger("uvicorn.error").disabled = True
             api.stop()
     finally:
         shutdown()
