@@ -41,6 +41,7 @@ test: lint unit
 
 bench: $(STAMP)
 	@set -e; shopt -s nullglob; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+	@echo "== bench/peers/run.py"; $(BIN)/python bench/peers/run.py
 
 drills: $(STAMP)
 	$(BIN)/python drills/run.py all
