@@ -1,8 +1,11 @@
 """The drill's posting flow: ensure the customer in NetSuite, then post the invoice.
 
-Both steps are idempotent upserts keyed by canonical ids (NetSuite ``externalId``), so a step
-re-run after a crash updates the same record. NetSuite settings come from ``ACCORD_NETSUITE_*``
-in the worker's environment.
+It handles the drill-only Stripe event type of drills/workload.py, delivered as a signed
+webhook to the API's ``POST /hooks/stripe``. Both NetSuite steps are idempotent upserts keyed
+by canonical ids (NetSuite ``externalId``), so a step re-run after a crash updates the same
+record. An event whose object is not a valid invoice and customer becomes a data-quality
+exception naming the field. NetSuite settings come from ``ACCORD_NETSUITE_*`` in the
+worker's environment.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from pydantic import ValidationError
 from workload import EVENT_TYPE, SYSTEM
 
 from accord.canonical import Customer, Invoice
@@ -19,6 +23,7 @@ from accord.connectors.netsuite.settings import NetSuiteSettings
 from accord.engine import FlowInput, StepCall, flow, step
 from accord.engine.dispatch import handles
 from accord.engine.inbox import Delivery
+from accord.errors import DataQualityError
 
 _poster: NetSuitePoster | None = None
 _lock = threading.Lock()
@@ -32,14 +37,50 @@ def poster() -> NetSuitePoster:
         return _poster
 
 
+def carried(payload: dict[str, Any]) -> dict[str, Any]:
+    """The event's ``data.object`` (empty when the envelope has none)."""
+    data = payload.get("data")
+    found = data.get("object") if isinstance(data, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
 def describe(event: InboundEvent) -> Delivery:
-    invoice = event.payload["invoice"]
+    """Keys and ordering customer; never fails, so a malformed event still starts its flow
+    (which files the exception) rather than sticking in the inbox."""
+    invoice = carried(dict(event.payload)).get("invoice")
+    invoice = invoice if isinstance(invoice, dict) else {}
+    keys = {"event_id": event.event_id}
+    for key in ("number", "customer_id"):
+        if isinstance(invoice.get(key), str):
+            keys["invoice_number" if key == "number" else key] = invoice[key]
+    customer = invoice.get("customer_id")
     return Delivery(system=event.system, external_event_id=event.event_id,
                     event_type=event.event_type, payload=dict(event.payload),
-                    occurred_at=event.occurred_at,
-                    keys={"invoice_number": invoice["number"],
-                          "customer_id": invoice["customer_id"]},
-                    customer=invoice["customer_id"])
+                    occurred_at=event.occurred_at, keys=keys,
+                    customer=customer if isinstance(customer, str) else None)
+
+
+def validated(model: type[Customer] | type[Invoice], name: str, value: Any) -> Any:
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise DataQualityError(f"data.object.{name}" + (f".{where}" if where else ""),
+                               str(first["msg"]), system=SYSTEM) from None
+
+
+@step("accord", "validate_event", entity="event_id")
+def check_event(_call: StepCall, payload: dict[str, Any]) -> dict[str, Any]:
+    """The event's customer and invoice, validated (a data-quality exception otherwise)."""
+    found = carried(payload)
+    customer = validated(Customer, "customer", found.get("customer"))
+    invoice = validated(Invoice, "invoice", found.get("invoice"))
+    if invoice.customer_id != customer.id:
+        raise DataQualityError("data.object.invoice.customer_id",
+                               "does not name the event's customer", system=SYSTEM)
+    return {"customer": customer.model_dump(mode="json"),
+            "invoice": invoice.model_dump(mode="json")}
 
 
 @step("netsuite", "upsert_customer", entity="customer_id")
@@ -55,5 +96,6 @@ def post_invoice(_call: StepCall, invoice: dict[str, Any]) -> str:
 @handles(SYSTEM, EVENT_TYPE, describe=describe)
 @flow("drill_invoice_posting")
 def drill_invoice_posting(run: FlowInput) -> str:
-    ensure_customer(run.payload["customer"])
-    return post_invoice(run.payload["invoice"])
+    found = check_event(run.payload)
+    ensure_customer(found["customer"])
+    return post_invoice(found["invoice"])
