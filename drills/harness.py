@@ -7,6 +7,7 @@ Used by drills/run.py (full size) and by tests/drills (short forms inside ``make
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -97,7 +98,7 @@ def free_port() -> int:
 
 # -- processes ----------------------------------------------------------------------------
 def _log_file(name: str) -> Any:
-    return open(Path(tempfile.gettempdir()) / f"accord-drill-{name}.log", "a")  # noqa: SIM115
+    return open(Path(tempfile.gettempdir()) / f"accord-drill-{name}.log", "a")
 
 
 class ApiProcess:
@@ -268,11 +269,9 @@ class StripeSender:
         while True:
             header = stripe_signature(body, self.secret, int(time.time()))
             status: int | None = None
-            try:
+            with contextlib.suppress(httpx.HTTPError):
                 status = client.post(self.url, content=body, headers={
                     "Stripe-Signature": header, "Content-Type": "application/json"}).status_code
-            except httpx.HTTPError:
-                pass
             with self._lock:
                 self.stats.attempts += 1
                 if status is None:
@@ -388,11 +387,19 @@ class Stage:
             )).scalars()]
         return waiting + running
 
-    def inbox(self) -> dict[str, str]:
-        """Stored event id -> inbox status."""
+    def inbox(self) -> dict[str, dict[str, Any]]:
+        """Stored event id -> inbox status, deliveries and its workflow's DBOS status."""
+        dbos = "dbos.workflow_status" if self.use_postgres else "workflow_status"
+        with self.database.engine.connect() as connection:
+            flows = {str(r[0]): str(r[1]) for r in connection.execute(text(
+                f"SELECT workflow_uuid, status FROM {dbos}"))}
         with self.database.session() as session:
-            return {str(r.external_event_id): str(r.status) for r in session.execute(
-                select(InboxEntry.external_event_id, InboxEntry.status))}
+            return {str(r.external_event_id): {
+                "status": str(r.status), "deliveries": int(r.delivery_count),
+                "workflow": flows.get(str(r.workflow_id)) if r.workflow_id else None}
+                for r in session.execute(select(
+                    InboxEntry.external_event_id, InboxEntry.status, InboxEntry.delivery_count,
+                    InboxEntry.workflow_id))}
 
     def open_exceptions(self) -> list[dict[str, Any]]:
         with self.database.session() as session:
@@ -412,10 +419,8 @@ class Stage:
         idle_since: float | None = None
         found = 0
         while time.monotonic() < deadline:
-            try:
+            with contextlib.suppress(Exception):  # NetSuite may be in an outage window
                 found = len(self.netsuite_invoices())
-            except Exception:  # noqa: BLE001 - NetSuite may be in an outage window
-                pass
             if on_progress:
                 on_progress(found)
             if self.pending() == 0:
@@ -434,5 +439,15 @@ def correlation_of(event_id: str) -> str:
     return correlation_id_for("stripe", event_id)
 
 
-__all__ = ["ApiProcess", "SenderStats", "Stage", "StripeSender", "Workers", "correlation_of",
-           "fresh_database", "free_port", "postgres_available", "stripe_signature"]
+__all__ = [
+    "ApiProcess",
+    "SenderStats",
+    "Stage",
+    "StripeSender",
+    "Workers",
+    "correlation_of",
+    "free_port",
+    "fresh_database",
+    "postgres_available",
+    "stripe_signature",
+]

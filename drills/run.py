@@ -70,7 +70,10 @@ class Drill:
             if chaos:
                 chaos.start()
             self.sender = stage.sender()
+            rate = float(self.knobs.get("rate", 0)) or None  # business events per second
             for n in range(len(self.workload.invoices)):
+                if rate:
+                    time.sleep(max(0.0, started + n / rate - time.monotonic()))
                 event = self.workload.envelope(n)
                 self.sender.send(event)
                 if n % self.duplicate_every == 0:
@@ -121,30 +124,34 @@ class Drill:
 
 # -- the troubles -------------------------------------------------------------------------
 def kill_storm(drill: Drill) -> None:
-    """SIGKILL a random worker at random moments (at least ``kills``), and the API a few
-    times while webhooks arrive; every killed process is started again."""
+    """SIGKILL a random worker at random moments (at least ``kills`` times, until the backlog
+    is nearly done), and the API ``api_kills`` times while webhooks arrive; every killed
+    process is started again under the same name."""
     kills = int(drill.knobs.get("kills", 12))
-    api_kills = int(drill.knobs.get("api_kills", 3))
-    gap = drill.knobs.get("gap", (2.0, 8.0))
+    gap = drill.knobs.get("gap", (4.0, 12.0))
     total = len(drill.workload.invoices)
     moments: list[str] = []
     began = time.monotonic()
-    while drill.progress < total * 0.9 or drill.stage.workers.kills < kills:
-        if drill.progress >= total * 0.98:
-            break
+    api = threading.Thread(target=_kill_api, args=(drill, moments, began), daemon=True)
+    api.start()
+    while drill.progress < total * 0.95 or drill.stage.workers.kills < kills:
         time.sleep(drill.rng.uniform(*gap))
-        if drill.delivering and drill.stage.api.kills < api_kills and drill.rng.random() < 0.3:
-            drill.stage.api.kill()
-            moments.append(f"{time.monotonic() - began:.1f}s api")
-            continue
         executor = drill.rng.choice(sorted(drill.stage.workers.procs))
         drill.stage.workers.kill_one(executor)
         moments.append(f"{time.monotonic() - began:.1f}s {executor}")
-    while drill.delivering and drill.stage.api.kills < api_kills:
-        drill.stage.api.kill()
-        moments.append(f"{time.monotonic() - began:.1f}s api")
-        time.sleep(drill.rng.uniform(*gap))
+    api.join()
     drill.notes["kills"] = moments
+
+
+def _kill_api(drill: Drill, moments: list[str], began: float) -> None:
+    api_kills = int(drill.knobs.get("api_kills", 3))
+    gap = drill.knobs.get("api_gap", (5.0, 15.0))
+    rng = random.Random(13)
+    while drill.delivering and drill.stage.api.kills < api_kills:
+        time.sleep(rng.uniform(*gap))
+        if drill.delivering:
+            drill.stage.api.kill()
+            moments.append(f"{time.monotonic() - began:.1f}s api")
 
 
 def outage(drill: Drill) -> None:
@@ -222,6 +229,10 @@ DRILLS: dict[str, tuple[Callable[..., dict[str, Any]], bool]] = {
     "bad_data": (_bad_data, False),
     "db_restart": (standard(db_restart), True),
 }
+KNOBS: dict[str, dict[str, Any]] = {
+    "kill_storm": {"rate": 40.0, "kills": 12},
+    "outage": {"seconds": 120.0, "timeout_seconds": 30.0},
+}
 DEFAULT_EVENTS = {"kill_storm": 5000, "outage": 5000, "throttle": 5000, "hostile": 5000,
                   "bad_data": 1000, "db_restart": 5000}
 
@@ -282,7 +293,8 @@ def main() -> int:
             continue
         workers = args.workers if use_postgres else 1
         events = args.events or DEFAULT_EVENTS[name]
-        result = run_drill(name, events, args.customers, workers, use_postgres)
+        result = run_drill(name, events, args.customers, workers, use_postgres,
+                           **KNOBS.get(name, {}))
         result["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
         report(result)
