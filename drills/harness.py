@@ -402,11 +402,14 @@ class Stage:
                     InboxEntry.workflow_id))}
 
     def open_exceptions(self) -> list[dict[str, Any]]:
+        return [e for e in self.exceptions() if e["status"] == "open"]
+
+    def exceptions(self) -> list[dict[str, Any]]:
+        """Every exception record, whatever its status."""
         with self.database.session() as session:
             return [{"kind": e.kind, "owner": e.owner, "field": e.field, "reason": e.reason,
-                     "correlation_id": e.correlation_id, "step": e.step}
-                    for e in session.scalars(select(ExceptionRecord).where(
-                        ExceptionRecord.status == "open"))]
+                     "correlation_id": e.correlation_id, "step": e.step, "status": e.status}
+                    for e in session.scalars(select(ExceptionRecord))]
 
     def governance(self) -> dict[str, Any]:
         found: dict[str, Any] = self.control.get("/__sandbox/netsuite/governance").json()

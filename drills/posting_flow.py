@@ -10,6 +10,7 @@ worker's environment.
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -66,8 +67,13 @@ def validated(model: type[Customer] | type[Invoice], name: str, value: Any) -> A
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if not where:  # a whole-record check names its field in the message ("total: ...")
+            named = re.match(r"([\w.]+): (.*)", message)
+            if named:
+                where, message = named.group(1), named.group(2)
         raise DataQualityError(f"data.object.{name}" + (f".{where}" if where else ""),
-                               str(first["msg"]), system=SYSTEM) from None
+                               message, system=SYSTEM) from None
 
 
 @step("accord", "validate_event", entity="event_id")

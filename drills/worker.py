@@ -24,7 +24,7 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     launch(EngineOptions(
-        database_url=database_url, executor_id=executor, worker_concurrency=12,
+        database_url=database_url, executor_id=executor, worker_concurrency=10, pool_size=5,
         pump_interval=0.2, limits={"netsuite": LimitsProfile(max_concurrency=5)},
         retry=RetryBudget(RetryPolicy(max_attempts=40, base_delay=0.5, max_delay=8.0),
                           max_total_wait=900.0)))
