@@ -50,7 +50,8 @@ def test_hostile_short_refuses_counts_and_processes_once(postgres_server: str) -
     assert counted["too large"] == 2
     assert counted["malformed body"] == 5
     deliveries = result["deliveries"]
-    assert deliveries["delayed"] > 0 and deliveries["replayed"] > 0
+    assert deliveries["delayed"] > 0
+    assert deliveries["replayed"] > 0
     assert result["duplicate_deliveries_recorded"] >= deliveries["duplicated"]
 
 

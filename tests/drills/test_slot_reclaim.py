@@ -27,7 +27,8 @@ def test_slot_of_a_killed_holder_is_reclaimed(database_url: str) -> None:
     holder = subprocess.Popen([sys.executable, "-c", HOLD, database_url],
                               stdout=subprocess.PIPE, text=True)
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "holding"
         gate = DbSlotGate(database.engine, "netsuite", 1)
         assert gate.try_acquire("someone-else") is None  # the live holder keeps its slot
         assert gate.reclaim_dead() == 0
