@@ -169,7 +169,10 @@ class ApiProcess:
 
 
 class Workers:
-    """Worker subprocesses that can be killed and restarted under their own executor ids."""
+    """Worker processes that can be SIGKILLed and come back under their own executor ids.
+
+    Each runs under a small supervisor (drills/worker.py with a pid file) that forks a fresh
+    worker as soon as one dies, as a process manager restarts a crashed service."""
 
     def __init__(self, database_url: str, count: int, env: dict[str, str]) -> None:
         self.database_url = database_url
@@ -177,19 +180,35 @@ class Workers:
         self.procs: dict[str, subprocess.Popen[str]] = {}
         self.kills = 0
         self.log = _log_file("workers")
+        self._dir = tempfile.TemporaryDirectory(prefix="accord-drill-pids-")
         for n in range(count):
             self.start(f"drill-worker-{n}")
 
+    def pid_file(self, executor: str) -> Path:
+        return Path(self._dir.name) / f"{executor}.pid"
+
     def start(self, executor: str) -> None:
         self.procs[executor] = subprocess.Popen(
-            [sys.executable, str(HERE / "worker.py"), self.database_url, executor],
+            [sys.executable, str(HERE / "worker.py"), self.database_url, executor,
+             str(self.pid_file(executor))],
             env=self.env, stdout=self.log, stderr=self.log, text=True)
 
+    def worker_pid(self, executor: str, timeout: float = 60.0) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError, ValueError):
+                return int(self.pid_file(executor).read_text())
+            time.sleep(0.05)
+        raise RuntimeError(f"{executor}: no worker process after {timeout:.0f} s")
+
     def kill_one(self, executor: str) -> None:
-        self.procs[executor].send_signal(signal.SIGKILL)
-        self.procs[executor].wait()
+        """SIGKILL the worker; its supervisor starts a new one at once."""
+        pid = self.worker_pid(executor)
+        os.kill(pid, signal.SIGKILL)
         self.kills += 1
-        self.start(executor)
+        deadline = time.monotonic() + 60
+        while self.worker_pid(executor) == pid and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def stop(self) -> None:
         for proc in self.procs.values():
@@ -200,7 +219,11 @@ class Workers:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        for executor in self.procs:  # a worker whose supervisor had to be killed
+            with contextlib.suppress(OSError, ValueError):
+                os.kill(int(self.pid_file(executor).read_text()), signal.SIGKILL)
         self.log.close()
+        self._dir.cleanup()
 
 
 # -- the webhook sender -------------------------------------------------------------------
@@ -415,27 +438,36 @@ class Stage:
         found: dict[str, Any] = self.control.get("/__sandbox/netsuite/governance").json()
         return found
 
+    def succeeded(self) -> int:
+        """Flows finished successfully (a cheap progress figure; the verdict reads NetSuite)."""
+        dbos = "dbos.workflow_status" if self.use_postgres else "workflow_status"
+        try:
+            with self.database.engine.connect() as connection:
+                return int(connection.execute(text(
+                    f"SELECT COUNT(*) FROM {dbos} WHERE status = 'SUCCESS'")).scalar() or 0)
+        except (OperationalError, ProgrammingError):
+            return 0
+
     def wait_for_drain(self, expected: int, deadline: float, on_progress: Any = None,
                        settle: float = 15.0) -> int:
-        """Poll until nothing is pending and NetSuite holds ``expected`` invoices (or nothing
-        has moved for ``settle`` seconds with nothing pending); returns invoices found."""
+        """Poll until nothing is pending and ``expected`` flows have succeeded (or nothing has
+        moved for ``settle`` seconds with nothing pending); returns the flows succeeded."""
         idle_since: float | None = None
-        found = 0
+        done = 0
         while time.monotonic() < deadline:
-            with contextlib.suppress(Exception):  # NetSuite may be in an outage window
-                found = len(self.netsuite_invoices())
+            done = self.succeeded()
             if on_progress:
-                on_progress(found)
+                on_progress(done)
             if self.pending() == 0:
-                if found >= expected:
-                    return found
+                if done >= expected:
+                    return done
                 idle_since = idle_since or time.monotonic()
                 if time.monotonic() - idle_since > settle:
-                    return found
+                    return done
             else:
                 idle_since = None
             time.sleep(1.0)
-        return found
+        return done
 
 
 def correlation_of(event_id: str) -> str:

@@ -10,6 +10,7 @@ worker's environment.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from typing import Any
@@ -89,9 +90,23 @@ def check_event(_call: StepCall, payload: dict[str, Any]) -> dict[str, Any]:
             "invoice": invoice.model_dump(mode="json")}
 
 
+_upserted: dict[str, str] = {}
+"""Customers this process has already upserted, by their exact content: a later invoice of the
+same customer skips the call (a new process, e.g. after a crash, upserts again - harmless,
+the upsert is idempotent)."""
+
+
 @step("netsuite", "upsert_customer", entity="customer_id")
 def ensure_customer(_call: StepCall, customer: dict[str, Any]) -> str:
-    return poster().post_customer(Customer.model_validate(customer))
+    key = json.dumps(customer, sort_keys=True)
+    with _lock:
+        known = _upserted.get(key)
+    if known is not None:
+        return known
+    posted = poster().post_customer(Customer.model_validate(customer))
+    with _lock:
+        _upserted[key] = posted
+    return posted
 
 
 @step("netsuite", "upsert_invoice", entity="invoice_number")

@@ -124,17 +124,17 @@ class Drill:
 
 # -- the troubles -------------------------------------------------------------------------
 def kill_storm(drill: Drill) -> None:
-    """SIGKILL a random worker at random moments (at least ``kills`` times, until the backlog
-    is nearly done), and the API ``api_kills`` times while webhooks arrive; every killed
-    process is started again under the same name."""
+    """SIGKILL a random worker ``kills`` times at random moments (``gap`` seconds apart), and
+    the API ``api_kills`` times while webhooks arrive; every killed process is started again
+    under the same name."""
     kills = int(drill.knobs.get("kills", 12))
-    gap = drill.knobs.get("gap", (4.0, 12.0))
+    gap = drill.knobs.get("gap", (5.0, 15.0))
     total = len(drill.workload.invoices)
     moments: list[str] = []
     began = time.monotonic()
     api = threading.Thread(target=_kill_api, args=(drill, moments, began), daemon=True)
     api.start()
-    while drill.progress < total * 0.95 or drill.stage.workers.kills < kills:
+    while drill.stage.workers.kills < kills and drill.progress < total:
         time.sleep(drill.rng.uniform(*gap))
         executor = drill.rng.choice(sorted(drill.stage.workers.procs))
         drill.stage.workers.kill_one(executor)
