@@ -233,8 +233,10 @@ KNOBS: dict[str, dict[str, Any]] = {
     "kill_storm": {"rate": 40.0, "kills": 12},
     "outage": {"seconds": 120.0, "timeout_seconds": 30.0},
 }
-DEFAULT_EVENTS = {"kill_storm": 5000, "outage": 5000, "throttle": 5000, "hostile": 5000,
-                  "bad_data": 1000, "db_restart": 5000}
+DEFAULT_EVENTS = {"kill_storm": 5000, "outage": 2000, "throttle": 2000, "hostile": 2000,
+                  "bad_data": 1000, "db_restart": 2000}
+"""The issue asks 5,000 events of the kill storm; the rest are sized so all six fit in 30
+minutes on the shared 2-core machine."""
 
 
 def run_drill(name: str, events: int, customers: int, workers: int, use_postgres: bool,
@@ -275,7 +277,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("drill", nargs="?", default="all", choices=[*DRILLS, "all"])
     parser.add_argument("--events", type=int, default=None,
-                        help="business events (default: 5,000; bad_data 1,000)")
+                        help="business events (default: kill_storm 5,000, bad_data 1,000, "
+                        "others 2,000)")
     parser.add_argument("--customers", type=int, default=400)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
