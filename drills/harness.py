@@ -345,8 +345,8 @@ class Stage:
         self.sandbox = start_in_thread(SANDBOX, SandboxOptions(data_dir=data_dir / "netsuite"))
         self.control = httpx.Client(base_url=self.sandbox.base_url, timeout=30)
         ns = netsuite_env(self.sandbox)
-        self.settings = NetSuiteSettings(**{k.removeprefix("ACCORD_NETSUITE_").lower(): v
-                                            for k, v in ns.items()})
+        self.settings = NetSuiteSettings.model_validate(
+            {k.removeprefix("ACCORD_NETSUITE_").lower(): v for k, v in ns.items()})
         self.database = Database(self.database_url)
         upgrade(self.database.engine)
         with self.database.session() as session:
