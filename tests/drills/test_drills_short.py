@@ -16,7 +16,7 @@ sys.path.insert(0, str(DRILLS))
 
 import run as drills  # noqa: E402 - drills/ is a directory of scripts, not a package
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(900)]
 
 
 def records_concerned(result: dict[str, Any]) -> str:
