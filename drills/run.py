@@ -29,7 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 import posting_flow  # noqa: F401 - registers the flow so intake describes its events
-from harness import Stage, postgres_available
+from harness import PG_URL, Stage, postgres_available
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
@@ -180,18 +180,37 @@ def throttle(drill: Drill) -> None:
 
 
 def db_restart(drill: Drill) -> None:
+    """Restart the PostgreSQL cluster at 30 % of the run (``mode="restart"``), or, with
+    ``mode="terminate"``, cut every connection to the drill's database instead - the same
+    loss of every connection for accord, without stopping the server others share."""
     total = len(drill.workload.invoices)
     while drill.progress < total * 0.3:
         time.sleep(0.5)
+    mode = str(drill.knobs.get("mode", "restart"))
+    began = time.monotonic()
+    if mode == "terminate":
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        url = make_url(drill.stage.database_url)
+        admin = create_engine(make_url(PG_URL).set(drivername="postgresql+psycopg"),
+                              isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            cut = connection.execute(text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": url.database}).scalar()
+        admin.dispose()
+        drill.notes["db_restart"] = {"mode": mode, "at_done": drill.progress,
+                                     "connections_cut": cut}
+        return
     clusters = sorted(Path("/etc/postgresql").glob("*/main"))
     if not clusters or not shutil.which("pg_ctlcluster"):
         drill.notes["db_restart"] = "skipped: no local cluster to restart"
         return
     version = clusters[-1].parent.name
-    began = time.monotonic()
     subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
                    check=True, capture_output=True)
-    drill.notes["db_restart"] = {"at_posted": drill.progress,
+    drill.notes["db_restart"] = {"mode": mode, "at_done": drill.progress,
                                  "restart_seconds": round(time.monotonic() - began, 1)}
 
 
