@@ -20,7 +20,9 @@ from workload import EVENT_TYPE, SYSTEM
 
 from accord.canonical import Customer, Invoice
 from accord.connectors.base import InboundEvent
+from accord.connectors.netsuite.client import NetSuiteClient
 from accord.connectors.netsuite.posting import NetSuitePoster
+from accord.connectors.netsuite.refdata import load_refdata
 from accord.connectors.netsuite.settings import NetSuiteSettings
 from accord.engine import FlowInput, StepCall, flow, step
 from accord.engine.dispatch import handles
@@ -32,10 +34,16 @@ _lock = threading.Lock()
 
 
 def poster() -> NetSuitePoster:
+    """The NetSuite poster, its client without a retry loop of its own: the engine retries the
+    step under the worker's budget. (With the client's default policy, six attempts, an
+    outage of a few minutes ends each call in ``retries_exhausted``, a permanent error, and
+    leaves an exception for a transient cause - what the outage drill first found.)"""
     global _poster
     with _lock:
         if _poster is None:
-            _poster = NetSuitePoster.from_settings(NetSuiteSettings())
+            settings = NetSuiteSettings()
+            _poster = NetSuitePoster(NetSuiteClient(settings, retry=False),
+                                     load_refdata(settings.refdata_path))
         return _poster
 
 
