@@ -33,7 +33,7 @@ def work(database_url: str, executor: str) -> None:
     launch(EngineOptions(
         database_url=database_url, executor_id=executor, worker_concurrency=10, pool_size=5,
         pump_interval=0.2, limits={"netsuite": LimitsProfile(max_concurrency=5)},
-        retry=RetryBudget(RetryPolicy(max_attempts=40, base_delay=0.5, max_delay=8.0),
+        retry=RetryBudget(RetryPolicy(max_attempts=200, base_delay=0.5, max_delay=8.0),
                           max_total_wait=900.0)))
     print(f"ready {executor} pid {os.getpid()}", flush=True)
     try:
