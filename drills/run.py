@@ -251,6 +251,7 @@ DRILLS: dict[str, tuple[Callable[..., dict[str, Any]], bool]] = {
 KNOBS: dict[str, dict[str, Any]] = {
     "kill_storm": {"rate": 40.0, "kills": 12},
     "outage": {"seconds": 120.0, "timeout_seconds": 30.0},
+    "db_restart": {"rate": 15.0},  # webhooks still arriving when the server restarts
 }
 DEFAULT_EVENTS = {"kill_storm": 5000, "outage": 2000, "throttle": 2000, "hostile": 2000,
                   "bad_data": 1000, "db_restart": 2000}
