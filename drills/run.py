@@ -67,6 +67,7 @@ class Drill:
             started = time.monotonic()
             chaos = threading.Thread(target=trouble, args=(self,), daemon=True) if trouble \
                 else None
+            threading.Thread(target=self.watch, daemon=True).start()
             if chaos:
                 chaos.start()
             self.sender = stage.sender()
@@ -86,6 +87,13 @@ class Drill:
                 self.wait(started + deadline_seconds)
             elapsed = time.monotonic() - started
             return self.judge(elapsed)
+
+    def watch(self) -> None:
+        """Keep ``progress`` current while deliveries are still being sent (the troubles
+        start at a share of the run)."""
+        while self.delivering:
+            self.progress = max(self.progress, self.stage.succeeded())
+            time.sleep(1.0)
 
     def wait(self, deadline: float) -> None:
         total = len(self.workload.invoices)
