@@ -1,4 +1,5 @@
-"""The drill workload: seeded invoices for seeded customers, and the verdict against NetSuite."""
+"""The drill workload: seeded invoices for seeded customers, each announced by a Stripe event
+envelope, and the verdict against NetSuite."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from typing import Any
 
 from accord.canonical import Customer, Invoice, InvoiceLine, InvoiceStatus, Money
 
-SYSTEM = "drillbill"
-EVENT_TYPE = "invoice.ready"
+SYSTEM = "stripe"
+EVENT_TYPE = "drill.invoice_ready"
+"""A drill-only Stripe event type: no product flow handles it, so the drill's posting flow
+(drills/posting_flow.py) is the only thing that acts on these deliveries."""
 
 
 @dataclass(frozen=True)
@@ -20,9 +23,21 @@ class Workload:
     invoices: list[Invoice]
 
     def event(self, invoice: Invoice) -> dict[str, Any]:
-        """The inbound event payload announcing ``invoice``."""
+        """The object the event carries: the invoice and its customer."""
         return {"invoice": invoice.model_dump(mode="json"),
                 "customer": self.customers[invoice.customer_id].model_dump(mode="json")}
+
+    def event_id(self, n: int) -> str:
+        return f"evt_drill_{n:06d}"
+
+    def envelope(self, n: int, created: datetime | None = None) -> dict[str, Any]:
+        """Invoice ``n`` announced as a Stripe event, as Stripe's webhook body carries it."""
+        at = created or datetime.now(UTC)
+        return {"id": self.event_id(n), "object": "event", "type": EVENT_TYPE,
+                "api_version": "2025-03-31.basil", "created": int(at.timestamp()),
+                "livemode": False, "pending_webhooks": 1,
+                "request": {"id": None, "idempotency_key": None},
+                "data": {"object": self.event(self.invoices[n])}}
 
 
 def generate(events: int, customers: int, seed: int = 7) -> Workload:

@@ -3,7 +3,9 @@
 :class:`DbSlotGate` implements the :class:`~accord.resilience.SlotGate` protocol: at most
 ``limit`` holders of a named gate at once, across every process that shares the database.
 A slot is a row in ``limit_slot`` claimed with one conditional ``UPDATE`` (free, or its lease
-expired), so a process killed while holding a slot loses it when the lease runs out.
+expired), so a process killed while holding a slot loses it when the lease runs out - or
+sooner on its own machine: a waiter frees slots whose holder is a process of this host that
+no longer runs (a SIGKILLed worker), so a crash does not shrink the gate for the lease.
 
 :class:`DbRateLimiter` paces calls across processes: each call atomically reserves the next
 start time in ``limit_rate`` and sleeps until then.
@@ -33,6 +35,21 @@ def _holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def _dead_here(holder: str) -> bool:
+    """Whether ``holder`` names a process of this host that no longer exists."""
+    host, _, rest = holder.partition(":")
+    pid = rest.split(":", 1)[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # exists, owned by someone else
+    return False
+
+
 class DbSlotGate:
     """At most ``limit`` concurrent holders of gate ``name`` across processes."""
 
@@ -51,6 +68,7 @@ class DbSlotGate:
         self._clock = clock
         self._sleep = sleep
         self._rows_ready = False
+        self._reclaimed_at = 0.0
 
     def _ensure_rows(self) -> None:
         if self._rows_ready:
@@ -100,6 +118,23 @@ class DbSlotGate:
                        limit_slot.c.holder == holder)
                 .values(holder=None, expires_at=None))
 
+    def reclaim_dead(self) -> int:
+        """Free the slots held by processes of this host that no longer run; returns how many."""
+        with self.engine.connect() as connection:
+            held = connection.execute(select(limit_slot.c.slot, limit_slot.c.holder).where(
+                limit_slot.c.gate == self.name, limit_slot.c.holder.is_not(None))).all()
+        freed = 0
+        for slot, holder in held:
+            if not _dead_here(str(holder)):
+                continue
+            with self.engine.begin() as connection:
+                freed += connection.execute(
+                    update(limit_slot)
+                    .where(limit_slot.c.gate == self.name, limit_slot.c.slot == slot,
+                           limit_slot.c.holder == holder)
+                    .values(holder=None, expires_at=None)).rowcount
+        return freed
+
     def acquire(self, holder: str) -> int:
         """Block until a slot is claimed; returns its number."""
         wait = self.poll_interval
@@ -107,6 +142,10 @@ class DbSlotGate:
             slot = self.try_acquire(holder)
             if slot is not None:
                 return slot
+            if self._clock() - self._reclaimed_at >= 1.0:
+                self._reclaimed_at = self._clock()
+                if self.reclaim_dead():
+                    continue
             self._sleep(random.uniform(0, wait))
             wait = min(self.max_poll_interval, wait * 2)
 

@@ -1,0 +1,74 @@
+"""The short forms of the reliability drills, inside ``make test``: the same code as
+``make drills`` (drills/run.py), a few hundred events, real ``accord serve`` and worker
+processes, the NetSuite sandbox over HTTP, a fresh PostgreSQL database each."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DRILLS = Path(__file__).resolve().parents[2] / "drills"
+sys.path.insert(0, str(DRILLS))
+
+import run as drills  # noqa: E402 - drills/ is a directory of scripts, not a package
+
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(900)]
+
+
+def records_concerned(result: dict[str, Any]) -> str:
+    return json.dumps(result["verdict"], indent=2, default=str)
+
+
+def test_kill_storm_short_loses_and_doubles_nothing(postgres_server: str) -> None:
+    result = drills.run_drill("kill_storm", 300, 30, 2, True, quiet=True, rate=50.0,
+                              kills=4, gap=(1.0, 3.0), api_kills=1, api_gap=(1.0, 2.0))
+    verdict = result["verdict"]
+    assert verdict["ok"], records_concerned(result)
+    assert (verdict["lost"], verdict["doubled"], verdict["wrong_amount"],
+            verdict["stuck"]) == (0, 0, 0, 0)
+    assert verdict["found"] == 300
+    assert result["worker_kills"] >= 4
+    assert result["api_kills"] == 1
+    # the API was down while deliveries arrived: the sender saw it and delivered again
+    assert result["sender"]["connection_errors"] > 0
+    assert result["sender"]["gave_up_count"] == 0
+
+
+def test_hostile_short_refuses_counts_and_processes_once(postgres_server: str) -> None:
+    result = drills.run_drill("hostile", 300, 30, 2, True, quiet=True, forged=20)
+    verdict = result["verdict"]
+    assert verdict["ok"], records_concerned(result)
+    assert verdict["found"] == 300
+    assert all(verdict["checks"].values()), records_concerned(result)
+    counted = result["rejections_counted"]
+    assert counted["no signature matches the payload"] >= 20
+    assert counted["signature timestamp is outside the tolerance"] >= 5
+    assert counted["too large"] == 2
+    assert counted["malformed body"] == 5
+    deliveries = result["deliveries"]
+    assert deliveries["delayed"] > 0
+    assert deliveries["replayed"] > 0
+    assert result["duplicate_deliveries_recorded"] >= deliveries["duplicated"]
+
+
+def test_bad_data_short_no_500_every_record_accounted(postgres_server: str) -> None:
+    result = drills.run_drill("bad_data", 100, 10, 1, True, quiet=True, record_examples=40,
+                              delivery_examples=40, api_examples=3)
+    verdict = result["verdict"]
+    assert verdict["ok"], records_concerned(result)
+    assert result["fuzz"]["accepted_fuzzed_events"] > 0
+    assert result["fuzz"]["exception"] > 0
+
+
+def test_database_connections_cut_short_work_resumes(postgres_server: str) -> None:
+    """The safe form of db_restart for a shared server: every connection to the drill's own
+    database is terminated at 30 % of the run (the server itself is never restarted here)."""
+    result = drills.run_drill("db_restart", 300, 30, 2, True, quiet=True, mode="terminate")
+    verdict = result["verdict"]
+    assert verdict["ok"], records_concerned(result)
+    assert verdict["found"] == 300
+    assert result["db_restart"]["connections_cut"] > 0
