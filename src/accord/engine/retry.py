@@ -21,12 +21,19 @@ from accord.resilience import RetriesExhausted, RetryPolicy, call_with_retry
 T = TypeVar("T")
 
 
+STEP_RETRY = RetryPolicy(max_attempts=200, base_delay=0.5, max_delay=30.0)
+"""The engine's default policy for a step: bounded by time (the budget), not by attempts, so
+an outage of several minutes ends in a retry that succeeds, not in ``retries_exhausted``.
+The engine is the one retry layer for a step: flows build their clients with ``retry=False``
+where a client has its own loop (NetSuite), so retries do not multiply."""
+
+
 @dataclass(frozen=True)
 class RetryBudget:
     """A policy and the most seconds a step may spend waiting between attempts."""
 
-    policy: RetryPolicy = field(default_factory=RetryPolicy)
-    max_total_wait: float | None = 300.0
+    policy: RetryPolicy = field(default_factory=lambda: STEP_RETRY)
+    max_total_wait: float | None = 900.0
 
 
 class _BudgetSpent(Exception):
@@ -99,4 +106,4 @@ def run_with_retry(
         raise RetriesExhausted(exhausted.last, attempts) from exhausted.last
 
 
-__all__ = ["RetriesExhausted", "RetryBudget", "run_with_retry"]
+__all__ = ["STEP_RETRY", "RetriesExhausted", "RetryBudget", "run_with_retry"]

@@ -13,6 +13,7 @@ that tests can launch again on a fresh database.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 import random
@@ -31,10 +32,10 @@ from accord import __version__
 from accord.engine.failures import EngineNotRunning
 from accord.engine.limits import SystemLimiter
 from accord.engine.queues import register_queues
-from accord.engine.retry import RetryBudget
+from accord.engine.retry import STEP_RETRY, RetryBudget
 from accord.engine.routing import RoutingRules, load_routing
 from accord.engine.timeline import TimelineWriter
-from accord.resilience import LimitsProfile, RetryPolicy
+from accord.resilience import LimitsProfile
 from accord.settings import AccordSettings, load_settings, read_config_file
 from accord.store import Database, make_engine, upgrade
 from accord.store.db import normalize_url
@@ -229,7 +230,7 @@ def options_from_settings(settings: AccordSettings | None = None,
         flow_modules = ["accord.flows.quote_to_cash"]
         worker_concurrency = 16
         polling_interval = 0.05
-        retry = {max_attempts = 6, base_delay = 0.5, max_delay = 60, max_total_wait = 300}
+        retry = {max_attempts = 200, base_delay = 0.5, max_delay = 30, max_total_wait = 900}
 
         [engine.limits.netsuite]
         max_concurrency = 5
@@ -241,12 +242,12 @@ def options_from_settings(settings: AccordSettings | None = None,
     limits = {name: LimitsProfile(**values)
               for name, values in engine_table.get("limits", {}).items()}
     retry_table = dict(engine_table.get("retry", {}))
-    max_total_wait = retry_table.pop("max_total_wait", 300.0)
+    max_total_wait = retry_table.pop("max_total_wait", RetryBudget.max_total_wait)
     values: dict[str, Any] = {
         "database_url": settings.effective_database_url,
         "executor_id": os.environ.get("ACCORD_WORKER_ID", "local"),
         "limits": limits,
-        "retry": RetryBudget(RetryPolicy(**retry_table), max_total_wait),
+        "retry": RetryBudget(dataclasses.replace(STEP_RETRY, **retry_table), max_total_wait),
         "routing": load_routing(data),
     }
     values["pump_interval"] = engine_table.get("pump_interval", 1.0)

@@ -49,7 +49,8 @@ def local_systems(*, stripe: Mapping[str, Any], salesforce: Mapping[str, Any],
         consumer_secret=SecretStr(str(netsuite["consumer_secret"])),
         token_id=str(netsuite["token_id"]),
         token_secret=SecretStr(str(netsuite["token_secret"])))
-    poster = NetSuitePoster(NetSuiteClient(ns_settings, policy=policy, **extra),
+    # as in production, the engine's step budget is the one retry layer for NetSuite
+    poster = NetSuitePoster(NetSuiteClient(ns_settings, policy=policy, retry=False, **extra),
                             load_refdata())
     routing = load_routing()
     instances = {rule.targets[Role.ERP] for rule in routing.rules if Role.ERP in rule.targets}

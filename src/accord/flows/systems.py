@@ -102,7 +102,8 @@ def from_settings(routing: RoutingTable | None = None) -> Systems:
     table = routing or load_routing()
     instances = sorted({rule.targets[Role.ERP] for rule in table.rules
                         if Role.ERP in rule.targets})
-    posters = {name: NetSuitePoster.from_settings(_netsuite_settings(name))
+    # the engine's step budget retries NetSuite calls (an outage of minutes drains by itself)
+    posters = {name: NetSuitePoster.from_settings(_netsuite_settings(name), retry=False)
                for name in instances}
     return Systems(salesforce=SalesforceClient(SalesforceSettings()),
                    stripe=StripeClient(StripeSettings()), netsuite=posters, routing=table)

@@ -57,11 +57,13 @@ class NetSuitePoster:
         self.periods = PeriodResolver(client, ref)
 
     @classmethod
-    def from_settings(cls, settings: NetSuiteSettings, *, gate: SlotGate | None = None
-                      ) -> NetSuitePoster:
+    def from_settings(cls, settings: NetSuiteSettings, *, gate: SlotGate | None = None,
+                      retry: bool = True) -> NetSuitePoster:
         """A poster with its own client (close ``poster.client`` when done) and the
-        reference data named by ``settings.refdata_path`` (or the bundled v1)."""
-        return cls(NetSuiteClient(settings, gate=gate), load_refdata(settings.refdata_path))
+        reference data named by ``settings.refdata_path`` (or the bundled v1). Inside engine
+        steps pass ``retry=False``: the step's retry budget is the one retry layer."""
+        return cls(NetSuiteClient(settings, gate=gate, retry=retry),
+                   load_refdata(settings.refdata_path))
 
     def post_customer(self, customer: Customer) -> str:
         return self.client.upsert("customer", customer.id,
