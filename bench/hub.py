@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import signal
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -190,7 +191,7 @@ class Workers:
         """Sample every worker with py-spy (collapsed stacks, GIL-holding threads only)."""
         directory.mkdir(parents=True, exist_ok=True)
         self.spies = [subprocess.Popen(
-            ["py-spy", "record", "--format", "raw", "--gil", "--nonblocking", "--rate", "200",
+            [shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy", "record", "--format", "raw", "--gil", "--nonblocking", "--rate", "200",
              "-o", str(directory / f"worker-{n}.txt"), "--pid", str(proc.pid)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for n, proc in enumerate(self.procs)]
