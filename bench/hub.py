@@ -27,8 +27,8 @@ import argparse
 import json
 import os
 import platform
-import signal
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -190,8 +190,9 @@ class Workers:
     def profile(self, directory: Path) -> None:
         """Sample every worker with py-spy (collapsed stacks, GIL-holding threads only)."""
         directory.mkdir(parents=True, exist_ok=True)
+        spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
         self.spies = [subprocess.Popen(
-            [shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy", "record", "--format", "raw", "--gil", "--nonblocking", "--rate", "200",
+            [spy, "record", "--format", "raw", "--gil", "--nonblocking", "--rate", "200",
              "-o", str(directory / f"worker-{n}.txt"), "--pid", str(proc.pid)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for n, proc in enumerate(self.procs)]
