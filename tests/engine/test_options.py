@@ -7,6 +7,7 @@ from pathlib import Path
 from engine_support_flows import quote_to_cash
 
 from accord.engine import FlowInput, run_flow
+from accord.engine.retry import STEP_RETRY
 from accord.engine.runtime import control_options, options_from_settings
 from accord.errors import Team
 from accord.resilience import LimitsProfile, RetryPolicy
@@ -37,7 +38,9 @@ def test_options_come_from_the_engine_table(tmp_path: Path) -> None:
     options = options_from_settings()
     assert options.flow_modules == ("engine_support_flows",)
     assert (options.worker_concurrency, options.polling_interval) == (4, 0.2)
-    assert options.retry.policy == RetryPolicy(max_attempts=3, base_delay=1.0)
+    # keys the table leaves out come from the engine's step default, not RetryPolicy's
+    assert options.retry.policy == RetryPolicy(max_attempts=3, base_delay=1.0,
+                                               max_delay=STEP_RETRY.max_delay)
     assert options.retry.max_total_wait == 30
     assert options.limits == {"netsuite": LimitsProfile(max_concurrency=5,
                                                         requests_per_second=10)}
