@@ -22,7 +22,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +43,7 @@ from accord.sandboxes.netsuite import SANDBOX
 from accord.sandboxes.server import RunningSandbox, start_in_thread
 from accord.store import Database, upgrade
 from accord.store.models import ExceptionRecord, InboxEntry
+from accord.testing.databases import scratch_database
 
 HERE = Path(__file__).parent
 PG_URL = os.environ.get("ACCORD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -64,28 +64,8 @@ def postgres_available(url: str = PG_URL) -> bool:
 
 @contextmanager
 def fresh_database(use_postgres: bool, url: str = PG_URL) -> Iterator[str]:
-    if not use_postgres:
-        with tempfile.TemporaryDirectory(prefix="accord-drill-") as directory:
-            yield f"sqlite:///{directory}/drill.db"
-        return
-    admin_url = make_url(url).set(drivername="postgresql+psycopg")
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"accord_drill_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        for _ in range(30):
-            try:
-                with admin.connect() as connection:
-                    connection.execute(text("SELECT pg_terminate_backend(pid) FROM "
-                                            "pg_stat_activity WHERE datname = :n"), {"n": name})
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-                break
-            except OperationalError:
-                time.sleep(1)
-        admin.dispose()
+    with scratch_database(url if use_postgres else None, prefix="accord_drill") as database:
+        yield database
 
 
 def free_port() -> int:

@@ -57,6 +57,7 @@ from accord.connectors.netsuite.settings import NetSuiteSettings
 from accord.sandboxes.base import SandboxOptions
 from accord.sandboxes.netsuite import SANDBOX
 from accord.sandboxes.server import RunningSandbox, start_in_thread
+from accord.testing.databases import scratch_database
 
 HERE = Path(__file__).parent
 RESULTS = HERE.parent / "results"
@@ -327,27 +328,9 @@ def rabbitmq_problem() -> str | None:
 
 @contextmanager
 def fresh_database(use_postgres: bool, directory: Path) -> Iterator[str]:
-    if not use_postgres:
-        yield f"sqlite:///{directory}/accord.db"
-        return
-    admin_url = make_url(PG_URL).set(drivername="postgresql+psycopg")
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"accord_peers_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        for _ in range(20):
-            try:
-                with admin.connect() as connection:
-                    connection.execute(text("SELECT pg_terminate_backend(pid) FROM "
-                                            "pg_stat_activity WHERE datname = :n"), {"n": name})
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-                break
-            except OperationalError:
-                time.sleep(1)
-        admin.dispose()
+    with scratch_database(PG_URL if use_postgres else None, prefix="accord_peers",
+                          directory=directory, drop_attempts=20) as database:
+        yield database
 
 
 class MemorySampler(threading.Thread):

@@ -29,9 +29,7 @@ correlation id and the step's position) lets a resent batch request return the f
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable, Mapping
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -39,7 +37,15 @@ from dbos import DBOS
 from pydantic import BaseModel, ConfigDict, Field
 
 from accord.engine.exceptions import FORK_MARK, Problem, open_exception, settle_retried
-from accord.engine.flow import FlowInput, _Active, _active, _active_flow, idempotency_key
+from accord.engine.flow import (
+    CallStats,
+    FlowInput,
+    _Active,
+    _active,
+    _active_flow,
+    gated_call,
+    idempotency_key,
+)
 from accord.engine.retry import RetryBudget, run_with_retry
 from accord.engine.runtime import current
 from accord.engine.timeline import StepOutcome, StepRecord, record_step
@@ -189,35 +195,22 @@ def batch_step(system: str, action: str, *, entity: str | None = None,
             active = _active_flow()
             workflow_id = DBOS.workflow_id or ""
             key = idempotency_key(active.run.correlation_id, active.flow, DBOS.step_id or 0)
-            attempt = 0
-            latency_ms = 0
+            stats = CallStats()
 
             def once() -> Mapping[str, Any]:
-                nonlocal attempt, latency_ms
-                attempt += 1
+                stats.attempt += 1
                 call = BatchCall(correlation_id=active.run.correlation_id,
                                  workflow_id=workflow_id, flow=active.flow, step=step_name,
-                                 system=system, idempotency_key=key, attempt=attempt)
-                limiter = runtime.limiter(system)
-                with limiter.slot() if limiter is not None else nullcontext():
-                    started = time.perf_counter()
-                    try:
-                        return fn(call, inputs)
-                    except AccordError:
-                        raise
-                    except Exception as error:
-                        raise PermanentError(f"{type(error).__name__}: {error}",
-                                             system=system) from error
-                    finally:
-                        latency_ms = int((time.perf_counter() - started) * 1000)
+                                 system=system, idempotency_key=key, attempt=stats.attempt)
+                return gated_call(system, stats, lambda: fn(call, inputs))
 
             def on_retry(_number: int, error: AccordError, wait: float) -> None:
                 record_step(runtime.database, StepRecord(
                     correlation_id=active.run.correlation_id, workflow_id=workflow_id,
                     flow=active.flow, step=step_name, system=system, action=action,
-                    outcome=StepOutcome.RETRYING, attempt=attempt, latency_ms=latency_ms,
-                    error=error, detail={"wait_seconds": round(wait, 3),
-                                         "events": len(inputs)}))
+                    outcome=StepOutcome.RETRYING, attempt=stats.attempt,
+                    latency_ms=stats.latency_ms, error=error,
+                    detail={"wait_seconds": round(wait, 3), "events": len(inputs)}))
 
             try:
                 raw: Mapping[str, Any] = run_with_retry(
@@ -237,7 +230,7 @@ def batch_step(system: str, action: str, *, entity: str | None = None,
                     correlation_id=correlation_id, workflow_id=workflow_id, flow=active.flow,
                     step=step_name, system=system, action=action,
                     outcome=StepOutcome.FAILED if failed else StepOutcome.SUCCEEDED,
-                    attempt=attempt, latency_ms=latency_ms,
+                    attempt=stats.attempt, latency_ms=stats.latency_ms,
                     error=value if isinstance(value, AccordError) else None,
                     detail={"batch": active.run.correlation_id, "events": len(inputs)})
                 if isinstance(value, AccordError):

@@ -138,6 +138,31 @@ def flow(name: str) -> Callable[[Callable[[FlowInput], R]], Callable[[FlowInput]
     return decorate
 
 
+@dataclass
+class CallStats:
+    """A step's attempts so far and the latency of the last one, for its timeline rows."""
+
+    attempt: int = 0
+    latency_ms: int = 0
+
+
+def gated_call(system: str, stats: CallStats, call: Callable[[], R]) -> R:
+    """One attempt of a step's call: inside the system's limit slot, timed (the call, not the
+    wait for the gate); an exception outside accord's taxonomy becomes a PermanentError
+    naming its type, so the retry loop never retries what it cannot classify."""
+    limiter = current().limiter(system)
+    with limiter.slot() if limiter is not None else nullcontext():
+        started = time.perf_counter()
+        try:
+            return call()
+        except AccordError:
+            raise
+        except Exception as error:
+            raise PermanentError(f"{type(error).__name__}: {error}", system=system) from error
+        finally:
+            stats.latency_ms = int((time.perf_counter() - started) * 1000)
+
+
 def step(system: str, action: str, *, entity: str | None = None,
          retry: RetryBudget | None = None,
          name: str | None = None) -> Callable[[Callable[Concatenate[StepCall, P], R]],
@@ -153,15 +178,15 @@ def step(system: str, action: str, *, entity: str | None = None,
             active = _active_flow()
             workflow_id = DBOS.workflow_id or ""
             key = idempotency_key(active.run.correlation_id, active.flow, DBOS.step_id or 0)
-            attempt = 0
-            latency_ms = 0
+            stats = CallStats()
 
             def record(outcome: StepOutcome, error: AccordError | None,
                        detail: dict[str, Any] | None = None) -> None:
                 entry = StepRecord(
                     correlation_id=active.run.correlation_id, workflow_id=workflow_id,
                     flow=active.flow, step=step_name, system=system, action=action,
-                    outcome=outcome, attempt=attempt, latency_ms=latency_ms, error=error,
+                    outcome=outcome, attempt=stats.attempt, latency_ms=stats.latency_ms,
+                    error=error,
                     detail=detail)
                 if outcome is StepOutcome.SUCCEEDED:
                     runtime.timeline.add_step(entry)
@@ -169,24 +194,12 @@ def step(system: str, action: str, *, entity: str | None = None,
                     record_step(runtime.database, entry)
 
             def once() -> R:
-                nonlocal attempt, latency_ms
-                attempt += 1
+                stats.attempt += 1
                 call = StepCall(correlation_id=active.run.correlation_id,
                                 workflow_id=workflow_id, flow=active.flow, step=step_name,
-                                system=system, idempotency_key=key, attempt=attempt,
+                                system=system, idempotency_key=key, attempt=stats.attempt,
                                 keys=dict(active.run.keys))
-                limiter = runtime.limiter(system)
-                with limiter.slot() if limiter is not None else nullcontext():
-                    started = time.perf_counter()  # latency of the call, not of the gate
-                    try:
-                        return fn(call, *args, **kwargs)
-                    except AccordError:
-                        raise
-                    except Exception as error:
-                        raise PermanentError(f"{type(error).__name__}: {error}",
-                                             system=system) from error
-                    finally:
-                        latency_ms = int((time.perf_counter() - started) * 1000)
+                return gated_call(system, stats, lambda: fn(call, *args, **kwargs))
 
             def on_retry(number: int, error: AccordError, wait: float) -> None:
                 record(StepOutcome.RETRYING, error, {"wait_seconds": round(wait, 3)})
@@ -226,9 +239,11 @@ def run_flow(flow_fn: Callable[[FlowInput], R], run: FlowInput, *,
 
 
 __all__ = [
+    "CallStats",
     "FlowInput",
     "StepCall",
     "flow",
+    "gated_call",
     "idempotency_key",
     "run_flow",
     "start_flow",
