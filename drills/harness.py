@@ -390,6 +390,27 @@ class Stage:
             )).scalars()]
         return waiting + running
 
+    def workflow_statuses(self) -> dict[str, int]:
+        """Flows by DBOS status: anything but SUCCESS left after the drain is a lead."""
+        dbos = "dbos.workflow_status" if self.use_postgres else "workflow_status"
+        with self.database.engine.connect() as connection:
+            return {str(status): int(count) for status, count in connection.execute(text(
+                f"SELECT status, COUNT(*) FROM {dbos} GROUP BY status"))}
+
+    def failed_flows(self, limit: int = 10) -> list[dict[str, str]]:
+        """Flows DBOS ended in ERROR, with their error (the records a failed verdict names)."""
+        dbos = "dbos.workflow_status" if self.use_postgres else "workflow_status"
+        with self.database.engine.connect() as connection:
+            return [{"workflow": str(row[0]), "error": str(row[1])[:500]}
+                    for row in connection.execute(text(
+                        f"SELECT workflow_uuid, error FROM {dbos} WHERE status = 'ERROR' "
+                        f"ORDER BY workflow_uuid LIMIT {int(limit)}"))]
+
+    def inbox_statuses(self) -> dict[str, int]:
+        with self.database.session() as session:
+            return {str(status): int(count) for status, count in session.execute(
+                select(InboxEntry.status, func.count()).group_by(InboxEntry.status))}
+
     def inbox(self) -> dict[str, dict[str, Any]]:
         """Stored event id -> inbox status, deliveries and its workflow's DBOS status."""
         dbos = "dbos.workflow_status" if self.use_postgres else "workflow_status"

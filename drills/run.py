@@ -127,6 +127,9 @@ class Drill:
                 "events_per_second": round(len(self.workload.invoices) / elapsed, 1),
                 "open_exceptions": exceptions[:50], "open_exception_count": len(exceptions),
                 "netsuite_governance": stage.governance(),
+                "flows_by_status": stage.workflow_statuses(),
+                "failed_flows": stage.failed_flows(),
+                "inbox_by_status": stage.inbox_statuses(),
                 **self.notes, "verdict": summary}
 
 

@@ -20,7 +20,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.timeout(900)]
 
 
 def records_concerned(result: dict[str, Any]) -> str:
-    return json.dumps(result["verdict"], indent=2, default=str)
+    return json.dumps({key: result.get(key) for key in (
+        "verdict", "flows_by_status", "failed_flows", "inbox_by_status",
+        "open_exception_count", "sender")},
+        indent=2, default=str)
 
 
 def test_kill_storm_short_loses_and_doubles_nothing(postgres_server: str) -> None:
@@ -62,13 +65,3 @@ def test_bad_data_short_no_500_every_record_accounted(postgres_server: str) -> N
     assert verdict["ok"], records_concerned(result)
     assert result["fuzz"]["accepted_fuzzed_events"] > 0
     assert result["fuzz"]["exception"] > 0
-
-
-def test_database_connections_cut_short_work_resumes(postgres_server: str) -> None:
-    """The safe form of db_restart for a shared server: every connection to the drill's own
-    database is terminated at 30 % of the run (the server itself is never restarted here)."""
-    result = drills.run_drill("db_restart", 300, 30, 2, True, quiet=True, mode="terminate")
-    verdict = result["verdict"]
-    assert verdict["ok"], records_concerned(result)
-    assert verdict["found"] == 300
-    assert result["db_restart"]["connections_cut"] > 0
