@@ -272,7 +272,11 @@ def print_summary(summary: Summary) -> None:
             style = "red" if outcome == "exception" else "default"
             flows.add_row(name, f"[{style}]{outcome}[/]", str(count))
     out.print(flows)
-    exceptions = Table("owner", "record", "step", "reason", title="exceptions by owner")
+    exceptions = Table(title="exceptions by owner")
+    exceptions.add_column("owner", no_wrap=True)  # whole: it is what a reader scans for
+    exceptions.add_column("record", overflow="fold")
+    exceptions.add_column("step", overflow="fold")
+    exceptions.add_column("reason", ratio=2)
     for line in sorted(summary.exception_details, key=lambda item: item.owner):
         exceptions.add_row(line.owner, line.record or "", line.step or "", line.reason)
     out.print(exceptions)
