@@ -30,8 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from accord.api.tokens import Role, create_token
@@ -43,6 +42,7 @@ from accord.sandboxes.netsuite import SANDBOX
 from accord.sandboxes.server import RunningSandbox, start_in_thread
 from accord.store import Database, upgrade
 from accord.store.models import ExceptionRecord, InboxEntry
+from accord.testing.databases import postgres_available as server_answers
 from accord.testing.databases import scratch_database
 
 HERE = Path(__file__).parent
@@ -51,15 +51,7 @@ PG_URL = os.environ.get("ACCORD_TEST_PG_URL", "postgresql+psycopg://postgres@127
 
 # -- databases ----------------------------------------------------------------------------
 def postgres_available(url: str = PG_URL) -> bool:
-    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return True
-    except OperationalError:
-        return False
-    finally:
-        engine.dispose()
+    return server_answers(url)
 
 
 @contextmanager

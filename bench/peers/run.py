@@ -46,8 +46,7 @@ import httpx
 import psutil
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from workload import Workload, generate, percentiles, read_done, verdict, write_feed
 
@@ -57,6 +56,7 @@ from accord.connectors.netsuite.settings import NetSuiteSettings
 from accord.sandboxes.base import SandboxOptions
 from accord.sandboxes.netsuite import SANDBOX
 from accord.sandboxes.server import RunningSandbox, start_in_thread
+from accord.testing.databases import postgres_available as server_answers
 from accord.testing.databases import scratch_database
 
 HERE = Path(__file__).parent
@@ -304,15 +304,7 @@ class Accord(Peer):
 
 # -- infrastructure -------------------------------------------------------------------------
 def postgres_available() -> bool:
-    engine = create_engine(make_url(PG_URL).set(drivername="postgresql+psycopg"))
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return True
-    except OperationalError:
-        return False
-    finally:
-        engine.dispose()
+    return server_answers(PG_URL)
 
 
 def rabbitmq_problem() -> str | None:

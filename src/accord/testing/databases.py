@@ -19,6 +19,19 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 
+def postgres_available(server_url: str) -> bool:
+    """Whether the PostgreSQL server ``server_url`` names answers a query."""
+    engine = create_engine(make_url(server_url).set(drivername="postgresql+psycopg"))
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
 @contextmanager
 def scratch_database(server_url: str | None, *, prefix: str,
                      directory: Path | None = None, drop_attempts: int = 30) -> Iterator[str]:
@@ -51,4 +64,4 @@ def scratch_database(server_url: str | None, *, prefix: str,
         admin.dispose()
 
 
-__all__ = ["scratch_database"]
+__all__ = ["postgres_available", "scratch_database"]
