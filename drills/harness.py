@@ -391,12 +391,14 @@ class Stage:
 
     def failed_flows(self, limit: int = 10) -> list[dict[str, str]]:
         """Flows DBOS ended in ERROR, with their error (the records a failed verdict names)."""
-        dbos = "dbos.workflow_status" if self.use_postgres else "workflow_status"
+        schema = "dbos." if self.use_postgres else ""
         with self.database.engine.connect() as connection:
             return [{"workflow": str(row[0]), "error": str(row[1])[:500]}
                     for row in connection.execute(text(
-                        f"SELECT workflow_uuid, error FROM {dbos} WHERE status = 'ERROR' "
-                        f"ORDER BY workflow_uuid LIMIT {int(limit)}"))]
+                        f"SELECT s.workflow_uuid, o.error FROM {schema}workflow_status s "
+                        f"LEFT JOIN {schema}workflow_output o USING (workflow_uuid) "
+                        f"WHERE s.status = 'ERROR' "
+                        f"ORDER BY s.workflow_uuid LIMIT {int(limit)}"))]
 
     def inbox_statuses(self) -> dict[str, int]:
         with self.database.session() as session:

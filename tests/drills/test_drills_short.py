@@ -65,3 +65,16 @@ def test_bad_data_short_no_500_every_record_accounted(postgres_server: str) -> N
     assert verdict["ok"], records_concerned(result)
     assert result["fuzz"]["accepted_fuzzed_events"] > 0
     assert result["fuzz"]["exception"] > 0
+
+
+def test_database_connections_cut_short_work_resumes(postgres_server: str) -> None:
+    """The safe form of db_restart for a shared server: every connection to the drill's own
+    database is terminated at 30 % of the run (the server itself is never restarted here).
+    Work resumes by itself: no flow ends failed and no exception is left for the cut."""
+    result = drills.run_drill("db_restart", 300, 30, 2, True, quiet=True, mode="terminate")
+    verdict = result["verdict"]
+    assert verdict["ok"], records_concerned(result)
+    assert verdict["found"] == 300
+    assert result["db_restart"]["connections_cut"] > 0
+    assert "ERROR" not in result["flows_by_status"], records_concerned(result)
+    assert result["open_exception_count"] == 0, records_concerned(result)

@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import batch_support  # noqa: F401 - registers the batching test flow
 import dispatch_support  # noqa: F401 - registers the dispatch test flow
 import engine_support_flows
+import failure_support  # noqa: F401 - registers the unrecorded-failure test flows
 from engine_support_server import EFFECTS, STATES, EffectsState
 
 from accord.engine import EngineOptions, Runtime, launch, shutdown

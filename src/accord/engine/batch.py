@@ -34,9 +34,17 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from dbos import DBOS
+from dbos import error as dbos_error
 from pydantic import BaseModel, ConfigDict, Field
 
-from accord.engine.exceptions import FORK_MARK, Problem, open_exception, settle_retried
+from accord.engine.exceptions import (
+    FORK_MARK,
+    Problem,
+    open_exception,
+    settle_retried,
+    unexpected_problem,
+)
+from accord.engine.failures import FlowFailed
 from accord.engine.flow import (
     CallStats,
     FlowInput,
@@ -135,6 +143,15 @@ def _settle_batch(correlation_ids: list[str], workflow_id: str) -> None:
         settle_retried(current().database, correlation_id, workflow_id)
 
 
+def _item_problems(batch: Batch, flow: str, workflow_id: str) -> list[Problem]:
+    by_id = {item.correlation_id: item for item in batch.items}
+    return [Problem(error=failure.error, correlation_id=cid, workflow_id=workflow_id,
+                    flow=flow, step=failure.step, system=failure.system,
+                    entity=failure.entity,
+                    record_ref=by_id[cid].keys.get(failure.entity) if failure.entity else None)
+            for cid, failure in batch.failed.items()]
+
+
 def batch_flow(name: str) -> Callable[[Callable[[Batch], Any]],
                                       Callable[[FlowInput], dict[str, Any]]]:
     """Declare a batch flow (a DBOS workflow named ``name``). The function receives the
@@ -151,15 +168,21 @@ def batch_flow(name: str) -> Callable[[Callable[[Batch], Any]],
                 for item in batch.items:
                     if item.keys:
                         runtime.timeline.add_keys(item.correlation_id, item.keys)
-                fn(batch)
                 workflow_id = DBOS.workflow_id or ""
-                by_id = {item.correlation_id: item for item in batch.items}
-                problems = [Problem(error=failure.error, correlation_id=cid,
-                                    workflow_id=workflow_id, flow=name, step=failure.step,
-                                    system=failure.system, entity=failure.entity,
-                                    record_ref=(by_id[cid].keys.get(failure.entity)
-                                                if failure.entity else None))
-                            for cid, failure in batch.failed.items()]
+                try:
+                    fn(batch)
+                except dbos_error.DBOSException:
+                    raise
+                except Exception as error:  # outside any batch step: every event still
+                    problems = _item_problems(batch, name, workflow_id)  # going gets one
+                    problems += [unexpected_problem(error, item.correlation_id, workflow_id,
+                                                    name) for item in batch.alive]
+                    if not problems:
+                        raise
+                    opened = _open_item_exceptions(problems)
+                    first = problems[-1]
+                    raise FlowFailed(first.error, name, opened[first.correlation_id]) from None
+                problems = _item_problems(batch, name, workflow_id)
                 opened = _open_item_exceptions(problems) if problems else {}
                 succeeded = [item.correlation_id for item in batch.alive]
                 if FORK_MARK in workflow_id and succeeded:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ from accord.engine.inbox import (
     store_delivery,
     workflow_id_for,
 )
+from accord.engine.routing import RoutingRules
+from accord.engine.sweep import Sweeper
 from accord.store import Database
 from accord.store.models import InboxEntry
 
@@ -250,12 +253,18 @@ def pump(database: Database, *, settle_seconds: float = 1.0, limit: int = 500,
 
 
 class InboxPump:
-    """A background thread running :func:`pump` every ``interval`` seconds."""
+    """A background thread running :func:`pump` every ``interval`` seconds and, every
+    ``sweep_interval`` seconds, the :class:`~accord.engine.sweep.Sweeper` (failed flows
+    without an exception record get one)."""
 
-    def __init__(self, database: Database, interval: float = 1.0, limit: int = 500) -> None:
+    def __init__(self, database: Database, interval: float = 1.0, limit: int = 500, *,
+                 routing: RoutingRules | None = None, sweep_interval: float = 60.0) -> None:
         self.database = database
         self.interval = interval
         self.limit = limit
+        self.sweeper = Sweeper(database, routing or RoutingRules())
+        self.sweep_interval = sweep_interval
+        self._swept_at = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="accord-inbox-pump",
                                         daemon=True)
@@ -273,6 +282,12 @@ class InboxPump:
             except Exception:  # keep pumping: the rows stay 'received' and are retried
                 wait = self.interval
                 log.exception("inbox pump failed; retrying in %.1f s", self.interval)
+            if time.monotonic() - self._swept_at >= self.sweep_interval:
+                try:
+                    self.sweeper.run()
+                    self._swept_at = time.monotonic()
+                except Exception:  # the next round sweeps the same window again
+                    log.exception("failed-flow sweep failed; retrying next round")
 
     def stop(self) -> None:
         self._stop.set()

@@ -27,9 +27,10 @@ from accord.engine.audit import audit
 from accord.engine.failures import UnknownTarget
 from accord.engine.queues import FLOWS_QUEUE
 from accord.engine.routing import RoutingRules
-from accord.errors import Team
+from accord.errors import AccordError, PermanentError, Team
 from accord.store import Database
 from accord.store.models import ExceptionRecord, utcnow
+from accord.store.transient import retry_on_disconnect
 
 FORK_MARK = "~"
 RETRY_MARK = f"{FORK_MARK}retry-"
@@ -103,18 +104,42 @@ class Problem:
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
 
 
-def open_exception(database: Database, routing: RoutingRules, problem: Problem) -> int:
+UNEXPECTED_ENTITY = "event"
+"""The entity of a problem that no step classified: the inbound event itself."""
+
+
+def unexpected_problem(error: BaseException, correlation_id: str, workflow_id: str | None,
+                       flow: str) -> Problem:
+    """The problem of a flow that stopped outside any step (its own code raised, or the
+    engine could not record the step's failure): about the event, for integration
+    engineering unless the error is a classified one naming its owner."""
+    if isinstance(error, AccordError):
+        record = error.to_record()
+    else:
+        record = PermanentError(f"flow {flow} stopped on an unexpected "
+                                f"{type(error).__name__}: {error}").to_record()
+    return Problem(error=record, correlation_id=correlation_id, workflow_id=workflow_id,
+                   flow=flow, step=flow, system=record.get("system"),
+                   entity=UNEXPECTED_ENTITY, record_ref=correlation_id)
+
+
+@retry_on_disconnect
+def open_exception(database: Database, routing: RoutingRules, problem: Problem, *,
+                   recur: bool = True) -> int:
     """Create the record for ``problem`` or add an occurrence to it; returns its id. An
-    ignored problem stays ignored; a resolved one is reopened."""
+    ignored problem stays ignored; a resolved one is reopened. With ``recur=False`` a record
+    already naming this problem's workflow is left as it is (a sweep that sees the same
+    failed flow again adds nothing)."""
     for _ in range(2):
         try:
-            return _open_exception(database, routing, problem)
+            return _open_exception(database, routing, problem, recur)
         except IntegrityError:
             continue  # another flow created the same problem's record just now: update it
-    return _open_exception(database, routing, problem)
+    return _open_exception(database, routing, problem, recur)
 
 
-def _open_exception(database: Database, routing: RoutingRules, problem: Problem) -> int:
+def _open_exception(database: Database, routing: RoutingRules, problem: Problem,
+                    recur: bool) -> int:
     error_owner = problem.error.get("owner")
     owner = routing.owner_for(problem.kind, problem.system, problem.entity,
                               Team(error_owner) if error_owner else None)
@@ -136,6 +161,8 @@ def _open_exception(database: Database, routing: RoutingRules, problem: Problem)
             audit(session, actor="engine", action="exception.open", target_type="exception",
                   target_id=str(record.id), detail={"owner": owner.value,
                                                    "correlation_id": problem.correlation_id})
+            return int(record.id)
+        if not recur and record.workflow_id == problem.workflow_id:
             return int(record.id)
         # counted in SQL (occurrences = occurrences + 1): concurrent flows meeting the same
         # problem each add theirs, also where the row lock is not available (SQLite)
@@ -204,17 +231,27 @@ def ignore_exception(database: Database, exception_id: int, *, actor: str,
     return _close(database, exception_id, ExceptionStatus.IGNORED, actor, note)
 
 
+OPEN_EXCEPTION_STEP = "accord.open_exception"
+
+
 def failed_step_id(workflow_id: str, step: str | None = None) -> int:
-    """The DBOS step number at which ``workflow_id`` failed: the last failed step named
-    ``step`` (flow code may have handled earlier failures), else the first failed step."""
-    failed = [info for info in DBOS.list_workflow_steps(workflow_id)
-              if info["error"] is not None]
+    """The DBOS step number from which to re-run ``workflow_id``: the last failed step named
+    ``step`` (flow code may have handled earlier failures), else the first failed step.
+    A flow that stopped outside any step re-runs from where it stopped: the step that opened
+    its exception, or the step after its last checkpoint (all earlier steps are kept)."""
+    steps = DBOS.list_workflow_steps(workflow_id)
+    failed = [info for info in steps if info["error"] is not None]
     named = [info for info in failed if step is not None and info["function_name"] == step]
     if named:
         return int(named[-1]["function_id"])
     if failed:
         return int(failed[0]["function_id"])
-    raise UnknownTarget(f"workflow {workflow_id}: no failed step to retry from")
+    opened = [info for info in steps if info["function_name"] == OPEN_EXCEPTION_STEP]
+    if opened:
+        return int(opened[0]["function_id"])
+    if DBOS.get_workflow_status(workflow_id) is None:
+        raise UnknownTarget(f"workflow {workflow_id}: no such workflow to retry")
+    return max((int(info["function_id"]) for info in steps), default=0) + 1
 
 
 def root_workflow_id(workflow_id: str) -> str:
@@ -247,6 +284,7 @@ def retry_exception(database: Database, exception_id: int, *, actor: str,
     return new_id
 
 
+@retry_on_disconnect
 def settle_retried(database: Database, correlation_id: str, workflow_id: str) -> list[int]:
     """A retried or replayed flow finished: resolve the exceptions it had raised."""
     with database.session() as session:
@@ -267,7 +305,9 @@ def settle_retried(database: Database, correlation_id: str, workflow_id: str) ->
 
 __all__ = [
     "FORK_MARK",
+    "OPEN_EXCEPTION_STEP",
     "RETRY_MARK",
+    "UNEXPECTED_ENTITY",
     "ExceptionStatus",
     "ExceptionView",
     "Problem",
@@ -280,4 +320,5 @@ __all__ = [
     "retry_exception",
     "root_workflow_id",
     "settle_retried",
+    "unexpected_problem",
 ]

@@ -14,8 +14,11 @@ payload). A *step* is a DBOS step making one idempotent call to one system::
 
 Every step attempt writes a timeline row (system, action, outcome, attempt, latency, error).
 Retryable errors are retried inside the step (:mod:`accord.engine.retry`), each call passing
-the system's cross-process gate. A step that ends in error stops the flow: the flow opens
-an exception queue record and fails with :class:`FlowFailed`.
+the system's cross-process gate; accord's own database going away counts as retryable. A step
+that ends in error stops the flow: the flow opens an exception queue record and fails with
+:class:`FlowFailed`. So does any other error escaping the flow's own code (a bug, an
+unclassified error): it becomes an exception for integration engineering naming the event,
+never a flow that failed with nobody told (see also :mod:`accord.engine.sweep`).
 
 ``call.idempotency_key`` depends only on the correlation id, the flow and the step's position
 in it, so a step re-executed after a crash, a replay or a retry sends the same key and the
@@ -34,15 +37,24 @@ from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from dbos import DBOS, SetEnqueueOptions, SetWorkflowID, WorkflowHandle
+from dbos import error as dbos_error
 from pydantic import BaseModel, ConfigDict, Field
 
-from accord.engine.exceptions import FORK_MARK, Problem, open_exception, settle_retried
+from accord.engine.exceptions import (
+    FORK_MARK,
+    OPEN_EXCEPTION_STEP,
+    Problem,
+    open_exception,
+    settle_retried,
+    unexpected_problem,
+)
 from accord.engine.failures import EngineError, FlowFailed, StepFailed
 from accord.engine.queues import CUSTOMER_QUEUE, FLOWS_QUEUE
 from accord.engine.retry import RetryBudget, run_with_retry
 from accord.engine.runtime import current
 from accord.engine.timeline import StepOutcome, StepRecord, record_step
-from accord.errors import AccordError, PermanentError
+from accord.errors import AccordError, PermanentError, TransientError
+from accord.store.transient import is_disconnect
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -95,7 +107,7 @@ def _active_flow() -> _Active:
     return active
 
 
-@DBOS.step(name="accord.open_exception")
+@DBOS.step(name=OPEN_EXCEPTION_STEP)
 def _open_exception_step(problem: Problem) -> int:
     runtime = current()
     return open_exception(runtime.database, runtime.options.routing, problem)
@@ -126,6 +138,13 @@ def flow(name: str) -> Callable[[Callable[[FlowInput], R]], Callable[[FlowInput]
                         system=failure.system, entity=failure.entity,
                         record_ref=run.keys.get(failure.entity) if failure.entity else None))
                     raise FlowFailed(failure.record, failure.step, exception_id) from None
+                except (FlowFailed, dbos_error.DBOSException):
+                    raise
+                except Exception as error:  # not from a step: still never lost silently
+                    problem = unexpected_problem(error, run.correlation_id,
+                                                 DBOS.workflow_id, name)
+                    exception_id = _open_exception_step(problem)
+                    raise FlowFailed(problem.error, problem.step, exception_id) from None
                 workflow_id = DBOS.workflow_id or ""
                 if FORK_MARK in workflow_id:
                     _settle_step(run.correlation_id, workflow_id)
@@ -148,19 +167,25 @@ class CallStats:
 
 def gated_call(system: str, stats: CallStats, call: Callable[[], R]) -> R:
     """One attempt of a step's call: inside the system's limit slot, timed (the call, not the
-    wait for the gate); an exception outside accord's taxonomy becomes a PermanentError
-    naming its type, so the retry loop never retries what it cannot classify."""
+    wait for the gate). accord's own database going away (while taking the slot, or in a
+    lookup the call makes) is a TransientError, retried under the step's budget; any other
+    exception outside accord's taxonomy becomes a PermanentError naming its type, so the
+    retry loop never retries what it cannot classify."""
     limiter = current().limiter(system)
-    with limiter.slot() if limiter is not None else nullcontext():
-        started = time.perf_counter()
-        try:
-            return call()
-        except AccordError:
-            raise
-        except Exception as error:
-            raise PermanentError(f"{type(error).__name__}: {error}", system=system) from error
-        finally:
-            stats.latency_ms = int((time.perf_counter() - started) * 1000)
+    try:
+        with limiter.slot() if limiter is not None else nullcontext():
+            started = time.perf_counter()
+            try:
+                return call()
+            finally:
+                stats.latency_ms = int((time.perf_counter() - started) * 1000)
+    except AccordError:
+        raise
+    except Exception as error:
+        if is_disconnect(error):
+            raise TransientError(
+                f"accord's database was unavailable ({type(error).__name__})") from error
+        raise PermanentError(f"{type(error).__name__}: {error}", system=system) from error
 
 
 def step(system: str, action: str, *, entity: str | None = None,

@@ -16,6 +16,7 @@ start time in ``limit_rate`` and sleeps until then.
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import socket
@@ -29,6 +30,9 @@ from sqlalchemy.exc import IntegrityError
 
 from accord.engine.tables import limit_rate, limit_slot
 from accord.resilience import LimitsProfile
+from accord.store.transient import is_disconnect, retry_on_disconnect
+
+log = logging.getLogger(__name__)
 
 
 def _holder_id() -> str:
@@ -110,6 +114,7 @@ class DbSlotGate:
                     return slot
         return None
 
+    @retry_on_disconnect
     def release(self, slot: int, holder: str) -> None:
         with self.engine.begin() as connection:
             connection.execute(
@@ -156,7 +161,13 @@ class DbSlotGate:
         try:
             yield
         finally:
-            self.release(number, holder)
+            try:
+                self.release(number, holder)
+            except Exception as error:  # the call itself is done: never undo it for this
+                if not is_disconnect(error):
+                    raise
+                log.warning("gate %s: slot %d not released (database unavailable); its "
+                            "lease frees it in %.0f s", self.name, number, self.lease_seconds)
 
     def holders(self) -> list[str]:
         """Current unexpired holders (for diagnostics)."""

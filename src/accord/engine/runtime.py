@@ -70,6 +70,9 @@ class EngineOptions:
     pump_interval: float | None = None
     """When set (and the engine listens to queues), a thread starts the flows of stored
     inbound events every ``pump_interval`` seconds (see :mod:`accord.engine.dispatch`)."""
+    sweep_interval: float = 60.0
+    """How often that thread looks for failed flows without an exception record
+    (:mod:`accord.engine.sweep`)."""
 
 
 class Runtime:
@@ -186,7 +189,9 @@ def launch(options: EngineOptions) -> Runtime:
         if options.pump_interval and options.listen:
             from accord.engine.dispatch import InboxPump
 
-            runtime.pump = InboxPump(database, options.pump_interval).start()
+            runtime.pump = InboxPump(database, options.pump_interval,
+                                     routing=options.routing,
+                                     sweep_interval=options.sweep_interval).start()
     except BaseException:
         _teardown()
         raise

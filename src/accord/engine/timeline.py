@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from accord.errors import AccordError
 from accord.store import Database
 from accord.store.models import BusinessKey, TimelineEntry, utcnow
+from accord.store.transient import retry_on_disconnect
 
 
 class StepOutcome(StrEnum):
@@ -93,6 +94,7 @@ def _insert_keys(dialect: str) -> Any:
     return sqlite_insert(BusinessKey).on_conflict_do_nothing()
 
 
+@retry_on_disconnect
 def write_rows(database: Database, steps: list[dict[str, Any]],
                keys: list[dict[str, Any]]) -> None:
     """Write timeline rows and business keys in one transaction."""
