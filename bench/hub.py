@@ -148,11 +148,16 @@ def serve(url: str, executor: str) -> None:
     # worker relies on its NetSuite client's own gate (5 per process), which is held for one
     # HTTP exchange only, not for the CPU work a batch step does between its calls.
     shared = int(os.environ.get("BENCH_SHARED_LIMIT", "0"))
-    limits = {"netsuite": LimitsProfile(max_concurrency=shared)} if shared else {}
+    # (an empty profile opts out of the engine's default, the connector's published limit)
+    limits = {"netsuite": LimitsProfile(max_concurrency=shared or None)}
     launch(EngineOptions(database_url=url, executor_id=executor,
                          worker_concurrency=WORKER_CONCURRENCY, polling_interval=0.05,
                          pump_interval=0.1, limits=limits))
     print("ready", flush=True)
+    trace = os.environ.get("BENCH_MEMORY_TRACE")
+    if trace:
+        threading.Thread(target=_trace_memory, args=(Path(f"{trace}.{executor}"), stop),
+                         daemon=True).start()
 
     def cpu() -> float:
         usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -168,6 +173,21 @@ def serve(url: str, executor: str) -> None:
     shutdown()
     print(json.dumps({"cpu_seconds": busy, "peak_rss_mb": working_peak,
                       "peak_rss_mb_with_shutdown": peak()}), flush=True)
+
+
+def _trace_memory(path: Path, stop: threading.Event) -> None:
+    """Every 0.1 s: seconds, RSS in MB, rows waiting in the timeline writer, threads."""
+    from accord.engine.runtime import current
+
+    page = os.sysconf("SC_PAGE_SIZE")
+    began = time.time()
+    with path.open("w", encoding="utf-8") as out:
+        while not stop.wait(0.1):
+            rss = int(Path("/proc/self/statm").read_text().split()[1]) * page / 2**20
+            waiting = current().timeline._queue.qsize()
+            out.write(f"{time.time() - began:.1f} {rss:.1f} {waiting} "
+                      f"{threading.active_count()}\n")
+            out.flush()
 
 
 class Workers:

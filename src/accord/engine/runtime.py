@@ -90,12 +90,14 @@ class Runtime:
         self.pump: InboxPump | None = None
 
     def limiter(self, system: str | None) -> SystemLimiter | None:
-        """The cross-process gate for calls to ``system``, if limits are configured."""
+        """The cross-process gate for calls to ``system``: its configured limits, else the
+        published limits its connector declares (an instance such as ``netsuite-eu`` has
+        its connector's), else none."""
         if system is None:
             return None
         with self._lock:
             if system not in self._limiters:
-                profile = self.options.limits.get(system)
+                profile = self.options.limits.get(system) or published_limits(system)
                 self._limiters[system] = (
                     SystemLimiter.for_profile(self.database.engine, system, profile,
                                               clock=self.options.clock,
@@ -103,6 +105,17 @@ class Runtime:
                     if profile and (profile.max_concurrency or profile.requests_per_second)
                     else None)
             return self._limiters[system]
+
+
+def published_limits(system: str) -> LimitsProfile | None:
+    """The limits the connector of ``system`` (or of the system an instance belongs to)
+    declares: Stripe's requests per second, NetSuite's account concurrency, Salesforce's
+    concurrent requests."""
+    from accord.connectors.registry import available
+
+    connectors = available()
+    found = connectors.get(system) or connectors.get(system.split("-", 1)[0])
+    return found.limits if found is not None else None
 
 
 _current: Runtime | None = None
@@ -281,6 +294,7 @@ __all__ = [
     "is_running",
     "launch",
     "options_from_settings",
+    "published_limits",
     "running",
     "shutdown",
 ]
