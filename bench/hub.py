@@ -138,6 +138,7 @@ def serve(url: str, executor: str) -> None:
 
     sys.path.insert(0, str(HERE))
     from support import hub_flow  # noqa: F401 - registers the flows before launch
+    from support.netsuite_process import peak_rss_mb_of
 
     from accord.engine import EngineOptions, launch, shutdown
     from accord.resilience import LimitsProfile
@@ -164,7 +165,9 @@ def serve(url: str, executor: str) -> None:
         return usage.ru_utime + usage.ru_stime
 
     def peak() -> float:
-        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        # VmHWM, not getrusage's ru_maxrss: on Linux the latter starts from the RSS of the
+        # process that forked this one (the bench, holding the whole workload) at exec time
+        return peak_rss_mb_of(os.getpid())
 
     ready_cpu = cpu()
     stop.wait()

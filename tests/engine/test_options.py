@@ -68,10 +68,12 @@ def test_a_system_without_configured_limits_gets_its_connectors_published_ones(
         sqlite_url, engine_factory) -> None:
     runtime = engine_factory(sqlite_url, limits={"stripe": LimitsProfile()})
     netsuite = runtime.limiter("netsuite-eu")  # an instance has its connector's limits
-    assert netsuite is not None and netsuite.gate is not None
+    assert netsuite is not None
+    assert netsuite.gate is not None
     assert (netsuite.gate.limit, netsuite.rate) == (5, None)
     salesforce = runtime.limiter("salesforce")
-    assert salesforce is not None and salesforce.gate is not None
+    assert salesforce is not None
+    assert salesforce.gate is not None
     assert salesforce.gate.limit == 25
     assert runtime.limiter("stripe") is None  # configured without limits: none, as asked
     assert runtime.limiter("billing") is None  # no connector, nothing configured
@@ -80,5 +82,7 @@ def test_a_system_without_configured_limits_gets_its_connectors_published_ones(
 def test_stripes_published_rate_paces_its_steps_by_default(sqlite_url, engine_factory) -> None:
     runtime = engine_factory(sqlite_url)
     stripe = runtime.limiter("stripe")
-    assert stripe is not None and stripe.gate is None and stripe.rate is not None
+    assert stripe is not None
+    assert stripe.gate is None
+    assert stripe.rate is not None
     assert stripe.rate.interval == 1 / 25  # Stripe's 25 requests per second in test mode
