@@ -371,9 +371,9 @@ def report(result: dict[str, Any]) -> None:
     console.print(table)
     for line in verdict_.get("failures", []):
         console.print(f"[red bold]FAILED:[/] {line}")
-    if not verdict_["ok"]:
-        console.print("[red bold]records concerned:[/]",
-                      json.dumps(verdict_.get("examples"), indent=2))
+    examples = verdict_.get("examples") or {}
+    if not verdict_["ok"] and any(examples.values()):
+        console.print("[red bold]records concerned:[/]", json.dumps(examples, indent=2))
 
 
 def parse_knob(item: str) -> tuple[str, Any]:
