@@ -148,7 +148,7 @@ class Drill:
         ``VendorSandboxes.unrecorded``)."""
         invoices_of: dict[str, set[str]] = {}
         for invoice in self.workload.invoices:
-            invoices_of.setdefault(invoice.customer_id, set()).add(invoice.number)
+            invoices_of.setdefault(invoice.customer_id, set()).add(str(invoice.number))
         return self.stage.vendors.unrecorded(invoices_of, self.stage.netsuite_customers())
 
 

@@ -73,7 +73,8 @@ class VendorSandboxes:
     accounts: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def start(self, directory: Path, customers: Mapping[str, Customer]) -> None:
-        self.accounts = {customer_id: {} for customer_id in customers}
+        if self.setup.involves("stripe") or self.setup.involves("salesforce"):
+            self.accounts = {customer_id: {} for customer_id in customers}
         if self.setup.involves("stripe"):
             self.stripe = start_in_thread(STRIPE, SandboxOptions(
                 data_dir=directory / "stripe", settings={"rate_limit": self.setup.stripe_rate}))
