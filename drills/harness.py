@@ -1,4 +1,5 @@
-"""The parts every drill shares: a fresh database, the NetSuite sandbox, the API as a real
+"""The parts every drill shares: a fresh database, the NetSuite sandbox (and Stripe's and
+Salesforce's when the flow involves them: drills/systems.py), the API as a real
 ``accord serve`` process (which a drill may SIGKILL), worker processes (likewise), and a
 webhook sender that signs and retries as Stripe does.
 
@@ -23,17 +24,29 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from config import ENV as CONFIG_ENV
+from config import DrillConfig
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
+from systems import (
+    RefusalWatch,
+    SystemsSetup,
+    VendorSandboxes,
+    netsuite_limits,
+    salesforce_limits,
+    stripe_limits,
+)
 
 from accord.api.tokens import Role, create_token
+from accord.canonical import Customer
 from accord.connectors.netsuite.client import NetSuiteClient
 from accord.connectors.netsuite.settings import NetSuiteSettings
 from accord.engine.inbox import correlation_id_for
@@ -301,12 +314,20 @@ def netsuite_env(sandbox: RunningSandbox) -> dict[str, str]:
 
 
 class Stage:
-    """Everything one drill runs against. Use as a context manager."""
+    """Everything one drill runs against. Use as a context manager.
 
-    def __init__(self, *, workers: int, use_postgres: bool) -> None:
+    ``setup`` names the systems the posting flow involves (NetSuite only by default) and the
+    limits their sandboxes enforce; ``customers`` are seeded in Stripe and Salesforce when
+    the flow involves them (drills/systems.py)."""
+
+    def __init__(self, *, workers: int, use_postgres: bool,
+                 setup: SystemsSetup | None = None,
+                 customers: Mapping[str, Customer] | None = None) -> None:
         self.workers_wanted = workers
         self.use_postgres = use_postgres
         self.webhook_secret = "whsec_" + secrets.token_hex(16)
+        self.setup = setup or SystemsSetup()
+        self.customers = customers or {}
 
     def __enter__(self) -> Stage:
         self._tmp = tempfile.TemporaryDirectory(prefix="accord-drill-")
@@ -316,6 +337,15 @@ class Stage:
         (data_dir / "netsuite").mkdir()
         self.sandbox = start_in_thread(SANDBOX, SandboxOptions(data_dir=data_dir / "netsuite"))
         self.control = httpx.Client(base_url=self.sandbox.base_url, timeout=30)
+        self.vendors = VendorSandboxes(self.setup)
+        self.vendors.start(data_dir, self.customers)
+        drill_config = data_dir / "drill.json"
+        DrillConfig(systems=self.setup.systems, accounts=self.vendors.accounts,
+                    limiters=self.setup.limiters,
+                    salesforce_concurrency=self.setup.salesforce_concurrency
+                    if self.setup.involves("salesforce") else None,
+                    stripe_rate=self.setup.stripe_accord_rate).save(drill_config)
+        self.netsuite_watch = RefusalWatch(lambda: int(self.governance()["rejected"]))
         ns = netsuite_env(self.sandbox)
         self.settings = NetSuiteSettings.model_validate(
             {k.removeprefix("ACCORD_NETSUITE_").lower(): v for k, v in ns.items()})
@@ -329,7 +359,8 @@ class Stage:
                      "ACCORD_DATA_DIR": str(data_dir / "accord")})
         self.api = ApiProcess({**base, "ACCORD_DATABASE_URL": self.database_url,
                                "ACCORD_STRIPE_WEBHOOK_SECRET": self.webhook_secret})
-        self.workers = Workers(self.database_url, self.workers_wanted, {**base, **ns})
+        self.workers = Workers(self.database_url, self.workers_wanted, {
+            **base, **ns, **self.vendors.env(), CONFIG_ENV: str(drill_config)})
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -337,8 +368,10 @@ class Stage:
             self.workers.stop()
             self.api.stop()
         finally:
+            self.netsuite_watch.stop()
             self.control.close()
             self.sandbox.stop()
+            self.vendors.stop()
             self.database.dispose()
             self._db_cm.__exit__(None, None, None)
             self._tmp.cleanup()
@@ -432,6 +465,24 @@ class Stage:
     def governance(self) -> dict[str, Any]:
         found: dict[str, Any] = self.control.get("/__sandbox/netsuite/governance").json()
         return found
+
+    def limits(self, began: datetime) -> dict[str, dict[str, Any]]:
+        """Each involved system's limit, its refusals (how many, the first one's moment in
+        seconds after ``began``, how many after it) and its peak."""
+        raw = self.vendors.figures()
+        found = {"netsuite": netsuite_limits(self.governance(), began,
+                                             self.netsuite_watch.first_at)}
+        if "stripe" in raw:
+            found["stripe"] = stripe_limits(raw["stripe"], began)
+        if "salesforce" in raw:
+            found["salesforce"] = salesforce_limits(raw["salesforce"], began)
+        return found
+
+    def netsuite_customers(self) -> dict[str, str]:
+        """NetSuite customer internal id by external id (the canonical customer id)."""
+        with NetSuiteClient(self.settings) as client:
+            return {str(row["externalid"]): str(row["id"]) for row in client.suiteql(
+                "SELECT id, externalid FROM customer")}
 
     def succeeded(self) -> int:
         """Flows finished successfully (a cheap progress figure; the verdict reads NetSuite)."""

@@ -2,13 +2,15 @@
 
     .venv/bin/python drills/run.py [kill_storm|outage|throttle|hostile|bad_data|db_restart|all]
                                    [--events N] [--customers N] [--workers N]
+                                   [--set KNOB=JSON ...] [--label LABEL]
 
-Each drill starts the NetSuite sandbox in this process, the API (``accord serve``) and worker
-processes against a fresh database, and delivers the workload's invoices as signed Stripe
-webhooks to ``POST /hooks/stripe`` with a sender that retries as Stripe does, while the drill's
-trouble happens. It waits for the backlog to drain and compares NetSuite's final state with
-the workload. Results go to bench/results/<drill>.json; the exit code is non-zero if any
-verdict fails, and the report names the records concerned.
+Each drill starts the NetSuite sandbox in this process (the throttle drill also Stripe's and
+Salesforce's), the API (``accord serve``) and worker processes against a fresh database, and
+delivers the workload's invoices as signed Stripe webhooks to ``POST /hooks/stripe`` with a
+sender that retries as Stripe does, while the drill's trouble happens. It waits for the
+backlog to drain and compares NetSuite's final state with the workload. Results go to
+bench/results/<drill>.json; the exit code is non-zero if any verdict fails, and the report
+names the records concerned (the throttle drill: the system and its figures).
 """
 
 from __future__ import annotations
@@ -29,10 +31,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 import posting_flow  # noqa: F401 - registers the flow so intake describes its events
+from config import ALL_SYSTEMS
 from harness import PG_URL, Stage, postgres_available
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
+from systems import SystemsSetup, limit_checks
 from workload import Workload, generate, verdict
 
 HERE = Path(__file__).parent
@@ -59,12 +63,16 @@ class Drill:
         self.rng = random.Random(11)
         self.progress = 0
         self.delivering = True
+        self.setup = SystemsSetup(**{key: knobs[key] for key in SETUP_KNOBS if key in knobs})
+        self.began_at = datetime.now(UTC)
 
     def run(self, trouble: Callable[[Drill], None] | None,
             deadline_seconds: float = 1500) -> dict[str, Any]:
-        with Stage(workers=self.workers_wanted, use_postgres=self.use_postgres) as stage:
+        with Stage(workers=self.workers_wanted, use_postgres=self.use_postgres,
+                   setup=self.setup, customers=self.workload.customers) as stage:
             self.stage = stage
             started = time.monotonic()
+            self.began_at = datetime.now(UTC)
             chaos = threading.Thread(target=trouble, args=(self,), daemon=True) if trouble \
                 else None
             threading.Thread(target=self.watch, daemon=True).start()
@@ -127,10 +135,21 @@ class Drill:
                 "events_per_second": round(len(self.workload.invoices) / elapsed, 1),
                 "open_exceptions": exceptions[:50], "open_exception_count": len(exceptions),
                 "netsuite_governance": stage.governance(),
+                "systems": list(self.setup.systems),
+                "limits": stage.limits(self.began_at),
+                **({"unrecorded": self.unrecorded()} if len(self.setup.systems) > 1 else {}),
                 "flows_by_status": stage.workflow_statuses(),
                 "failed_flows": stage.failed_flows(),
                 "inbox_by_status": stage.inbox_statuses(),
                 **self.notes, "verdict": summary}
+
+    def unrecorded(self) -> dict[str, list[str]]:
+        """Customers whose postings Stripe or Salesforce does not show (see
+        ``VendorSandboxes.unrecorded``)."""
+        invoices_of: dict[str, set[str]] = {}
+        for invoice in self.workload.invoices:
+            invoices_of.setdefault(invoice.customer_id, set()).add(str(invoice.number))
+        return self.stage.vendors.unrecorded(invoices_of, self.stage.netsuite_customers())
 
 
 # -- the troubles -------------------------------------------------------------------------
@@ -185,9 +204,38 @@ def outage(drill: Drill) -> None:
 
 
 def throttle(drill: Drill) -> None:
+    """Nothing to break: the sandboxes enforce their published limits the whole run."""
+    setup = drill.setup
+    gated = "accord: " if setup.limiters else "accord's limiters OFF (control run); would be: "
+    paced = (f"{setup.stripe_accord_rate:g}/s as configured" if setup.stripe_accord_rate
+             else "the connector's published 25/s")
     drill.notes["throttle"] = {
-        "netsuite_concurrency_limit": "5 (sandbox default, a standard account)",
-        "accord_gate": "engine DbSlotGate across processes, max_concurrency 5"}
+        "rate_events_per_second": drill.knobs.get("rate"),
+        "stripe": f"{setup.stripe_rate:g} requests/s (test mode); {gated}{paced}, "
+                  "DbRateLimiter across processes",
+        "salesforce": f"{setup.salesforce_concurrency} concurrent, "
+                      f"{setup.salesforce_daily:,} requests/24 h (a Developer Edition org), "
+                      f"latency {setup.salesforce_latency_ms} ms; {gated}DbSlotGate "
+                      f"max_concurrency {setup.salesforce_concurrency}",
+        "netsuite": f"5 concurrent (a standard account); {gated}DbSlotGate max_concurrency 5"}
+
+
+def judge_limits(result: dict[str, Any]) -> None:
+    """The throttle drill's own checks: for every system, no refusal after the first one
+    (accord never exceeds a limit after the first 429/403, and still finishes); Salesforce's
+    daily requests within the allocation; Stripe and Salesforce show every customer's
+    posting. A failed check adds a line naming the system and its figures."""
+    checks, failures = limit_checks(result["limits"])
+    for system, customers in result.get("unrecorded", {}).items():
+        name = f"{system}: every customer's posting recorded"
+        checks[name] = not customers
+        if customers:
+            failures.append(f"{system}: {len(customers)} customers without their posting "
+                            f"recorded, e.g. {', '.join(customers[:5])}")
+    verdict_ = result["verdict"]
+    verdict_["checks"] = {**verdict_.get("checks", {}), **checks}
+    verdict_["failures"] = failures
+    verdict_["ok"] = verdict_["ok"] and all(checks.values())
 
 
 def db_restart(drill: Drill) -> None:
@@ -233,6 +281,8 @@ def standard(trouble: Callable[[Drill], None] | None) -> Callable[..., dict[str,
             transient = [e for e in result["open_exceptions"] if e["kind"] in TRANSIENT_KINDS]
             result["transient_exceptions_left"] = len(transient)
             result["verdict"]["ok"] = result["verdict"]["ok"] and not transient
+        if name == "throttle":
+            judge_limits(result)
         return result
     return run
 
@@ -259,9 +309,15 @@ DRILLS: dict[str, tuple[Callable[..., dict[str, Any]], bool]] = {
     "bad_data": (_bad_data, False),
     "db_restart": (standard(db_restart), True),
 }
+SETUP_KNOBS = ("systems", "limiters", "stripe_rate", "salesforce_concurrency",
+               "salesforce_daily", "salesforce_latency_ms", "stripe_accord_rate")
+"""Knobs that set up the systems the flow involves (drills/systems.py ``SystemsSetup``)."""
 KNOBS: dict[str, dict[str, Any]] = {
     "kill_storm": {"rate": 40.0, "kills": 12},
     "outage": {"seconds": 120.0, "timeout_seconds": 30.0},
+    # two Stripe calls per event at 20 events/s ask Stripe for 40 requests/s: 25 are allowed;
+    # Salesforce answers after 250 ms, so its calls overlap (drills/README.md, throttle)
+    "throttle": {"rate": 20.0, "systems": ALL_SYSTEMS, "salesforce_latency_ms": 250},
     "db_restart": {"rate": 15.0},  # webhooks still arriving when the server restarts
 }
 DEFAULT_EVENTS = {"kill_storm": 5000, "outage": 2000, "throttle": 2000, "hostile": 2000,
@@ -273,6 +329,19 @@ minutes on the shared 2-core machine."""
 def run_drill(name: str, events: int, customers: int, workers: int, use_postgres: bool,
               **knobs: Any) -> dict[str, Any]:
     return DRILLS[name][0](events, customers, workers, use_postgres, name=name, **knobs)
+
+
+def limit_rows(table: Table, limits: dict[str, dict[str, Any]]) -> None:
+    for system, found in limits.items():
+        first = found["first_refusal_s"]
+        table.add_row(f"{system} limit", str(found["limit"]))
+        table.add_row(f"{system} refused / after the first / first at",
+                      f"{found['refused']} / {found['refused_after_first']} / "
+                      + ("-" if first is None else f"{first} s"))
+        table.add_row(f"{system} peak", str(found["peak"]))
+        if "daily_used" in found:
+            table.add_row(f"{system} daily requests used / allocation",
+                          f"{found['daily_used']:,} / {found['daily_allocation']:,}")
 
 
 def report(result: dict[str, Any]) -> None:
@@ -291,17 +360,30 @@ def report(result: dict[str, Any]) -> None:
         table.add_row(key, str(verdict_[key]))
     for key, value in verdict_.get("checks", {}).items():
         table.add_row(key, str(value))
-    governance = result.get("netsuite_governance") or {}
-    if governance:
+    if "limits" in result:
+        limit_rows(table, result["limits"])
+    elif governance := result.get("netsuite_governance"):
         table.add_row("netsuite peak concurrency / limit",
                       f"{governance.get('peak')} / {governance.get('limit')}")
         table.add_row("netsuite 429s", str(governance.get("rejected")))
     table.add_row("open exceptions", str(result.get("open_exception_count", 0)))
     table.add_row("verdict", "[green]PASS[/]" if verdict_["ok"] else "[red]FAIL[/]")
     console.print(table)
-    if not verdict_["ok"]:
-        console.print("[red bold]records concerned:[/]",
-                      json.dumps(verdict_.get("examples"), indent=2))
+    for line in verdict_.get("failures", []):
+        console.print(f"[red bold]FAILED:[/] {line}")
+    examples = verdict_.get("examples") or {}
+    if not verdict_["ok"] and any(examples.values()):
+        console.print("[red bold]records concerned:[/]", json.dumps(examples, indent=2))
+
+
+def parse_knob(item: str) -> tuple[str, Any]:
+    """``KNOB=JSON`` (``limiters=false``, ``salesforce_latency_ms=100``); a value that is
+    not JSON is taken as a string."""
+    key, _, value = item.partition("=")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
 
 
 def main() -> int:
@@ -314,7 +396,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip", action="append", default=[], choices=list(DRILLS),
                         help="leave a drill out of 'all' (repeatable)")
+    parser.add_argument("--set", action="append", default=[], metavar="KNOB=JSON",
+                        help="override a drill knob, e.g. limiters=false (repeatable)")
+    parser.add_argument("--label", default="",
+                        help="write the results to <drill>_<label>.json instead")
     args = parser.parse_args()
+    overrides = dict(parse_knob(item) for item in args.set)
     use_postgres = postgres_available()
     if not use_postgres:
         console.print("[yellow]PostgreSQL not reachable: one worker on SQLite[/]")
@@ -330,9 +417,11 @@ def main() -> int:
         workers = args.workers if use_postgres else 1
         events = args.events or DEFAULT_EVENTS[name]
         result = run_drill(name, events, args.customers, workers, use_postgres,
-                           **KNOBS.get(name, {}))
+                           **{**KNOBS.get(name, {}), **overrides})
         result["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+        result["knobs_set"] = overrides
+        stem = f"{name}_{args.label}" if args.label else name
+        (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
         report(result)
         if not result["verdict"]["ok"]:
             failed.append(name)

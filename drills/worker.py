@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import posting_flow  # noqa: F401 - registers the drill flow before launch
+import posting_flow  # registers the drill flow before launch
 
 from accord.engine import EngineOptions, launch, shutdown
 from accord.engine.retry import RetryBudget
-from accord.resilience import LimitsProfile, RetryPolicy
+from accord.resilience import RetryPolicy
 
 
 def work(database_url: str, executor: str) -> None:
@@ -32,7 +32,7 @@ def work(database_url: str, executor: str) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     launch(EngineOptions(
         database_url=database_url, executor_id=executor, worker_concurrency=10, pool_size=5,
-        pump_interval=0.2, limits={"netsuite": LimitsProfile(max_concurrency=5)},
+        pump_interval=0.2, limits=posting_flow.CONFIG.engine_limits(),
         retry=RetryBudget(RetryPolicy(max_attempts=200, base_delay=0.5, max_delay=8.0),
                           max_total_wait=900.0)))
     print(f"ready {executor} pid {os.getpid()}", flush=True)

@@ -4,8 +4,9 @@
 |----------------------------------------|----------------------------------------------------|
 | GET  /__sandbox/salesforce/cdc         | change events after ``?after=<replayId>``          |
 |                                        | (``&limit=n``, ``&entity=Account`` optional)       |
-| GET  /__sandbox/salesforce/limits      | the API usage counters                             |
+| GET  /__sandbox/salesforce/limits      | usage, limits, refusals (403) and peak concurrency |
 | PUT  /__sandbox/salesforce/limits      | set the daily allocation, usage, concurrent limit  |
+| POST /__sandbox/salesforce/limits/reset| forget refusals and peaks (usage is kept)          |
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from accord.sandboxes.faults import CONTROL_PREFIX
-from accord.sandboxes.salesforce.limits import LimitSettings
+from accord.sandboxes.salesforce.limits import LimitSettings, LimitsView
 from accord.sandboxes.salesforce.state import SalesforceState
 
 
@@ -30,14 +31,18 @@ def controls_router(state: SalesforceState) -> APIRouter:
         return {"events": events, "latestReplayId": latest}
 
     @router.get("/limits")
-    def get_limits() -> dict[str, Any]:
-        return {"used": state.limits.used, "daily_api_requests": state.limits.daily_max,
-                "concurrent_long_running": state.limits.concurrent_max}
+    def get_limits() -> LimitsView:
+        return state.limits.view()
 
     @router.put("/limits")
-    def put_limits(body: LimitSettings) -> dict[str, Any]:
+    def put_limits(body: LimitSettings) -> LimitsView:
         state.limits.configure(body)
-        return get_limits()
+        return state.limits.view()
+
+    @router.post("/limits/reset")
+    def reset_limit_figures() -> LimitsView:
+        state.limits.reset_figures()
+        return state.limits.view()
 
     return router
 

@@ -5,12 +5,17 @@ the allocation for the rolling 24 hours is used up, or more requests are in flig
 concurrent limit allows, Salesforce answers 403 with ``REQUEST_LIMIT_EXCEEDED``. The
 allocation is settable through ``PUT /__sandbox/salesforce/limits``; the shared fault setting
 ``concurrency_limit`` overrides the concurrent limit.
+
+``GET /__sandbox/salesforce/limits`` also reports what the limits did since the last
+``POST /__sandbox/salesforce/limits/reset``: requests refused for each limit, when the first
+and last refusal happened (sandbox clock), and the peak of requests in flight.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +34,42 @@ class LimitSettings(BaseModel):
     concurrent_long_running: int = Field(default=CONCURRENT_LONG_RUNNING, ge=1)
 
 
+@dataclass
+class Refusals:
+    """Requests refused for a limit, and when (sandbox clock) the first and the last were."""
+
+    count: int = 0
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+
+    def add(self, at: datetime) -> None:
+        self.count += 1
+        self.first_at = self.first_at or at
+        self.last_at = at
+
+
+class LimitsView(BaseModel):
+    """``GET /__sandbox/salesforce/limits``."""
+
+    used: int
+    """API requests counted in the current 24-hour window."""
+    daily_api_requests: int
+    concurrent_long_running: int
+    """The configured concurrent limit (``concurrent_limit`` is the one in force)."""
+    concurrent_limit: int
+    in_flight: int
+    peak_concurrency: int
+    """Most requests seen at once, counting ones refused for a limit."""
+    peak_admitted: int
+    refused: int
+    refused_concurrent: int
+    refused_daily: int
+    first_refused_at: datetime | None
+    last_refused_at: datetime | None
+    refused_after_first: int
+    """Refusals after the first one: a client that heeds the first 403 keeps this at 0."""
+
+
 class ApiLimits:
     def __init__(self, now: Callable[[], datetime],
                  concurrency_override: Callable[[], int | None]) -> None:
@@ -40,6 +81,10 @@ class ApiLimits:
         self.used = 0
         self.in_flight = 0
         self._window_start = now()
+        self.peak = self.peak_admitted = 0
+        self.concurrent_refusals = Refusals()
+        self.daily_refusals = Refusals()
+        self.refusals = Refusals()
 
     def configure(self, settings: LimitSettings) -> None:
         with self._lock:
@@ -54,6 +99,15 @@ class ApiLimits:
             self.concurrent_max = CONCURRENT_LONG_RUNNING
             self.used = 0
             self._window_start = self._now()
+        self.reset_figures()
+
+    def reset_figures(self) -> None:
+        """Forget refusals and peaks (usage, limits and requests in flight are kept)."""
+        with self._lock:
+            self.peak = self.peak_admitted = self.in_flight
+            self.concurrent_refusals = Refusals()
+            self.daily_refusals = Refusals()
+            self.refusals = Refusals()
 
     def _roll(self) -> None:
         now = self._now()
@@ -66,18 +120,40 @@ class ApiLimits:
         with self._lock:
             self._roll()
             concurrent = self._override() or self.concurrent_max
+            self.peak = max(self.peak, self.in_flight + 1)
             if self.used >= self.daily_max:
+                self._refused(self.daily_refusals)
                 raise ApiError.one(403, ErrorCode.REQUEST_LIMIT_EXCEEDED,
                                    "TotalRequests Limit exceeded.")
             if self.in_flight >= concurrent:
+                self._refused(self.concurrent_refusals)
                 raise ApiError.one(403, ErrorCode.REQUEST_LIMIT_EXCEEDED,
                                    "ConcurrentPerOrgLongTxn Limit exceeded.")
             self.used += 1
             self.in_flight += 1
+            self.peak_admitted = max(self.peak_admitted, self.in_flight)
+
+    def _refused(self, kind: Refusals) -> None:
+        at = self._now()
+        kind.add(at)
+        self.refusals.add(at)
 
     def release(self) -> None:
         with self._lock:
             self.in_flight = max(0, self.in_flight - 1)
+
+    def view(self) -> LimitsView:
+        with self._lock:
+            return LimitsView(
+                used=self.used, daily_api_requests=self.daily_max,
+                concurrent_long_running=self.concurrent_max,
+                concurrent_limit=self._override() or self.concurrent_max,
+                in_flight=self.in_flight, peak_concurrency=self.peak,
+                peak_admitted=self.peak_admitted, refused=self.refusals.count,
+                refused_concurrent=self.concurrent_refusals.count,
+                refused_daily=self.daily_refusals.count,
+                first_refused_at=self.refusals.first_at, last_refused_at=self.refusals.last_at,
+                refused_after_first=max(0, self.refusals.count - 1))
 
     def header(self) -> str:
         with self._lock:
@@ -97,4 +173,5 @@ class ApiLimits:
             }
 
 
-__all__ = ["CONCURRENT_LONG_RUNNING", "DAILY_API_REQUESTS", "ApiLimits", "LimitSettings"]
+__all__ = ["CONCURRENT_LONG_RUNNING", "DAILY_API_REQUESTS", "ApiLimits", "LimitSettings",
+           "LimitsView", "Refusals"]

@@ -2,6 +2,10 @@
 
 Every API request passes, in order: authentication, rate and concurrency limits, parameter
 parsing, idempotency (POST), the resource handler (under the store lock), then ``expand``.
+
+``GET /__sandbox/stripe/limits`` reports the limits in force and what they did since the last
+``POST /__sandbox/stripe/limits/reset``: requests admitted and refused (429), when the first
+and last refusal happened, and the busiest one-second window of admitted requests.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from accord.sandboxes.stripe.errors import (
     unrecognized_url,
 )
 from accord.sandboxes.stripe.forms import parse_form
-from accord.sandboxes.stripe.gate import RateGate, authenticate
+from accord.sandboxes.stripe.gate import LimitsView, RateGate, authenticate
 from accord.sandboxes.stripe.ids import new_id
 from accord.sandboxes.stripe.listing import expand
 from accord.sandboxes.stripe.params import Params
@@ -95,10 +99,7 @@ class StripeApi:
                                                          self.settings.api_version)}
         try:
             authenticate(request.headers.get("authorization"), self.settings.api_key)
-            faults = self.control.faults.settings
-            rate = (faults.rate_limit_per_second if faults.rate_limit_per_second is not None
-                    else self.settings.rate_limit)
-            self.gate.admit(rate, faults.concurrency_limit)
+            self.gate.admit(*self.limits())
         except StripeApiError as error:
             return Answer(error.status, json.dumps(error.body()).encode(),
                           {**headers, **error.headers})
@@ -109,6 +110,14 @@ class StripeApi:
             return answer
         finally:
             self.gate.release()
+
+    def limits(self) -> tuple[float, int | None]:
+        """Requests per second (0: none) and concurrent requests (None: none) in force: the
+        fault settings' overrides, else the sandbox's settings."""
+        faults = self.control.faults.settings
+        rate = (faults.rate_limit_per_second if faults.rate_limit_per_second is not None
+                else self.settings.rate_limit)
+        return rate, faults.concurrency_limit
 
     def persist(self) -> None:
         if self.state_file is not None:
@@ -234,6 +243,15 @@ def create_app(options: SandboxOptions) -> FastAPI:
     @app.post("/__sandbox/stripe/webhooks/deliver")
     def deliver_now() -> dict[str, int]:
         return {"delivered": dispatcher.deliver_due(), "pending": dispatcher.pending()}
+
+    @app.get("/__sandbox/stripe/limits")
+    def limits_view() -> LimitsView:
+        return api.gate.view(*api.limits())
+
+    @app.post("/__sandbox/stripe/limits/reset")
+    def limits_reset() -> LimitsView:
+        api.gate.reset_figures()
+        return api.gate.view(*api.limits())
 
     @app.api_route("/v1/{rest:path}", methods=["GET", "POST", "DELETE"])
     async def stripe_api(request: Request) -> Response:
