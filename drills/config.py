@@ -34,8 +34,8 @@ class DrillConfig:
     salesforce_concurrency: int | None = None
     """The org's concurrent-request limit, when it is not a production org's 25."""
     stripe_rate: float | None = None
-    """Requests per second accord allows itself for Stripe; None: the connector's published
-    25 (the engine's default)."""
+    """Requests per second accord allows itself for Stripe; None: the engine's default, 80 %
+    of the connector's published 25 (``RATE_HEADROOM``)."""
 
     def involves(self, system: str) -> bool:
         return system in self.systems
@@ -43,8 +43,8 @@ class DrillConfig:
     def engine_limits(self) -> dict[str, LimitsProfile]:
         """``EngineOptions.limits`` for the workers: NetSuite's account limit and, when set,
         the org's Salesforce limit and a Stripe rate; otherwise Stripe keeps its connector's
-        published 25 requests/s. Without limiters, an empty profile per system (no gate, no
-        pacing)."""
+        published 25 requests/s at the engine's headroom. Without limiters, an empty profile
+        per system (no gate, no pacing)."""
         if not self.limiters:
             return {system: LimitsProfile() for system in ALL_SYSTEMS}
         limits = {"netsuite": LimitsProfile(max_concurrency=NETSUITE_CONCURRENCY)}

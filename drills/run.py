@@ -208,7 +208,7 @@ def throttle(drill: Drill) -> None:
     setup = drill.setup
     gated = "accord: " if setup.limiters else "accord's limiters OFF (control run); would be: "
     paced = (f"{setup.stripe_accord_rate:g}/s as configured" if setup.stripe_accord_rate
-             else "the connector's published 25/s")
+             else "the engine's default, 80 % of the connector's published 25/s: 20/s")
     drill.notes["throttle"] = {
         "rate_events_per_second": drill.knobs.get("rate"),
         "stripe": f"{setup.stripe_rate:g} requests/s (test mode); {gated}{paced}, "

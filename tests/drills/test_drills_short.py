@@ -84,7 +84,9 @@ def test_throttle_short_every_system_within_its_limits(postgres_server: str) -> 
     """Stripe at 25 requests/s, Salesforce at 5 concurrent requests (each answered after
     250 ms) and 15,000 a day, NetSuite at 5 concurrent; webhooks at 20 events/s, each event
     two Stripe calls, one Salesforce call and one or two NetSuite calls. Every posting lands
-    in the three systems, and no system refuses a request after its first refusal."""
+    in the three systems, and no system refuses a request after its first refusal (the
+    engine paces Stripe at 80 % of its published rate and holds every process off after a
+    429)."""
     result = drills.run_drill("throttle", 150, 30, 2, True, quiet=True,
                               **drills.KNOBS["throttle"])
     verdict = result["verdict"]
@@ -97,14 +99,9 @@ def test_throttle_short_every_system_within_its_limits(postgres_server: str) -> 
     assert limits["stripe"]["admitted"] >= 300  # read and record, for each event
     salesforce = limits["salesforce"]
     assert 151 <= salesforce["daily_used"] <= salesforce["daily_allocation"] == 15_000
-    stripe_check = "stripe: no refusal after the first"
     checks = verdict["checks"]
-    assert set(checks) >= {stripe_check, "salesforce: no refusal after the first",
+    assert set(checks) >= {"stripe: no refusal after the first",
+                           "salesforce: no refusal after the first",
                            "netsuite: no refusal after the first",
                            "salesforce: daily requests within the allocation"}
-    failed = [name for name, ok in checks.items() if not ok and name != stripe_check]
-    assert not failed, verdict["failures"]
-    if not checks[stripe_check]:
-        pytest.xfail("accord paces Stripe at exactly its published 25 requests/s, and the "
-                     "sandbox's one-second window refuses requests that arrive bunched "
-                     f"(drills/README.md, throttle): {verdict['failures']}")
+    assert all(checks.values()), verdict["failures"]

@@ -79,6 +79,19 @@ def test_rate_limiter_spaces_starts_across_callers(store: Database,
     assert other.acquire() == 0.0
 
 
+def test_a_refusal_holds_off_every_callers_next_start(store: Database,
+                                                     clock: list[float]) -> None:
+    waits: list[float] = []
+    one = DbRateLimiter(store.engine, "stripe", 20, clock=lambda: clock[0], sleep=waits.append)
+    other = DbRateLimiter(store.engine, "stripe", 20, clock=lambda: clock[0], sleep=waits.append)
+    assert one.acquire() == 0.0
+    one.hold_off(1.0)  # the system answered 429 with Retry-After: 1
+    assert other.acquire() == pytest.approx(1.0)
+    assert one.acquire() == pytest.approx(1.05)  # then paced again from there
+    other.hold_off(0.5)  # a shorter hold never brings the schedule forward
+    assert other.acquire() == pytest.approx(1.1)
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("limit", [2, None])
 def test_a_systems_concurrency_limit_holds_across_two_workers(

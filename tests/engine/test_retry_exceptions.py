@@ -19,9 +19,10 @@ from accord.engine.exceptions import (
     retry_exception,
 )
 from accord.engine.routing import RoutingRule, RoutingRules, load_routing
+from accord.engine.tables import limit_rate
 from accord.engine.timeline import StepOutcome, search
 from accord.errors import Team
-from accord.resilience import RetryPolicy
+from accord.resilience import LimitsProfile, RetryPolicy
 from accord.store.models import AuditLog
 
 KEYS = {"opportunity": "006A1", "customer": "cus_42", "invoice": "INV-7"}
@@ -229,3 +230,20 @@ def test_concurrent_flows_hitting_the_same_problem_share_one_record(
             handle.get_result()
     [record] = list_exceptions(runtime.database)
     assert record.occurrences == 4
+
+
+def test_a_429_holds_off_the_systems_rate_limiter_for_every_process(
+        sqlite_url, engine_factory, effects, sleeps) -> None:
+    clock = [1_000.0]
+    runtime = engine_factory(sqlite_url, retry=RetryBudget(POLICY, 60), clock=lambda: clock[0],
+                             gate_sleep=sleeps,
+                             limits={"erp": LimitsProfile(requests_per_second=10)})
+    effects.state.fail_next("post_invoice", Scripted(429, headers={"Retry-After": "7"}))
+    run_flow(quote_to_cash, run()).get_result()
+
+    with runtime.database.engine.connect() as connection:
+        next_at = connection.execute(
+            select(limit_rate.c.next_at).where(limit_rate.c.gate == "erp")).scalar_one()
+    # the refusal pushed the shared schedule 7 s out; the retry then took the next start
+    assert next_at == pytest.approx(1_000.0 + 7 + 0.1)
+    assert 7.0 in sleeps.waits  # the step's own wait honoured Retry-After as before

@@ -53,7 +53,7 @@ from accord.engine.queues import CUSTOMER_QUEUE, FLOWS_QUEUE
 from accord.engine.retry import RetryBudget, run_with_retry
 from accord.engine.runtime import current
 from accord.engine.timeline import StepOutcome, StepRecord, record_step
-from accord.errors import AccordError, PermanentError, TransientError
+from accord.errors import AccordError, PermanentError, RateLimited, TransientError
 from accord.store.transient import is_disconnect
 
 P = ParamSpec("P")
@@ -167,16 +167,22 @@ class CallStats:
 
 def gated_call(system: str, stats: CallStats, call: Callable[[], R]) -> R:
     """One attempt of a step's call: inside the system's limit slot, timed (the call, not the
-    wait for the gate). accord's own database going away (while taking the slot, or in a
-    lookup the call makes) is a TransientError, retried under the step's budget; any other
-    exception outside accord's taxonomy becomes a PermanentError naming its type, so the
-    retry loop never retries what it cannot classify."""
+    wait for the gate). A refusal for the system's rate holds off every process's next call
+    (:meth:`~accord.engine.limits.SystemLimiter.refused`). accord's own database going away
+    (while taking the slot, or in a lookup the call makes) is a TransientError, retried
+    under the step's budget; any other exception outside accord's taxonomy becomes a
+    PermanentError naming its type, so the retry loop never retries what it cannot
+    classify."""
     limiter = current().limiter(system)
     try:
         with limiter.slot() if limiter is not None else nullcontext():
             started = time.perf_counter()
             try:
                 return call()
+            except RateLimited as refusal:  # every process holds off, not only this one
+                if limiter is not None:
+                    limiter.refused(refusal.retry_after)
+                raise
             finally:
                 stats.latency_ms = int((time.perf_counter() - started) * 1000)
     except AccordError:

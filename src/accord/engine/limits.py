@@ -228,6 +228,18 @@ class DbRateLimiter:
             self._sleep(wait)
         return wait
 
+    def hold_off(self, seconds: float) -> None:
+        """The system refused a call for its rate: no process starts another call to it for
+        ``seconds`` (the refusal's ``Retry-After``), so that a window the system counts in
+        empties before the next call instead of each caller finding out with its own 429."""
+        self._ensure_row()
+        until = self._clock() + max(seconds, self.interval)
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(limit_rate)
+                .where(limit_rate.c.gate == self.name, limit_rate.c.next_at < until)
+                .values(next_at=until))
+
 
 class SystemLimiter:
     """The concurrency gate and rate limiter in front of one system (either may be absent)."""
@@ -245,6 +257,11 @@ class SystemLimiter:
         rate = (DbRateLimiter(engine, system, profile.requests_per_second, clock=clock,
                               sleep=sleep) if profile.requests_per_second else None)
         return cls(gate, rate)
+
+    def refused(self, retry_after: float | None) -> None:
+        """A call through this limiter was refused for the system's rate or concurrency."""
+        if self.rate is not None:
+            self.rate.hold_off(retry_after if retry_after is not None else 1.0)
 
     @contextmanager
     def slot(self) -> Iterator[None]:

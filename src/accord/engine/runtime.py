@@ -107,15 +107,28 @@ class Runtime:
             return self._limiters[system]
 
 
+RATE_HEADROOM = 0.8
+"""Share of a published request rate the engine paces a system at by default. Call starts
+spaced exactly at the limit (40 ms for 25/s) reach the system with varying delays, and a
+system counting a strict sliding second then sees 26 in some second and refuses one: the
+throttle drill measured 83 refusals at 25/s, 5 at 22/s on a loaded machine, none at 20/s."""
+
+
 def published_limits(system: str) -> LimitsProfile | None:
     """The limits the connector of ``system`` (or of the system an instance belongs to)
-    declares: Stripe's requests per second, NetSuite's account concurrency, Salesforce's
-    concurrent requests."""
+    declares - Stripe's requests per second, NetSuite's account concurrency, Salesforce's
+    concurrent requests - with a request rate taken at :data:`RATE_HEADROOM` of the
+    published one."""
     from accord.connectors.registry import available
 
     connectors = available()
     found = connectors.get(system) or connectors.get(system.split("-", 1)[0])
-    return found.limits if found is not None else None
+    if found is None:
+        return None
+    rate = found.limits.requests_per_second
+    if not rate:
+        return found.limits
+    return dataclasses.replace(found.limits, requests_per_second=rate * RATE_HEADROOM)
 
 
 _current: Runtime | None = None
@@ -287,6 +300,7 @@ def control_options(**overrides: Any) -> EngineOptions:
 
 
 __all__ = [
+    "RATE_HEADROOM",
     "EngineOptions",
     "Runtime",
     "control_options",
