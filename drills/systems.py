@@ -56,7 +56,7 @@ class SystemsSetup:
     """A Developer Edition org's API requests per 24 hours."""
     salesforce_latency_ms: int = 0
     stripe_accord_rate: float | None = None
-    """accord's own Stripe rate (None: the connector's published limit, the engine default)."""
+    """accord's own Stripe rate (None: the engine's default, 80 % of the published limit)."""
 
     def involves(self, system: str) -> bool:
         return system in self.systems
