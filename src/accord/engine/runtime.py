@@ -227,9 +227,9 @@ def launch(options: EngineOptions) -> Runtime:
 def _teardown(drain_seconds: int = 0) -> None:
     global _current
     runtime = _current
-    _current = None
     if runtime is not None and runtime.pump is not None:
-        runtime.pump.stop()
+        runtime.pump.stop()  # before the runtime goes: its last pass still needs it
+    _current = None
     DBOS.destroy(workflow_completion_timeout_sec=drain_seconds)
     if runtime is not None:
         runtime.timeline.close()
