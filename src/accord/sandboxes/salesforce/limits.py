@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from accord.sandboxes.refusals import Refusals
 from accord.sandboxes.salesforce.errors import ApiError, ErrorCode
 
 DAILY_API_REQUESTS = 100_000
@@ -32,20 +32,6 @@ class LimitSettings(BaseModel):
     daily_api_requests: int = Field(default=DAILY_API_REQUESTS, ge=1)
     used: int | None = Field(default=None, ge=0, description="set the usage counter")
     concurrent_long_running: int = Field(default=CONCURRENT_LONG_RUNNING, ge=1)
-
-
-@dataclass
-class Refusals:
-    """Requests refused for a limit, and when (sandbox clock) the first and the last were."""
-
-    count: int = 0
-    first_at: datetime | None = None
-    last_at: datetime | None = None
-
-    def add(self, at: datetime) -> None:
-        self.count += 1
-        self.first_at = self.first_at or at
-        self.last_at = at
 
 
 class LimitsView(BaseModel):
@@ -174,4 +160,4 @@ class ApiLimits:
 
 
 __all__ = ["CONCURRENT_LONG_RUNNING", "DAILY_API_REQUESTS", "ApiLimits", "LimitSettings",
-           "LimitsView", "Refusals"]
+           "LimitsView"]

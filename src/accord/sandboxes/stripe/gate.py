@@ -7,11 +7,11 @@ import base64
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel
 
+from accord.sandboxes.refusals import Refusals
 from accord.sandboxes.stripe.errors import ErrorType, StripeApiError, invalid
 
 _NO_KEY = ("You did not provide an API key. You need to provide your API key in the "
@@ -51,20 +51,6 @@ def authenticate(authorization: str | None, configured: str | None) -> str:
                              f"Invalid API Key provided: {masked(key)}",
                              code="api_key_invalid" if configured else None)
     return key
-
-
-@dataclass
-class Refusals:
-    """Requests refused for a limit, and when (sandbox clock) the first and the last were."""
-
-    count: int = 0
-    first_at: datetime | None = None
-    last_at: datetime | None = None
-
-    def add(self, at: datetime) -> None:
-        self.count += 1
-        self.first_at = self.first_at or at
-        self.last_at = at
 
 
 class LimitsView(BaseModel):
