@@ -81,7 +81,10 @@ class RateGate:
         self._now = now
         self._lock = threading.Lock()
         self._recent: deque[float] = deque()
-        """Admission times within the last second (kept whether or not a rate is set)."""
+        """Admission times within the last second while a rate is set: what the limit counts
+        (a rate set just now starts from an empty window, as before these figures)."""
+        self._second: deque[float] = deque()
+        """Admission times within the last second whatever the limits: the busiest second."""
         self._in_flight = 0
         self._admitted = self._peak_second = self._peak_in_flight = 0
         self._rate_refusals = Refusals()
@@ -92,19 +95,22 @@ class RateGate:
         with self._lock:
             at = self._now()
             now = at.timestamp()
-            while self._recent and self._recent[0] <= now - 1.0:
-                self._recent.popleft()
+            for window in (self._recent, self._second):
+                while window and window[0] <= now - 1.0:
+                    window.popleft()
             if concurrency is not None and self._in_flight >= concurrency:
                 self._refuse(at, self._concurrency_refusals)
                 raise _limited("Too many concurrent requests. Please reduce concurrency.")
-            if per_second and len(self._recent) >= per_second:
-                self._refuse(at, self._rate_refusals)
-                raise _limited("Request rate limit exceeded. You can learn more about rate "
-                               "limits here https://stripe.com/docs/rate-limits.")
-            self._recent.append(now)
+            if per_second:
+                if len(self._recent) >= per_second:
+                    self._refuse(at, self._rate_refusals)
+                    raise _limited("Request rate limit exceeded. You can learn more about "
+                                   "rate limits here https://stripe.com/docs/rate-limits.")
+                self._recent.append(now)
+            self._second.append(now)
             self._in_flight += 1
             self._admitted += 1
-            self._peak_second = max(self._peak_second, len(self._recent))
+            self._peak_second = max(self._peak_second, len(self._second))
             self._peak_in_flight = max(self._peak_in_flight, self._in_flight)
 
     def _refuse(self, at: datetime, kind: Refusals) -> None:
@@ -140,6 +146,7 @@ class RateGate:
     def reset(self) -> None:
         with self._lock:
             self._recent.clear()
+            self._second.clear()
         self.reset_figures()
 
 
