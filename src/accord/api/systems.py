@@ -7,15 +7,8 @@ from collections.abc import Mapping
 
 from pydantic_settings import BaseSettings
 
-from accord.connectors.base import ConnectorDefinition, ConnectorKind
-from accord.connectors.registry import available
-
-
-def connector_for(system: str) -> ConnectorDefinition | None:
-    """The connector serving ``system``; an instance name (``netsuite-eu``) maps to its
-    connector (``netsuite``)."""
-    connectors = available()
-    return connectors.get(system) or connectors.get(system.split("-", 1)[0])
+from accord.connectors.base import ConnectorKind
+from accord.connectors.registry import available, connector_for
 
 
 class Systems:

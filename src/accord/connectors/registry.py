@@ -23,4 +23,11 @@ def available() -> dict[str, ConnectorDefinition]:
     return dict(sorted(found.items()))
 
 
-__all__ = ["available"]
+def connector_for(system: str) -> ConnectorDefinition | None:
+    """The connector serving ``system``; an instance name (``netsuite-eu``) maps to its
+    connector (``netsuite``)."""
+    connectors = available()
+    return connectors.get(system) or connectors.get(system.split("-", 1)[0])
+
+
+__all__ = ["available", "connector_for"]

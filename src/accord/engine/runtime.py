@@ -119,10 +119,9 @@ def published_limits(system: str) -> LimitsProfile | None:
     declares - Stripe's requests per second, NetSuite's account concurrency, Salesforce's
     concurrent requests - with a request rate taken at :data:`RATE_HEADROOM` of the
     published one."""
-    from accord.connectors.registry import available
+    from accord.connectors.registry import connector_for
 
-    connectors = available()
-    found = connectors.get(system) or connectors.get(system.split("-", 1)[0])
+    found = connector_for(system)
     if found is None:
         return None
     rate = found.limits.requests_per_second

@@ -27,7 +27,7 @@ from typing import Any
 
 from dbos import DBOS
 
-from accord.engine.batch import ITEMS
+from accord.engine.batch import items_of
 from accord.engine.exceptions import Problem, open_exception, unexpected_problem
 from accord.engine.failures import FlowFailed
 from accord.engine.flow import FlowInput
@@ -59,13 +59,10 @@ def _correlation_ids(workflow_id: str, inputs: Any) -> tuple[str, ...]:
     """The events a flow was about: its input's correlation id, or each batch item's."""
     args = inputs.get("args") if isinstance(inputs, dict) else None
     run = args[0] if args else None
-    if isinstance(run, FlowInput):
-        items = run.payload.get(ITEMS)
-        if isinstance(items, list) and items:
-            return tuple(str(item.get("correlation_id")) for item in items
-                         if isinstance(item, dict))
-        return (run.correlation_id,)
-    return (workflow_id,)
+    if not isinstance(run, FlowInput):
+        return (workflow_id,)
+    items = items_of(run)
+    return tuple(item.correlation_id for item in items) or (run.correlation_id,)
 
 
 def _describe(status: str, error: Any) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -196,16 +195,13 @@ class TimelineWriter:
                 self._wake.set()  # more waiting: go again at once
 
     def _write(self, steps: list[dict[str, Any]], keys: list[dict[str, Any]]) -> None:
-        for attempt in range(3):
-            try:
-                write_rows(self.database, steps, keys)
-                return
-            except Exception:
-                if attempt == 2:
-                    log.exception("timeline: dropped %d rows after 3 failed writes",
-                                  len(steps) + len(keys))
-                else:
-                    time.sleep(0.05 * (attempt + 1))
+        # write_rows already waits out a lost or locked database; what still fails would
+        # fail again (a bad row), so it is logged and dropped rather than retried here
+        try:
+            write_rows(self.database, steps, keys)
+        except Exception:
+            log.exception("timeline: dropped %d rows after a failed write",
+                          len(steps) + len(keys))
 
 
 def correlations_for_key(database: Database, value: str, kind: str | None = None) -> list[str]:
