@@ -180,7 +180,7 @@ def serve(url: str, executor: str) -> None:
 
 def _trace_memory(path: Path, stop: threading.Event) -> None:
     """Every 0.1 s: seconds, RSS in MB, rows waiting in the timeline writer, threads."""
-    from accord.engine.runtime import current
+    from accord.engine.context import current
 
     page = os.sysconf("SC_PAGE_SIZE")
     began = time.time()

@@ -35,8 +35,14 @@ def config_path() -> Path:
 
 
 def secrets_dir() -> Path | None:
+    """``ACCORD_SECRETS_DIR``, else ``<data_dir>/secrets`` when that folder exists (where
+    ``accord init`` keeps the secrets it is handed; ``data_dir`` from ``ACCORD_DATA_DIR`` or
+    the default ``.accord``)."""
     value = os.environ.get("ACCORD_SECRETS_DIR")
-    return Path(value) if value else None
+    if value:
+        return Path(value)
+    default = Path(os.environ.get("ACCORD_DATA_DIR") or ".accord") / "secrets"
+    return default if default.is_dir() else None
 
 
 def read_config_file(path: Path | None = None) -> dict[str, Any]:
@@ -130,6 +136,16 @@ class SystemSettings(_Base):
     enabled: bool = True
     base_url: str | None = Field(
         default=None, description="API base URL; unset means the vendor's own service")
+
+    @property
+    def configured(self) -> bool:
+        """Whether the credentials a connection needs are set (each connector says which)."""
+        return True
+
+    @property
+    def missing(self) -> str:
+        """What to set when :attr:`configured` is false, for one line of help."""
+        return ""
 
 
 def load_settings() -> AccordSettings:

@@ -26,7 +26,7 @@ from accord.engine import EngineOptions, launch, shutdown
 from accord.engine.exceptions import RETRY_MARK
 from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
 from accord.flows.local import local_systems
-from accord.flows.seeding import payment_methods, seed_scenario, win_deals
+from accord.demo.seeding import payment_methods, seed_scenario, win_deals
 from accord.flows.systems import FlowSettings, Systems, install
 from accord.resilience import RetryPolicy
 from accord.sandboxes.base import SandboxOptions

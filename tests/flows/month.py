@@ -9,7 +9,7 @@ from typing import Any
 from accord.demo.scenario import Defect, Scenario, generate
 from accord.flows.demo_month import recover_declines
 from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
-from accord.flows.seeding import Seeded, payment_methods, seed_scenario, win_deals
+from accord.demo.seeding import Seeded, payment_methods, seed_scenario, win_deals
 from accord.flows.systems import Systems
 from accord.flows.usage import bill_usage
 from accord.store import Database

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from accord.demo.scenario import Defect
 from accord.flows.demo_month import recover_declines
-from accord.flows.seeding import CARDS, seed_scenario, win_deals
+from accord.demo.seeding import CARDS, seed_scenario, win_deals
 from accord.flows.systems import Systems
 from accord.store import Database
 

@@ -11,9 +11,9 @@ from accord.demo.scenario import USAGE_SKU, generate
 from accord.engine import FlowInput, run_flow
 from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
 from accord.flows.invoice_posting import invoice_id_for
-from accord.flows.seeding import payment_methods, seed_scenario, win_deals
+from accord.demo.seeding import payment_methods, seed_scenario, win_deals
 from accord.flows.systems import Systems
-from accord.flows.totals import reconcile
+from accord.flows.totals import held_references, reconcile
 from accord.flows.usage import (
     ALREADY_REPORTED,
     REPORTED,
@@ -91,7 +91,7 @@ def test_usage_is_reported_once_and_billed_as_an_overage(engine, make_systems) -
         "SELECT t.externalid FROM transaction t WHERE t.type = 'CustInvc'")]
     assert externals.count(invoice_id_for(renewal.id)) == 1
 
-    result = reconcile(found.stripe, ns, engine.database)
+    result = reconcile(found.stripe, ns, held_references(engine.database))
     assert result.lost == []
     assert result.doubled == []
     assert result.agree

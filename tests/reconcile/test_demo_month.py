@@ -20,7 +20,7 @@ from accord.demo.scenario import DEFECT_OWNERS, Defect, Scenario
 from accord.engine import Runtime
 from accord.engine.routing import RoutingRules
 from accord.flows.payments import payment_id_for
-from accord.flows.seeding import Seeded
+from accord.demo.seeding import Seeded
 from accord.flows.systems import Systems
 from accord.reconcile.differences import Difference, DifferenceKind
 from accord.reconcile.heal import HEALERS, HealResult

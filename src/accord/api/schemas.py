@@ -61,6 +61,7 @@ class ExceptionSummary(BaseModel):
     field: str | None
     reason: str
     correlation_id: str | None
+    step: str | None
     occurrences: int
     created_at: datetime
     updated_at: datetime

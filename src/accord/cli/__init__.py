@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 
 from accord import __version__
 from accord.cli import db, demo, doctor, reconcile, sandbox, schema, serve
 from accord.cli import exceptions as exceptions_cli
+from accord.cli import init as init_cli
 from accord.cli import replay as replay_cli
 from accord.cli import worker as worker_cli
+from accord.cli.console import err
+from accord.cli.failures import describe
 
 app = typer.Typer(
     name="accord",
     help="accord: one mediated layer between CRM, subscription billing and ERP.",
     no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
 app.add_typer(schema.app, name="schema")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(serve.tokens_app, name="tokens")
+app.command("init")(init_cli.init)
 app.command("serve")(serve.serve)
 app.command("doctor")(doctor.doctor)
 app.command("demo")(demo.demo)
@@ -29,14 +36,35 @@ app.add_typer(exceptions_cli.app, name="exceptions")
 app.command("reconcile")(reconcile.reconcile_command)
 
 
+@app.callback()
+def options(debug: bool = typer.Option(
+        False, "--debug", envvar="ACCORD_DEBUG",
+        help="print a traceback when a command fails (otherwise one line)")) -> None:
+    """accord: one mediated layer between CRM, subscription billing and ERP."""
+
+
 @app.command()
 def version() -> None:
     """Print accord's version."""
     typer.echo(__version__)
 
 
+def _debugging(argv: list[str]) -> bool:
+    return "--debug" in argv or os.environ.get("ACCORD_DEBUG", "").lower() in {"1", "true"}
+
+
 def main() -> None:
-    app()
+    """Run a command; an expected failure ends with one line and its exit code
+    (:mod:`accord.cli.failures`), a traceback only with ``--debug``."""
+    try:
+        app()
+    except Exception as exc:
+        found = describe(exc)
+        if found is None or _debugging(sys.argv[1:]):
+            raise
+        message, code = found
+        err.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+        sys.exit(int(code))
 
 
 __all__ = ["app", "main"]

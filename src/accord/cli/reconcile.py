@@ -11,13 +11,13 @@ import typer
 from rich.table import Table
 
 from accord.cli.console import out
+from accord.cli.store import opened
 from accord.engine.routing import load_routing
 from accord.engine.runtime import control_options, running
 from accord.reconcile.heal import HEALERS
 from accord.reconcile.period import Period
-from accord.reconcile.service import ALL_SYSTEMS, Outcome, open_readers, reconcile
+from accord.reconcile.service import ALL_SYSTEMS, Outcome, open_readers, reconcile, summary_line
 from accord.settings import load_settings
-from accord.store import Database
 
 
 def _systems(values: list[str] | None) -> list[str]:
@@ -45,6 +45,8 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
              "measure": d.measure.value, d.left_system: str(d.left.amount),
              d.right_system: str(d.right.amount)} for d in report.total_differences],
         "closed_exceptions": report.closed_exceptions,
+        "gl_clean": outcome.gl.clean if outcome.gl is not None else None,
+        "summary": summary_line(outcome),
         "healed": [{"entity": a.difference.entity, "key": a.difference.key,
                     "result": a.result.value, "detail": a.detail} for a in outcome.healed],
     }
@@ -122,8 +124,7 @@ def reconcile_command(
 
             database = stack.enter_context(running(control_options())).database
         else:
-            database = Database(settings.effective_database_url)
-            stack.callback(database.dispose)
+            database = stack.enter_context(opened(settings))
         with open_readers(_systems(systems), database, chosen) as readers:
             outcome = reconcile(database, load_routing(), readers, period=chosen,
                                 healers=HEALERS if heal else None, ledger_path=ledger)

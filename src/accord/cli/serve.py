@@ -2,39 +2,79 @@
 
 from __future__ import annotations
 
+import socket
+
 import typer
 import uvicorn
 
+from accord import bootstrap
 from accord.api.app import create_app
 from accord.api.tokens import Role, create_token, revoke
 from accord.cli.console import err, out
-from accord.engine.runtime import options_from_settings
+from accord.cli.failures import CommandFailed, ExitCode
+from accord.cli.store import opened
+from accord.cli.worker import warn_missing, worker_overrides
 from accord.settings import load_settings
-from accord.store import Database
 
 tokens_app = typer.Typer(help="API tokens (stored hashed; shown once).", no_args_is_help=True)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything starts: a taken port is one clear line."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise CommandFailed(f"port {port} on {host} is not free ({exc.strerror}): pass "
+                            "--port N, or stop what listens there", ExitCode.UNAVAILABLE) from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 def serve(port: int = typer.Option(8080, help="port to listen on"),
           host: str = typer.Option("127.0.0.1", help="interface to bind"),
           workers: bool = typer.Option(True, "--workers/--no-workers",
-                                       help="also run the engine (flows, retries) here")) -> None:
-    """Serve the operations API and console (and, by default, the engine's workers)."""
+                                       help="also run the engine here: flows, the inbox pump, "
+                                            "schedules (off: run `accord worker` processes)"),
+          worker_id: str | None = typer.Option(None, "--id",
+                                               help="executor id of this process's engine"),
+          concurrency: int | None = typer.Option(None, "--concurrency", min=1,
+                                                 help="flows run at once by this process"),
+          drain: int = typer.Option(10, "--drain", min=0,
+                                    help="seconds to let running flows finish when stopping")
+          ) -> None:
+    """Serve the operations API and console, and (by default) run the engine in-process."""
     settings = load_settings()
-    engine = options_from_settings(settings) if workers else None
-    uvicorn.run(create_app(settings, engine=engine), host=host, port=port, log_level="info")
+    with opened(settings):
+        pass  # migrated before anything listens
+    deployment = bootstrap.prepare(settings)
+    try:
+        warn_missing(deployment)
+        sock = bind(host, port)
+        options = (bootstrap.engine_options(deployment, **worker_overrides(worker_id,
+                                                                         concurrency))
+                   if workers else None)
+        app = create_app(settings, deployment=deployment, run_engine=workers, engine=options,
+                         drain_seconds=drain)
+        where = "with the engine" if workers else "without workers (run `accord worker`)"
+        err.print(f"accord serving on http://{host}:{port} {where}; database "
+                  f"{settings.display_database_url}", highlight=False)
+        config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=drain + 5)
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        deployment.close()
 
 
 @tokens_app.command("create")
 def create(role: Role = typer.Option(Role.VIEWER, help="viewer, operator or admin"),
            name: str = typer.Option("cli", help="who or what the token is for")) -> None:
     """Create a token and print it once; only its SHA-256 digest is stored."""
-    database = Database(load_settings().effective_database_url)
-    try:
-        with database.session() as session:
-            token = create_token(session, name, role)
-    finally:
-        database.dispose()
+    with opened() as database, database.session() as session:
+        token = create_token(session, name, role)
     err.print(f"created a {role.value} token for {name!r}; store it now, it is not shown again")
     out.print(token, soft_wrap=True)
 
@@ -42,13 +82,8 @@ def create(role: Role = typer.Option(Role.VIEWER, help="viewer, operator or admi
 @tokens_app.command("revoke")
 def revoke_command(token_id: int = typer.Argument(..., help="the token's numeric id")) -> None:
     """Revoke a token by id."""
-    database = Database(load_settings().effective_database_url)
-    try:
-        with database.session() as session:
-            done = revoke(session, token_id)
-    finally:
-        database.dispose()
+    with opened() as database, database.session() as session:
+        done = revoke(session, token_id)
     if not done:
-        err.print(f"token_id: no active token {token_id}")
-        raise typer.Exit(1)
+        raise CommandFailed(f"token_id: no active token {token_id}", ExitCode.PROBLEM_FOUND)
     out.print(f"revoked token {token_id}")

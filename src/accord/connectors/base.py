@@ -48,8 +48,22 @@ class ProbeResult:
 
 
 @dataclass(frozen=True)
+class PollSpec:
+    """A change stream the connector reads on a schedule: the system sends no webhook for
+    it, or the poll backs its webhooks up. ``poller`` builds the poller from the system's
+    client; ``every_seconds`` is the default interval (``[schedules."poll.<system>.<stream>"]``
+    in accord.toml overrides it)."""
+
+    stream: str
+    every_seconds: int
+    poller: Callable[[Any], ChangePoller]
+    description: str
+
+
+@dataclass(frozen=True)
 class ConnectorDefinition:
-    """Declares a connector: name, kind, published limits, settings model and doctor probe."""
+    """Declares a connector: name, kind, published limits, settings model, doctor probe and
+    the change streams it polls."""
 
     name: str
     kind: ConnectorKind
@@ -61,6 +75,10 @@ class ConnectorDefinition:
     # builds the system's webhook verifier from its settings (None: the signing secret is
     # not configured); left None by connectors that receive no webhooks
     webhook_verifier: Callable[[Any], WebhookVerifier | None] | None = None
+    polls: tuple[PollSpec, ...] = ()
+    # subscribes a URL to event types from the settings' account and returns the signing
+    # secret (``accord init``); None for connectors whose webhooks are set up by hand
+    register_webhook: Callable[[Any, str, Sequence[str]], str] | None = None
 
 
 # -- errors -----------------------------------------------------------------------------------
@@ -195,6 +213,7 @@ __all__ = [
     "HttpFailure",
     "InboundEvent",
     "Page",
+    "PollSpec",
     "ProbeResult",
     "ProbeStatus",
     "WebhookRejected",

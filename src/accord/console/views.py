@@ -24,7 +24,7 @@ from accord.api.queries import (
     search_timeline,
 )
 from accord.api.tokens import Principal, Role, authenticate
-from accord.engine import runtime
+from accord.engine import context as runtime
 from accord.engine.exceptions import get_exception, retry_exception
 from accord.engine.failures import UnknownTarget
 from accord.store import Database

@@ -1,6 +1,7 @@
 """accord's durable engine, built on DBOS Transact: flows, steps, intake, limits, retry,
 the exception queue, the timeline and replay."""
 
+from accord.engine.context import Runtime, current
 from accord.engine.failures import (
     EngineError,
     EngineNotRunning,
@@ -12,8 +13,6 @@ from accord.engine.flow import FlowInput, StepCall, flow, run_flow, start_flow, 
 from accord.engine.retry import RetryBudget
 from accord.engine.runtime import (
     EngineOptions,
-    Runtime,
-    current,
     launch,
     options_from_settings,
     running,

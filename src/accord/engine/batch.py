@@ -37,6 +37,7 @@ from dbos import DBOS
 from dbos import error as dbos_error
 from pydantic import BaseModel, ConfigDict, Field
 
+from accord.engine.context import current
 from accord.engine.exceptions import (
     FORK_MARK,
     Problem,
@@ -55,7 +56,6 @@ from accord.engine.flow import (
     idempotency_key,
 )
 from accord.engine.retry import RetryBudget, run_with_retry
-from accord.engine.runtime import current
 from accord.engine.timeline import StepOutcome, StepRecord, record_step
 from accord.errors import AccordError, PermanentError
 

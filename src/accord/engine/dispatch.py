@@ -107,6 +107,13 @@ def handler_for(system: str, event_type: str) -> Handler | None:
     return found
 
 
+def event_types_for(system: str) -> list[str]:
+    """The event types of ``system`` (or of its connector) that a flow handles."""
+    connector = system.split("-", 1)[0]
+    return sorted({event_type for (source, event_type) in _handlers
+                   if source in (system, connector)})
+
+
 def describe_event(event: InboundEvent) -> Delivery:
     handler = handler_for(event.system, event.event_type)
     return (handler.describe if handler else plain_delivery)(event)
@@ -295,4 +302,5 @@ class InboxPump:
 
 
 __all__ = ["CLAIMED", "UNHANDLED", "Handler", "InboxPump", "accept", "batch_workflow_id",
-           "describe_event", "handler_for", "handles", "plain_delivery", "pump", "store"]
+           "describe_event", "event_types_for", "handler_for", "handles", "plain_delivery",
+           "pump", "store"]

@@ -40,6 +40,7 @@ from dbos import DBOS, SetEnqueueOptions, SetWorkflowID, WorkflowHandle
 from dbos import error as dbos_error
 from pydantic import BaseModel, ConfigDict, Field
 
+from accord.engine.context import current
 from accord.engine.exceptions import (
     FORK_MARK,
     OPEN_EXCEPTION_STEP,
@@ -51,7 +52,6 @@ from accord.engine.exceptions import (
 from accord.engine.failures import EngineError, FlowFailed, StepFailed
 from accord.engine.queues import CUSTOMER_QUEUE, FLOWS_QUEUE
 from accord.engine.retry import RetryBudget, run_with_retry
-from accord.engine.runtime import current
 from accord.engine.timeline import StepOutcome, StepRecord, record_step
 from accord.errors import AccordError, PermanentError, RateLimited, TransientError
 from accord.store.transient import is_disconnect

@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from accord.engine.context import current
 from accord.engine.flow import FlowInput, start_flow
-from accord.engine.runtime import current
 from accord.store import Database
 from accord.store.models import InboxDelivery, InboxEntry
 

@@ -1,6 +1,7 @@
 """accord's DBOS queues.
 
 * ``accord-flows``: flows with no customer to order by; ``worker_concurrency`` per process.
+* ``accord-schedules``: firings of the recurring jobs (:mod:`accord.engine.schedules`).
 * ``accord-customer``: partitioned by canonical customer id with ``partition_concurrency=1``,
   so one customer's events run one at a time, in arrival order, while different customers
   run in parallel. DBOS dequeues a partition oldest first; on SQLite it stamps creation
@@ -14,6 +15,9 @@ from dbos import DBOS, Queue
 
 FLOWS_QUEUE = "accord-flows"
 CUSTOMER_QUEUE = "accord-customer"
+SCHEDULES_QUEUE = "accord-schedules"
+SCHEDULE_CONCURRENCY = 4
+"""Scheduled jobs a worker runs at once (polls, reconciliation, sweeps)."""
 
 
 def register_queues(worker_concurrency: int, polling_interval: float) -> dict[str, Queue]:
@@ -25,6 +29,9 @@ def register_queues(worker_concurrency: int, polling_interval: float) -> dict[st
         CUSTOMER_QUEUE: DBOS.register_queue(
             CUSTOMER_QUEUE, worker_concurrency=worker_concurrency, partition_concurrency=1,
             polling_interval_sec=polling_interval, on_conflict="always_update"),
+        SCHEDULES_QUEUE: DBOS.register_queue(
+            SCHEDULES_QUEUE, worker_concurrency=SCHEDULE_CONCURRENCY,
+            polling_interval_sec=max(polling_interval, 0.5), on_conflict="always_update"),
     }
 
 
@@ -32,4 +39,4 @@ def queue_for(partition_key: str | None) -> str:
     return CUSTOMER_QUEUE if partition_key else FLOWS_QUEUE
 
 
-__all__ = ["CUSTOMER_QUEUE", "FLOWS_QUEUE", "queue_for", "register_queues"]
+__all__ = ["CUSTOMER_QUEUE", "FLOWS_QUEUE", "SCHEDULES_QUEUE", "queue_for", "register_queues"]

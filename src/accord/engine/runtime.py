@@ -17,31 +17,29 @@ import dataclasses
 import importlib
 import os
 import random
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from dbos import DBOS, DBOSConfig, Queue
-from sqlalchemy import Engine, text
+from dbos import DBOS, DBOSConfig
+from sqlalchemy import Engine
 
 from accord import __version__
-from accord.engine.failures import EngineNotRunning
-from accord.engine.limits import SystemLimiter
+from accord.engine import schedules as schedules_module
+from accord.engine.context import Runtime, current, is_running, set_current
+from accord.engine.dispatch import InboxPump
 from accord.engine.queues import register_queues
 from accord.engine.retry import STEP_RETRY, RetryBudget
 from accord.engine.routing import RoutingRules, load_routing
-from accord.engine.timeline import TimelineWriter
+from accord.engine.schedules import Schedule
 from accord.resilience import LimitsProfile
 from accord.settings import AccordSettings, load_settings, read_config_file
 from accord.store import Database, make_engine, upgrade
 from accord.store.db import normalize_url
-
-if TYPE_CHECKING:
-    from accord.engine.dispatch import InboxPump
+from accord.store.migrate import migration_lock
 
 
 @dataclass(frozen=True)
@@ -73,74 +71,10 @@ class EngineOptions:
     sweep_interval: float = 60.0
     """How often that thread looks for failed flows without an exception record
     (:mod:`accord.engine.sweep`)."""
-
-
-class Runtime:
-    """The launched engine of this process: options, the store database and limiters."""
-
-    def __init__(self, options: EngineOptions, database: Database, system_engine: Engine) -> None:
-        self.options = options
-        self.database = database
-        self.system_engine = system_engine
-        self._limiters: dict[str, SystemLimiter | None] = {}
-        self._lock = threading.Lock()
-        self.rng = options.rng or random.Random()
-        self.timeline = TimelineWriter(database, options.timeline_window)
-        self.queues: dict[str, Queue] = {}
-        self.pump: InboxPump | None = None
-
-    def limiter(self, system: str | None) -> SystemLimiter | None:
-        """The cross-process gate for calls to ``system``: its configured limits, else the
-        published limits its connector declares (an instance such as ``netsuite-eu`` has
-        its connector's), else none."""
-        if system is None:
-            return None
-        with self._lock:
-            if system not in self._limiters:
-                profile = self.options.limits.get(system) or published_limits(system)
-                self._limiters[system] = (
-                    SystemLimiter.for_profile(self.database.engine, system, profile,
-                                              clock=self.options.clock,
-                                              sleep=self.options.gate_sleep)
-                    if profile and (profile.max_concurrency or profile.requests_per_second)
-                    else None)
-            return self._limiters[system]
-
-
-RATE_HEADROOM = 0.8
-"""Share of a published request rate the engine paces a system at by default. Call starts
-spaced exactly at the limit (40 ms for 25/s) reach the system with varying delays, and a
-system counting a strict sliding second then sees 26 in some second and refuses one: the
-throttle drill measured 83 refusals at 25/s, 5 at 22/s on a loaded machine, none at 20/s."""
-
-
-def published_limits(system: str) -> LimitsProfile | None:
-    """The limits the connector of ``system`` (or of the system an instance belongs to)
-    declares - Stripe's requests per second, NetSuite's account concurrency, Salesforce's
-    concurrent requests - with a request rate taken at :data:`RATE_HEADROOM` of the
-    published one."""
-    from accord.connectors.registry import connector_for
-
-    found = connector_for(system)
-    if found is None:
-        return None
-    rate = found.limits.requests_per_second
-    if not rate:
-        return found.limits
-    return dataclasses.replace(found.limits, requests_per_second=rate * RATE_HEADROOM)
-
-
-_current: Runtime | None = None
-
-
-def current() -> Runtime:
-    if _current is None:
-        raise EngineNotRunning("the engine is not running: call accord.engine.launch() first")
-    return _current
-
-
-def is_running() -> bool:
-    return _current is not None
+    schedules: tuple[Schedule, ...] | None = None
+    """The recurring jobs this worker runs (:mod:`accord.engine.schedules`), written to the
+    database at launch; None leaves the stored schedules as they are (tests, control
+    processes)."""
 
 
 def _dbos_config(options: EngineOptions, engine: Engine) -> DBOSConfig:
@@ -158,41 +92,9 @@ def _dbos_config(options: EngineOptions, engine: Engine) -> DBOSConfig:
     }
 
 
-_LAUNCH_LOCK_KEY = 0x616363_6F7264  # "accord"
-
-
-@contextmanager
-def _launch_lock(engine: Engine) -> Iterator[None]:
-    """Workers starting together on PostgreSQL migrate one at a time (an advisory lock);
-    SQLite serializes schema changes by itself.
-
-    The lock is taken with ``pg_try_advisory_lock`` in a polling loop, never a blocking
-    ``pg_advisory_lock``: a waiter blocked inside a statement holds a transaction open, and
-    DBOS's migrations build indexes CONCURRENTLY, which wait for every open transaction - the
-    lock holder would wait for the waiter forever."""
-    if engine.dialect.name != "postgresql":
-        yield
-        return
-    with engine.connect() as connection:
-        while True:
-            acquired = connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
-                                          {"key": _LAUNCH_LOCK_KEY}).scalar()
-            connection.commit()
-            if acquired:
-                break
-            time.sleep(0.2)
-        try:
-            yield
-        finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"),
-                               {"key": _LAUNCH_LOCK_KEY})
-            connection.commit()
-
-
 def launch(options: EngineOptions) -> Runtime:
     """Migrate, start DBOS, recover unfinished workflows and register queues."""
-    global _current
-    if _current is not None:
+    if is_running():
         raise RuntimeError("the engine is already running in this process")
     for module in options.flow_modules:  # flows must be registered before DBOS recovers
         importlib.import_module(module)
@@ -201,9 +103,9 @@ def launch(options: EngineOptions) -> Runtime:
     system_engine = make_engine(options.database_url, pool_size=options.pool_size,
                                 max_overflow=options.pool_size)
     runtime = Runtime(options, database, system_engine)
-    _current = runtime
+    set_current(runtime)
     try:
-        with _launch_lock(database.engine):
+        with migration_lock(database.engine):
             upgrade(database.engine)
             DBOS(config=_dbos_config(options, system_engine))
             if not options.listen:
@@ -211,9 +113,9 @@ def launch(options: EngineOptions) -> Runtime:
             DBOS.launch()
             runtime.queues = register_queues(options.worker_concurrency,
                                              options.polling_interval)
+            if options.schedules is not None:
+                schedules_module.apply(options.schedules)
         if options.pump_interval and options.listen:
-            from accord.engine.dispatch import InboxPump
-
             runtime.pump = InboxPump(database, options.pump_interval,
                                      routing=options.routing,
                                      sweep_interval=options.sweep_interval).start()
@@ -224,11 +126,10 @@ def launch(options: EngineOptions) -> Runtime:
 
 
 def _teardown(drain_seconds: int = 0) -> None:
-    global _current
-    runtime = _current
+    runtime = current() if is_running() else None
     if runtime is not None and runtime.pump is not None:
         runtime.pump.stop()  # before the runtime goes: its last pass still needs it
-    _current = None
+    set_current(None)
     DBOS.destroy(workflow_completion_timeout_sec=drain_seconds)
     if runtime is not None:
         runtime.timeline.close()
@@ -299,15 +200,10 @@ def control_options(**overrides: Any) -> EngineOptions:
 
 
 __all__ = [
-    "RATE_HEADROOM",
     "EngineOptions",
-    "Runtime",
     "control_options",
-    "current",
-    "is_running",
     "launch",
     "options_from_settings",
-    "published_limits",
     "running",
     "shutdown",
 ]

@@ -1,8 +1,8 @@
-"""Engine-owned tables (created by migration 0002), declared with SQLAlchemy Core."""
+"""Engine-owned tables (created by migrations 0002 and 0007), declared with SQLAlchemy Core."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table
+from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -20,4 +20,26 @@ limit_rate = Table(
     Column("next_at", Float, nullable=False),
 )
 
-__all__ = ["limit_rate", "limit_slot", "metadata"]
+schedule_run = Table(
+    "schedule_run", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("schedule", String(120), nullable=False),
+    Column("scheduled_at", DateTime(timezone=True), nullable=False),
+    Column("executor", String(120), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("outcome", String(20), nullable=False),
+    Column("items", Integer, nullable=False),
+    Column("detail", Text),
+)
+"""One row per run of a schedule's job: when it was due, which worker ran it, what it did."""
+
+schedule_lease = Table(
+    "schedule_lease", metadata,
+    Column("schedule", String(120), primary_key=True),
+    Column("holder", String(200)),
+    Column("expires_at", Float),
+)
+"""Who runs a schedule's job now: a run that finds the lease held by a live holder skips."""
+
+__all__ = ["limit_rate", "limit_slot", "metadata", "schedule_lease", "schedule_run"]

@@ -25,17 +25,15 @@ from typing import Any
 from accord.canonical.ids import EntityType
 from accord.canonical.party import Customer
 from accord.connectors.base import InboundEvent
-from accord.connectors.salesforce.client import SalesforceClient
-from accord.connectors.salesforce.intake import ModstampPoller
 from accord.connectors.salesforce.mapping import account_to_customer, strip_attributes
+from accord.connectors.salesforce.streams import ACCOUNT_CHANGE_FIELDS, account_poller
 from accord.connectors.stripe import mapping as stripe_mapping
 from accord.connectors.stripe.client import idempotency_key
 from accord.engine import FlowInput, StepCall, flow, step
+from accord.engine.context import current
 from accord.engine.dispatch import handles
 from accord.engine.inbox import Delivery
-from accord.engine.runtime import current
 from accord.errors import PermanentError
-from accord.flows.deals import ACCOUNT_FIELDS
 from accord.flows.intake import jsonable
 from accord.flows.links import lookup, note_written
 from accord.flows.systems import systems
@@ -45,7 +43,7 @@ from accord.registry.xref import Xrefs
 
 FLOW = "salesforce_account_sync"
 EVENT_TYPE = "account.changed"
-POLL_FIELDS = (*ACCOUNT_FIELDS, "Billing_Status__c")
+POLL_FIELDS = ACCOUNT_CHANGE_FIELDS
 """The account as accord reads it, with the fields accord writes back (echo recognition)."""
 ACTIVE = "active"
 
@@ -54,11 +52,6 @@ ECHO = "echo"
 IGNORED = "ignored"
 UNCHANGED = "unchanged"
 NOT_CUSTOMER = "not_accord_customer"
-
-
-def account_poller(client: SalesforceClient) -> ModstampPoller:
-    """Account changes by ``SystemModstamp``, each typed ``account.changed``."""
-    return ModstampPoller(client, "Account", POLL_FIELDS)
 
 
 def _customer_of(account_id: str) -> str | None:

@@ -23,9 +23,9 @@ from accord.connectors.salesforce.intake import CLOSED_WON
 from accord.connectors.salesforce.mapping import BillingStatus
 from accord.connectors.salesforce.writeback import AccountLinks, OpportunityLinks, WriteBack
 from accord.engine import FlowInput, StepCall, flow, step
+from accord.engine.context import current
 from accord.engine.dispatch import handles
 from accord.engine.inbox import Delivery
-from accord.engine.runtime import current
 from accord.flows import amendments, stripe_setup
 from accord.flows.amendments import DealType, deal_type
 from accord.flows.deals import (

@@ -13,25 +13,25 @@ from typing import Any
 
 from accord.canonical.ids import EntityType
 from accord.connectors.base import InboundEvent
-from accord.connectors.netsuite import mapping
+from accord.connectors.netsuite import mapping, streams
 from accord.connectors.netsuite.intake import SuiteQLChangePoller
 from accord.connectors.netsuite.posting import NetSuitePoster
 from accord.engine import FlowInput, StepCall, flow, step
+from accord.engine.context import current
 from accord.engine.dispatch import handles
 from accord.engine.inbox import Delivery
-from accord.engine.runtime import current
 from accord.flows.intake import jsonable
 from accord.flows.systems import systems
 from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs
 
 FLOW = "netsuite_customer_sync"
-EVENT_TYPE = "netsuite.customer.changed"
+EVENT_TYPE = streams.CUSTOMER_CHANGED
 STAGE = "active"
 
 
 def customer_poller(poster: NetSuitePoster) -> SuiteQLChangePoller:
-    return SuiteQLChangePoller(poster.client, "customer", event_type=EVENT_TYPE)
+    return streams.customer_poller(poster.client)
 
 
 def _canonical(internal_id: str) -> tuple[str, str] | None:

@@ -19,15 +19,11 @@ from accord.connectors.salesforce.mapping import (
     opportunity_to_contract,
     strip_attributes,
 )
+from accord.connectors.salesforce.streams import ACCOUNT_FIELDS
 from accord.errors import DataQualityError, PermanentError, Team
 from accord.flows.entities import LegalEntities, LegalEntity
 from accord.flows.ids import derived_id
 from accord.flows.skus import SkuMapping
-
-ACCOUNT_FIELDS = ("Id", "Name", "Type", "BillingStreet", "BillingCity", "BillingState",
-                  "BillingPostalCode", "BillingCountry", "Website", "CurrencyIsoCode",
-                  "Accord_Id__c", "Stripe_Customer_Id__c", "NetSuite_Customer_Id__c",
-                  "Legal_Entity__c", "VAT_Number__c", "Billing_Email__c")
 
 
 def fetch_deal(client: SalesforceClient, opportunity_id: str) -> dict[str, Any]:

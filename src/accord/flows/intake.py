@@ -16,16 +16,13 @@ from typing import Any
 from sqlalchemy import select
 
 from accord.connectors.base import ChangePoller, InboundEvent
-from accord.connectors.salesforce.client import SalesforceClient
-from accord.connectors.salesforce.intake import ModstampPoller
+from accord.connectors.salesforce.streams import opportunity_poller
 from accord.connectors.stripe.client import StripeClient
 from accord.connectors.stripe.intake import StripeEventsPoller
 from accord.engine.dispatch import accept
 from accord.engine.inbox import Intake
 from accord.store import Database
 from accord.store.models import PollCursor
-
-OPPORTUNITY_FIELDS = ("StageName", "IsWon", "AccountId", "Name")
 
 
 def jsonable(value: Any) -> Any:
@@ -86,17 +83,11 @@ def poll(database: Database, system: str, stream: str, poller: ChangePoller, *,
     return PollResult(events, started)
 
 
-def opportunity_poller(client: SalesforceClient) -> ModstampPoller:
-    """Closed-won detection: Opportunity changes, typed ``opportunity.closed_won`` when won."""
-    return ModstampPoller(client, "Opportunity", OPPORTUNITY_FIELDS)
-
-
 def stripe_events_poller(client: StripeClient) -> StripeEventsPoller:
     return StripeEventsPoller(client)
 
 
 __all__ = [
-    "OPPORTUNITY_FIELDS",
     "PollResult",
     "jsonable",
     "opportunity_poller",

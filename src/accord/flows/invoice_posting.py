@@ -17,8 +17,8 @@ from accord.canonical.ids import EntityType
 from accord.connectors.stripe import mapping
 from accord.connectors.stripe.client import Kind, StripeClient
 from accord.engine import FlowInput, StepCall, flow, step
+from accord.engine.context import current
 from accord.engine.dispatch import handles
-from accord.engine.runtime import current
 from accord.errors import DataQualityError, Team
 from accord.flows.ids import derived_id
 from accord.flows.links import await_link, link, note_keys

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from accord.canonical.ids import EntityType
 from accord.engine import StepCall, step
+from accord.engine.context import current
 from accord.engine.exceptions import ExceptionStatus
-from accord.engine.runtime import current
 from accord.engine.timeline import record_keys
 from accord.errors import DataQualityError, Team
 from accord.flows.systems import systems

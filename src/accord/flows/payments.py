@@ -25,8 +25,8 @@ from accord.connectors.salesforce.writeback import AccountLinks, WriteBack
 from accord.connectors.stripe import mapping
 from accord.connectors.stripe.client import Kind
 from accord.engine import FlowInput, StepCall, flow, step
+from accord.engine.context import current
 from accord.engine.dispatch import handles
-from accord.engine.runtime import current
 from accord.flows.ids import derived_id
 from accord.flows.invoice_posting import invoice_id_for, post_stripe_invoice
 from accord.flows.links import (

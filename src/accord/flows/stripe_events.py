@@ -7,8 +7,8 @@ from typing import Any
 
 from accord.canonical.ids import EntityType
 from accord.connectors.base import InboundEvent
+from accord.engine.context import current
 from accord.engine.inbox import Delivery
-from accord.engine.runtime import current
 from accord.flows.intake import jsonable
 from accord.registry.xref import Xrefs
 

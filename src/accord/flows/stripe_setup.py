@@ -21,7 +21,7 @@ from accord.canonical.money import Money
 from accord.canonical.party import Customer
 from accord.connectors.stripe import mapping
 from accord.connectors.stripe.client import StripeClient, idempotency_key
-from accord.engine.runtime import current
+from accord.engine.context import current
 from accord.flows.entities import LegalEntity
 from accord.flows.ids import derived_id
 from accord.flows.skus import SkuEntry

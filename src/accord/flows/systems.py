@@ -1,10 +1,10 @@
 """The connector clients flows talk to, reachable from DBOS steps.
 
 DBOS steps are module-level functions, so they cannot take clients as arguments that survive
-a restart. Instead a process installs one :class:`Systems` (built from settings by
-:func:`from_settings`, or by tests and the demo around sandboxes) and steps fetch it with
-:func:`systems`. The ERP target is picked per legal entity with :mod:`accord.routing`
-(``netsuite`` or an instance such as ``netsuite-eu``).
+a restart. Instead the start-up path (:mod:`accord.bootstrap`, shared by ``accord serve``,
+``accord worker`` and the tests) builds one :class:`Systems` from the settings and installs
+it, and steps fetch it with :func:`systems`. The ERP target is picked per legal entity
+with :mod:`accord.routing` (``netsuite`` or an instance such as ``netsuite-eu``).
 """
 
 from __future__ import annotations
@@ -13,15 +13,11 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from pydantic_settings import SettingsConfigDict
-
 from accord.connectors.netsuite.posting import NetSuitePoster
-from accord.connectors.netsuite.settings import NetSuiteSettings
 from accord.connectors.salesforce.client import SalesforceClient
-from accord.connectors.salesforce.settings import SalesforceSettings
 from accord.connectors.stripe.client import StripeClient
-from accord.connectors.stripe.settings import StripeSettings
 from accord.engine.failures import EngineError
+from accord.errors import PermanentError
 from accord.flows.entities import LegalEntities, load_entities
 from accord.flows.skus import SkuMapping, load_skus
 from accord.registry.ownership import OwnershipPolicy, load_policy
@@ -49,10 +45,21 @@ class FlowSettings:
     sandbox or test-mode account bills the month as it happened (demo and tests)."""
 
 
+class SystemNotConfigured(PermanentError):
+    """A flow needs a system this installation has no settings for."""
+
+    def __init__(self, system: str, fix: str) -> None:
+        super().__init__(f"{system} is not configured: {fix}", system=system)
+
+
 @dataclass
 class Systems:
-    salesforce: SalesforceClient
-    stripe: StripeClient
+    """The clients of the configured systems. A system left out (no credentials) raises
+    :class:`SystemNotConfigured` when a flow asks for it, so its events wait in the
+    exception queue with what to set."""
+
+    crm: SalesforceClient | None
+    billing: StripeClient | None
     netsuite: Mapping[str, NetSuitePoster]
     routing: RoutingTable = field(default_factory=load_routing)
     skus: SkuMapping = field(default_factory=load_skus)
@@ -60,6 +67,20 @@ class Systems:
     policy: OwnershipPolicy = field(default_factory=load_policy)
     settings: FlowSettings = field(default_factory=FlowSettings)
     payment_method_for: PaymentMethodFor = _no_payment_method
+
+    @property
+    def salesforce(self) -> SalesforceClient:
+        if self.crm is None:
+            raise SystemNotConfigured("salesforce", "set [systems.salesforce] instance_url "
+                                      "and session_id (or ACCORD_SALESFORCE_*)")
+        return self.crm
+
+    @property
+    def stripe(self) -> StripeClient:
+        if self.billing is None:
+            raise SystemNotConfigured("stripe", "set [systems.stripe] api_key "
+                                      "(or ACCORD_STRIPE_API_KEY)")
+        return self.billing
 
     def erp_instance(self, legal_entity: str, currency: str | None = None) -> str:
         chosen = route(self.routing, RoutingContext(legal_entity=legal_entity,
@@ -70,13 +91,27 @@ class Systems:
         instance = self.erp_instance(legal_entity, currency)
         poster = self.netsuite.get(instance)
         if poster is None:
-            raise EngineError(f"no client for ERP instance {instance!r}")
+            raise SystemNotConfigured(instance, f"set [systems.{instance}] account_id, "
+                                      "consumer_key, consumer_secret, token_id and "
+                                      "token_secret")
         return poster
+
+    def clients(self) -> dict[str, object]:
+        """Every configured system's client by system name (an ERP instance by its own)."""
+        found: dict[str, object] = {}
+        if self.crm is not None:
+            found["salesforce"] = self.crm
+        if self.billing is not None:
+            found["stripe"] = self.billing
+        for instance, poster in self.netsuite.items():
+            found[instance] = poster.client
+        return found
 
     def close(self) -> None:
         for poster in {id(p): p for p in self.netsuite.values()}.values():
             poster.client.close()
-        self.salesforce.session.close()
+        if self.crm is not None:
+            self.crm.session.close()
 
 
 _lock = threading.Lock()
@@ -84,7 +119,8 @@ _installed: Systems | None = None
 
 
 def install(found: Systems | None) -> None:
-    """Make ``found`` the process's systems (None uninstalls)."""
+    """Make ``found`` the process's systems (None uninstalls). Only the start-up path
+    (:mod:`accord.bootstrap`) calls it."""
     global _installed
     with _lock:
         _installed = found
@@ -92,34 +128,9 @@ def install(found: Systems | None) -> None:
 
 def systems() -> Systems:
     if _installed is None:
-        raise EngineError("no systems installed: call accord.flows.systems.install() first")
+        raise EngineError("no systems installed: start the service through accord.bootstrap")
     return _installed
 
 
-def from_settings(routing: RoutingTable | None = None) -> Systems:
-    """Clients for the configured systems; one NetSuite client per ERP instance the routing
-    table names (instance ``netsuite-eu`` reads ``[systems.netsuite-eu]``)."""
-    table = routing or load_routing()
-    instances = sorted({rule.targets[Role.ERP] for rule in table.rules
-                        if Role.ERP in rule.targets})
-    # the engine's step budget retries NetSuite calls (an outage of minutes drains by itself)
-    posters = {name: NetSuitePoster.from_settings(_netsuite_settings(name), retry=False)
-               for name in instances}
-    return Systems(salesforce=SalesforceClient(SalesforceSettings()),
-                   stripe=StripeClient(StripeSettings()), netsuite=posters, routing=table)
-
-
-def _netsuite_settings(instance: str) -> NetSuiteSettings:
-    if instance == "netsuite":
-        return NetSuiteSettings()
-
-    env = "ACCORD_" + instance.upper().replace("-", "_") + "_"
-    instance_cls = type(f"NetSuiteSettings_{instance}", (NetSuiteSettings,), {
-        "model_config": SettingsConfigDict(env_prefix=env, extra="ignore"),
-        "toml_table": ("systems", instance)})
-    settings: NetSuiteSettings = instance_cls()
-    return settings
-
-
-__all__ = ["FlowSettings", "PaymentMethodFor", "Systems", "from_settings", "install",
+__all__ = ["FlowSettings", "PaymentMethodFor", "SystemNotConfigured", "Systems", "install",
            "systems"]

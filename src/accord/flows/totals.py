@@ -64,9 +64,10 @@ def held_references(database: Database) -> set[str]:
             ExceptionRecord.status == ExceptionStatus.OPEN.value)) if ref}
 
 
-def reconcile(stripe: StripeClient, netsuite: NetSuiteClient, database: Database
+def reconcile(stripe: StripeClient, netsuite: NetSuiteClient, held_refs: set[str]
               ) -> Reconciliation:
-    held_refs = held_references(database)
+    """``held_refs``: the record references open exceptions name (what a person was told
+    about is not lost)."""
     stripe_totals: Totals = {}
     held: Totals = {}
     expected: dict[str, str] = {}  # NetSuite externalId -> what it stands for

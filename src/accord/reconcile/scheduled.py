@@ -19,8 +19,8 @@ from typing import Any
 
 from dbos import DBOS, ScheduleInput
 
+from accord.engine.context import current
 from accord.engine.flow import FlowInput, flow
-from accord.engine.runtime import current
 from accord.reconcile.heal import HEALERS
 from accord.reconcile.period import Period, period_of
 from accord.reconcile.service import ALL_SYSTEMS, open_readers, reconcile

@@ -14,7 +14,7 @@ from accord.api.inputs import NO_NUL, WORDS
 from accord.api.queries import ExceptionFilter, list_exceptions
 from accord.api.responses import documented
 from accord.api.schemas import ExceptionSummary
-from accord.engine import runtime
+from accord.engine import context as runtime
 from accord.engine.exceptions import ExceptionView, get_exception, retry_exception
 from accord.engine.failures import UnknownTarget
 from accord.store import Database

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from accord.api.deps import database
+from accord.api.readiness import (
+    EngineReadiness,
+    ScheduleReadiness,
+    SystemReadiness,
+    schedule_readiness,
+    system_readiness,
+)
+from accord.engine import context
 from accord.store import Database, current_revision, head_revision
 
 router = APIRouter(tags=["operations"])
@@ -21,21 +30,54 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+class Readiness(BaseModel):
+    status: str
+    """``ready`` or ``unavailable``."""
+    reason: str | None = None
+    schema_revision: str | None = None
+    engine: EngineReadiness
+    systems: dict[str, SystemReadiness] = {}
+    schedules: dict[str, ScheduleReadiness] = {}
+
+
+def _engine(request: Request) -> EngineReadiness:
+    deployment = request.app.state.deployment
+    if request.app.state.service is not None and context.is_running():
+        return EngineReadiness(status="running",
+                               executor=context.current().options.executor_id)
+    if getattr(request.app.state, "runs_engine", False):
+        return EngineReadiness(status="stopped")
+    return EngineReadiness(status="elsewhere" if deployment is not None else "none")
+
+
 @router.get("/readyz", responses={503: {"description": "not ready: the reason says why"}})
-def readyz(response: Response, db: Annotated[Database, Depends(database)]) -> dict[str, str]:
-    """The database answers and its schema is current."""
+def readyz(request: Request, response: Response,
+           db: Annotated[Database, Depends(database)]) -> Readiness:
+    """Ready to take work: the database answers at the newest schema and the engine runs
+    where it should. Also reports each system (probed at most once a minute; a system
+    away does not make accord unready - webhooks wait in the inbox) and each schedule's
+    last and next run."""
+    engine = _engine(request)
     try:
         with db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         revision = current_revision(db.engine)
     except SQLAlchemyError:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-        return {"status": "unavailable", "reason": "database unreachable"}
+        return Readiness(status="unavailable", reason="database unreachable", engine=engine)
+    systems = system_readiness(request.app.state.system_settings, request.app.state.probes)
+    deployment = request.app.state.deployment
+    schedules = schedule_readiness(db, deployment.schedules) if deployment else {}
+    reason = None
     if revision != head_revision():
+        reason = f"schema at {revision}, run `accord db upgrade`"
+    elif engine.status == "stopped":
+        reason = "the engine is not running in this process"
+    if reason is not None:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-        return {"status": "unavailable",
-                "reason": f"schema at {revision}, run `accord db upgrade`"}
-    return {"status": "ready", "schema": revision or ""}
+    return Readiness(status="unavailable" if reason else "ready", reason=reason,
+                     schema_revision=revision, engine=engine, systems=systems,
+                     schedules=schedules)
 
 
 @router.get("/metrics", response_class=Response)

@@ -42,7 +42,8 @@ from accord.connectors.base import (
     WebhookVerifier,
 )
 from accord.connectors.registry import available
-from accord.engine import dispatch, runtime
+from accord.engine import context as runtime
+from accord.engine import dispatch
 from accord.store import Database
 
 MAX_BODY_BYTES = 512 * 1024

@@ -5,6 +5,7 @@ from __future__ import annotations
 from accord.connectors.base import ConnectorDefinition, ConnectorKind
 from accord.connectors.netsuite.probe import probe
 from accord.connectors.netsuite.settings import STANDARD_CONCURRENCY, NetSuiteSettings
+from accord.connectors.netsuite.streams import POLLS
 from accord.resilience.limits import LimitsProfile
 
 LIMITS = LimitsProfile(
@@ -22,6 +23,7 @@ CONNECTOR = ConnectorDefinition(
     settings_model=NetSuiteSettings,
     probe=probe,
     sandbox="netsuite",
+    polls=POLLS,
 )
 
 __all__ = ["CONNECTOR", "LIMITS", "NetSuiteSettings"]

@@ -19,11 +19,25 @@ class NetSuiteSettings(SystemSettings):
     model_config = SettingsConfigDict(env_prefix="ACCORD_NETSUITE_", extra="ignore")
     toml_table: ClassVar[tuple[str, ...]] = ("systems", "netsuite")
 
-    account_id: str = Field(default="", description="account id, e.g. 1234567 or 1234567_SB1")
-    consumer_key: str = Field(default="", description="integration record consumer key")
-    consumer_secret: SecretStr = Field(default=SecretStr(""))
-    token_id: str = Field(default="", description="access token id")
-    token_secret: SecretStr = Field(default=SecretStr(""))
+    account_id: str = Field(default="", description="account id, e.g. 1234567 or 1234567_SB1",
+                            json_schema_extra={"where": "Setup > Company > Company "
+                                               "Information > Account ID"})
+    consumer_key: str = Field(default="", description="integration record consumer key",
+                              json_schema_extra={"where": "Setup > Integration > Manage "
+                                                 "Integrations > New, with Token-Based "
+                                                 "Authentication: shown once when saved"})
+    consumer_secret: SecretStr = Field(default=SecretStr(""),
+                                       description="integration record consumer secret",
+                                       json_schema_extra={"where": "shown with the consumer "
+                                                          "key; keep it in a secret file"})
+    token_id: str = Field(default="", description="access token id",
+                          json_schema_extra={"where": "Setup > Users/Roles > Access Tokens > "
+                                             "New, for the integration and a role with REST "
+                                             "web services and SuiteQL: shown once when "
+                                             "saved"})
+    token_secret: SecretStr = Field(default=SecretStr(""), description="access token secret",
+                                    json_schema_extra={"where": "shown with the token id; "
+                                                       "keep it in a secret file"})
     max_concurrency: int = Field(
         default=STANDARD_CONCURRENCY, ge=1,
         description="concurrent requests this integration may use (account-wide limit)")
@@ -35,6 +49,11 @@ class NetSuiteSettings(SystemSettings):
     def configured(self) -> bool:
         return all((self.account_id, self.consumer_key, self.consumer_secret.get_secret_value(),
                     self.token_id, self.token_secret.get_secret_value()))
+
+    @property
+    def missing(self) -> str:
+        return ("set account_id, consumer_key, consumer_secret, token_id and token_secret in "
+                "its [systems.<instance>] table (or ACCORD_NETSUITE_*)")
 
     @property
     def rest_root(self) -> str:

@@ -4,6 +4,7 @@ books, contracts. See ``docs/connectors/salesforce.md``."""
 from accord.connectors.base import ConnectorDefinition, ConnectorKind
 from accord.connectors.salesforce.probe import probe
 from accord.connectors.salesforce.settings import SalesforceSettings
+from accord.connectors.salesforce.streams import POLLS
 from accord.resilience import LimitsProfile
 
 LIMITS = LimitsProfile(
@@ -24,6 +25,7 @@ CONNECTOR = ConnectorDefinition(
     settings_model=SalesforceSettings,
     probe=probe,
     sandbox="salesforce",
+    polls=POLLS,
 )
 
 __all__ = ["CONNECTOR", "LIMITS"]

@@ -16,9 +16,14 @@ class SalesforceSettings(SystemSettings):
     toml_table: ClassVar[tuple[str, ...]] = ("systems", "salesforce")
 
     instance_url: str = Field(default="https://127.0.0.1:12112",
-                              description="the org's instance URL (My Domain)")
-    session_id: SecretStr | None = Field(default=None,
-                                         description="session id / OAuth access token")
+                              description="the org's instance URL (My Domain)",
+                              json_schema_extra={"where": "Setup > My Domain: "
+                                                 "https://<domain>.my.salesforce.com"})
+    session_id: SecretStr | None = Field(
+        default=None, description="session id / OAuth access token",
+        json_schema_extra={"where": "an OAuth access token of the integration user, from a "
+                           "Connected App (Setup > App Manager) with the api scope; keep it "
+                           "in a secret file"})
     ca_cert: Path | None = Field(default=None,
                                  description="CA bundle to trust (the sandbox's ca.pem)")
     api_version: str = Field(default="62.0", pattern=r"^\d+\.\d$")
@@ -31,6 +36,15 @@ class SalesforceSettings(SystemSettings):
                                      "<instance_url>/__sandbox/salesforce/cdc for the sandbox")
     poll_overlap_seconds: float = Field(default=300.0, ge=0, description="how far back each "
                                         "SystemModstamp poll re-reads, for late commits")
+
+    @property
+    def configured(self) -> bool:
+        return self.session_id is not None and bool(self.session_id.get_secret_value())
+
+    @property
+    def missing(self) -> str:
+        return ("set instance_url and session_id in [systems.salesforce] "
+                "(or ACCORD_SALESFORCE_INSTANCE_URL and ACCORD_SALESFORCE_SESSION_ID)")
 
 
 __all__ = ["SalesforceSettings"]

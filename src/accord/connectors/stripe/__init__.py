@@ -5,8 +5,9 @@ See ``docs/connectors/stripe.md``.
 
 from __future__ import annotations
 
-from accord.connectors.base import ConnectorDefinition, ConnectorKind
+from accord.connectors.base import ConnectorDefinition, ConnectorKind, PollSpec
 from accord.connectors.stripe.client import TEST_MODE_LIMITS, StripeClient
+from accord.connectors.stripe.endpoints import register_endpoint
 from accord.connectors.stripe.intake import StripeEventsPoller, StripeWebhookVerifier
 from accord.connectors.stripe.probe import probe
 from accord.connectors.stripe.settings import StripeSettings
@@ -29,6 +30,9 @@ CONNECTOR = ConnectorDefinition(
     probe=probe,
     sandbox="stripe",
     webhook_verifier=webhook_verifier,
+    register_webhook=register_endpoint,
+    # webhooks carry the events; the poll of /v1/events catches up what a delivery missed
+    polls=(PollSpec("events", 300, StripeEventsPoller, "events a webhook delivery missed"),),
 )
 
 __all__ = ["CONNECTOR", "StripeClient", "StripeEventsPoller", "StripeSettings",

@@ -80,7 +80,8 @@ def create_app(options: SandboxOptions) -> FastAPI:
 
 def credentials(endpoint: SandboxEndpoint) -> dict[str, str]:
     return {"instance_url": endpoint.base_url, "session_id": DEFAULT_SESSION_ID,
-            "ca_cert": str(endpoint.data_dir / "tls" / "ca.pem"), "version": API_VERSION}
+            "ca_cert": str((endpoint.data_dir / "tls" / "ca.pem").resolve()),
+            "api_version": API_VERSION}
 
 
 __all__ = ["API_VERSION", "DEFAULT_SESSION_ID", "create_app", "credentials"]

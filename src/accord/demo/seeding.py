@@ -1,6 +1,6 @@
 """Seeding a scenario month into Salesforce: the catalog, accounts and deals, then winning
 them. Used by the demo and the end-to-end tests; it writes what sales people would have
-typed, nothing accord-specific.
+typed, nothing accord-specific, through any :class:`~accord.demo.crm.Crm`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from accord.connectors.salesforce.client import SalesforceClient
 from accord.demo.catalog import CATALOG
+from accord.demo.crm import Crm
 from accord.demo.scenario import AccountPlan, DealPlan, PaymentBehaviour, Scenario
 
 CLOSED_WON_STAGE = "Closed Won"
@@ -49,7 +49,7 @@ def _chunks(items: list[dict[str, Any]], size: int = 200) -> Iterable[list[dict[
         yield items[start:start + size]
 
 
-def seed_catalog(client: SalesforceClient, extra_skus: Iterable[str] = ()
+def seed_catalog(client: Crm, extra_skus: Iterable[str] = ()
                  ) -> dict[tuple[str, str], str]:
     """Standard price book entries per (SKU, currency): the ones the product master sync
     published are reused; the demo catalog's others (and ``extra_skus``, products sales
@@ -90,7 +90,7 @@ def deal_fields(plan: DealPlan, account_id: str) -> dict[str, Any]:
             "Type": "New Business"}
 
 
-def seed_scenario(client: SalesforceClient, scenario: Scenario) -> Seeded:
+def seed_scenario(client: Crm, scenario: Scenario) -> Seeded:
     """Accounts, open deals with their products (not yet won)."""
     catalog_skus = {item.sku for item in CATALOG}
     extra = sorted({line.sku for deal in scenario.deals for line in deal.lines} - catalog_skus)
@@ -135,7 +135,7 @@ def payment_methods(scenario: Scenario, seeded: Seeded) -> Callable[[str], str |
     return by_account.get
 
 
-def seed_change(client: SalesforceClient, seeded: Seeded, deal: DealPlan, *, kind: str,
+def seed_change(client: Crm, seeded: Seeded, deal: DealPlan, *, kind: str,
                 ref: str, lines: Sequence[tuple[str, int]], start: date,
                 term_months: int) -> str:
     """An amendment (``Existing Business - Upgrade``) or ``Renewal`` opportunity on the
@@ -155,7 +155,7 @@ def seed_change(client: SalesforceClient, seeded: Seeded, deal: DealPlan, *, kin
     return opportunity
 
 
-def win_deals(client: SalesforceClient, seeded: Seeded, refs: Sequence[str]) -> None:
+def win_deals(client: Crm, seeded: Seeded, refs: Sequence[str]) -> None:
     """Move the deals to Closed Won, in the given order."""
     records = [{"Id": seeded.deals[ref], "StageName": CLOSED_WON_STAGE} for ref in refs]
     for chunk in _chunks(records):

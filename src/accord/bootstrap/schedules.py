@@ -1,0 +1,253 @@
+"""The recurring jobs of a deployment, from the connectors' declared polls and settings.
+
+* ``poll.<system>.<stream>``: every change stream a configured system's connector declares
+  (Salesforce deals and accounts, NetSuite customers, the Stripe events fallback). The job
+  reads the stream's durable cursor, stores each change in the inbox (a duplicate is a
+  no-op) and advances the cursor only past what it stored; the workers' inbox pump starts
+  the flows. A worker killed mid-poll has advanced the cursor no further than what is
+  stored, so the next firing, on any worker, reads the rest.
+* ``reconcile``: the nightly reconciliation of the configured systems, for the month of
+  the firing (exceptions for every difference, as ``accord reconcile`` opens them).
+* ``products.sync``: the product master sync (the ERP's items and list prices published to
+  billing and the CRM), hourly.
+* ``exceptions.retry``: re-runs flows whose exception was only a system being away too long
+  (retries exhausted on a transient error or a rate limit), a few times, spaced out.
+
+Each can be tuned or turned off in ``accord.toml``::
+
+    [schedules."poll.salesforce.opportunity"]
+    every = 15              # seconds; or cron = "*/15 * * * * *"
+
+    [schedules.reconcile]
+    cron = "0 2 * * *"      # 02:00 UTC every night
+    heal = false
+
+    [schedules."exceptions.retry"]
+    enabled = false
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from accord.connectors.registry import connector_for
+from accord.engine.context import current
+from accord.engine.dispatch import store
+from accord.engine.exceptions import ExceptionStatus, retry_exception
+from accord.engine.schedules import JobResult, Schedule, ScheduleError, check_cron, every
+from accord.flows.intake import read_cursor, storable, write_cursor
+from accord.flows.product_sync import product_master_sync
+from accord.flows.systems import Systems
+from accord.reconcile.heal import HEALERS
+from accord.reconcile.period import Period, period_of
+from accord.reconcile.service import client_readers, reconcile, summary_line
+from accord.store.models import AuditLog, ExceptionRecord
+
+RECONCILE = "reconcile"
+RETRY_SWEEP = "exceptions.retry"
+PRODUCTS_SYNC = "products.sync"
+RETRY_ACTOR = "engine:retry-sweep"
+POLL_PAGE = 100
+
+
+class ScheduleSetting(BaseModel):
+    """One ``[schedules.<name>]`` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    every: int | None = Field(default=None, gt=0, description="seconds between firings")
+    cron: str | None = Field(default=None, description="cron, five fields or six with seconds")
+    heal: bool = Field(default=False, description="reconcile only: re-drive what is missing")
+    cooldown_seconds: int = Field(default=900, gt=0, description="exceptions.retry only")
+    max_retries: int = Field(default=5, ge=1, description="exceptions.retry only")
+
+
+def _settings(config: Mapping[str, Any]) -> dict[str, ScheduleSetting]:
+    tables = config.get("schedules", {})
+    if not isinstance(tables, Mapping):
+        raise ScheduleError("schedules: must be a table of [schedules.<name>] tables")
+    found: dict[str, ScheduleSetting] = {}
+    for name, values in tables.items():
+        try:
+            found[str(name)] = ScheduleSetting.model_validate(values)
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(part) for part in problem["loc"])
+            raise ScheduleError(f"schedules.{name}.{where}: {problem['msg']}") from None
+    return found
+
+
+def _cron(name: str, setting: ScheduleSetting | None, default: str) -> str:
+    if setting is None:
+        return default
+    if setting.cron:
+        return check_cron(setting.cron, setting=f"schedules.{name}.cron")
+    if setting.every:
+        return every(setting.every, setting=f"schedules.{name}.every")
+    return default
+
+
+# -- polls ------------------------------------------------------------------------------------
+def poll_into_inbox(system: str, stream: str, poller: Any) -> JobResult:
+    """Drain ``poller`` from the stream's cursor: store each change, then advance the cursor
+    past what was stored."""
+    database = current().database
+    position = read_cursor(database, system, stream)
+    stored = duplicates = 0
+    while True:
+        batch = poller.poll(position, POLL_PAGE)
+        for event in batch.events:
+            _, duplicate = store(database, storable(event))
+            duplicates += int(duplicate)
+            stored += int(not duplicate)
+        if not batch.events or batch.cursor is None or batch.cursor == position:
+            break
+        position = batch.cursor
+        write_cursor(database, system, stream, position)
+    detail = f"{stored} new changes" + (f", {duplicates} already known" if duplicates else "")
+    return JobResult(items=stored, detail=detail)
+
+
+def _poll_schedules(systems: Systems, settings: Mapping[str, ScheduleSetting]
+                    ) -> list[Schedule]:
+    schedules: list[Schedule] = []
+    seen: set[int] = set()
+    for system, client in sorted(systems.clients().items()):
+        definition = connector_for(system)
+        if definition is None or id(client) in seen:
+            continue  # ERP instances sharing one account are polled once
+        seen.add(id(client))
+        for spec in definition.polls:
+            name = f"poll.{system}.{spec.stream}"
+            setting = settings.get(name)
+            if setting is not None and not setting.enabled:
+                continue
+            poller = spec.poller(client)
+
+            def job(_due: datetime, system: str = system, stream: str = spec.stream,
+                    poller: Any = poller) -> JobResult:
+                return poll_into_inbox(system, stream, poller)
+
+            schedules.append(Schedule(
+                name=name, cron=_cron(name, setting, every(spec.every_seconds)), job=job,
+                description=f"{system}: {spec.description}", system=system))
+    return schedules
+
+
+# -- reconciliation ---------------------------------------------------------------------------
+def _reconcile_schedule(systems: Systems, setting: ScheduleSetting | None) -> Schedule | None:
+    if setting is not None and not setting.enabled:
+        return None
+    heal = bool(setting and setting.heal)
+    erp = next(iter(systems.netsuite.values()), None)
+
+    def job(due: datetime) -> JobResult:
+        runtime = current()
+        period = Period.parse(period_of(due.date()))
+        readers = client_readers(runtime.database, stripe=systems.billing,
+                                 netsuite=erp.client if erp else None,
+                                 ref=erp.ref if erp else None, salesforce=systems.crm,
+                                 period=period)
+        if len(readers) < 2:
+            return JobResult(detail="fewer than two systems configured: nothing to compare")
+        outcome = reconcile(runtime.database, runtime.options.routing, readers,
+                            period=period, healers=HEALERS if heal else None)
+        return JobResult(items=len(outcome.report.differences), detail=summary_line(outcome))
+
+    return Schedule(name=RECONCILE, cron=_cron(RECONCILE, setting, "0 0 2 * * *"), job=job,
+                    description="reconcile the configured systems for the current month",
+                    lease_seconds=6 * 3600.0)
+
+
+# -- retrying what only waited on a system ----------------------------------------------------
+AUTOMATIC_KINDS = ("transient", "rate_limited")
+"""Exception kinds that mean 'a system was away longer than the step's retry budget': their
+data is fine, so trying again later is what a person would do first."""
+
+
+def retry_waiting(cooldown: timedelta, max_retries: int) -> JobResult:
+    """Retry each open exception of :data:`AUTOMATIC_KINDS` untouched for ``cooldown``, up
+    to ``max_retries`` times (counted in the audit log); others wait for a person."""
+    from sqlalchemy import func, select
+
+    runtime = current()
+    database = runtime.database
+    cutoff = datetime.now(UTC) - cooldown
+    with database.session() as session:
+        candidates = list(session.scalars(select(ExceptionRecord.id).where(
+            ExceptionRecord.status == ExceptionStatus.OPEN.value,
+            ExceptionRecord.kind.in_(AUTOMATIC_KINDS),
+            ExceptionRecord.workflow_id.is_not(None),
+            ExceptionRecord.updated_at < cutoff).order_by(ExceptionRecord.id)))
+        tried = dict(session.execute(select(AuditLog.target_id, func.count()).where(
+            AuditLog.action == "exception.retry", AuditLog.actor == RETRY_ACTOR,
+            AuditLog.target_id.in_([str(i) for i in candidates])
+        ).group_by(AuditLog.target_id)).tuples().all())
+    retried = 0
+    for exception_id in candidates:
+        if tried.get(str(exception_id), 0) >= max_retries:
+            continue
+        retry_exception(database, exception_id, actor=RETRY_ACTOR,
+                        note="retried automatically: the system it waited for was away")
+        retried += 1
+    return JobResult(items=retried, detail=f"{retried} flows retried")
+
+
+def _retry_schedule(setting: ScheduleSetting | None) -> Schedule | None:
+    if setting is not None and not setting.enabled:
+        return None
+    cooldown = timedelta(seconds=setting.cooldown_seconds if setting else 900)
+    limit = setting.max_retries if setting else 5
+
+    def job(_due: datetime) -> JobResult:
+        return retry_waiting(cooldown, limit)
+
+    return Schedule(name=RETRY_SWEEP, cron=_cron(RETRY_SWEEP, setting, every(300)), job=job,
+                    description="retry flows stopped only by a system being away")
+
+
+# -- the product catalog ----------------------------------------------------------------------
+def _products_schedule(setting: ScheduleSetting | None) -> Schedule | None:
+    if setting is not None and not setting.enabled:
+        return None
+    return Schedule(name=PRODUCTS_SYNC, cron=_cron(PRODUCTS_SYNC, setting, "0 0 * * * *"),
+                    flow=product_master_sync,
+                    description="publish the ERP's products and list prices to billing and "
+                                "the CRM")
+
+
+# -- all of them ------------------------------------------------------------------------------
+def possible_names(system_names: Iterable[str]) -> set[str]:
+    """Every schedule name a configuration may tune, configured systems or not."""
+    names = {RECONCILE, RETRY_SWEEP, PRODUCTS_SYNC}
+    for system in system_names:
+        definition = connector_for(system)
+        if definition is not None:
+            names |= {f"poll.{system}.{spec.stream}" for spec in definition.polls}
+    return names
+
+
+def build_schedules(config: Mapping[str, Any], systems: Systems,
+                    system_names: Iterable[str]) -> tuple[Schedule, ...]:
+    """The schedules a worker runs. Raises :class:`ScheduleError` naming a bad setting."""
+    settings = _settings(config)
+    polls = _poll_schedules(systems, settings)
+    known = possible_names(system_names)
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise ScheduleError(f"schedules.{unknown[0]}: no such schedule (known: "
+                            f"{', '.join(sorted(known))})")
+    found = [*polls, _products_schedule(settings.get(PRODUCTS_SYNC)),
+             _reconcile_schedule(systems, settings.get(RECONCILE)),
+             _retry_schedule(settings.get(RETRY_SWEEP))]
+    return tuple(schedule for schedule in found if schedule is not None)
+
+
+__all__ = ["AUTOMATIC_KINDS", "PRODUCTS_SYNC", "RECONCILE", "RETRY_ACTOR", "RETRY_SWEEP",
+           "ScheduleSetting", "build_schedules", "poll_into_inbox", "possible_names",
+           "retry_waiting"]
