@@ -291,14 +291,15 @@ def main() -> int:
 
 
 def measure(args: argparse.Namespace, tmp: Path, creds: dict[str, Any]) -> int:
-    import accord.flows  # noqa: F401 - registers the flows before the engine launches
+    from accord import bootstrap
     from accord.api import create_app
     from accord.connectors.stripe.client import LIVE_MODE_LIMITS
     from accord.connectors.stripe.settings import StripeSettings
-    from accord.engine import EngineOptions, launch, shutdown
-    from accord.flows.local import local_systems
-    from accord.flows.systems import FlowSettings, install
+    from accord.engine import EngineOptions
+    from accord.flows.systems import FlowSettings
     from accord.resilience import LimitsProfile
+    from accord.routing import load_routing
+    from accord.settings import AccordSettings
     from accord.sandboxes.server import serve_in_thread
     from accord.settings import load_settings
     from accord.store import Database, upgrade
@@ -326,15 +327,16 @@ def measure(args: argparse.Namespace, tmp: Path, creds: dict[str, Any]) -> int:
 
     database = Database(url)
     upgrade(database.engine)
-    found = local_systems(stripe=creds["stripe"], salesforce=creds["salesforce"],
-                          netsuite=creds["netsuite"],
-                          settings=FlowSettings(wait_interval=0.5, wait_attempts=120))
-    install(found)
+    deployment = bootstrap.prepare(
+        AccordSettings(database_url=SecretStr(url)), config={},
+        overrides=bootstrap.sandbox_tables(creds, load_routing()),
+        flow_settings=FlowSettings(wait_interval=0.5, wait_attempts=120))
+    found = deployment.systems
     # the Stripe sandbox runs without its test-mode limit (rate_limit 0): pace Stripe as a
     # live account (100 requests/s) rather than the engine's default for test mode (20/s)
-    launch(EngineOptions(database_url=url, worker_concurrency=args.concurrency,
-                         limits={"netsuite": LimitsProfile(max_concurrency=5),
-                                 "stripe": LIVE_MODE_LIMITS}))
+    service = bootstrap.start(deployment, EngineOptions(
+        database_url=url, worker_concurrency=args.concurrency,
+        limits={"netsuite": LimitsProfile(max_concurrency=5), "stripe": LIVE_MODE_LIMITS}))
     try:
         events = int(args.rate * args.seconds)
         began = time.time()
@@ -363,9 +365,8 @@ def measure(args: argparse.Namespace, tmp: Path, creds: dict[str, Any]) -> int:
             logging.getLogger("uvicorn.error").disabled = True
             api.stop()
     finally:
-        shutdown()
-        install(None)
-        found.close()
+        bootstrap.stop(service)
+        deployment.close()
         database.dispose()
         if drop:
             drop()

@@ -59,7 +59,7 @@ def salesforce_settings(sandbox: RunningSandbox, session_id: str | None = None
     creds = sandbox.credentials()
     return SalesforceSettings(instance_url=creds["instance_url"],
                               session_id=SecretStr(session_id or creds["session_id"]),
-                              ca_cert=Path(creds["ca_cert"]), api_version=creds["version"])
+                              ca_cert=Path(creds["ca_cert"]), api_version=creds["api_version"])
 
 
 def settings_for(sandboxes: dict[str, RunningSandbox]) -> dict[str, Any]:

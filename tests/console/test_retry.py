@@ -17,18 +17,17 @@ from typing import Any
 import pytest
 from dbos import DBOS
 from sqlalchemy import select
+from tests.flows.conftest import Sandboxes, sandbox_deployment
 
-import accord.flows  # noqa: F401 - registers the flows before the engine launches
+from accord import bootstrap
 from accord.api import create_app
 from accord.api.tokens import Role, create_token
 from accord.demo.scenario import Defect, generate
-from accord.engine import EngineOptions, launch, shutdown
+from accord.demo.seeding import payment_methods, seed_scenario, win_deals
+from accord.engine import EngineOptions
 from accord.engine.exceptions import RETRY_MARK
 from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
-from accord.flows.local import local_systems
-from accord.demo.seeding import payment_methods, seed_scenario, win_deals
-from accord.flows.systems import FlowSettings, Systems, install
-from accord.resilience import RetryPolicy
+from accord.flows.systems import Systems
 from accord.sandboxes.base import SandboxOptions
 from accord.sandboxes.netsuite import SANDBOX as NETSUITE
 from accord.sandboxes.salesforce import SANDBOX as SALESFORCE
@@ -61,15 +60,11 @@ def live(sqlite_url: str, tmp_path: Path) -> Iterator[Live]:
                  start_in_thread(SALESFORCE, SandboxOptions(data_dir=tmp_path / "sf")),
                  start_in_thread(NETSUITE, SandboxOptions(data_dir=tmp_path / "ns"))]
     stripe, salesforce, netsuite = sandboxes
-    runtime = launch(EngineOptions(database_url=sqlite_url, rng=random.Random(7),
-                                   worker_concurrency=8))
-    found = local_systems(
-        stripe={**stripe.credentials(), "base_url": stripe.base_url},
-        salesforce=salesforce.credentials(),
-        netsuite={**netsuite.credentials(), "base_url": netsuite.base_url},
-        settings=FlowSettings(wait_interval=0.2, wait_attempts=50, use_test_clocks=True),
-        policy=RetryPolicy(max_attempts=4, base_delay=0))
-    install(found)
+    deployment = sandbox_deployment(Sandboxes(stripe, salesforce, netsuite), sqlite_url)
+    found = deployment.systems
+    service = bootstrap.start(deployment, EngineOptions(
+        database_url=sqlite_url, rng=random.Random(7), worker_concurrency=8))
+    runtime = service.runtime
     server = None
     try:
         month = generate(seed=1, accounts=12, month=datetime.now(UTC).strftime("%Y-%m"))
@@ -92,9 +87,8 @@ def live(sqlite_url: str, tmp_path: Path) -> Iterator[Live]:
     finally:
         if server is not None:
             server.stop()
-        install(None)
-        found.close()
-        shutdown()
+        bootstrap.stop(service)
+        deployment.close()
         sandboxes[1].server.force_exit = True
         for running in sandboxes:
             running.stop()

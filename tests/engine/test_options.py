@@ -8,8 +8,8 @@ import pytest
 from engine_support_flows import quote_to_cash
 
 from accord.engine import FlowInput, run_flow
-from accord.engine.retry import STEP_RETRY
 from accord.engine.context import RATE_HEADROOM
+from accord.engine.retry import STEP_RETRY
 from accord.engine.runtime import control_options, options_from_settings
 from accord.errors import Team
 from accord.resilience import LimitsProfile, RetryPolicy

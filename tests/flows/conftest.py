@@ -1,4 +1,5 @@
-"""The three sandboxes over real HTTP, clients wired to them, and the engine on SQLite."""
+"""The three sandboxes over real HTTP, and the service started on them through the product's
+start-up path (:mod:`accord.bootstrap`), on SQLite."""
 
 from __future__ import annotations
 
@@ -9,17 +10,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
-import accord.flows  # noqa: F401 - registers the flows before the engine launches
-from accord.engine import EngineOptions, Runtime, launch, shutdown
-from accord.flows.local import local_systems
-from accord.flows.systems import FlowSettings, Systems, install
+from accord import bootstrap
+from accord.bootstrap import ClientOptions, Deployment, sandbox_tables
+from accord.engine import EngineOptions, Runtime
+from accord.flows.systems import FlowSettings, Systems
 from accord.resilience import RetryPolicy
+from accord.routing import load_routing
 from accord.sandboxes.base import SandboxOptions
 from accord.sandboxes.netsuite import SANDBOX as NETSUITE
 from accord.sandboxes.salesforce import SANDBOX as SALESFORCE
 from accord.sandboxes.server import RunningSandbox, start_in_thread
 from accord.sandboxes.stripe import SANDBOX as STRIPE
+from accord.settings import AccordSettings
 
 
 @dataclass
@@ -51,38 +55,55 @@ class NoSleep:
         self.waits.append(seconds)
 
 
-MakeSystems = Callable[..., Systems]
+def sandbox_overrides(sandboxes: Sandboxes) -> dict[str, dict[str, Any]]:
+    """Every system pointed at the test's sandboxes, as ``accord init --sandboxes`` does."""
+    return sandbox_tables({"stripe": sandboxes.stripe.credentials(),
+                           "salesforce": sandboxes.salesforce.credentials(),
+                           "netsuite": sandboxes.netsuite.credentials()}, load_routing())
+
+
+def sandbox_deployment(sandboxes: Sandboxes, database_url: str) -> Deployment:
+    """The product's deployment on the test's sandboxes: systems from settings, as
+    ``accord init --sandboxes`` writes them; clients that do not sleep between retries."""
+    return bootstrap.prepare(
+        AccordSettings(database_url=SecretStr(database_url)), config={},
+        overrides=sandbox_overrides(sandboxes),
+        flow_settings=FlowSettings(wait_interval=0.2, wait_attempts=50, use_test_clocks=True),
+        client_options=ClientOptions(policy=RetryPolicy(max_attempts=4, base_delay=0),
+                                     sleep=NoSleep()))
 
 
 @pytest.fixture
-def make_systems(sandboxes: Sandboxes) -> Iterator[MakeSystems]:
-    made: list[Systems] = []
-
-    def make(**overrides: Any) -> Systems:
-        values: dict[str, Any] = {
-            "settings": FlowSettings(wait_interval=0.2, wait_attempts=50, use_test_clocks=True),
-            "sleep": NoSleep(), "policy": RetryPolicy(max_attempts=4, base_delay=0)}
-        values.update(overrides)
-        found = local_systems(
-            stripe={**sandboxes.stripe.credentials(), "base_url": sandboxes.stripe.base_url},
-            salesforce=sandboxes.salesforce.credentials(),
-            netsuite={**sandboxes.netsuite.credentials(),
-                      "base_url": sandboxes.netsuite.base_url}, **values)
-        made.append(found)
-        install(found)
-        return found
-
-    yield make
-    install(None)
-    for found in made:
+def deployment(sandboxes: Sandboxes, sqlite_url: str) -> Iterator[Deployment]:
+    found = sandbox_deployment(sandboxes, sqlite_url)
+    try:
+        yield found
+    finally:
         found.close()
 
 
 @pytest.fixture
-def engine(sqlite_url: str) -> Iterator[Runtime]:
-    runtime = launch(EngineOptions(database_url=sqlite_url, sleep=NoSleep(),
-                                   rng=random.Random(7), worker_concurrency=8))
-    try:
-        yield runtime
-    finally:
-        shutdown()
+def engine(deployment: Deployment, sqlite_url: str) -> Iterator[Runtime]:
+    """The service started through the product's start-up path (no schedules: the tests
+    run the polls themselves)."""
+    options = EngineOptions(database_url=sqlite_url, sleep=NoSleep(), rng=random.Random(7),
+                            worker_concurrency=8)
+    with bootstrap.running(deployment, options) as service:
+        yield service.runtime
+
+
+MakeSystems = Callable[..., Systems]
+
+
+@pytest.fixture
+def make_systems(deployment: Deployment) -> MakeSystems:
+    """The deployment's systems (the running service's, with ``engine``); ``settings``
+    replaces the flows' tunables."""
+
+    def make(settings: FlowSettings | None = None) -> Systems:
+        found = deployment.systems
+        if settings is not None:
+            found.settings = settings
+        return found
+
+    return make

@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from accord.demo.scenario import Defect, Scenario, generate
-from accord.flows.demo_month import recover_declines
-from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
+from accord.demo.scenario import Defect, PaymentBehaviour, Scenario, generate
 from accord.demo.seeding import Seeded, payment_methods, seed_scenario, win_deals
+from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
 from accord.flows.systems import Systems
 from accord.flows.usage import bill_usage
 from accord.store import Database
@@ -63,6 +62,27 @@ def run_month(database: Database, found: Systems, *, seed: int = 1, accounts: in
     assert bill_usage(found, database, scenario.usage(), seeded.accounts) > 0
     drain_stripe(database, found, month)
     return month
+
+
+def recover_declines(found: Systems, scenario: Scenario, seeded: Seeded) -> int:
+    """Customers whose card was declined and who then pay: a working card becomes their
+    default and their open invoices are paid (Stripe retries with it)."""
+    recovered = 0
+    v1 = found.stripe.v1
+    for deal in scenario.good_deals():
+        if deal.payment is not PaymentBehaviour.DECLINES_THEN_PAYS:
+            continue
+        opportunity = found.salesforce.get("Opportunity", seeded.deals[deal.ref])
+        if not opportunity.get("Stripe_Subscription_Id__c"):
+            continue
+        customer = v1.subscriptions.retrieve(opportunity["Stripe_Subscription_Id__c"]).customer
+        method = v1.payment_methods.attach("pm_card_visa", params={"customer": customer})
+        v1.customers.update(customer, params={
+            "invoice_settings": {"default_payment_method": method.id}})
+        for invoice in v1.invoices.list(params={"customer": customer, "status": "open"}).data:
+            v1.invoices.pay(invoice.id, params={"payment_method": method.id})
+            recovered += 1
+    return recovered
 
 
 def drain_stripe(database: Database, found: Systems, month: Month) -> None:

@@ -2,7 +2,8 @@
 
     python month_worker.py <database_url> <config.json>
 
-Launches the engine, wires the flows to the sandboxes named in the config, then drains:
+Starts the service through the product's start-up path on the sandboxes the config names,
+then drains:
 flows recovered from a previous (killed) run, the Salesforce opportunity poll and the Stripe
 events poll, until nothing is left. ``ACCORD_TEST_CRASH_AFTER_POSTS=N`` makes the process
 SIGKILL itself right after its N-th NetSuite invoice upsert returns, before the engine has
@@ -20,13 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from dbos import DBOS
+from pydantic import SecretStr
 
-import accord.flows  # noqa: F401 - registers the flows before launch
+from accord import bootstrap
 from accord.connectors.netsuite.posting import NetSuitePoster
-from accord.engine import EngineOptions, launch, shutdown
+from accord.engine import EngineOptions
 from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
-from accord.flows.local import local_systems
-from accord.flows.systems import FlowSettings, Systems, install
+from accord.flows.systems import FlowSettings, Systems
+from accord.settings import AccordSettings
 from accord.store import Database
 
 
@@ -69,22 +71,22 @@ def main(database_url: str, config_path: str) -> None:
     crash = os.environ.get("ACCORD_TEST_CRASH_AFTER_POSTS")
     if crash:
         crash_after(int(crash))
-    found = local_systems(stripe=config["stripe"], salesforce=config["salesforce"],
-                          netsuite=config["netsuite"],
-                          settings=FlowSettings(wait_interval=0.2, wait_attempts=50,
-                                                use_test_clocks=True),
-                          payment_method_for=dict(config["cards"]).get)
-    # installed before the launch: the engine resumes the killed run's flows at once
-    install(found)
-    runtime = launch(EngineOptions(database_url=database_url, executor_id="local",
-                                   worker_concurrency=8, log_level="CRITICAL"))
+    deployment = bootstrap.prepare(
+        AccordSettings(database_url=SecretStr(database_url)), config={},
+        overrides=config["systems"],
+        flow_settings=FlowSettings(wait_interval=0.2, wait_attempts=50, use_test_clocks=True))
+    found = deployment.systems
+    found.payment_method_for = dict(config["cards"]).get
+    # the systems are installed before the launch: the engine resumes the killed run's
+    # flows at once
+    options = EngineOptions(database_url=database_url, executor_id="local",
+                            worker_concurrency=8, log_level="CRITICAL")
     try:
-        drain(runtime.database, found)
-        print(json.dumps({"done": True}), flush=True)
+        with bootstrap.running(deployment, options) as service:
+            drain(service.runtime.database, found)
+            print(json.dumps({"done": True}), flush=True)
     finally:
-        install(None)
-        found.close()
-        shutdown()
+        deployment.close()
 
 
 if __name__ == "__main__":

@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from accord.demo.scenario import generate
+from accord.demo.seeding import payment_methods, seed_scenario, win_deals
 from accord.flows.account_sync import account_poller
 from accord.flows.customer_sync import customer_poller
 from accord.flows.intake import opportunity_poller, poll
-from accord.demo.seeding import payment_methods, seed_scenario, win_deals
 from accord.flows.systems import Systems
 from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from accord.demo.scenario import USAGE_SKU, generate
-from accord.flows.intake import opportunity_poller, poll
 from accord.demo.seeding import payment_methods, seed_change, seed_scenario, win_deals
+from accord.flows.intake import opportunity_poller, poll
 from accord.flows.systems import Systems
 
 from .month import current_month

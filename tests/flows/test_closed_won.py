@@ -4,8 +4,8 @@ deals become exceptions with the right owner; nothing is created twice."""
 from __future__ import annotations
 
 from accord.demo.scenario import Defect, PaymentBehaviour, generate
-from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
 from accord.demo.seeding import payment_methods, seed_scenario, win_deals
+from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
 from accord.flows.systems import Systems
 
 from .support import exceptions, finish

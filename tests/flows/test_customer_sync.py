@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from accord.demo.scenario import generate
+from accord.demo.seeding import payment_methods, seed_scenario, win_deals
 from accord.flows.customer_sync import customer_poller
 from accord.flows.intake import opportunity_poller, poll
-from accord.demo.seeding import payment_methods, seed_scenario, win_deals
 from accord.flows.systems import Systems
 from accord.registry.golden import GoldenRecords
 

@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 from accord.demo.scenario import Defect
-from accord.flows.demo_month import recover_declines
 from accord.demo.seeding import CARDS, seed_scenario, win_deals
 from accord.flows.systems import Systems
 from accord.store import Database
 
-from .month import current_month, refund_deal
+from .conftest import sandbox_overrides
+from .month import current_month, recover_declines, refund_deal
 from .test_month import check_month_end_state
 
 WORKER = Path(__file__).parent / "month_worker.py"
@@ -40,12 +40,7 @@ def test_month_with_the_worker_killed_part_way(sandboxes, make_systems, sqlite_u
     seeded = seed_scenario(found.salesforce, scenario)
     cards = {seeded.accounts[d.account_ref]: CARDS[d.payment] for d in scenario.deals}
     config = tmp_path / "systems.json"
-    config.write_text(json.dumps({
-        "stripe": {**sandboxes.stripe.credentials(), "base_url": sandboxes.stripe.base_url},
-        "salesforce": sandboxes.salesforce.credentials(),
-        "netsuite": {**sandboxes.netsuite.credentials(),
-                     "base_url": sandboxes.netsuite.base_url},
-        "cards": cards}))
+    config.write_text(json.dumps({"systems": sandbox_overrides(sandboxes), "cards": cards}))
     duplicate = {a.ref for a in scenario.accounts if a.defect is Defect.PROBABLE_DUPLICATE}
 
     win_deals(found.salesforce, seeded,

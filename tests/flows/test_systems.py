@@ -1,22 +1,26 @@
 """Systems from settings: one NetSuite client per ERP instance the routing table names,
-each reading its own settings table / environment prefix."""
+each reading its own settings table / environment prefix; a system without credentials is
+left out and says what to set."""
 
 from __future__ import annotations
 
 import pytest
 
-from accord.flows.systems import from_settings
+from accord import bootstrap
+from accord.flows.systems import SystemNotConfigured
 
 
-def test_from_settings_builds_a_client_per_erp_instance(monkeypatch: pytest.MonkeyPatch
-                                                        ) -> None:
+def test_settings_build_a_client_per_erp_instance(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ACCORD_STRIPE_API_KEY", "sk_test_settings")
     monkeypatch.setenv("ACCORD_SALESFORCE_SESSION_ID", "00Dsettings")
-    monkeypatch.setenv("ACCORD_NETSUITE_ACCOUNT_ID", "1234567")
-    monkeypatch.setenv("ACCORD_NETSUITE_BASE_URL", "http://127.0.0.1:9/us")
-    monkeypatch.setenv("ACCORD_NETSUITE_EU_ACCOUNT_ID", "7654321_SB1")
-    monkeypatch.setenv("ACCORD_NETSUITE_EU_BASE_URL", "http://127.0.0.1:9/eu")
-    found = from_settings()
+    for prefix, account in (("ACCORD_NETSUITE_", "1234567"),
+                            ("ACCORD_NETSUITE_EU_", "7654321_SB1")):
+        monkeypatch.setenv(f"{prefix}ACCOUNT_ID", account)
+        monkeypatch.setenv(f"{prefix}BASE_URL", f"http://127.0.0.1:9/{account}")
+        for name in ("CONSUMER_KEY", "CONSUMER_SECRET", "TOKEN_ID", "TOKEN_SECRET"):
+            monkeypatch.setenv(f"{prefix}{name}", f"{name.lower()}-{account}")
+    deployment = bootstrap.prepare()
+    found = deployment.systems
     try:
         assert sorted(found.netsuite) == ["netsuite", "netsuite-eu"]
         assert found.netsuite["netsuite"].client.settings.account_id == "1234567"
@@ -24,5 +28,28 @@ def test_from_settings_builds_a_client_per_erp_instance(monkeypatch: pytest.Monk
         assert found.erp_instance("DE01") == "netsuite-eu"
         assert found.erp("US01") is found.netsuite["netsuite"]
         assert "sk_test_settings" not in repr(found.stripe)
+        assert deployment.missing() == []
+        names = {schedule.name for schedule in deployment.schedules}
+        assert {"poll.salesforce.opportunity", "poll.salesforce.account",
+                "poll.stripe.events", "poll.netsuite.customer", "poll.netsuite-eu.customer",
+                "products.sync", "reconcile", "exceptions.retry"} == names
     finally:
-        found.close()
+        deployment.close()
+
+
+def test_a_system_without_credentials_is_left_out_and_says_what_to_set() -> None:
+    deployment = bootstrap.prepare()
+    try:
+        missing = {m.system: m.fix for m in deployment.missing()}
+        assert set(missing) == {"salesforce", "stripe", "netsuite", "netsuite-eu"}
+        assert "ACCORD_STRIPE_API_KEY" in missing["stripe"]
+        with pytest.raises(SystemNotConfigured,
+                           match=r"stripe is not configured: set \[systems.stripe\] api_key"):
+            _ = deployment.systems.stripe
+        with pytest.raises(SystemNotConfigured, match="netsuite-eu is not configured"):
+            deployment.systems.erp("DE01")
+        # no client, no poll: only the schedules that need no system remain
+        assert {s.name for s in deployment.schedules} == {
+            "products.sync", "reconcile", "exceptions.retry"}
+    finally:
+        deployment.close()

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from accord.connectors.stripe.mapping import money
 from accord.demo.scenario import USAGE_SKU, generate
+from accord.demo.seeding import payment_methods, seed_scenario, win_deals
 from accord.engine import FlowInput, run_flow
 from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
 from accord.flows.invoice_posting import invoice_id_for
-from accord.demo.seeding import payment_methods, seed_scenario, win_deals
 from accord.flows.systems import Systems
 from accord.flows.totals import held_references, reconcile
 from accord.flows.usage import (

@@ -40,7 +40,7 @@ def point_settings_at(monkeypatch: pytest.MonkeyPatch, sandboxes: Sandboxes,
     monkeypatch.setenv("ACCORD_SALESFORCE_INSTANCE_URL", creds["instance_url"])
     monkeypatch.setenv("ACCORD_SALESFORCE_SESSION_ID", creds["session_id"])
     monkeypatch.setenv("ACCORD_SALESFORCE_CA_CERT", creds["ca_cert"])
-    monkeypatch.setenv("ACCORD_SALESFORCE_API_VERSION", creds["version"])
+    monkeypatch.setenv("ACCORD_SALESFORCE_API_VERSION", creds["api_version"])
 
 
 def test_cli_reports_clean_then_each_planted_difference(

@@ -79,7 +79,7 @@ class Sandboxes:
         creds = self.salesforce.credentials()
         return SalesforceSettings(instance_url=creds["instance_url"],
                                   session_id=SecretStr(creds["session_id"]),
-                                  ca_cert=Path(creds["ca_cert"]), api_version=creds["version"])
+                                  ca_cert=Path(creds["ca_cert"]), api_version=creds["api_version"])
 
 
 @dataclass

@@ -55,7 +55,7 @@ def make_sf(sandbox: RunningSandbox, control: requests.Session
         sessions.append(session)
         return Salesforce(instance_url=creds["instance_url"],
                           session_id=session_id or creds["session_id"],
-                          version=creds["version"], session=session, **kwargs)
+                          version=creds["api_version"], session=session, **kwargs)
 
     yield make
     for session in sessions:

@@ -17,7 +17,8 @@ def settings_for(sandbox: RunningSandbox, **overrides: Any) -> SalesforceSetting
     creds = sandbox.credentials()
     values: dict[str, Any] = {"instance_url": creds["instance_url"],
                               "session_id": SecretStr(creds["session_id"]),
-                              "ca_cert": Path(creds["ca_cert"]), "api_version": creds["version"]}
+                              "ca_cert": Path(creds["ca_cert"]),
+                              "api_version": creds["api_version"]}
     values.update(overrides)
     return SalesforceSettings(**values)
 

@@ -79,7 +79,7 @@ def test_state_file_keeps_records_across_restarts(tmp_path: Path) -> None:
     session.verify = creds["ca_cert"]
     try:
         sf = Salesforce(instance_url=creds["instance_url"], session_id=creds["session_id"],
-                        version=creds["version"], session=session, parse_float=Decimal)
+                        version=creds["api_version"], session=session, parse_float=Decimal)
         account = sf.Account.create({"Name": "Persisted"})["id"]
         sf.Opportunity.create({"Name": "Deal", "AccountId": account, "Amount": "12.34",
                                "StageName": "Prospecting", "CloseDate": "2026-12-01"})
@@ -92,7 +92,7 @@ def test_state_file_keeps_records_across_restarts(tmp_path: Path) -> None:
     session.verify = creds["ca_cert"]
     try:
         sf = Salesforce(instance_url=second.credentials()["instance_url"],
-                        session_id=creds["session_id"], version=creds["version"],
+                        session_id=creds["session_id"], version=creds["api_version"],
                         session=session, parse_float=Decimal)
         deal = sf.query("SELECT Amount, CloseDate, Account.Name FROM Opportunity")["records"][0]
         assert (deal["Amount"], deal["CloseDate"], deal["Account"]["Name"]) == (

@@ -28,6 +28,7 @@ Each can be tuned or turned off in ``accord.toml``::
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -63,8 +64,13 @@ class ScheduleSetting(BaseModel):
     every: int | None = Field(default=None, gt=0, description="seconds between firings")
     cron: str | None = Field(default=None, description="cron, five fields or six with seconds")
     heal: bool = Field(default=False, description="reconcile only: re-drive what is missing")
+    systems: list[str] | None = Field(default=None, description="reconcile only: the systems "
+                                      "to compare (default: every configured one)")
     cooldown_seconds: int = Field(default=900, gt=0, description="exceptions.retry only")
     max_retries: int = Field(default=5, ge=1, description="exceptions.retry only")
+    lease_seconds: float | None = Field(default=None, gt=0, description="how long one run may "
+                                        "hold the schedule (default: three intervals, at "
+                                        "least a minute, for polls)")
 
 
 def _settings(config: Mapping[str, Any]) -> dict[str, ScheduleSetting]:
@@ -133,9 +139,12 @@ def _poll_schedules(systems: Systems, settings: Mapping[str, ScheduleSetting]
                     poller: Any = poller) -> JobResult:
                 return poll_into_inbox(system, stream, poller)
 
-            schedules.append(Schedule(
-                name=name, cron=_cron(name, setting, every(spec.every_seconds)), job=job,
-                description=f"{system}: {spec.description}", system=system))
+            cron = _cron(name, setting, every(spec.every_seconds))
+            schedule = Schedule(name=name, cron=cron, job=job,
+                                description=f"{system}: {spec.description}", system=system)
+            lease = setting.lease_seconds if setting and setting.lease_seconds else \
+                max(60.0, 3 * schedule.interval())
+            schedules.append(dataclasses.replace(schedule, lease_seconds=lease))
     return schedules
 
 
@@ -144,15 +153,20 @@ def _reconcile_schedule(systems: Systems, setting: ScheduleSetting | None) -> Sc
     if setting is not None and not setting.enabled:
         return None
     heal = bool(setting and setting.heal)
+    chosen = set(setting.systems) if setting and setting.systems else None
     erp = next(iter(systems.netsuite.values()), None)
+
+    def wanted(name: str) -> bool:
+        return chosen is None or name in chosen
 
     def job(due: datetime) -> JobResult:
         runtime = current()
         period = Period.parse(period_of(due.date()))
-        readers = client_readers(runtime.database, stripe=systems.billing,
-                                 netsuite=erp.client if erp else None,
-                                 ref=erp.ref if erp else None, salesforce=systems.crm,
-                                 period=period)
+        readers = client_readers(
+            runtime.database, stripe=systems.billing if wanted("stripe") else None,
+            netsuite=erp.client if erp and wanted("netsuite") else None,
+            ref=erp.ref if erp else None,
+            salesforce=systems.crm if wanted("salesforce") else None, period=period)
         if len(readers) < 2:
             return JobResult(detail="fewer than two systems configured: nothing to compare")
         outcome = reconcile(runtime.database, runtime.options.routing, readers,

@@ -114,6 +114,7 @@ def launch(options: EngineOptions) -> Runtime:
             runtime.queues = register_queues(options.worker_concurrency,
                                              options.polling_interval)
             if options.schedules is not None:
+                schedules_module.release_leases_of(database, options.executor_id)
                 schedules_module.apply(options.schedules)
         if options.pump_interval and options.listen:
             runtime.pump = InboxPump(database, options.pump_interval,

@@ -86,6 +86,13 @@ class Schedule:
     system: str | None = None
     """The system the job talks to, if one: a repeatedly failing job's exception names it."""
     lease_seconds: float = 600.0
+    """How long a run may hold the schedule; a worker that dies mid-run blocks the next
+    runs at most this long (or until it starts again under its name)."""
+
+    def interval(self) -> float:
+        """Seconds between two firings (the first two after now)."""
+        first = self.next_run(datetime.now(UTC))
+        return (self.next_run(first) - first).total_seconds()
 
     def next_run(self, after: datetime) -> datetime:
         found: datetime = croniter(self.cron, after.astimezone(UTC),
@@ -182,6 +189,7 @@ def run_job(name: str, scheduled_at: str) -> dict[str, Any]:
         _record(database, name, due, executor, RunOutcome.SKIPPED,
                 detail="the previous run still holds the schedule")
         return {"outcome": RunOutcome.SKIPPED.value}
+    _close_cut_short(database, name, due)
     run_id = _record(database, name, due, executor, RunOutcome.RUNNING)
     try:
         if schedule.job is None:
@@ -217,6 +225,27 @@ def _take_lease(database: Database, name: str, holder: str, now: float,
         except IntegrityError:
             return False  # a live holder has it
         return True
+
+
+@retry_on_disconnect
+def release_leases_of(database: Database, executor: str) -> int:
+    """Free the leases an earlier life of ``executor`` held (a worker starting again under
+    its name knows its previous process is gone); returns how many."""
+    with database.engine.begin() as connection:
+        return int(connection.execute(update(schedule_lease).where(
+            schedule_lease.c.holder.like(f"{executor}:%")
+        ).values(holder=None, expires_at=None)).rowcount)
+
+
+@retry_on_disconnect
+def _close_cut_short(database: Database, name: str, due: datetime) -> None:
+    """A firing run again after its worker died mid-run: its first run is marked failed."""
+    with database.engine.begin() as connection:
+        connection.execute(update(schedule_run).where(
+            schedule_run.c.schedule == name, schedule_run.c.scheduled_at == due,
+            schedule_run.c.outcome == RunOutcome.RUNNING.value
+        ).values(outcome=RunOutcome.FAILED.value, finished_at=datetime.now(UTC),
+                 detail="cut short: the worker running it stopped"))
 
 
 @retry_on_disconnect
@@ -320,6 +349,7 @@ __all__ = [
     "every",
     "fire",
     "last_runs",
+    "release_leases_of",
     "run_job",
     "runs",
 ]

@@ -1,0 +1,126 @@
+"""accord as a service, end to end, as a company runs it: the sandboxes and accord as
+separate processes configured by ``accord init --sandboxes``; a deal closed in Salesforce by
+another program becomes a Stripe subscription, and its invoice, once finalized, a NetSuite
+invoice - through the scheduled polls and Stripe's webhooks, with no further command.
+
+On PostgreSQL, ``accord serve --no-workers`` and two ``accord worker`` processes share the
+schedules (each firing runs once, on one worker), and a worker SIGKILLed in the middle of a
+poll loses no change."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from accord.demo.environment import WORKER_PREFIX, Environment, Layout, start
+from accord.engine.schedules import runs
+from accord.store import Database
+
+from .deals import (
+    close_deal,
+    eventually,
+    finalized_first_invoice,
+    netsuite_invoice,
+    price_book_ready,
+    salesforce,
+    stripe_client,
+    subscription_of,
+)
+
+OPPORTUNITIES = "poll.salesforce.opportunity"
+
+
+def _publish_catalog(env: Environment) -> None:
+    """An admin runs the product sync now rather than waiting for its hourly firing."""
+    with env.api() as api:
+        api.post("/v1/schedules/products.sync/run").raise_for_status()
+    sf = salesforce(env.credentials["salesforce"])
+    eventually(lambda: price_book_ready(sf), timeout=120, what="the catalog in Salesforce")
+
+
+def _deal_reaches_billing_and_erp(env: Environment, name: str) -> None:
+    sf = salesforce(env.credentials["salesforce"])
+    billing = stripe_client(env.credentials["stripe"])
+    opportunity = close_deal(sf, name=name)
+    subscription = eventually(lambda: subscription_of(sf, billing, opportunity), timeout=60,
+                              what=f"the Stripe subscription of {opportunity}")
+    assert subscription.status == "active"
+    assert subscription.metadata["opportunity_id"] == opportunity
+    invoice = finalized_first_invoice(billing, subscription)
+    posted = eventually(lambda: netsuite_invoice(env.credentials["netsuite"], invoice.id),
+                        timeout=60, what=f"the NetSuite invoice of {invoice.id}")
+    assert Decimal(str(posted["foreigntotal"])) == Decimal(invoice.total) / 100
+
+
+def test_a_deal_closed_in_salesforce_reaches_stripe_and_netsuite(tmp_path: Path) -> None:
+    with start(tmp_path, Layout(default_sandbox_ports=False, api_port=0)) as env:
+        ready = httpx.get(f"{env.api_url}/readyz", timeout=30).json()
+        assert ready["status"] == "ready"
+        assert ready["engine"]["status"] == "running"
+        assert {name: view["status"] for name, view in ready["systems"].items()} == {
+            "netsuite": "ok", "netsuite-eu": "ok", "salesforce": "ok", "stripe": "ok"}
+        assert {OPPORTUNITIES, "poll.stripe.events", "products.sync", "reconcile"} <= set(
+            ready["schedules"])
+        _publish_catalog(env)
+        _deal_reaches_billing_and_erp(env, "northwind")
+        polled = httpx.get(f"{env.api_url}/readyz", timeout=30).json()["schedules"]
+        assert polled[OPPORTUNITIES]["last_outcome"] in ("ok", "running", "skipped")
+        assert polled[OPPORTUNITIES]["next_run"] > polled[OPPORTUNITIES]["last_run"]
+
+
+@pytest.mark.postgres
+def test_workers_share_the_schedules_and_a_killed_worker_loses_no_change(
+        tmp_path: Path, postgres_url: str) -> None:
+    layout = Layout(default_sandbox_ports=False, api_port=0, workers=2,
+                    database_url=postgres_url)
+    with start(tmp_path, layout) as env:
+        assert httpx.get(f"{env.api_url}/readyz", timeout=30).json()["engine"] == {
+            "status": "elsewhere", "executor": None}
+        _publish_catalog(env)
+        sf = salesforce(env.credentials["salesforce"])
+        billing = stripe_client(env.credentials["stripe"])
+        # a slow Salesforce: each poll takes seconds, so one can be caught in flight
+        control = f"{env.sandboxes['salesforce']}/__sandbox/faults"
+        verify = env.credentials["salesforce"]["ca_cert"]
+        httpx.put(control, json={"latency_ms": 1500}, verify=verify).raise_for_status()
+        deals = [close_deal(sf, name=f"acme{index}") for index in range(3)]
+        database = Database(postgres_url)
+        try:
+            victim = eventually(lambda: next((run.executor
+                                              for run in runs(database, OPPORTUNITIES)
+                                              if run.outcome == "running"), None),
+                                timeout=60, what="a Salesforce poll in flight")
+            worker = next(entry for entry in env.stack.started if entry.name == victim)
+            os.kill(worker.process.pid, signal.SIGKILL)
+            worker.process.wait()
+            httpx.put(control, json={"latency_ms": 0}, verify=verify).raise_for_status()
+            # the platform restarts the worker under its name: it recovers its flows
+            env.stack.start(victim, ["worker", "--id", victim])
+            for opportunity in deals:
+                subscription = eventually(lambda o=opportunity: subscription_of(sf, billing, o),
+                                          timeout=180, what=f"the subscription of {opportunity}")
+                assert subscription.status == "active"
+            history = runs(database)
+        finally:
+            database.dispose()
+    # every firing ran to its end once, on one worker (a run cut short by the kill is marked
+    # failed and its firing ran again when the worker came back)
+    completed = Counter((run.schedule, run.scheduled_at) for run in history
+                        if run.outcome in ("ok", "skipped"))
+    assert completed
+    assert max(completed.values()) == 1, completed.most_common(3)
+    firings = sorted(at for (name, at) in completed if name == OPPORTUNITIES)
+    assert len(firings) >= 3
+    assert all((later - earlier).total_seconds() >= 10 - 0.01
+               for earlier, later in itertools.pairwise(firings))
+    assert {run.executor for run in history} == {f"{WORKER_PREFIX}1", f"{WORKER_PREFIX}2"}
+    cut_short = [run for run in history if run.schedule == OPPORTUNITIES
+                 and run.outcome == "failed" and run.executor == victim]
+    assert cut_short, "the killed poll is recorded as cut short"
