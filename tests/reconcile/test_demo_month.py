@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from tests.flows.conftest import engine, make_systems, sandboxes  # noqa: F401
+from tests.flows.conftest import deployment, engine, make_systems, sandboxes  # noqa: F401
 from tests.flows.month import current_month, run_month
 
 from accord.demo.scenario import DEFECT_OWNERS, Defect, Scenario

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from accord import __version__
 from accord.cli import db, demo, doctor, reconcile, sandbox, schema, serve
@@ -16,11 +17,30 @@ from accord.cli import worker as worker_cli
 from accord.cli.console import err
 from accord.cli.failures import describe
 
+
+class Commands(TyperGroup):
+    """Every command runs inside this: an expected failure ends with one line on standard
+    error and its exit code (:mod:`accord.cli.failures`); a traceback only with
+    ``--debug`` (or ``ACCORD_DEBUG=1``), or for a bug."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            found = describe(exc)
+            if found is None or _debugging(ctx):
+                raise
+            message, code = found
+            err.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+            ctx.exit(int(code))
+
+
 app = typer.Typer(
     name="accord",
     help="accord: one mediated layer between CRM, subscription billing and ERP.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=Commands,
 )
 app.add_typer(db.app, name="db")
 app.add_typer(schema.app, name="schema")
@@ -37,10 +57,16 @@ app.command("reconcile")(reconcile.reconcile_command)
 
 
 @app.callback()
-def options(debug: bool = typer.Option(
+def options(ctx: typer.Context, debug: bool = typer.Option(
         False, "--debug", envvar="ACCORD_DEBUG",
         help="print a traceback when a command fails (otherwise one line)")) -> None:
     """accord: one mediated layer between CRM, subscription billing and ERP."""
+    ctx.obj = {"debug": debug}
+
+
+def _debugging(ctx: Any) -> bool:
+    return bool((ctx.obj or {}).get("debug")) or \
+        os.environ.get("ACCORD_DEBUG", "").lower() in {"1", "true", "yes"}
 
 
 @app.command()
@@ -49,22 +75,8 @@ def version() -> None:
     typer.echo(__version__)
 
 
-def _debugging(argv: list[str]) -> bool:
-    return "--debug" in argv or os.environ.get("ACCORD_DEBUG", "").lower() in {"1", "true"}
-
-
 def main() -> None:
-    """Run a command; an expected failure ends with one line and its exit code
-    (:mod:`accord.cli.failures`), a traceback only with ``--debug``."""
-    try:
-        app()
-    except Exception as exc:
-        found = describe(exc)
-        if found is None or _debugging(sys.argv[1:]):
-            raise
-        message, code = found
-        err.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
-        sys.exit(int(code))
+    app()
 
 
 __all__ = ["app", "main"]

@@ -15,12 +15,16 @@ import typer
 
 from accord import bootstrap
 from accord.cli.console import err, out
+from accord.cli.failures import CommandFailed, ExitCode
 from accord.cli.store import opened
 from accord.settings import load_settings
 
 
-def worker_overrides(worker_id: str | None, concurrency: int | None) -> dict[str, Any]:
+def worker_overrides(worker_id: str | None, concurrency: int | None,
+                     flow_modules: tuple[str, ...] = ()) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
+    if flow_modules:
+        overrides["flow_modules"] = flow_modules
     if worker_id:
         overrides["executor_id"] = worker_id
     if concurrency:
@@ -37,6 +41,8 @@ def warn_missing(deployment: bootstrap.Deployment) -> None:
 
 
 def worker(
+    flows: list[str] = typer.Option([], "--flows", "-m",
+                                    help="also import this module of flows (repeatable)"),
     worker_id: str | None = typer.Option(None, "--id", help="executor id of this worker"),
     concurrency: int | None = typer.Option(None, "--concurrency", min=1,
                                            help="flows run at once by this worker"),
@@ -52,9 +58,14 @@ def worker(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         warn_missing(deployment)
-        options = bootstrap.engine_options(deployment,
-                                           **worker_overrides(worker_id, concurrency))
-        service = bootstrap.start(deployment, options)
+        options = bootstrap.engine_options(deployment)
+        options = bootstrap.engine_options(deployment, **worker_overrides(
+            worker_id, concurrency, (*options.flow_modules, *flows)))
+        try:
+            service = bootstrap.start(deployment, options)
+        except ModuleNotFoundError as exc:
+            raise CommandFailed(f"--flows: cannot import {exc.name!r}: {exc}",
+                                ExitCode.CONFIGURATION) from None
         out.print(f"[green]worker[/] {options.executor_id} on {settings.display_database_url}: "
                   f"{options.worker_concurrency} flows at once, "
                   f"{len(deployment.schedules)} schedules", highlight=False)

@@ -26,7 +26,9 @@ class UsageIn(BaseModel):
                                 "with the same id is counted once")
     account_id: Ref = Field(description="the CRM account that used it")
     sku: Ref
-    quantity: Decimal = Field(gt=0, max_digits=18, decimal_places=6)
+    quantity: str = Field(pattern=r"^[0-9]{1,12}(\.[0-9]{1,6})?$",
+                          description="units used, as an exact decimal string (\"1000\", "
+                                      "\"2.5\")")
     occurred_at: AwareDatetime
 
 
@@ -44,7 +46,7 @@ def _store_all(database: Database, records: list[UsageIn]) -> UsageReceipt:
     for record in records:
         _, duplicate = store(database, usage_event(
             record.id, account_id=record.account_id, sku=record.sku,
-            quantity=record.quantity, occurred_at=record.occurred_at))
+            quantity=Decimal(record.quantity), occurred_at=record.occurred_at))
         duplicates += int(duplicate)
         stored += int(not duplicate)
     return UsageReceipt(stored=stored, duplicates=duplicates)
