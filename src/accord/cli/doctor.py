@@ -10,10 +10,19 @@ from rich.table import Table
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from accord.bootstrap.config import system_settings
 from accord.cli.console import out
 from accord.connectors import registry as connectors
-from accord.connectors.base import ProbeResult, ProbeStatus
-from accord.settings import AccordSettings, ConfigFileError, config_path, load_settings
+from accord.connectors.base import ProbeResult, ProbeStatus, SetupCheck
+from accord.engine.dispatch import event_types_for
+from accord.routing import load_routing
+from accord.settings import (
+    AccordSettings,
+    ConfigFileError,
+    config_path,
+    load_settings,
+    read_config_file,
+)
 from accord.store import Database, current_revision, head_revision
 
 _STYLE = {ProbeStatus.OK: "green", ProbeStatus.WARNING: "yellow", ProbeStatus.FAILED: "red"}
@@ -76,14 +85,38 @@ def check_database(settings: AccordSettings) -> Check:
 
 
 def check_systems() -> list[Check]:
+    """Each system (every instance the configuration and routing name): its connector's
+    probe, then what accord needs set up in it (custom fields, webhook endpoint, reference
+    records). Systems sharing an account are checked once."""
     checks = []
-    for name, definition in connectors.available().items():
+    seen: dict[tuple[str, str], str] = {}
+    configured = system_settings(read_config_file(), load_routing())
+    for name, settings in configured.items():
+        definition = connectors.connector_for(name)
+        if definition is None:
+            continue
         try:
-            result = definition.probe(definition.settings_model())
+            result = definition.probe(settings)
         except Exception as exc:
             result = ProbeResult(ProbeStatus.FAILED, f"{type(exc).__name__}: {exc}",
                                  f"check the [systems.{name}] settings")
         checks.append(Check(f"system {name}", result))
+        account = (definition.name, settings.model_dump_json(exclude={"max_concurrency"}))
+        if account in seen:
+            checks.append(Check(f"system {name}: setup", ProbeResult(
+                ProbeStatus.OK, f"same account as {seen[account]}")))
+            continue
+        seen[account] = name
+        usable = result.status is not ProbeStatus.FAILED and settings.enabled \
+            and settings.configured
+        if definition.verify_setup is None or not usable:
+            continue
+        try:
+            found = definition.verify_setup(settings, event_types_for(name))
+        except Exception as exc:
+            found = [SetupCheck("setup", ProbeResult(ProbeStatus.FAILED,
+                                                     f"{type(exc).__name__}: {exc}"))]
+        checks += [Check(f"system {name}: {check.name}", check.result) for check in found]
     return checks
 
 

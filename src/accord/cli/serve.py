@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 
 import typer
@@ -64,9 +65,14 @@ def serve(port: int = typer.Option(8080, help="port to listen on"),
         err.print(f"accord serving on http://{host}:{port} {where}; database "
                   f"{settings.display_database_url}", highlight=False)
         config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=drain + 5)
+        # uvicorn stops gracefully on SIGTERM or Ctrl-C, then raises the signal again to the
+        # handlers it found: these, so that a requested stop ends with exit code 0
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(stop_signal, lambda *_: None)
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         deployment.close()
+    err.print("accord stopped", highlight=False)
 
 
 @tokens_app.command("create")

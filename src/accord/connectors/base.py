@@ -48,6 +48,14 @@ class ProbeResult:
 
 
 @dataclass(frozen=True)
+class SetupCheck:
+    """One thing accord needs set up in a system (``accord doctor``): its name and result."""
+
+    name: str
+    result: ProbeResult
+
+
+@dataclass(frozen=True)
 class PollSpec:
     """A change stream the connector reads on a schedule: the system sends no webhook for
     it, or the poll backs its webhooks up. ``poller`` builds the poller from the system's
@@ -79,6 +87,10 @@ class ConnectorDefinition:
     # subscribes a URL to event types from the settings' account and returns the signing
     # secret (``accord init``); None for connectors whose webhooks are set up by hand
     register_webhook: Callable[[Any, str, Sequence[str]], str] | None = None
+    # what accord needs set up in the system beyond credentials (custom fields, webhook
+    # endpoint, reference records), checked with the settings and the event types the flows
+    # handle; run by ``accord doctor`` once the probe passed
+    verify_setup: Callable[[Any, Sequence[str]], list[SetupCheck]] | None = None
 
 
 # -- errors -----------------------------------------------------------------------------------
@@ -216,6 +228,7 @@ __all__ = [
     "PollSpec",
     "ProbeResult",
     "ProbeStatus",
+    "SetupCheck",
     "WebhookRejected",
     "WebhookVerifier",
     "classify",

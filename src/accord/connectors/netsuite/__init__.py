@@ -5,6 +5,7 @@ from __future__ import annotations
 from accord.connectors.base import ConnectorDefinition, ConnectorKind
 from accord.connectors.netsuite.probe import probe
 from accord.connectors.netsuite.settings import STANDARD_CONCURRENCY, NetSuiteSettings
+from accord.connectors.netsuite.setup import verify_setup
 from accord.connectors.netsuite.streams import POLLS
 from accord.resilience.limits import LimitsProfile
 
@@ -24,6 +25,7 @@ CONNECTOR = ConnectorDefinition(
     probe=probe,
     sandbox="netsuite",
     polls=POLLS,
+    verify_setup=verify_setup,
 )
 
 __all__ = ["CONNECTOR", "LIMITS", "NetSuiteSettings"]

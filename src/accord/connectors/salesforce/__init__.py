@@ -4,6 +4,7 @@ books, contracts. See ``docs/connectors/salesforce.md``."""
 from accord.connectors.base import ConnectorDefinition, ConnectorKind
 from accord.connectors.salesforce.probe import probe
 from accord.connectors.salesforce.settings import SalesforceSettings
+from accord.connectors.salesforce.setup import verify_setup
 from accord.connectors.salesforce.streams import POLLS
 from accord.resilience import LimitsProfile
 
@@ -26,6 +27,7 @@ CONNECTOR = ConnectorDefinition(
     probe=probe,
     sandbox="salesforce",
     polls=POLLS,
+    verify_setup=verify_setup,
 )
 
 __all__ = ["CONNECTOR", "LIMITS"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from accord.connectors.base import ConnectorDefinition, ConnectorKind, PollSpec
 from accord.connectors.stripe.client import TEST_MODE_LIMITS, StripeClient
-from accord.connectors.stripe.endpoints import register_endpoint
+from accord.connectors.stripe.endpoints import register_endpoint, verify_setup
 from accord.connectors.stripe.intake import StripeEventsPoller, StripeWebhookVerifier
 from accord.connectors.stripe.probe import probe
 from accord.connectors.stripe.settings import StripeSettings
@@ -31,6 +31,7 @@ CONNECTOR = ConnectorDefinition(
     sandbox="stripe",
     webhook_verifier=webhook_verifier,
     register_webhook=register_endpoint,
+    verify_setup=verify_setup,
     # webhooks carry the events; the poll of /v1/events catches up what a delivery missed
     polls=(PollSpec("events", 300, StripeEventsPoller, "events a webhook delivery missed"),),
 )

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from accord.connectors.base import ProbeResult, ProbeStatus, SetupCheck
 from accord.connectors.stripe.client import StripeClient
 from accord.connectors.stripe.settings import StripeSettings
+from accord.errors import AccordError
 from accord.resilience import RetryPolicy
 
 
@@ -37,4 +39,23 @@ def registered_endpoint(settings: StripeSettings, event_types: Sequence[str]) ->
     return None
 
 
-__all__ = ["register_endpoint", "registered_endpoint"]
+def verify_setup(settings: Any, event_types: Sequence[str]) -> list[SetupCheck]:
+    """A webhook endpoint receives every event type a flow handles (``accord doctor``)."""
+    if not isinstance(settings, StripeSettings):
+        settings = StripeSettings()
+    try:
+        url = registered_endpoint(settings, event_types)
+    except AccordError as exc:
+        return [SetupCheck("webhook endpoint", ProbeResult(
+            ProbeStatus.FAILED, f"cannot list webhook endpoints: {exc.message}",
+            "give the key read access to webhook endpoints"))]
+    if url is None:
+        return [SetupCheck("webhook endpoint", ProbeResult(
+            ProbeStatus.WARNING, f"no enabled endpoint receives {', '.join(event_types)}; "
+            "accord falls back to polling events", "add an endpoint for "
+            "https://<accord>/hooks/stripe (accord init registers one for the sandbox)"))]
+    return [SetupCheck("webhook endpoint", ProbeResult(ProbeStatus.OK, f"{url} receives "
+                                                      f"{len(event_types)} event types"))]
+
+
+__all__ = ["register_endpoint", "registered_endpoint", "verify_setup"]
