@@ -29,30 +29,46 @@ Each can be tuned or turned off in ``accord.toml``::
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from accord.connectors.base import ChangePoller
 from accord.connectors.registry import connector_for
 from accord.engine.context import current
 from accord.engine.dispatch import store
 from accord.engine.exceptions import ExceptionStatus, retry_exception
 from accord.engine.schedules import JobResult, Schedule, ScheduleError, check_cron, every
-from accord.flows.intake import read_cursor, storable, write_cursor
+from accord.errors import AccordError
+from accord.flows.intake import read_cursor, start_cursor, storable, write_cursor
 from accord.flows.product_sync import product_master_sync
 from accord.flows.systems import Systems
 from accord.reconcile.heal import HEALERS
 from accord.reconcile.period import Period, period_of
 from accord.reconcile.service import client_readers, reconcile, summary_line
+from accord.store import Database
 from accord.store.models import AuditLog, ExceptionRecord
 
+log = logging.getLogger(__name__)
 RECONCILE = "reconcile"
 RETRY_SWEEP = "exceptions.retry"
 PRODUCTS_SYNC = "products.sync"
 RETRY_ACTOR = "engine:retry-sweep"
 POLL_PAGE = 100
+
+
+class Start(StrEnum):
+    """Where a stream accord never polled starts."""
+
+    NOW = "now"
+    """after every change the system holds when accord first reaches it"""
+    BEGINNING = "beginning"
+    """from the oldest change the system still has (a backfill)"""
 
 
 class ScheduleSetting(BaseModel):
@@ -68,6 +84,8 @@ class ScheduleSetting(BaseModel):
                                       "to compare (default: every configured one)")
     cooldown_seconds: int = Field(default=900, gt=0, description="exceptions.retry only")
     max_retries: int = Field(default=5, ge=1, description="exceptions.retry only")
+    start: Start = Field(default=Start.NOW, description="polls only: where a stream accord "
+                         "never polled starts: now, or the beginning (a backfill)")
     lease_seconds: float | None = Field(default=None, gt=0, description="how long one run may "
                                         "hold the schedule (default: three intervals, at "
                                         "least a minute, for polls)")
@@ -99,11 +117,54 @@ def _cron(name: str, setting: ScheduleSetting | None, default: str) -> str:
 
 
 # -- polls ------------------------------------------------------------------------------------
-def poll_into_inbox(system: str, stream: str, poller: Any) -> JobResult:
+def begin_stream(database: Database, system: str, stream: str, poller: ChangePoller,
+                 start: Start) -> bool:
+    """Fix where a never-polled stream starts; False when it had started already."""
+    if read_cursor(database, system, stream) is not None:
+        return False
+    first = poller.initial_cursor() if start is Start.NOW else None
+    return start_cursor(database, system, stream, first)
+
+
+def begin_streams(database: Database, schedules: Iterable[Schedule]) -> list[str]:
+    """At a worker's start: fix the start of every poll's stream not polled yet, so changes
+    made from now on are read even before the first firing. A system that does not answer
+    is left to its first firing. Returns the streams started."""
+    started = []
+    for schedule in schedules:
+        if not isinstance(schedule.job, PollJob):
+            continue
+        job = schedule.job
+        try:
+            if begin_stream(database, job.system, job.stream, job.poller, job.start):
+                started.append(schedule.name)
+        except AccordError as exc:
+            log.warning("%s: where to start is fixed at its first poll (%s)", schedule.name,
+                        exc.message)
+    return started
+
+
+@dataclass(frozen=True)
+class PollJob:
+    """The job of a ``poll.<system>.<stream>`` schedule."""
+
+    system: str
+    stream: str
+    poller: ChangePoller
+    start: Start = Start.NOW
+
+    def __call__(self, _due: datetime) -> JobResult:
+        return poll_into_inbox(self.system, self.stream, self.poller, self.start)
+
+
+def poll_into_inbox(system: str, stream: str, poller: ChangePoller,
+                    start: Start = Start.NOW) -> JobResult:
     """Drain ``poller`` from the stream's cursor: store each change, then advance the cursor
-    past what was stored."""
+    past what was stored. A stream never polled starts where ``start`` says."""
     database = current().database
-    position = read_cursor(database, system, stream)
+    if begin_stream(database, system, stream, poller, start):
+        return JobResult(detail=f"stream started ({start.value}); changes from here on")
+    position = read_cursor(database, system, stream) or None
     stored = duplicates = 0
     while True:
         batch = poller.poll(position, POLL_PAGE)
@@ -133,11 +194,8 @@ def _poll_schedules(systems: Systems, settings: Mapping[str, ScheduleSetting]
             setting = settings.get(name)
             if setting is not None and not setting.enabled:
                 continue
-            poller = spec.poller(client)
-
-            def job(_due: datetime, system: str = system, stream: str = spec.stream,
-                    poller: Any = poller) -> JobResult:
-                return poll_into_inbox(system, stream, poller)
+            job = PollJob(system, spec.stream, spec.poller(client),
+                          setting.start if setting else Start.NOW)
 
             cron = _cron(name, setting, every(spec.every_seconds))
             schedule = Schedule(name=name, cron=cron, job=job,
@@ -263,5 +321,5 @@ def build_schedules(config: Mapping[str, Any], systems: Systems,
 
 
 __all__ = ["AUTOMATIC_KINDS", "PRODUCTS_SYNC", "RECONCILE", "RETRY_ACTOR", "RETRY_SWEEP",
-           "ScheduleSetting", "build_schedules", "poll_into_inbox", "possible_names",
-           "retry_waiting"]
+           "PollJob", "ScheduleSetting", "Start", "begin_stream", "begin_streams",
+           "build_schedules", "poll_into_inbox", "possible_names", "retry_waiting"]

@@ -19,7 +19,7 @@ from typing import Any
 
 import accord.flows  # noqa: F401 - registers the product's flows and healers
 from accord.bootstrap.config import system_settings
-from accord.bootstrap.schedules import build_schedules
+from accord.bootstrap.schedules import begin_streams, build_schedules
 from accord.bootstrap.systems import ClientOptions, build_systems
 from accord.engine.context import Runtime
 from accord.engine.runtime import EngineOptions, launch, options_from_settings, shutdown
@@ -102,6 +102,8 @@ def start(deployment: Deployment, options: EngineOptions | None = None) -> Servi
     except BaseException:
         install(None)
         raise
+    if runtime.options.schedules:
+        begin_streams(runtime.database, runtime.options.schedules)
     return Service(deployment, runtime)
 
 

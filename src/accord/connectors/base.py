@@ -212,7 +212,15 @@ class ChangeBatch:
 
 class ChangePoller(Protocol):
     def poll(self, cursor: str | None, limit: int) -> ChangeBatch:
-        """Changes after ``cursor`` (at most ``limit``) and the cursor to store once handled."""
+        """Changes after ``cursor`` (at most ``limit``) and the cursor to store once handled.
+        ``None`` reads from the oldest change the system still has."""
+        ...
+
+    def initial_cursor(self) -> str | None:
+        """A cursor past every change that exists now: where a stream starts when accord
+        first reaches the system, so an installation does not replay the system's history
+        (deals won years ago, invoices posted by yesterday's scripts). ``None`` when the
+        system holds no change yet."""
         ...
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from accord.connectors.base import ChangePoller, InboundEvent
 from accord.connectors.salesforce.streams import opportunity_poller
@@ -45,6 +46,21 @@ def read_cursor(database: Database, system: str, stream: str) -> str | None:
     with database.session() as session:
         return session.scalar(select(PollCursor.cursor).where(
             PollCursor.system == system, PollCursor.stream == stream))
+
+
+def start_cursor(database: Database, system: str, stream: str, cursor: str | None) -> bool:
+    """Store a stream's first cursor unless one is stored already (another worker was
+    first); ``None`` stores the empty cursor: read from the oldest change. Returns whether
+    this call stored it."""
+    with database.session() as session:
+        if session.get(PollCursor, (system, stream)) is not None:
+            return False
+    try:
+        with database.session() as session:
+            session.add(PollCursor(system=system, stream=stream, cursor=cursor or ""))
+    except IntegrityError:
+        return False
+    return True
 
 
 def write_cursor(database: Database, system: str, stream: str, cursor: str) -> None:
@@ -93,6 +109,7 @@ __all__ = [
     "opportunity_poller",
     "poll",
     "read_cursor",
+    "start_cursor",
     "storable",
     "stripe_events_poller",
     "write_cursor",

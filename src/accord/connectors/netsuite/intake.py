@@ -56,6 +56,15 @@ class SuiteQLChangePoller:
         select = f"SELECT id, {changed} AS changed_at{extra} FROM {self.table}"  # noqa: S608
         return f"{select} WHERE {where} ORDER BY {changed}, id"
 
+    def initial_cursor(self) -> str | None:
+        """The newest change now: its stamp and internal id."""
+        changed = f"TO_CHAR(lastmodifieddate, '{STAMP}')"
+        condition = f" WHERE {self.condition}" if self.condition else ""
+        query = (f"SELECT id, {changed} AS changed_at FROM {self.table}{condition} "  # noqa: S608
+                 f"ORDER BY {changed} DESC, id DESC")
+        rows = self.client.suiteql_page(query, limit=1).rows
+        return f"{rows[0]['changed_at']}|{rows[0]['id']}" if rows else None
+
     def poll(self, cursor: str | None, limit: int) -> ChangeBatch:
         page = self.client.suiteql_page(self.query(cursor),
                                         limit=max(1, min(limit, SUITEQL_PAGE)))

@@ -108,6 +108,21 @@ class ModstampPoller:
             soql, include_deleted=True, headers=self.client.headers))
         return list(page["records"])
 
+    def initial_cursor(self) -> str | None:
+        """The newest stamp now, with every record changed in the overlap window before it
+        marked seen."""
+        newest = list(self.client.query(
+            f"SELECT Id, SystemModstamp FROM {self.object_name} "  # noqa: S608
+            "ORDER BY SystemModstamp DESC LIMIT 1"))
+        if not newest:
+            return None
+        stamp = parse_stamp(str(newest[0]["SystemModstamp"]))
+        recent = self.client.query(
+            f"SELECT Id, SystemModstamp FROM {self.object_name} "  # noqa: S608
+            f"WHERE SystemModstamp >= {soql_datetime(stamp - self.overlap)}")
+        seen = {str(row["Id"]): str(row["SystemModstamp"]) for row in recent}
+        return ModstampCursor(stamp, seen).encode()
+
     def poll(self, cursor: str | None, limit: int) -> ChangeBatch:
         state = ModstampCursor.decode(cursor)
         since = state.stamp - self.overlap if state.stamp else None
@@ -158,6 +173,17 @@ class ChangeFeedPoller:
             return dict(answer.json())
 
         return call_with_retry(once, self.client.policy, sleep=self.client._sleep)
+
+    def initial_cursor(self) -> str | None:
+        """The newest replay id now (the feed is read from its end)."""
+        last: str | None = None
+        after = 0
+        while True:
+            raw = list(self._get(after, 1000).get("events", []))
+            if not raw:
+                return last
+            last = str(raw[-1]["replayId"])
+            after = int(last)
 
     def poll(self, cursor: str | None, limit: int) -> ChangeBatch:
         after = int(cursor) if cursor else 0

@@ -88,6 +88,11 @@ class StripeEventsPoller:
     def __init__(self, client: StripeClient) -> None:
         self.client = client
 
+    def initial_cursor(self) -> str | None:
+        """The newest event now (Stripe lists events newest first)."""
+        newest = self.client.list_events(limit=1)
+        return str(newest[0]["id"]) if newest else None
+
     def poll(self, cursor: str | None, limit: int) -> ChangeBatch:
         limit = max(1, min(limit, 100))
         if cursor is not None:

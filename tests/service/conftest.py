@@ -1,0 +1,3 @@
+"""The service tests reuse the flow tests' sandboxes and deployment fixtures."""
+
+from tests.flows.conftest import deployment, sandboxes  # noqa: F401
