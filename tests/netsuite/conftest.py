@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.netsuite.signing import authlib_auth
+from tests.sandboxes.contract import RECORDER, run_last
 
 from accord.sandboxes.base import SandboxOptions
 from accord.sandboxes.netsuite import SANDBOX
@@ -39,9 +40,14 @@ class ExactClient(httpx.Client):
         return super().build_request(method, url, **kwargs)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # the contract test judges what the other tests recorded, so it runs after them
+    run_last(items, Path(__file__).parent / "test_contract.py")
+
+
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
-    running = start_in_thread(SANDBOX, SandboxOptions(data_dir=tmp_path))
+    running = start_in_thread(SANDBOX, SandboxOptions(data_dir=tmp_path, recorder=RECORDER))
     yield running
     running.stop()
 

@@ -16,13 +16,15 @@ def test_seeded_reference_data(ns: httpx.Client) -> None:
     assert subsidiaries["DE01"]["currency"]["refName"] == "EUR"
     assert subsidiaries["JP01"]["currency"]["id"] == "3"
     accounts = [ns.get(f"/record/v1/account/{i}").json() for i in range(1, 10)]
-    assert {a["acctNumber"]: a["acctType"] for a in accounts}.items() >= {
+    assert {a["acctNumber"]: a["acctType"]["id"] for a in accounts}.items() >= {
         "1000": "Bank", "1100": "OthCurrAsset", "1200": "AcctRec", "2200": "OthCurrLiab",
         "4000": "Income", "6100": "Expense"}.items()
+    assert accounts[2]["acctType"]["refName"] == "Accounts Receivable"
+    assert subsidiaries["DE01"]["country"] == {"id": "DE", "refName": "Germany"}
     periods = ns.get("/record/v1/accountingPeriod").json()
     assert periods["totalResults"] == 3
     states = [ns.get(f"/record/v1/accountingperiod/{p['id']}").json() for p in periods["items"]]
-    assert [p["isClosed"] for p in states] == [True, False, False]
+    assert [p["closed"] for p in states] == [True, False, False]
     assert ns.get("/record/v1/serviceSaleItem/201").json()["itemId"] == "SUBSCRIPTION"
     assert ns.get("/record/v1/term/1").json()["name"] == "Net 30"
 

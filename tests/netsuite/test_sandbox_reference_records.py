@@ -29,7 +29,7 @@ def test_reference_record_lifecycle(ns: httpx.Client, record_type: str, body: di
     internal_id = created_id(ns.post(f"/record/v1/{record_type}",
                                      json={**body, "externalId": f"x-{record_type}"}))
     assert ns.get(f"/record/v1/{record_type}/eid:x-{record_type}").json()["id"] == internal_id
-    flag = "isClosed" if record_type == "accountingPeriod" else "isInactive"
+    flag = "closed" if record_type == "accountingPeriod" else "isInactive"
     assert ns.patch(f"/record/v1/{record_type}/{internal_id}",
                     json={flag: True}).status_code == 204
     assert ns.get(f"/record/v1/{record_type}/{internal_id}").json()[flag] is True
@@ -44,3 +44,26 @@ def test_a_period_must_not_end_before_it_starts(ns: httpx.Client) -> None:
         "periodName": "Backwards", "startDate": "2030-02-01", "endDate": "2030-01-01"})
     assert answer.status_code == 400
     assert answer.json()["o:errorDetails"][0]["o:errorPath"] == "startDate"
+
+
+def test_the_earlier_period_flag_name_is_still_accepted(ns: httpx.Client) -> None:
+    answer = ns.patch("/record/v1/accountingPeriod/100", json={"isClosed": False})
+    assert answer.status_code == 204
+    period = ns.get("/record/v1/accountingPeriod/100").json()
+    assert period["closed"] is False
+    assert "isClosed" not in period
+
+
+def test_select_fields_take_an_id_or_the_bare_value(ns: httpx.Client) -> None:
+    first = created_id(ns.post("/record/v1/account", json={
+        "acctNumber": "4310", "acctName": "A", "acctType": {"id": "Income"}}))
+    second = created_id(ns.post("/record/v1/account", json={
+        "acctNumber": "4320", "acctName": "B", "acctType": "OthIncome"}))
+    assert ns.get(f"/record/v1/account/{first}").json()["acctType"] == {
+        "id": "Income", "refName": "Income"}
+    assert ns.get(f"/record/v1/account/{second}").json()["acctType"] == {
+        "id": "OthIncome", "refName": "Other Income"}
+    refused = ns.post("/record/v1/account", json={"acctNumber": "4330", "acctName": "C",
+                                                  "acctType": "Nonsense"})
+    assert refused.status_code == 400
+    assert refused.json()["o:errorDetails"][0]["o:errorPath"] == "acctType"

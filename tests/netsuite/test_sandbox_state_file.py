@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 from tests.netsuite.conftest import ExactClient, created_id
 from tests.netsuite.signing import authlib_auth
+from tests.sandboxes.contract import RECORDER
 
 from accord.sandboxes.base import SandboxOptions
 from accord.sandboxes.netsuite import SANDBOX
@@ -21,7 +22,8 @@ def _client(base_url: str, creds: dict[str, str]) -> ExactClient:
 
 
 def test_records_survive_a_restart(tmp_path: Path) -> None:
-    options = SandboxOptions(data_dir=tmp_path, state_file=tmp_path / "netsuite.db")
+    options = SandboxOptions(data_dir=tmp_path, state_file=tmp_path / "netsuite.db",
+                             recorder=RECORDER)
     first = start_in_thread(SANDBOX, options)
     try:
         clock = httpx.get(f"{first.base_url}/__sandbox/clock").json()["now"]

@@ -4,11 +4,13 @@ simple-salesforce clients that trust the sandbox's CA."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from simple_salesforce import Salesforce
+from tests.sandboxes.contract import RECORDER, run_last
 
 from accord.sandboxes.base import SandboxOptions
 from accord.sandboxes.salesforce import SANDBOX
@@ -25,9 +27,15 @@ class CaSession(requests.Session):
         return settings
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # the contract test judges what the other tests recorded, so it runs after them
+    run_last(items, Path(__file__).parent / "test_contract.py")
+
+
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    running = start_in_thread(SANDBOX, SandboxOptions(data_dir=tmp_path_factory.mktemp("sf")))
+    running = start_in_thread(SANDBOX, SandboxOptions(data_dir=tmp_path_factory.mktemp("sf"),
+                                                      recorder=RECORDER))
     yield running
     # requests leaves TLS connections half-closed; do not wait for them on shutdown
     running.server.force_exit = True

@@ -11,6 +11,7 @@ import pytest
 import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceGeneralError
+from tests.sandboxes.contract import RECORDER
 
 from accord.resilience import RetriesExhausted, RetryPolicy
 from accord.sandboxes.base import SandboxOptions
@@ -72,7 +73,8 @@ def test_an_outage_exhausts_the_retry_budget(sandbox: RunningSandbox,
 
 
 def test_state_file_keeps_records_across_restarts(tmp_path: Path) -> None:
-    options = SandboxOptions(data_dir=tmp_path, state_file=tmp_path / "salesforce.db")
+    options = SandboxOptions(data_dir=tmp_path, state_file=tmp_path / "salesforce.db",
+                             recorder=RECORDER)
     first = start_in_thread(SANDBOX, options)
     creds = first.credentials()
     session = CaSession()

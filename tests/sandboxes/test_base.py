@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from accord.sandboxes.base import SandboxDefinition, SandboxEndpoint, SandboxOptions
 from accord.sandboxes.control import SandboxControl, install_controls
 from accord.sandboxes.faults import FaultKind
+from accord.sandboxes.recording import Recorder
 from accord.sandboxes.server import RunningSandbox, start_in_thread
 
 
@@ -140,3 +141,21 @@ def test_tls_sandbox_is_trusted_through_its_ca(tmp_path: Path) -> None:
         assert again.tls.ca_cert.read_bytes() == sandbox.tls.ca_cert.read_bytes()
     finally:
         again.stop()
+
+
+def test_a_recorder_keeps_each_api_answer_but_not_the_control_plane(tmp_path: Path) -> None:
+    recorder = Recorder()
+    sandbox = start_in_thread(TOY, SandboxOptions(data_dir=tmp_path, recorder=recorder))
+    try:
+        with httpx.Client(base_url=sandbox.base_url) as client:
+            client.post("/items/a?x=1").raise_for_status()
+            client.post("/__sandbox/reset").raise_for_status()
+            assert client.get("/missing").status_code == 404
+    finally:
+        sandbox.stop()
+    kept = list(recorder.of("toy"))
+    assert [(e.method, e.path, e.query, e.status) for e in kept] == [
+        ("POST", "/items/a", "x=1", 200), ("GET", "/missing", "", 404)]
+    assert kept[0].is_json
+    assert kept[0].json()["name"] == "a"
+    assert list(recorder.of("stripe")) == []

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.sandboxes.contract import RECORDER, run_last
 
 import stripe
 from accord.sandboxes.base import SandboxOptions
@@ -17,10 +18,16 @@ from accord.sandboxes.server import RunningSandbox, start_in_thread
 from accord.sandboxes.stripe import SANDBOX
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # the contract test judges what the other tests recorded, so it runs after them
+    run_last(items, Path(__file__).parent / "test_contract.py")
+
+
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[RunningSandbox]:
     running = start_in_thread(SANDBOX, SandboxOptions(data_dir=tmp_path,
-                                                      settings={"rate_limit": 0}))
+                                                      settings={"rate_limit": 0},
+                                                      recorder=RECORDER))
     yield running
     running.stop()
 

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
+from tests.sandboxes.contract import RECORDER
 
 from accord.canonical.catalog import Price, PriceTier, Product, ProductKind, TiersMode
 from accord.canonical.money import Money
@@ -102,7 +103,8 @@ def test_missing_metadata_is_a_data_quality_error() -> None:
 def module_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
     path: Path = tmp_path_factory.mktemp("stripe-mapping")
     running = start_in_thread(SANDBOX, SandboxOptions(data_dir=path,
-                                                      settings={"rate_limit": 0}))
+                                                      settings={"rate_limit": 0},
+                                                      recorder=RECORDER))
     yield running
     running.stop()
 

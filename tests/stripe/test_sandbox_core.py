@@ -6,6 +6,7 @@ import threading
 
 import httpx
 import pytest
+from tests.sandboxes.contract import RECORDER
 
 import stripe
 from accord.sandboxes.server import RunningSandbox
@@ -118,7 +119,7 @@ def test_configured_key_is_the_only_one_accepted(tmp_path) -> None:  # type: ign
     from accord.sandboxes.stripe import SANDBOX
 
     running = start_in_thread(SANDBOX, SandboxOptions(
-        data_dir=tmp_path, settings={"api_key": "sk_test_only_this_one"}))
+        data_dir=tmp_path, settings={"api_key": "sk_test_only_this_one"}, recorder=RECORDER))
     try:
         good = stripe.StripeClient("sk_test_only_this_one",
                                    base_addresses={"api": running.base_url},
@@ -171,7 +172,7 @@ def test_default_rate_limit_is_stripes_test_mode_25(tmp_path) -> None:  # type: 
     from accord.sandboxes.server import start_in_thread
     from accord.sandboxes.stripe import SANDBOX
 
-    running = start_in_thread(SANDBOX, SandboxOptions(data_dir=tmp_path))
+    running = start_in_thread(SANDBOX, SandboxOptions(data_dir=tmp_path, recorder=RECORDER))
     try:
         httpx.post(f"{running.base_url}/__sandbox/clock/freeze", json={}).raise_for_status()
         client = stripe.StripeClient("sk_test_x", base_addresses={"api": running.base_url},

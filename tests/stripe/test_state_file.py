@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.sandboxes.contract import RECORDER
 
 import stripe
 from accord.sandboxes.base import SandboxOptions
@@ -19,6 +20,7 @@ def _client(base_url: str) -> stripe.StripeClient:
 
 def test_state_survives_a_restart(tmp_path: Path) -> None:
     options = SandboxOptions(data_dir=tmp_path, state_file=tmp_path / "stripe.sqlite",
+                             recorder=RECORDER,
                              settings={"rate_limit": 0})
     first = start_in_thread(SANDBOX, options)
     try:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp
+
+if TYPE_CHECKING:
+    from accord.sandboxes.recording import Recorder
 
 
 @dataclass(frozen=True)
@@ -17,11 +20,13 @@ class SandboxOptions:
     ``data_dir`` holds generated material (TLS CA, optional state file). ``state_file``, when
     set, persists records in SQLite instead of memory. ``settings`` carries sandbox-specific
     options by name (for instance a fixed API key), validated by the sandbox itself.
+    ``recorder``, when set, keeps every API exchange (contract tests judge them afterwards).
     """
 
     data_dir: Path = Path(".accord/sandboxes")
     state_file: Path | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    recorder: Recorder | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

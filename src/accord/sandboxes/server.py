@@ -38,6 +38,8 @@ def serve(definition: SandboxDefinition, *, host: str = "127.0.0.1", port: int |
     options = options or SandboxOptions()
     tls = ensure_tls(options.data_dir) if definition.tls else None
     app = definition.create_app(options)
+    if options.recorder is not None:
+        app = options.recorder.wrap(app, definition.name)
     uvicorn.Server(_config(app, host, port or definition.default_port, tls, log_level)).run()
 
 
@@ -110,8 +112,10 @@ def start_in_thread(definition: SandboxDefinition, options: SandboxOptions | Non
     options = options or SandboxOptions()
     tls = ensure_tls(options.data_dir) if definition.tls else None
     app = definition.create_app(options)
-    threaded = serve_in_thread(app, name=f"sandbox-{definition.name}", host=host, port=port,
-                               tls=tls)
+    served = (app if options.recorder is None
+              else options.recorder.wrap(app, definition.name))
+    threaded = serve_in_thread(served, name=f"sandbox-{definition.name}", host=host,
+                               port=port, tls=tls)
     endpoint = endpoint_for(definition, host, threaded.port, options)
     return RunningSandbox(definition, endpoint, app, threaded.server, threaded.thread, tls)
 

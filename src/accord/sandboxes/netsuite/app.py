@@ -38,12 +38,20 @@ from accord.sandboxes.netsuite.governance import (
 )
 from accord.sandboxes.netsuite.oauth import SignedRequest, TokenCredentials, TokenVerifier
 from accord.sandboxes.netsuite.persist import SqliteMirror
+from accord.sandboxes.netsuite.records import metadata
+from accord.sandboxes.netsuite.records.catalog import SPECS
 from accord.sandboxes.netsuite.records.convert import record_href, render_sublist
-from accord.sandboxes.netsuite.records.service import RecordService, page, paging
+from accord.sandboxes.netsuite.records.service import (
+    RecordService,
+    page,
+    paging,
+    resolve_spec,
+)
 from accord.sandboxes.netsuite.state import NetSuiteStore
 
 RECORD = "/services/rest/record/v1"
 JSON = "application/vnd.oracle.resource+json"
+JSON_MEDIA = "application/json"
 
 DEFAULT_CREDENTIALS = TokenCredentials(
     account_id="1234567_SB1",
@@ -167,6 +175,32 @@ def create_app(options: SandboxOptions) -> FastAPI:
 
     def root(request: Request) -> str:
         return root_url(request.scope)
+
+    # -- metadata catalog (before the record routes, which would take its name) ---------
+    @app.get(metadata.CATALOG)
+    async def metadata_catalog(request: Request) -> Response:
+        if metadata.SWAGGER_JSON in request.headers.get("accept", ""):
+            chosen = request.query_params.get("select")
+            specs = ([resolve_spec(name.strip()) for name in chosen.split(",")] if chosen
+                     else list(SPECS))
+            return Response(wire.dumps(metadata.openapi(specs, root(request))),
+                            media_type=metadata.SWAGGER_JSON)
+        return Response(wire.dumps(metadata.index(root(request))), media_type=JSON_MEDIA)
+
+    @app.get(metadata.CATALOG + "/{name}")
+    async def metadata_of(name: str, request: Request) -> Response:
+        accept = request.headers.get("accept", "")
+        if metadata.SCHEMA_JSON in accept:
+            schema = metadata.schema_named(name)
+            if schema is None:
+                raise NetSuiteError(404, ErrorCode.INVALID_PARAMETER,
+                                    f"Record type '{name}' does not exist.")
+            return Response(wire.dumps(schema), media_type=metadata.SCHEMA_JSON)
+        spec = resolve_spec(name)
+        if metadata.SWAGGER_JSON in accept:
+            return Response(wire.dumps(metadata.openapi([spec], root(request))),
+                            media_type=metadata.SWAGGER_JSON)
+        return Response(wire.dumps(metadata.entry(root(request), spec)), media_type=JSON_MEDIA)
 
     # -- records ----------------------------------------------------------------------
     @app.post(RECORD + "/{record_type}")

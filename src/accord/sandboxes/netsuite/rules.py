@@ -110,7 +110,7 @@ def _check_period(store: NetSuiteStore, record_type: str, data: dict[str, Any]) 
     else:
         period = _record(store, "accountingPeriod", data["postingPeriod"])
     name = period.data.get("periodName")
-    if period.data.get("isClosed"):
+    if period.data.get("closed"):
         raise user_error(f"The accounting period {name} is closed; you cannot post to it.",
                          "postingPeriod")
     if period.data.get("allLocked"):

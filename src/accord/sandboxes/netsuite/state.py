@@ -255,7 +255,7 @@ class NetSuiteStore:
             self._seed("accountingPeriod", 100 + offset + 1,
                        periodName=start.strftime("%b %Y"), startDate=start.isoformat(),
                        endDate=end.isoformat(), isQuarter=False, isYear=False,
-                       isClosed=closed, arLocked=closed, apLocked=closed, allLocked=closed)
+                       closed=closed, arLocked=closed, apLocked=closed, allLocked=closed)
 
 
 def _jsonable(value: Any) -> Any:

@@ -32,6 +32,8 @@ def create(tx: Transaction, obj: ObjectDef, payload: Any) -> str:
     record.update({"Id": store.ids.new(obj.key_prefix), "IsDeleted": False, "CreatedDate": now,
                    "CreatedById": SANDBOX_USER_ID, "LastModifiedDate": now,
                    "LastModifiedById": SANDBOX_USER_ID, "SystemModstamp": now})
+    if obj.field("OwnerId") is not None:
+        record["OwnerId"] = SANDBOX_USER_ID
     if obj.name == "Pricebook2":
         record["IsStandard"] = False
     rules.derive(store, obj, record, creating=True)

@@ -1,9 +1,11 @@
 """Record-level rules beyond single fields: references, uniqueness, derived values, rollups.
 
-Derived (read-only) fields are computed as Salesforce computes them: ``Contact.Name``,
-``Opportunity.IsWon``/``IsClosed`` from the stage, line item prices and totals from the price
-book entry, ``Contract.EndDate`` from start and term, and the opportunity ``Amount`` as the
-sum of its line items once it has any.
+Derived (read-only) fields are computed as Salesforce computes them: ``Contact.Name``;
+compound addresses (``BillingAddress``) from their parts; ``Opportunity.IsWon``/``IsClosed``,
+forecast category and default probability from the stage, ``ExpectedRevenue``, the fiscal
+period from the close date; line item prices, subtotals and totals from the price book entry;
+``Contract.EndDate`` from start and term, its status code and activation; and the
+opportunity's ``Amount``, quantity and ``HasOpportunityLineItem`` from its line items.
 """
 
 from __future__ import annotations
@@ -14,15 +16,25 @@ from typing import Any
 
 from accord.sandboxes.salesforce.errors import ApiError, ErrorCode
 from accord.sandboxes.salesforce.schema import (
+    ADDRESS_PARTS,
     CLOSED_STAGES,
+    CONTRACT_STATUS_CODE,
+    FORECAST,
     OPPORTUNITY,
     OPPORTUNITY_LINE_ITEM,
     PRICEBOOK_ENTRY,
+    STAGE_PROBABILITY,
     FieldType,
     ObjectDef,
     object_def,
 )
-from accord.sandboxes.salesforce.store import ChangeType, Record, Store, Transaction
+from accord.sandboxes.salesforce.store import (
+    SANDBOX_USER_ID,
+    ChangeType,
+    Record,
+    Store,
+    Transaction,
+)
 
 
 def check_references(store: Store, obj: ObjectDef, values: dict[str, Any]) -> None:
@@ -67,21 +79,76 @@ def _add_months(start: date, months: int) -> date:
     return date(year, month, day)
 
 
+def _addresses(obj: ObjectDef, record: Record) -> None:
+    """Compound address fields (``BillingAddress``) from their parts: an object with every
+    part, or null when no part has a value."""
+    for field in obj.fields:
+        if field.type is not FieldType.ADDRESS:
+            continue
+        prefix = field.name[:-len("Address")]
+        parts = {part: record.get(f"{prefix}{part}") for part in ADDRESS_PARTS}
+        record[field.name] = None if all(v is None for v in parts.values()) else {
+            "city": parts["City"], "country": parts["Country"],
+            "geocodeAccuracy": parts["GeocodeAccuracy"], "latitude": parts["Latitude"],
+            "longitude": parts["Longitude"], "postalCode": parts["PostalCode"],
+            "state": parts["State"], "street": parts["Street"]}
+
+
+def _derive_opportunity(store: Store, record: Record, creating: bool) -> None:
+    stage = record.get("StageName")
+    before: Record = {} if creating else (store.find(record["Id"]) or (None, {}))[1]
+    record["IsClosed"] = stage in CLOSED_STAGES
+    record["IsWon"] = CLOSED_STAGES.get(stage or "", False)
+    if creating or stage != before.get("StageName"):
+        # a new stage brings its forecast category and, unless one was given, its probability
+        category, name = FORECAST.get(stage or "", ("Pipeline", "Pipeline"))
+        record["ForecastCategory"] = category
+        record["ForecastCategoryName"] = name
+        given = record.get("Probability") if creating else (
+            None if record.get("Probability") == before.get("Probability")
+            else record.get("Probability"))
+        record["Probability"] = (given if given is not None
+                                 else Decimal(STAGE_PROBABILITY.get(stage or "", 0)))
+        if not creating:
+            record["LastStageChangeDate"] = store.now()
+    amount, probability = record.get("Amount"), record.get("Probability")
+    record["ExpectedRevenue"] = (None if amount is None or probability is None
+                                 else (amount * probability / 100).quantize(Decimal("0.01")))
+    close = record.get("CloseDate")
+    if close is not None:
+        quarter = (close.month - 1) // 3 + 1
+        record["FiscalYear"], record["FiscalQuarter"] = close.year, quarter
+        record["Fiscal"] = f"{close.year} {quarter}"
+    for flag in ("HasOpportunityLineItem", "HasOpenActivity", "HasOverdueTask"):
+        if record.get(flag) is None:
+            record[flag] = False
+    if record.get("PushCount") is None:
+        record["PushCount"] = 0
+
+
+def _derive_contract(store: Store, record: Record, creating: bool) -> None:
+    if creating:
+        record["ContractNumber"] = store.next_contract_number()
+    start, term = record.get("StartDate"), record.get("ContractTerm")
+    record["EndDate"] = (_add_months(start, term) - timedelta(days=1)
+                         if start and term else None)
+    status = record.get("Status")
+    record["StatusCode"] = CONTRACT_STATUS_CODE.get(status or "", "Draft")
+    if status == "Activated" and record.get("ActivatedDate") is None:
+        record["ActivatedDate"] = store.now()
+        record["ActivatedById"] = SANDBOX_USER_ID
+
+
 def derive(store: Store, obj: ObjectDef, record: Record, creating: bool) -> None:
     """Fill read-only fields and enforce cross-record rules before a save."""
     name = obj.name
+    _addresses(obj, record)
     if name == "Contact":
         record["Name"] = " ".join(p for p in (record.get("FirstName"), record["LastName"]) if p)
     elif name == "Opportunity":
-        stage = record.get("StageName")
-        record["IsClosed"] = stage in CLOSED_STAGES
-        record["IsWon"] = CLOSED_STAGES.get(stage or "", False)
+        _derive_opportunity(store, record, creating)
     elif name == "Contract":
-        if creating:
-            record["ContractNumber"] = store.next_contract_number()
-        start, term = record.get("StartDate"), record.get("ContractTerm")
-        record["EndDate"] = (_add_months(start, term) - timedelta(days=1)
-                             if start and term else None)
+        _derive_contract(store, record, creating)
     elif name == "PricebookEntry":
         _derive_entry(store, record, creating)
     elif name == "OpportunityLineItem":
@@ -131,6 +198,7 @@ def _derive_line(store: Store, record: Record, creating: bool) -> None:
     quantity = Decimal(record["Quantity"])
     gross = quantity * record["UnitPrice"]
     discount = record.get("Discount") or Decimal(0)
+    record["Subtotal"] = gross.quantize(Decimal("0.01"))
     record["TotalPrice"] = (gross - gross * discount / 100).quantize(Decimal("0.01"))
 
 
@@ -151,6 +219,15 @@ def rollup(tx: Transaction, obj: ObjectDef, record: Record) -> None:
     if amount != opportunity.get("Amount"):
         opportunity["Amount"] = amount
         changed.append("Amount")
+    quantity = sum((Decimal(line["Quantity"]) for line in lines), Decimal(0)) if lines else None
+    derived = {"HasOpportunityLineItem": bool(lines), "TotalOpportunityQuantity": quantity,
+               "ExpectedRevenue": None if amount is None or opportunity.get("Probability")
+               is None else (amount * opportunity["Probability"] / 100).quantize(
+                   Decimal("0.01"))}
+    for key, value in derived.items():
+        if opportunity.get(key) != value:
+            opportunity[key] = value
+            changed.append(key)
     if not opportunity.get("Pricebook2Id") and lines:
         entry = store.find(record["PricebookEntryId"])
         if entry:

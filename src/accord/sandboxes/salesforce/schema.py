@@ -27,6 +27,7 @@ class FieldType(StrEnum):
     EMAIL = "email"
     PHONE = "phone"
     URL = "url"
+    ADDRESS = "address"
 
 
 NUMERIC = frozenset({FieldType.CURRENCY, FieldType.DOUBLE, FieldType.PERCENT, FieldType.INT})
@@ -53,6 +54,9 @@ class FieldDef:
     relationship_name: str | None = None
     default: object = None
     length: int = 255
+    null_only: bool = False
+    """A standard field the sandbox describes and returns but never gives a value (a feature
+    it does not emulate: activities, recently viewed, Data.com, geocoding, ...)."""
 
 
 @dataclass(frozen=True)
@@ -132,24 +136,102 @@ def _billing_status() -> FieldDef:
                     picklist=BILLING_STATUS)
 
 
+def _none(name: str, kind: FieldType, target: str | None = None) -> FieldDef:
+    """A read-only standard field that stays null in the sandbox."""
+    return FieldDef(name, kind, name, writable=False, updateable=False, reference_to=target,
+                    null_only=True)
+
+
+def _text(name: str, label: str = "", kind: FieldType = FieldType.STRING,
+          length: int = 255) -> FieldDef:
+    return FieldDef(name, kind, label or name, length=length)
+
+
+def _pick(name: str, label: str, values: tuple[str, ...], *, restricted: bool = False
+          ) -> FieldDef:
+    return FieldDef(name, FieldType.PICKLIST, label, picklist=values, restricted=restricted)
+
+
+def _flag(name: str, label: str = "", *, writable: bool = True) -> FieldDef:
+    return FieldDef(name, FieldType.BOOLEAN, label or name, writable=writable,
+                    updateable=writable, default=False)
+
+
+GEOCODE_ACCURACY = ("Address", "NearAddress", "Block", "Street", "ExtendedZip", "Zip",
+                    "Neighborhood", "City", "County", "State", "Unknown")
+CLEAN_STATUS = ("Matched", "Different", "Acknowledged", "NotFound", "Inactive", "Pending",
+                "SelectMatch", "Skipped")
+LEAD_SOURCE = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
+ADDRESS_PARTS = ("Street", "City", "State", "PostalCode", "Country", "Latitude", "Longitude",
+                 "GeocodeAccuracy")
+
+
 def _address(prefix: str) -> tuple[FieldDef, ...]:
-    return tuple(FieldDef(f"{prefix}{part}", FieldType.STRING, f"{prefix} {part}")
-                 for part in ("Street", "City", "State", "PostalCode", "Country"))
+    """The parts of an address and its compound field (``BillingAddress``), which Salesforce
+    returns as an object built from the parts."""
+    return (
+        FieldDef(f"{prefix}Street", FieldType.TEXTAREA, f"{prefix} Street"),
+        *(FieldDef(f"{prefix}{part}", FieldType.STRING, f"{prefix} {part}")
+          for part in ("City", "State", "PostalCode", "Country")),
+        FieldDef(f"{prefix}Latitude", FieldType.DOUBLE, f"{prefix} Latitude"),
+        FieldDef(f"{prefix}Longitude", FieldType.DOUBLE, f"{prefix} Longitude"),
+        _pick(f"{prefix}GeocodeAccuracy", f"{prefix} Geocode Accuracy", GEOCODE_ACCURACY,
+              restricted=True),
+        _ro(f"{prefix}Address", FieldType.ADDRESS),
+    )
+
+
+def _owner() -> FieldDef:
+    """The owner is the sandbox's one user (record ownership is not emulated)."""
+    return FieldDef("OwnerId", FieldType.REFERENCE, "Owner ID", writable=False,
+                    updateable=False, reference_to="User", relationship_name="Owner")
+
+
+def _viewed() -> tuple[FieldDef, ...]:
+    return (_none("LastViewedDate", FieldType.DATETIME),
+            _none("LastReferencedDate", FieldType.DATETIME))
 
 
 ACCOUNT = ObjectDef("Account", "001", "Account", label_plural="Accounts", fields=(
     *_system("Account"),
+    _none("MasterRecordId", FieldType.REFERENCE, "Account"),
     FieldDef("Name", FieldType.STRING, "Account Name", required=True),
     FieldDef("Type", FieldType.PICKLIST, "Account Type",
              picklist=("Prospect", "Customer - Direct", "Customer - Channel", "Partner", "Other")),
-    FieldDef("Industry", FieldType.PICKLIST, "Industry", restricted=False,
-             picklist=("Technology", "Finance", "Manufacturing", "Retail", "Healthcare")),
+    _ref("ParentId", "Account", "Parent"),
     *_address("Billing"),
     *_address("Shipping"),
-    FieldDef("Phone", FieldType.PHONE, "Account Phone"),
+    FieldDef("Phone", FieldType.PHONE, "Account Phone", length=40),
+    FieldDef("Fax", FieldType.PHONE, "Account Fax", length=40),
+    _text("AccountNumber", "Account Number", length=40),
     FieldDef("Website", FieldType.URL, "Website"),
-    _ref("ParentId", "Account", "Parent"),
+    _none("PhotoUrl", FieldType.URL),
+    _text("Sic", "SIC Code", length=20),
+    FieldDef("Industry", FieldType.PICKLIST, "Industry", restricted=False,
+             picklist=("Technology", "Finance", "Manufacturing", "Retail", "Healthcare")),
+    FieldDef("AnnualRevenue", FieldType.CURRENCY, "Annual Revenue"),
+    FieldDef("NumberOfEmployees", FieldType.INT, "Employees"),
+    _pick("Ownership", "Ownership", ("Public", "Private", "Subsidiary", "Other")),
+    _text("TickerSymbol", "Ticker Symbol", length=20),
+    _text("Description", "Account Description", FieldType.TEXTAREA, 32000),
+    _pick("Rating", "Account Rating", ("Hot", "Warm", "Cold")),
+    _text("Site", "Account Site", length=80),
     _currency_iso(),
+    _owner(),
+    _none("LastActivityDate", FieldType.DATE),
+    *_viewed(),
+    _text("Jigsaw", "Data.com Key", length=20),
+    _none("JigsawCompanyId", FieldType.STRING),
+    _pick("CleanStatus", "Clean Status", CLEAN_STATUS),
+    _pick("AccountSource", "Account Source", LEAD_SOURCE),
+    _text("DunsNumber", "D-U-N-S Number", length=9),
+    _text("Tradestyle", "Tradestyle"),
+    _text("NaicsCode", "NAICS Code", length=8),
+    _text("NaicsDesc", "NAICS Description", length=120),
+    _text("YearStarted", "Year Started", length=4),
+    _text("SicDesc", "SIC Description", length=80),
+    _none("DandbCompanyId", FieldType.REFERENCE, "DandBCompany"),
+    _none("OperatingHoursId", FieldType.REFERENCE, "OperatingHours"),
     _accord_id(),
     FieldDef("Stripe_Customer_Id__c", FieldType.STRING, "Stripe Customer ID", external_id=True),
     FieldDef("NetSuite_Customer_Id__c", FieldType.STRING, "NetSuite Customer ID",
@@ -162,34 +244,93 @@ ACCOUNT = ObjectDef("Account", "001", "Account", label_plural="Accounts", fields
 
 CONTACT = ObjectDef("Contact", "003", "Contact", label_plural="Contacts", fields=(
     *_system("Contact"),
-    FieldDef("LastName", FieldType.STRING, "Last Name", required=True),
-    FieldDef("FirstName", FieldType.STRING, "First Name"),
-    _ro("Name", FieldType.STRING),
-    FieldDef("Email", FieldType.EMAIL, "Email"),
-    FieldDef("Phone", FieldType.PHONE, "Business Phone"),
-    FieldDef("Title", FieldType.STRING, "Title"),
+    _none("MasterRecordId", FieldType.REFERENCE, "Contact"),
     _ref("AccountId", "Account", "Account"),
+    FieldDef("LastName", FieldType.STRING, "Last Name", required=True, length=80),
+    FieldDef("FirstName", FieldType.STRING, "First Name", length=40),
+    _pick("Salutation", "Salutation", ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof.")),
+    _ro("Name", FieldType.STRING),
+    *_address("Other"),
+    *_address("Mailing"),
+    FieldDef("Phone", FieldType.PHONE, "Business Phone", length=40),
+    FieldDef("Fax", FieldType.PHONE, "Business Fax", length=40),
+    FieldDef("MobilePhone", FieldType.PHONE, "Mobile Phone", length=40),
+    FieldDef("HomePhone", FieldType.PHONE, "Home Phone", length=40),
+    FieldDef("OtherPhone", FieldType.PHONE, "Other Phone", length=40),
+    FieldDef("AssistantPhone", FieldType.PHONE, "Asst. Phone", length=40),
+    _ref("ReportsToId", "Contact", "ReportsTo"),
+    FieldDef("Email", FieldType.EMAIL, "Email", length=80),
+    _text("Title", "Title", length=128),
+    _text("Department", "Department", length=80),
+    _text("AssistantName", "Assistant's Name", length=40),
+    _pick("LeadSource", "Lead Source", LEAD_SOURCE),
+    FieldDef("Birthdate", FieldType.DATE, "Birthdate"),
+    _text("Description", "Contact Description", FieldType.TEXTAREA, 32000),
     _currency_iso(),
+    _owner(),
+    _none("LastActivityDate", FieldType.DATE),
+    _none("LastCURequestDate", FieldType.DATETIME),
+    _none("LastCUUpdateDate", FieldType.DATETIME),
+    *_viewed(),
+    _none("EmailBouncedReason", FieldType.STRING),
+    _none("EmailBouncedDate", FieldType.DATETIME),
+    _flag("IsEmailBounced", "Is Email Bounced", writable=False),
+    _none("PhotoUrl", FieldType.URL),
+    _text("Jigsaw", "Data.com Key", length=20),
+    _none("JigsawContactId", FieldType.STRING),
+    _pick("CleanStatus", "Clean Status", CLEAN_STATUS),
+    _none("IndividualId", FieldType.REFERENCE, "Individual"),
     _accord_id(),
 ))
+
+FORECAST = {"Closed Won": ("Closed", "Closed"), "Closed Lost": ("Omitted", "Omitted")}
+"""Forecast category (API value, name) by stage; every open stage is in the pipeline."""
+STAGE_PROBABILITY = {"Prospecting": 10, "Qualification": 10, "Needs Analysis": 20,
+                     "Value Proposition": 50, "Proposal/Price Quote": 75,
+                     "Negotiation/Review": 90, "Closed Won": 100, "Closed Lost": 0}
 
 OPPORTUNITY = ObjectDef("Opportunity", "006", "Opportunity", label_plural="Opportunities",
                         fields=(
     *_system("Opportunity"),
-    FieldDef("Name", FieldType.STRING, "Name", required=True),
     _ref("AccountId", "Account", "Account"),
+    _flag("IsPrivate", "Private"),
+    FieldDef("Name", FieldType.STRING, "Name", required=True, length=120),
+    FieldDef("Description", FieldType.TEXTAREA, "Description", length=32000),
     FieldDef("StageName", FieldType.PICKLIST, "Stage", required=True, picklist=STAGES),
-    FieldDef("CloseDate", FieldType.DATE, "Close Date", required=True),
     FieldDef("Amount", FieldType.CURRENCY, "Amount"),
     FieldDef("Probability", FieldType.PERCENT, "Probability (%)"),
-    _ro("IsWon", FieldType.BOOLEAN),
-    _ro("IsClosed", FieldType.BOOLEAN),
+    _ro("ExpectedRevenue", FieldType.CURRENCY),
+    FieldDef("TotalOpportunityQuantity", FieldType.DOUBLE, "Quantity"),
+    FieldDef("CloseDate", FieldType.DATE, "Close Date", required=True),
     FieldDef("Type", FieldType.PICKLIST, "Opportunity Type",
              picklist=("New Business", "Existing Business - Upgrade", "Renewal")),
-    FieldDef("Description", FieldType.TEXTAREA, "Description", length=32000),
+    _text("NextStep", "Next Step"),
+    _pick("LeadSource", "Lead Source", LEAD_SOURCE),
+    _ro("IsClosed", FieldType.BOOLEAN),
+    _ro("IsWon", FieldType.BOOLEAN),
+    FieldDef("ForecastCategory", FieldType.PICKLIST, "Forecast Category", writable=False,
+             updateable=False,
+             picklist=("Omitted", "Pipeline", "BestCase", "Forecast", "Closed")),
+    _pick("ForecastCategoryName", "Forecast Category",
+          ("Omitted", "Pipeline", "Best Case", "Commit", "Closed"), restricted=True),
     _currency_iso(),
+    _none("CampaignId", FieldType.REFERENCE, "Campaign"),
+    _ro("HasOpportunityLineItem", FieldType.BOOLEAN),
     _ref("Pricebook2Id", "Pricebook2", "Pricebook2"),
+    _owner(),
+    _none("LastActivityDate", FieldType.DATE),
+    _ro("PushCount", FieldType.INT),
+    _ro("LastStageChangeDate", FieldType.DATETIME),
+    _ro("FiscalQuarter", FieldType.INT),
+    _ro("FiscalYear", FieldType.INT),
+    _ro("Fiscal", FieldType.STRING),
+    _ref("ContactId", "Contact", "Contact"),
     _ref("ContractId", "Contract", "Contract"),
+    *_viewed(),
+    _ro("HasOpenActivity", FieldType.BOOLEAN),
+    _ro("HasOverdueTask", FieldType.BOOLEAN),
+    _none("LastAmountChangedHistoryId", FieldType.REFERENCE, "OpportunityHistory"),
+    _none("LastCloseDateChangedHistoryId", FieldType.REFERENCE, "OpportunityHistory"),
     _accord_id(),
     _billing_status(),
     FieldDef("Stripe_Subscription_Id__c", FieldType.STRING, "Stripe Subscription ID",
@@ -206,20 +347,23 @@ OPPORTUNITY_LINE_ITEM = ObjectDef("OpportunityLineItem", "00k", "Opportunity Pro
                                   label_plural="Opportunity Product", fields=(
     *_system("Line Item"),
     _ref("OpportunityId", "Opportunity", "Opportunity", required=True, updateable=False),
+    FieldDef("SortOrder", FieldType.INT, "Sort Order"),
     _ref("PricebookEntryId", "PricebookEntry", "PricebookEntry", required=True,
          updateable=False),
     FieldDef("Product2Id", FieldType.REFERENCE, "Product ID", writable=False, updateable=False,
              reference_to="Product2", relationship_name="Product2"),
     _ro("ProductCode", FieldType.STRING),
     _ro("Name", FieldType.STRING),
+    _ro("CurrencyIsoCode", FieldType.PICKLIST),
     FieldDef("Quantity", FieldType.DOUBLE, "Quantity", required=True),
+    _ro("TotalPrice", FieldType.CURRENCY),
     FieldDef("UnitPrice", FieldType.CURRENCY, "Sales Price"),
     _ro("ListPrice", FieldType.CURRENCY),
-    _ro("TotalPrice", FieldType.CURRENCY),
-    FieldDef("Discount", FieldType.PERCENT, "Discount"),
     FieldDef("ServiceDate", FieldType.DATE, "Date"),
     FieldDef("Description", FieldType.STRING, "Line Description"),
-    _ro("CurrencyIsoCode", FieldType.PICKLIST),
+    FieldDef("Discount", FieldType.PERCENT, "Discount"),
+    _ro("Subtotal", FieldType.CURRENCY),
+    *_viewed(),
 ))
 
 PRODUCT2 = ObjectDef("Product2", "01t", "Product", label_plural="Products", fields=(
@@ -230,49 +374,81 @@ PRODUCT2 = ObjectDef("Product2", "01t", "Product", label_plural="Products", fiel
     FieldDef("IsActive", FieldType.BOOLEAN, "Active", default=False),
     FieldDef("Family", FieldType.PICKLIST, "Product Family", restricted=False,
              picklist=("Subscription", "Usage", "Services", "Hardware")),
+    _currency_iso(),
+    _none("ExternalDataSourceId", FieldType.REFERENCE, "ExternalDataSource"),
+    _text("ExternalId", "External ID"),
+    _none("DisplayUrl", FieldType.URL),
+    _pick("QuantityUnitOfMeasure", "Quantity Unit Of Measure", ("Each",)),
+    _flag("IsArchived", "Archived", writable=False),
+    *_viewed(),
+    _text("StockKeepingUnit", "Product SKU", length=180),
     FieldDef("Billing_Type__c", FieldType.PICKLIST, "Billing Type", picklist=BILLING_TYPE),
     FieldDef("Revenue_Category__c", FieldType.STRING, "Revenue Category", length=64),
-    _currency_iso(),
     _accord_id(),
 ))
 
 PRICEBOOK2 = ObjectDef("Pricebook2", "01s", "Price Book", label_plural="Price Books", fields=(
     *_system("Price Book"),
     FieldDef("Name", FieldType.STRING, "Price Book Name", required=True),
+    *_viewed(),
     FieldDef("IsActive", FieldType.BOOLEAN, "Active", default=False),
-    _ro("IsStandard", FieldType.BOOLEAN),
+    _flag("IsArchived", "Archived", writable=False),
     FieldDef("Description", FieldType.STRING, "Description"),
+    _ro("IsStandard", FieldType.BOOLEAN),
 ))
 
 PRICEBOOK_ENTRY = ObjectDef("PricebookEntry", "01u", "Price Book Entry",
                             label_plural="Price Book Entries", fields=(
     *_system("Price Book Entry"),
+    _ro("Name", FieldType.STRING),
     _ref("Pricebook2Id", "Pricebook2", "Pricebook2", required=True, updateable=False),
     _ref("Product2Id", "Product2", "Product2", required=True, updateable=False),
+    FieldDef("CurrencyIsoCode", FieldType.PICKLIST, "Currency ISO Code", picklist=CURRENCIES,
+             default="USD", updateable=False, length=3),
     FieldDef("UnitPrice", FieldType.CURRENCY, "List Price", required=True),
     FieldDef("IsActive", FieldType.BOOLEAN, "Active", default=False),
     FieldDef("UseStandardPrice", FieldType.BOOLEAN, "Use Standard Price", default=False),
-    FieldDef("CurrencyIsoCode", FieldType.PICKLIST, "Currency ISO Code", picklist=CURRENCIES,
-             default="USD", updateable=False, length=3),
     _ro("ProductCode", FieldType.STRING),
-    _ro("Name", FieldType.STRING),
+    _flag("IsArchived", "Archived", writable=False),
     FieldDef("Billing_Frequency__c", FieldType.PICKLIST, "Billing Frequency",
              picklist=BILLING_FREQUENCY),
     _accord_id(),
 ))
 
+CONTRACT_STATUS_CODE = {"Draft": "Draft", "In Approval Process": "InApproval",
+                        "Activated": "Activated"}
+
 CONTRACT = ObjectDef("Contract", "800", "Contract", label_plural="Contracts", fields=(
     *_system("Contract"),
     _ref("AccountId", "Account", "Account", required=True),
+    _currency_iso(),
+    _ref("Pricebook2Id", "Pricebook2", "Pricebook2"),
+    _pick("OwnerExpirationNotice", "Owner Expiration Notice",
+          ("15", "30", "45", "60", "90", "120"), restricted=True),
+    FieldDef("StartDate", FieldType.DATE, "Contract Start Date"),
+    _ro("EndDate", FieldType.DATE),
+    *_address("Billing"),
+    *_address("Shipping"),
+    FieldDef("ContractTerm", FieldType.INT, "Contract Term (months)"),
+    _owner(),
     FieldDef("Status", FieldType.PICKLIST, "Status", required=True, picklist=CONTRACT_STATUS,
              default="Draft"),
-    FieldDef("StartDate", FieldType.DATE, "Contract Start Date"),
-    FieldDef("ContractTerm", FieldType.INT, "Contract Term (months)"),
-    _ro("EndDate", FieldType.DATE),
-    _ro("ContractNumber", FieldType.STRING),
+    _none("CompanySignedId", FieldType.REFERENCE, "User"),
+    FieldDef("CompanySignedDate", FieldType.DATE, "Company Signed Date"),
+    _ref("CustomerSignedId", "Contact", "CustomerSigned"),
+    _text("CustomerSignedTitle", "Customer Signed Title", length=40),
+    FieldDef("CustomerSignedDate", FieldType.DATE, "Customer Signed Date"),
+    _text("SpecialTerms", "Special Terms", FieldType.TEXTAREA, 4000),
+    _ro("ActivatedById", FieldType.REFERENCE),
+    _ro("ActivatedDate", FieldType.DATETIME),
+    FieldDef("StatusCode", FieldType.PICKLIST, "Status Category", writable=False,
+             updateable=False,
+             picklist=("Draft", "InApproval", "Activated", "Terminated", "Expired")),
     FieldDef("Description", FieldType.TEXTAREA, "Description", length=32000),
-    _ref("Pricebook2Id", "Pricebook2", "Pricebook2"),
-    _currency_iso(),
+    _ro("ContractNumber", FieldType.STRING),
+    _none("LastApprovedDate", FieldType.DATETIME),
+    _none("LastActivityDate", FieldType.DATE),
+    *_viewed(),
     _accord_id(),
     _billing_status(),
     FieldDef("Stripe_Subscription_Id__c", FieldType.STRING, "Stripe Subscription ID",
@@ -294,5 +470,6 @@ def object_def(name: str) -> ObjectDef | None:
     return OBJECTS.get(name.lower())
 
 
-__all__ = ["BY_PREFIX", "CLOSED_STAGES", "NUMERIC", "OBJECTS", "TEXTUAL", "FieldDef",
-           "FieldType", "ObjectDef", "object_def"]
+__all__ = ["ADDRESS_PARTS", "BY_PREFIX", "CLOSED_STAGES", "CONTRACT_STATUS_CODE", "FORECAST",
+           "NUMERIC", "OBJECTS", "STAGE_PROBABILITY", "TEXTUAL", "FieldDef", "FieldType",
+           "ObjectDef", "object_def"]

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from accord.sandboxes.stripe.context import Ctx
 from accord.sandboxes.stripe.ids import new_id
+from accord.sandboxes.stripe.shapes import wire
 from accord.sandboxes.stripe.state import StripeObject
 
 COLLECTION = "balance_transaction"
@@ -53,16 +54,14 @@ def record(ctx: Ctx, *, source: str, kind: str, amount: int, currency: str, fee:
     details = ([{"amount": fee, "application": None, "currency": currency,
                  "description": "Stripe processing fees", "type": "stripe_fee"}]
                if fee else [])
-    txn: StripeObject = {
+    txn = wire(COLLECTION, {
         "id": new_id("txn"),
-        "object": COLLECTION,
         "amount": amount,
         "available_on": created + PAYOUT_DELAY_DAYS * DAY,
         "balance_type": "payments",
         "created": created,
         "currency": currency,
         "description": description,
-        "exchange_rate": None,
         "fee": fee,
         "fee_details": details,
         "net": amount - fee,
@@ -70,7 +69,7 @@ def record(ctx: Ctx, *, source: str, kind: str, amount: int, currency: str, fee:
         "source": source,
         "status": "pending",
         "type": kind,
-    }
+    })
     ctx.store.insert(txn)
     return txn
 

@@ -78,10 +78,10 @@ def item_line(ctx: Ctx, invoice: StripeObject, sub: StripeObject, item: StripeOb
         amount = invoicing.price_amount(price, quantity)
     product = ctx.store.find("product", price["product"])
     name = product["name"] if product else price["product"]
-    return invoicing.line_for(invoice, amount=amount, description=f"{quantity} x {name}",
+    return invoicing.line_for(ctx, invoice, amount=amount, description=f"{quantity} x {name}",
                               quantity=quantity, price=price, period=period, proration=False,
                               subscription=sub["id"], subscription_item=item["id"],
-                              tax_rates=item.get("tax_rates") or None)
+                              tax_rates=invoicing.ids_of(item["tax_rates"] or []) or None)
 
 
 def subscription_invoice(ctx: Ctx, sub: StripeObject, reason: str,
@@ -92,7 +92,8 @@ def subscription_invoice(ctx: Ctx, sub: StripeObject, reason: str,
     invoice = invoicing.new_invoice(
         ctx, customer, currency=sub["currency"], subscription=sub, billing_reason=reason,
         collection_method=sub["collection_method"], days_until_due=sub["days_until_due"],
-        period=invoice_period, default_tax_rates=sub["default_tax_rates"],
+        period=invoice_period,
+        default_tax_rates=invoicing.ids_of(sub["default_tax_rates"] or []),
         default_payment_method=sub["default_payment_method"])
     if line_period is not None:
         for item in sub["items"]["data"]:

@@ -6,18 +6,20 @@ a new PaymentMethod (a fresh ``pm_...`` id) with the card's behaviour remembered
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from accord.sandboxes.stripe.context import Ctx
 from accord.sandboxes.stripe.errors import ErrorType, StripeApiError, invalid, no_such
 from accord.sandboxes.stripe.ids import new_id
+from accord.sandboxes.stripe.shapes import billing_details, wire
 from accord.sandboxes.stripe.state import CardProfile, StripeObject
 
 _DECLINED = "Your card was declined."
 
 TEST_CARDS: dict[str, CardProfile] = {
     "pm_card_visa": CardProfile("visa", "4242"),
-    "pm_card_visa_debit": CardProfile("visa", "5556"),
+    "pm_card_visa_debit": CardProfile("visa", "5556", funding="debit"),
     "pm_card_mastercard": CardProfile("mastercard", "4444"),
     "pm_card_amex": CardProfile("amex", "8431"),
     "pm_card_chargeDeclined": CardProfile("visa", "0002", "card_declined", "generic_decline",
@@ -57,21 +59,87 @@ def card_error(profile: CardProfile, *, extra: dict[str, Any] | None = None) -> 
                           extra=extra)
 
 
+def fingerprint(profile: CardProfile) -> str:
+    """The same card number always has the same fingerprint (as on Stripe)."""
+    digest = hashlib.sha256(f"{profile.brand}:{profile.last4}".encode()).hexdigest()
+    return digest[:16]
+
+
+def method_card(profile: CardProfile) -> dict[str, Any]:
+    """``card`` of a card PaymentMethod."""
+    return {
+        "brand": profile.brand,
+        "checks": {"address_line1_check": None, "address_postal_code_check": None,
+                   "cvc_check": "unchecked"},
+        "country": "US",
+        "description": None,
+        "display_brand": profile.brand,
+        "exp_month": 12,
+        "exp_year": 2034,
+        "fingerprint": fingerprint(profile),
+        "funding": profile.funding,
+        "generated_from": None,
+        "iin": None,
+        "issuer": None,
+        "last4": profile.last4,
+        "networks": {"available": [profile.brand], "preferred": None},
+        "regulated_status": "unregulated",
+        "three_d_secure_usage": {"supported": True},
+        "wallet": None,
+    }
+
+
+def charge_card(card: dict[str, Any], amount: int, *, succeeded: bool) -> dict[str, Any]:
+    """``payment_method_details.card`` of a charge made with the PaymentMethod ``card``."""
+    return {
+        "amount_authorized": amount if succeeded else None,
+        "authorization_code": None,
+        "brand": card["brand"],
+        "capture_before": None,
+        "checks": {"address_line1_check": None, "address_postal_code_check": None,
+                   "cvc_check": None},
+        "country": card["country"],
+        "description": card["description"],
+        "electronic_commerce_indicator": None,
+        "exp_month": card["exp_month"],
+        "exp_year": card["exp_year"],
+        "extended_authorization": {"status": "disabled"},
+        "fingerprint": card["fingerprint"],
+        "funding": card["funding"],
+        "iin": card["iin"],
+        "incremental_authorization": {"status": "unavailable"},
+        "installments": None,
+        "issuer": card["issuer"],
+        "last4": card["last4"],
+        "mandate": None,
+        "moto": None,
+        "multicapture": {"status": "unavailable"},
+        "network": card["brand"],
+        "network_token": {"used": False},
+        "network_transaction_id": None,
+        "overcapture": {"maximum_amount_capturable": amount, "status": "unavailable"},
+        "regulated_status": card["regulated_status"],
+        "setup_credential_usage": None,
+        "stored_credential_usage": None,
+        "three_d_secure": None,
+        "transaction_link_id": None,
+        "wallet": None,
+    }
+
+
 def _payment_method(ctx: Ctx, profile: CardProfile, customer: str | None) -> StripeObject:
     created = ctx.now(customer)
-    obj: StripeObject = {
+    obj = wire("payment_method", {
         "id": new_id("pm"),
-        "object": "payment_method",
         "allow_redisplay": "unspecified",
-        "billing_details": {"address": None, "email": None, "name": None, "phone": None},
-        "card": {"brand": profile.brand, "country": "US", "exp_month": 12,
-                 "exp_year": 2034, "funding": "credit", "last4": profile.last4},
+        "billing_details": billing_details(),
+        "card": method_card(profile),
         "created": created,
         "customer": customer,
         "livemode": False,
         "metadata": {},
         "type": "card",
-    }
+    })
     ctx.store.insert(obj)
     ctx.store.cards[obj["id"]] = profile
     return obj

@@ -9,7 +9,8 @@ from accord.sandboxes.stripe import balance, cards
 from accord.sandboxes.stripe.context import Ctx
 from accord.sandboxes.stripe.errors import StripeApiError, invalid
 from accord.sandboxes.stripe.ids import new_id
-from accord.sandboxes.stripe.state import StripeObject
+from accord.sandboxes.stripe.shapes import billing_details, wire
+from accord.sandboxes.stripe.state import CardProfile, StripeObject
 
 THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
 
@@ -24,17 +25,29 @@ def check_amount(amount: int, currency: str, *, param: str = "amount") -> None:
                       "decimal digit must be 0).", param=param, code="invalid_charge_amount")
 
 
+CARD_OPTIONS: dict[str, Any] = {
+    "capture_method": None, "installments": None, "mandate_options": None, "network": None,
+    "request_extended_authorization": None, "request_incremental_authorization": None,
+    "request_multicapture": None, "request_overcapture": None,
+    "request_three_d_secure": "automatic", "require_cvc_recollection": None,
+    "setup_credential_usage": None, "setup_future_usage": None,
+    "statement_descriptor_suffix_kana": None, "statement_descriptor_suffix_kanji": None,
+    "stored_credential_usage": None,
+}
+"""``payment_method_options.card`` of a PaymentIntent the sandbox makes (Stripe's defaults)."""
+
+STATEMENT_DESCRIPTOR = "ACCORD SANDBOX"
+
+
 def new_intent(ctx: Ctx, *, amount: int, currency: str, customer: str | None,
                payment_method: str | None, description: str | None,
-               metadata: dict[str, str]) -> StripeObject:
+               metadata: dict[str, str], receipt_email: str | None = None) -> StripeObject:
     intent_id = new_id("pi")
-    intent: StripeObject = {
+    intent = wire("payment_intent", {
         "id": intent_id,
-        "object": "payment_intent",
         "amount": amount,
         "amount_capturable": 0,
         "amount_received": 0,
-        "automatic_payment_methods": None,
         "canceled_at": None,
         "cancellation_reason": None,
         "capture_method": "automatic",
@@ -48,29 +61,50 @@ def new_intent(ctx: Ctx, *, amount: int, currency: str, customer: str | None,
         "latest_charge": None,
         "livemode": False,
         "metadata": metadata,
-        "next_action": None,
         "payment_method": payment_method,
+        # keyed by payment method type: Stripe sends the types the intent can use
+        "payment_method_options": {"card": dict(CARD_OPTIONS)},
         "payment_method_types": ["card"],
-        "receipt_email": None,
-        "setup_future_usage": None,
+        "receipt_email": receipt_email,
         "status": "requires_confirmation" if payment_method else "requires_payment_method",
-    }
+    })
     ctx.store.insert(intent)
     ctx.emit("payment_intent.created", intent)
     return intent
 
 
+RISK_SCORE = 20
+"""Radar's score for every sandbox charge: a normal-risk card payment."""
+
+
+def _outcome(ok: bool, profile: CardProfile) -> dict[str, Any]:
+    return {
+        "advice_code": None,
+        "network_advice_code": None,
+        "network_decline_code": None,
+        "network_status": "approved_by_network" if ok else "declined_by_network",
+        "reason": None if ok else profile.decline_code,
+        "risk_level": "normal",
+        "risk_score": RISK_SCORE,
+        "rule": None,
+        "seller_message": "Payment complete." if ok else "The bank did not return any "
+        "further details with this decline.",
+        "type": "authorized" if ok else "issuer_declined",
+    }
+
+
 def _charge(ctx: Ctx, intent: StripeObject, pm: StripeObject) -> StripeObject:
     profile = cards.profile_of(ctx, pm["id"])
     ok = not profile.declines
-    charge: StripeObject = {
-        "id": new_id("ch"),
-        "object": "charge",
+    charge_id = new_id("ch")
+    charge = wire("charge", {
+        "id": charge_id,
         "amount": intent["amount"],
         "amount_captured": intent["amount"] if ok else 0,
         "amount_refunded": 0,
         "balance_transaction": None,
-        "billing_details": pm["billing_details"],
+        "billing_details": billing_details(pm["billing_details"]),
+        "calculated_statement_descriptor": STATEMENT_DESCRIPTOR,
         "captured": ok,
         "created": ctx.now(intent["customer"]),
         "currency": intent["currency"],
@@ -79,24 +113,22 @@ def _charge(ctx: Ctx, intent: StripeObject, pm: StripeObject) -> StripeObject:
         "disputed": False,
         "failure_code": profile.error_code,
         "failure_message": profile.message or None,
+        "fraud_details": {"stripe_report": None, "user_report": None},
         "livemode": False,
         "metadata": dict(intent["metadata"]),
-        "outcome": {
-            "network_status": "approved_by_network" if ok else "declined_by_network",
-            "reason": None if ok else profile.decline_code,
-            "risk_level": "normal",
-            "seller_message": "Payment complete." if ok else "The bank did not return any "
-            "further details with this decline.",
-            "type": "authorized" if ok else "issuer_declined",
-        },
+        "outcome": _outcome(ok, profile),
         "paid": ok,
         "payment_intent": intent["id"],
         "payment_method": pm["id"],
-        "payment_method_details": {"card": copy.deepcopy(pm["card"]), "type": "card"},
-        "receipt_url": None,
+        # a type-keyed object: Stripe sends ``type`` and the member it names
+        "payment_method_details": {
+            "card": cards.charge_card(pm["card"], intent["amount"], succeeded=ok),
+            "type": "card"},
+        "receipt_email": intent["receipt_email"],
+        "receipt_url": f"https://pay.stripe.com/receipts/payment/{charge_id}" if ok else None,
         "refunded": False,
         "status": "succeeded" if ok else "failed",
-    }
+    })
     if ok:
         charge["balance_transaction"] = balance.for_charge(ctx, charge)["id"]
     ctx.store.insert(charge)
@@ -132,7 +164,9 @@ def confirm(ctx: Ctx, intent: StripeObject, payment_method: str | None = None) -
     error = cards.card_error(profile)
     error_body = error.body()["error"]
     intent["status"] = "requires_payment_method"
-    intent["last_payment_error"] = {**error_body, "payment_method": copy.deepcopy(pm)}
+    # Stripe's error format: only the fields that apply
+    intent["last_payment_error"] = {**error_body, "charge": charge["id"],
+                                    "payment_method": copy.deepcopy(pm)}
     ctx.emit("payment_intent.payment_failed", intent)
     raise StripeApiError(402, error.error_type, error.message, code=error.code,
                          decline_code=error.decline_code,
@@ -154,20 +188,24 @@ def refund(ctx: Ctx, charge: StripeObject, amount: int | None, *, reason: str | 
     if amount < 1 or amount > remaining:
         raise invalid(f"Refund amount ({amount}) is greater than unrefunded amount on charge "
                       f"({remaining})", param=param, code="amount_too_large")
-    obj: StripeObject = {
+    obj = wire("refund", {
         "id": new_id("re"),
-        "object": "refund",
         "amount": amount,
         "balance_transaction": None,
         "charge": charge["id"],
         "created": ctx.now(charge["customer"]),
         "currency": charge["currency"],
-        "destination_details": {"card": {"type": "refund"}, "type": "card"},
+        "customer": charge["customer"],
+        # a type-keyed object: Stripe sends ``type`` and the member it names
+        "destination_details": {"card": {"reference": None, "reference_status": "pending",
+                                         "reference_type": None, "type": "refund"},
+                                "type": "card"},
         "metadata": metadata,
         "payment_intent": charge["payment_intent"],
+        "payment_method": charge["payment_method"],
         "reason": reason,
         "status": "succeeded",
-    }
+    })
     obj["balance_transaction"] = balance.for_refund(ctx, obj, charge["customer"])["id"]
     ctx.store.insert(obj)
     charge["amount_refunded"] = int(charge["amount_refunded"]) + amount

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from accord.sandboxes.clock import SandboxClock
 from accord.sandboxes.stripe.ids import new_id
+from accord.sandboxes.stripe.shapes import wire
 from accord.sandboxes.stripe.state import Store, StripeObject
 
 DEFAULT_API_VERSION = "2026-10-28.endive"
@@ -74,12 +75,10 @@ class Ctx:
     def emit(self, event_type: str, obj: StripeObject,
              previous: dict[str, Any] | None = None) -> StripeObject:
         """Record an event carrying a snapshot of ``obj`` (and notify webhook delivery)."""
-        data: dict[str, Any] = {"object": copy.deepcopy(obj)}
-        if previous:
-            data["previous_attributes"] = copy.deepcopy(previous)
-        event: StripeObject = {
+        data: dict[str, Any] = {"object": copy.deepcopy(obj),
+                                "previous_attributes": copy.deepcopy(previous) or None}
+        event = wire("event", {
             "id": new_id("evt"),
-            "object": "event",
             "api_version": self.request.api_version,
             # events are stamped with sandbox time, even for test-clock customers whose
             # objects carry the clock's frozen time; this keeps /v1/events in recording order
@@ -90,7 +89,7 @@ class Ctx:
             "request": {"id": self.request.request_id,
                         "idempotency_key": self.request.idempotency_key},
             "type": event_type,
-        }
+        })
         self.store.insert(event)
         for listener in list(self.store.listeners):
             listener(event)

@@ -15,6 +15,7 @@ from accord.sandboxes.stripe import charging
 from accord.sandboxes.stripe.context import Ctx
 from accord.sandboxes.stripe.errors import StripeApiError, invalid
 from accord.sandboxes.stripe.ids import new_id
+from accord.sandboxes.stripe.shapes import tax_entry, wire
 from accord.sandboxes.stripe.state import StripeObject
 
 DAY = 86_400
@@ -50,6 +51,39 @@ def price_amount(price: StripeObject, quantity: int | Decimal) -> int:
     return round_minor(Decimal(price["unit_amount_decimal"] or 0) * quantity)
 
 
+def rate_objects(ctx: Ctx, rate_ids: list[str], *, param: str) -> list[StripeObject]:
+    """The tax rate objects for ``rate_ids`` (Stripe embeds them whole), or 400 naming
+    ``param``."""
+    return [copy.deepcopy(ctx.store.get("tax_rate", rate_id, param=param, status=400))
+            for rate_id in rate_ids]
+
+
+def ids_of(objects: list[StripeObject]) -> list[str]:
+    return [str(obj["id"]) for obj in objects]
+
+
+def tax_percentage(ctx: Ctx, rate_id: str) -> Decimal:
+    """A tax rate's exact percentage (the wire carries it as a float)."""
+    exact = ctx.store.note(rate_id).get("percentage")
+    if exact is None:
+        exact = repr(ctx.store.get("tax_rate", rate_id)["percentage"])
+    return Decimal(exact)
+
+
+def customer_copies(customer: StripeObject) -> dict[str, Any]:
+    """What an invoice copies from its customer (kept current while it is a draft, frozen at
+    finalization, as on Stripe)."""
+    settings = customer["invoice_settings"] or {}
+    return {
+        "customer_address": copy.deepcopy(customer["address"]),
+        "customer_email": customer["email"],
+        "customer_name": customer["name"],
+        "customer_phone": customer["phone"],
+        "customer_tax_exempt": customer["tax_exempt"],
+        "footer": settings.get("footer"),
+    }
+
+
 def new_invoice(ctx: Ctx, customer: StripeObject, *, currency: str,
                 subscription: StripeObject | None = None, billing_reason: str = "manual",
                 collection_method: str = "charge_automatically",
@@ -62,11 +96,11 @@ def new_invoice(ctx: Ctx, customer: StripeObject, *, currency: str,
     if subscription is not None:
         parent = {"quote_details": None, "type": "subscription_details",
                   "subscription_details": {"metadata": dict(subscription["metadata"]),
-                                           "subscription": subscription["id"]}}
+                                           "subscription": subscription["id"],
+                                           "subscription_proration_date": None}}
     invoice_id = new_id("in")
-    invoice: StripeObject = {
+    invoice = wire("invoice", {
         "id": invoice_id,
-        "object": "invoice",
         "account_country": "US",
         "account_name": "accord sandbox",
         "amount_due": 0,
@@ -78,16 +112,19 @@ def new_invoice(ctx: Ctx, customer: StripeObject, *, currency: str,
         "attempted": False,
         "auto_advance": (collection_method == "charge_automatically" or subscription is not None)
         if auto_advance is None else auto_advance,
-        "automatic_tax": {"enabled": False, "liability": None, "status": None},
+        "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None,
+                          "provider": None, "status": None},
         "billing_reason": billing_reason,
         "collection_method": collection_method,
+        "confirmation_secret": None,
         "created": now,
         "currency": currency,
         "customer": customer["id"],
-        "customer_email": customer["email"],
-        "customer_name": customer["name"],
+        **customer_copies(customer),
+        "customer_tax_ids": [],
         "default_payment_method": default_payment_method,
-        "default_tax_rates": list(default_tax_rates or []),
+        "default_tax_rates": rate_objects(ctx, list(default_tax_rates or []),
+                                          param="default_tax_rates"),
         "description": description,
         "discounts": [],
         "due_date": None,
@@ -95,6 +132,7 @@ def new_invoice(ctx: Ctx, customer: StripeObject, *, currency: str,
         "ending_balance": None,
         "hosted_invoice_url": None,
         "invoice_pdf": None,
+        "issuer": {"account": None, "type": "self"},
         "lines": {"object": "list", "data": [], "has_more": False,
                   "url": f"/v1/invoices/{invoice_id}/lines"},
         "livemode": False,
@@ -102,6 +140,8 @@ def new_invoice(ctx: Ctx, customer: StripeObject, *, currency: str,
         "next_payment_attempt": None,
         "number": None,
         "parent": parent,
+        "payment_settings": {"default_mandate": None, "payment_method_options": None,
+                             "payment_method_types": None},
         "payments": {"object": "list", "data": [], "has_more": False,
                      "url": f"/v1/invoice_payments?invoice={invoice_id}"},
         "period_end": period[1] if period else now,
@@ -118,36 +158,36 @@ def new_invoice(ctx: Ctx, customer: StripeObject, *, currency: str,
         "total": 0,
         "total_discount_amounts": [],
         "total_excluding_tax": 0,
+        "total_pretax_credit_amounts": [],
         "total_taxes": [],
-        "webhooks_delivered_at": None,
-    }
+    })
     if collection_method == "send_invoice":
-        invoice["days_until_due"] = days_until_due if days_until_due is not None else 30
+        ctx.store.note(invoice_id)["days_until_due"] = (
+            days_until_due if days_until_due is not None else 30)
     ctx.store.insert(invoice)
     ctx.emit("invoice.created", invoice)
     return invoice
 
 
-def line_for(invoice: StripeObject, *, amount: int, description: str | None, quantity: int,
-             price: StripeObject | None, period: tuple[int, int], proration: bool,
-             invoice_item: str | None = None, subscription: str | None = None,
+def line_for(ctx: Ctx, invoice: StripeObject, *, amount: int, description: str | None,
+             quantity: int, price: StripeObject | None, period: tuple[int, int],
+             proration: bool, invoice_item: str | None = None, subscription: str | None = None,
              subscription_item: str | None = None, tax_rates: list[str] | None = None,
              metadata: dict[str, str] | None = None) -> StripeObject:
     if subscription_item is not None:
         parent: dict[str, Any] = {
             "type": "subscription_item_details", "invoice_item_details": None,
-            "subscription_item_details": {"invoice_item": None, "proration": proration,
-                                          "proration_details": None,
+            "subscription_item_details": {"invoice_item": invoice_item, "proration": proration,
+                                          "proration_details": {"credited_items": None},
                                           "subscription": subscription,
                                           "subscription_item": subscription_item}}
     else:
         parent = {"type": "invoice_item_details", "subscription_item_details": None,
                   "invoice_item_details": {"invoice_item": invoice_item, "proration": proration,
-                                           "proration_details": None,
+                                           "proration_details": {"credited_items": None},
                                            "subscription": subscription}}
-    return {
+    line = wire("line_item", {
         "id": new_id("il"),
-        "object": "line_item",
         "amount": amount,
         "currency": invoice["currency"],
         "description": description,
@@ -158,15 +198,22 @@ def line_for(invoice: StripeObject, *, amount: int, description: str | None, qua
         "livemode": False,
         "metadata": dict(metadata or {}),
         "parent": parent,
-        "period": {"start": period[0], "end": period[1]},
+        "period": {"end": period[1], "start": period[0]},
+        "pretax_credit_amounts": [],
         "pricing": None if price is None else {
             "price_details": {"price": price["id"], "product": price["product"]},
             "type": "price_details",
             "unit_amount_decimal": price["unit_amount_decimal"]},
         "quantity": quantity,
-        "tax_rates": list(tax_rates or []),
+        "quantity_decimal": str(quantity),
+        "subscription": subscription,
+        "subtotal": amount,
         "taxes": [],
-    }
+    })
+    if tax_rates:
+        # a line's own tax rates are not on the wire; its ``taxes`` show what they charged
+        ctx.store.note(line["id"])["tax_rates"] = list(tax_rates)
+    return line
 
 
 def add_line(ctx: Ctx, invoice: StripeObject, line: StripeObject) -> None:
@@ -180,30 +227,24 @@ def refresh(ctx: Ctx, invoice: StripeObject) -> None:
     """Recompute line taxes and the invoice totals."""
     subtotal = 0
     tax_by_rate: dict[str, list[int]] = {}
+    default_rates = ids_of(invoice["default_tax_rates"])
     for line in invoice["lines"]["data"]:
         subtotal += int(line["amount"])
-        rate_ids = line.get("tax_rates") or invoice["default_tax_rates"]
+        line["subtotal"] = int(line["amount"])
+        rate_ids = ctx.store.note(line["id"]).get("tax_rates") or default_rates
         line["taxes"] = []
         for rate_id in rate_ids:
-            rate = ctx.store.get("tax_rate", rate_id, param="default_tax_rates", status=400)
-            tax = round_minor(Decimal(int(line["amount"])) * Decimal(rate["percentage_decimal"])
-                              / 100)
-            entry = {"amount": tax, "tax_behavior": "exclusive",
-                     "tax_rate_details": {"tax_rate": rate_id},
-                     "taxability_reason": "standard_rated",
-                     "taxable_amount": int(line["amount"]), "type": "tax_rate_details"}
-            line["taxes"].append(entry)
+            tax = round_minor(Decimal(int(line["amount"])) * tax_percentage(ctx, rate_id) / 100)
+            line["taxes"].append(tax_entry(amount=tax, rate_id=rate_id,
+                                           taxable=int(line["amount"])))
             sums = tax_by_rate.setdefault(rate_id, [0, 0])
             sums[0] += tax
             sums[1] += int(line["amount"])
     total_tax = sum(amount for amount, _ in tax_by_rate.values())
     invoice["subtotal"] = invoice["subtotal_excluding_tax"] = subtotal
     invoice["total_excluding_tax"] = subtotal
-    invoice["total_taxes"] = [
-        {"amount": amount, "tax_behavior": "exclusive",
-         "tax_rate_details": {"tax_rate": rate_id}, "taxability_reason": "standard_rated",
-         "taxable_amount": taxable, "type": "tax_rate_details"}
-        for rate_id, (amount, taxable) in tax_by_rate.items()]
+    invoice["total_taxes"] = [tax_entry(amount=amount, rate_id=rate_id, taxable=taxable)
+                              for rate_id, (amount, taxable) in tax_by_rate.items()]
     invoice["total"] = subtotal + total_tax
     applied_credit = (0 if invoice["ending_balance"] is None
                       else int(invoice["ending_balance"]) - int(invoice["starting_balance"]))
@@ -213,9 +254,8 @@ def refresh(ctx: Ctx, invoice: StripeObject) -> None:
 
 
 def _payment_entry(ctx: Ctx, invoice: StripeObject, intent: StripeObject) -> StripeObject:
-    entry: StripeObject = {
+    entry = wire("invoice_payment", {
         "id": new_id("inpay"),
-        "object": "invoice_payment",
         "amount_paid": None,
         "amount_requested": intent["amount"],
         "created": intent["created"],
@@ -223,10 +263,11 @@ def _payment_entry(ctx: Ctx, invoice: StripeObject, intent: StripeObject) -> Str
         "invoice": invoice["id"],
         "is_default": True,
         "livemode": False,
+        # a type-keyed object: Stripe sends only the member ``type`` names
         "payment": {"payment_intent": intent["id"], "type": "payment_intent"},
         "status": "open",
         "status_transitions": {"canceled_at": None, "paid_at": None},
-    }
+    })
     invoice["payments"]["data"].insert(0, entry)
     return entry
 
@@ -255,12 +296,16 @@ def finalize(ctx: Ctx, invoice: StripeObject) -> StripeObject:
     sequence = int(customer["next_invoice_sequence"])
     customer["next_invoice_sequence"] = sequence + 1
     invoice["number"] = f"{customer['invoice_prefix']}-{sequence:04d}"
+    invoice.update(customer_copies(customer))
+    customer["currency"] = customer["currency"] or invoice["currency"]
     invoice["status"] = "open"
     invoice["effective_at"] = now
     invoice["status_transitions"]["finalized_at"] = now
     invoice["hosted_invoice_url"] = f"https://invoice.stripe.com/i/{invoice['id']}"
+    invoice["invoice_pdf"] = f"https://pay.stripe.com/invoice/{invoice['id']}/pdf"
     if invoice["collection_method"] == "send_invoice":
-        invoice["due_date"] = now + int(invoice.get("days_until_due") or 30) * DAY
+        days = ctx.store.note(invoice["id"]).get("days_until_due")
+        invoice["due_date"] = now + int(30 if days is None else days) * DAY
     ctx.emit("invoice.finalized", invoice)
     if invoice["amount_due"] == 0:
         _mark_paid(ctx, invoice, now)
@@ -271,6 +316,8 @@ def finalize(ctx: Ctx, invoice: StripeObject) -> StripeObject:
                                      description=f"Invoice {invoice['number']}",
                                      metadata={})
         _payment_entry(ctx, invoice, intent)
+        invoice["confirmation_secret"] = {"client_secret": intent["client_secret"],
+                                          "type": "payment_intent"}
         # Stripe charges a standalone auto-advancing invoice about an hour after it is
         # finalized; subscription invoices are collected by the billing cycle itself
         manual = invoice["billing_reason"] == "manual"
@@ -402,9 +449,9 @@ def new_invoice_item(ctx: Ctx, customer: StripeObject, *, amount: int, currency:
         parent = {"type": "subscription_details",
                   "subscription_details": {"subscription": subscription,
                                            "subscription_item": subscription_item}}
-    item: StripeObject = {
+    start, end = period or (now, now)
+    item = wire("invoiceitem", {
         "id": new_id("ii"),
-        "object": "invoiceitem",
         "amount": amount,
         "currency": currency,
         "customer": customer["id"],
@@ -417,15 +464,17 @@ def new_invoice_item(ctx: Ctx, customer: StripeObject, *, amount: int, currency:
         "metadata": dict(metadata or {}),
         "net_amount": amount,
         "parent": parent,
-        "period": {"start": (period or (now, now))[0], "end": (period or (now, now))[1]},
+        "period": {"end": end, "start": start},
         "pricing": None if price is None else {
             "price_details": {"price": price["id"], "product": price["product"]},
             "type": "price_details", "unit_amount_decimal": price["unit_amount_decimal"]},
         "proration": proration,
+        "proration_details": {"credited_items": None, "discount_amounts": []},
         "quantity": quantity,
-        "tax_rates": list(tax_rates or []),
+        "quantity_decimal": str(quantity),
+        "tax_rates": rate_objects(ctx, tax_rates or [], param="tax_rates"),
         "test_clock": customer["test_clock"],
-    }
+    })
     ctx.store.insert(item)
     ctx.emit("invoiceitem.created", item)
     return item
@@ -443,11 +492,11 @@ def attach_item(ctx: Ctx, invoice: StripeObject, item: StripeObject) -> None:
     subscription = None
     if item["parent"] is not None:
         subscription = item["parent"]["subscription_details"]["subscription"]
-    line = line_for(invoice, amount=int(item["amount"]), description=item["description"],
+    line = line_for(ctx, invoice, amount=int(item["amount"]), description=item["description"],
                     quantity=int(item["quantity"]), price=price,
                     period=(item["period"]["start"], item["period"]["end"]),
                     proration=bool(item["proration"]), invoice_item=item["id"],
-                    subscription=subscription, tax_rates=item["tax_rates"],
+                    subscription=subscription, tax_rates=ids_of(item["tax_rates"] or []),
                     metadata=item["metadata"])
     add_line(ctx, invoice, line)
 

@@ -135,7 +135,7 @@ def search_object(url: str, items: Sequence[StripeObject], params: Params) -> di
     next_page = (base64.urlsafe_b64encode(str(start + limit).encode()).decode()
                  if has_more else None)
     return {"object": "search_result", "data": page, "has_more": has_more,
-            "next_page": next_page, "url": url, "total_count": len(items)}
+            "next_page": next_page, "url": url}
 
 
 # -- expand ------------------------------------------------------------------------------------
@@ -154,7 +154,9 @@ def _expand_path(store: Store, value: Any, path: list[str]) -> Any:
         collection = collection_of(child)
         found = store.find(collection, child) if collection else None
         if found is not None:
-            child = copy.deepcopy(found)
+            # a deleted object expands to its deletion marker, as on Stripe
+            child = ({"id": found["id"], "object": found["object"], "deleted": True}
+                     if found.get("deleted") else copy.deepcopy(found))
     elif isinstance(child, list):
         expanded = []
         for item in child:

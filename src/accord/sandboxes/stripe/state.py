@@ -31,6 +31,7 @@ class CardProfile:
     decline_code: str | None = None
     message: str = ""
     fails_on_attach: bool = False
+    funding: str = "credit"
 
     @property
     def declines(self) -> bool:
@@ -68,6 +69,9 @@ class Store:
     invoice_numbers: dict[str, int] = field(default_factory=dict)
     webhook_secrets: dict[str, str] = field(default_factory=dict)
     meter_events: list[MeterEvent] = field(default_factory=list)
+    private: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Facts the sandbox needs about an object but Stripe does not send (an invoice's
+    ``days_until_due``, a line's tax rates, a tax rate's exact percentage), by object id."""
     listeners: list[Callable[[StripeObject], None]] = field(default_factory=list)
     _sequence: Iterator[int] = field(default_factory=itertools.count)
 
@@ -140,6 +144,7 @@ class Store:
                 "invoice_numbers": self.invoice_numbers,
                 "webhook_secrets": self.webhook_secrets,
                 "meter_events": [asdict(event) for event in self.meter_events],
+                "private": self.private,
             })
 
     def restore(self, data: dict[str, Any]) -> None:
@@ -154,6 +159,7 @@ class Store:
             self.invoice_numbers = dict(data["invoice_numbers"])
             self.webhook_secrets = dict(data["webhook_secrets"])
             self.meter_events = [MeterEvent(**event) for event in data.get("meter_events", [])]
+            self.private = copy.deepcopy(data.get("private", {}))
             self._sequence = itertools.count(max(self.order.values(), default=-1) + 1)
 
     # -- control plane --------------------------------------------------------------------
@@ -166,6 +172,12 @@ class Store:
             self.invoice_numbers.clear()
             self.webhook_secrets.clear()
             self.meter_events.clear()
+            self.private.clear()
+
+    def note(self, object_id: str) -> dict[str, Any]:
+        """The private facts kept about one object (created empty on first use)."""
+        with self.lock:
+            return self.private.setdefault(object_id, {})
 
     def dump(self) -> dict[str, Any]:
         with self.lock:

@@ -11,8 +11,25 @@ from accord.sandboxes.netsuite.records.fields import (
     decimal,
     integer,
     ref,
+    select,
     text,
 )
+
+ACCOUNT_TYPES = (("AcctPay", "Accounts Payable"), ("AcctRec", "Accounts Receivable"),
+                 ("Bank", "Bank"), ("COGS", "Cost of Goods Sold"), ("CredCard", "Credit Card"),
+                 ("DeferExpense", "Deferred Expense"), ("DeferRevenue", "Deferred Revenue"),
+                 ("Equity", "Equity"), ("Expense", "Expense"), ("FixedAsset", "Fixed Asset"),
+                 ("Income", "Income"), ("LongTermLiab", "Long Term Liability"),
+                 ("NonPosting", "Non Posting"), ("OthAsset", "Other Asset"),
+                 ("OthCurrAsset", "Other Current Asset"),
+                 ("OthCurrLiab", "Other Current Liability"), ("OthExpense", "Other Expense"),
+                 ("OthIncome", "Other Income"), ("Stat", "Statistical"),
+                 ("UnbilledRec", "Unbilled Receivable"))
+COUNTRIES = (("AT", "Austria"), ("AU", "Australia"), ("BE", "Belgium"), ("CA", "Canada"),
+             ("CH", "Switzerland"), ("DE", "Germany"), ("DK", "Denmark"), ("ES", "Spain"),
+             ("FR", "France"), ("GB", "United Kingdom"), ("IE", "Ireland"), ("IN", "India"),
+             ("IT", "Italy"), ("JP", "Japan"), ("NL", "Netherlands"), ("NO", "Norway"),
+             ("SE", "Sweden"), ("SG", "Singapore"), ("US", "United States"))
 
 ITEM_TYPES = ("inventoryItem", "nonInventorySaleItem", "serviceSaleItem")
 SEGMENTS = (ref("department", "department"), ref("class", "classification"),
@@ -60,18 +77,19 @@ SPECS: tuple[RecordSpec, ...] = (
         boolean("isInactive", False),
     ), ref_field="symbol"),
     RecordSpec("subsidiary", (
-        *_NAMED, ref("currency", "currency", required=True), text("country"),
+        *_NAMED, ref("currency", "currency", required=True), select("country", COUNTRIES),
         ref("parent", "subsidiary"),
     )),
     RecordSpec("account", (
         text("acctNumber", required=True, label="Number"),
-        text("acctName", required=True, label="Name"), text("acctType", required=True),
+        text("acctName", required=True, label="Name"),
+        select("acctType", ACCOUNT_TYPES, required=True, label="Type"),
         ref("subsidiary", "subsidiary"), ref("currency", "currency"), boolean("isInactive", False),
     ), ref_field="acctName"),
     RecordSpec("accountingPeriod", (
         text("periodName", required=True), date_field("startDate", required=True),
         date_field("endDate", required=True), boolean("isQuarter", False),
-        boolean("isYear", False), boolean("isClosed", False), boolean("arLocked", False),
+        boolean("isYear", False), boolean("closed", False), boolean("arLocked", False),
         boolean("apLocked", False), boolean("allLocked", False),
     ), ref_field="periodName"),
     RecordSpec("term", (*_NAMED, integer("daysUntilNetDue"))),
@@ -154,4 +172,9 @@ def spec_for(name: str) -> RecordSpec | None:
     return BY_NAME.get(name) or BY_LOWER.get(name.lower())
 
 
-__all__ = ["BY_NAME", "ITEM_TYPES", "SPECS", "spec_for"]
+ALIASES: dict[tuple[str, str], str] = {("accountingPeriod", "isClosed"): "closed"}
+"""Input names earlier versions of this sandbox used, still accepted on write (NetSuite's
+own name is the value)."""
+
+__all__ = ["ACCOUNT_TYPES", "ALIASES", "BY_NAME", "COUNTRIES", "ITEM_TYPES", "SPECS",
+           "spec_for"]

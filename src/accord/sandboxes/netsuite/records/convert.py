@@ -13,12 +13,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from accord.sandboxes.netsuite.errors import bad_ref, invalid, user_error
-from accord.sandboxes.netsuite.records.catalog import spec_for
+from accord.sandboxes.netsuite.records.catalog import ALIASES, spec_for
 from accord.sandboxes.netsuite.records.fields import FieldSpec, Kind, RecordSpec, SublistSpec
+from accord.sandboxes.netsuite.records.metadata import created_field
 from accord.sandboxes.netsuite.state import NetSuiteStore, StoredRecord
 
 READ_ONLY = frozenset({
-    "links", "id", "lastModifiedDate", "createdDate", "total", "subtotal", "taxTotal",
+    "links", "id", "lastModifiedDate", "createdDate", "dateCreated", "total", "subtotal",
+    "taxTotal",
     "amountRemaining", "amountPaid", "status", "applied", "unapplied", "refName",
 })
 EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_\-.:]{1,300}$")
@@ -50,6 +52,10 @@ def _convert(store: NetSuiteStore, spec: FieldSpec, value: Any, path: str) -> An
     elif kind is Kind.INT:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
+    elif kind is Kind.SELECT:
+        chosen = value.get("id") if isinstance(value, dict) else value
+        if isinstance(chosen, str) and (not spec.choices or chosen in dict(spec.choices)):
+            return chosen
     elif kind is Kind.DATE and isinstance(value, str):
         try:
             return date.fromisoformat(value[:10]).isoformat()
@@ -117,7 +123,8 @@ def normalize(store: NetSuiteStore, spec: RecordSpec, body: Any,
     if not isinstance(body, dict):
         raise invalid("The request body must be a JSON object.")
     data: dict[str, Any] = dict(base or {})
-    for key, value in body.items():
+    for given, value in body.items():
+        key: str = ALIASES.get((spec.name, given)) or given
         if key == "externalId":
             if value is None:
                 data.pop("externalId", None)
@@ -171,8 +178,12 @@ def _render_fields(store: NetSuiteStore, fields: tuple[FieldSpec, ...], data: di
         value = data.get(field.name)
         if value is None:
             continue
-        out[field.name] = _render_ref(store, field, value, root) if field.kind is Kind.REF \
-            else value
+        if field.kind is Kind.REF:
+            out[field.name] = _render_ref(store, field, value, root)
+        elif field.kind is Kind.SELECT:
+            out[field.name] = {"id": value, "refName": dict(field.choices).get(value, value)}
+        else:
+            out[field.name] = value
     return out
 
 
@@ -198,7 +209,10 @@ def render_record(store: NetSuiteStore, spec: RecordSpec, record: StoredRecord, 
         sub_href = f"{href}/{sublist.name}"
         out[sublist.name] = (render_sublist(store, sublist, lines, sub_href, root) if expand
                              else {"links": [{"rel": "self", "href": sub_href}]})
-    out["createdDate"] = _stamp(record.created)
+    # transactions and items carry createdDate, entities dateCreated, setup records neither
+    created = created_field(spec)
+    if created is not None:
+        out[created] = _stamp(record.created)
     out["lastModifiedDate"] = _stamp(record.modified)
     return out
 

@@ -14,6 +14,8 @@ class Kind(StrEnum):
     DATE = "date"
     INT = "int"
     REF = "ref"
+    SELECT = "select"
+    """A value from a list (``acctType``): stored as its id, sent as ``{"id", "refName"}``."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class FieldSpec:
     required: bool = False
     default: Any = None
     label: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    """For selects: (id, refName) of each value."""
 
     @property
     def column(self) -> str:
@@ -101,5 +105,10 @@ def date_field(name: str, *, required: bool = False, label: str = "") -> FieldSp
     return FieldSpec(name, Kind.DATE, required=required, label=label)
 
 
+def select(name: str, choices: tuple[tuple[str, str], ...], *, required: bool = False,
+           label: str = "") -> FieldSpec:
+    return FieldSpec(name, Kind.SELECT, required=required, label=label, choices=choices)
+
+
 __all__ = ["Family", "FieldSpec", "Kind", "RecordSpec", "SublistSpec", "boolean", "date_field",
-           "decimal", "integer", "ref", "text"]
+           "decimal", "integer", "ref", "select", "text"]

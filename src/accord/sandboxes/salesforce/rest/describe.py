@@ -26,8 +26,9 @@ def describe_field(field: FieldDef) -> dict[str, Any]:
         "name": field.name,
         "label": field.label or field.name,
         "type": field.type.value,
-        "length": field.length if field.type not in (FieldType.BOOLEAN, FieldType.DATE,
-                                                     FieldType.DATETIME) else 0,
+        "length": field.length if field.type not in (
+            FieldType.BOOLEAN, FieldType.DATE, FieldType.DATETIME, FieldType.ADDRESS,
+            FieldType.INT, FieldType.DOUBLE, FieldType.CURRENCY, FieldType.PERCENT) else 0,
         "nillable": not field.required and field.type is not FieldType.BOOLEAN,
         "createable": field.writable,
         "updateable": field.writable and field.updateable,

@@ -17,6 +17,7 @@ from accord.sandboxes.stripe.listing import (
 from accord.sandboxes.stripe.params import Params
 from accord.sandboxes.stripe.resources.common import currency, deleted, previous
 from accord.sandboxes.stripe.routing import Router
+from accord.sandboxes.stripe.shapes import wire
 from accord.sandboxes.stripe.state import StripeObject
 
 _INTERVALS = ("day", "week", "month", "year")
@@ -27,9 +28,8 @@ def _new_product(ctx: Ctx, params: Params, product_id: str | None = None) -> Str
     now = ctx.now()
     if product_id is not None and ctx.store.find("product", product_id) is not None:
         raise invalid("Product already exists.", param="id", code="resource_already_exists")
-    product: StripeObject = {
+    product = wire("product", {
         "id": product_id or new_id("prod"),
-        "object": "product",
         "active": params.bool("active", True),
         "created": now,
         "default_price": None,
@@ -39,15 +39,13 @@ def _new_product(ctx: Ctx, params: Params, product_id: str | None = None) -> Str
         "marketing_features": [],
         "metadata": params.metadata(),
         "name": params.req("name"),
-        "package_dimensions": None,
-        "shippable": None,
         "statement_descriptor": params.str("statement_descriptor"),
         "tax_code": params.str("tax_code"),
         "type": "service",
         "unit_label": params.str("unit_label"),
         "updated": now,
         "url": params.str("url"),
-    }
+    })
     ctx.store.insert(product)
     ctx.emit("product.created", product)
     return product
@@ -199,14 +197,12 @@ def _new_price(ctx: Ctx, params: Params, product_id: str | None = None) -> Strip
             "usage_type": recurring_params.str("usage_type", choices=("licensed", "metered"))
             or "licensed",
         }
-    price: StripeObject = {
+    price = wire("price", {
         "id": new_id("price"),
-        "object": "price",
         "active": params.bool("active", True),
         "billing_scheme": scheme,
         "created": ctx.now(),
         "currency": price_currency,
-        "custom_unit_amount": None,
         "livemode": False,
         "lookup_key": params.str("lookup_key"),
         "metadata": params.metadata(),
@@ -218,11 +214,10 @@ def _new_price(ctx: Ctx, params: Params, product_id: str | None = None) -> Strip
         or "unspecified",
         "tiers": tiers or None,
         "tiers_mode": tiers_mode,
-        "transform_quantity": None,
         "type": "recurring" if recurring else "one_time",
         "unit_amount": unit_amount,
         "unit_amount_decimal": None if unit_decimal is None else str(unit_decimal),
-    }
+    })
     if price["lookup_key"] is not None and any(
             p["lookup_key"] == price["lookup_key"] for p in ctx.store.all("price")):
         if not params.bool("transfer_lookup_key", False):
@@ -294,9 +289,8 @@ def create_tax_rate(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, An
         raise missing_param("percentage")
     if not 0 <= percentage <= 100:
         raise invalid("percentage must be between 0 and 100", param="percentage")
-    rate: StripeObject = {
+    rate = wire("tax_rate", {
         "id": new_id("txr"),
-        "object": "tax_rate",
         "active": params.bool("active", True),
         "country": params.str("country"),
         "created": ctx.now(),
@@ -308,15 +302,16 @@ def create_tax_rate(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, An
         "livemode": False,
         "metadata": params.metadata(),
         "percentage": float(percentage),
+        "rate_type": "percentage",
         "state": params.str("state"),
         "tax_type": params.str("tax_type"),
-    }
-    # the exact percentage, for the sandbox's own arithmetic (floats are only for the wire)
-    rate["percentage_decimal"] = str(percentage)
+    })
     if rate["inclusive"]:
         raise invalid("Inclusive tax rates are not supported by this sandbox.",
                       param="inclusive")
     ctx.store.insert(rate)
+    # the exact percentage, for the sandbox's own arithmetic (floats are only for the wire)
+    ctx.store.note(rate["id"])["percentage"] = str(percentage)
     ctx.emit("tax_rate.created", rate)
     return rate
 

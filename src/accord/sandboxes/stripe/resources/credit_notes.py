@@ -13,6 +13,7 @@ from accord.sandboxes.stripe.ids import new_id
 from accord.sandboxes.stripe.listing import created_filter, list_object
 from accord.sandboxes.stripe.params import Params
 from accord.sandboxes.stripe.routing import Router
+from accord.sandboxes.stripe.shapes import tax_entry, wire
 from accord.sandboxes.stripe.state import StripeObject
 
 
@@ -20,6 +21,7 @@ def _line(ctx: Ctx, invoice: StripeObject, entry: Params) -> StripeObject:
     kind = entry.req("type", choices=("invoice_line_item", "custom_line_item"))
     quantity = entry.int("quantity", minimum=1)
     taxes: list[dict[str, Any]] = []
+    rate_ids: list[str] = []
     invoice_line_id = None
     if kind == "invoice_line_item":
         invoice_line_id = entry.req("invoice_line_item")
@@ -35,9 +37,11 @@ def _line(ctx: Ctx, invoice: StripeObject, entry: Params) -> StripeObject:
             amount = invoicing.round_minor(Decimal(int(source["amount"])) * qty / line_qty)
         quantity = quantity or int(source["quantity"] or 1)
         for tax in source["taxes"]:
-            rate = ctx.store.get("tax_rate", tax["tax_rate_details"]["tax_rate"])
-            taxes.append({**tax, "taxable_amount": amount, "amount": invoicing.round_minor(
-                Decimal(amount) * Decimal(rate["percentage_decimal"]) / 100)})
+            rate_id = tax["tax_rate_details"]["tax_rate"]
+            rate_ids.append(rate_id)
+            taxes.append(tax_entry(amount=invoicing.round_minor(
+                Decimal(amount) * invoicing.tax_percentage(ctx, rate_id) / 100),
+                rate_id=rate_id, taxable=amount))
         description = source["description"]
         unit = invoicing.round_minor(Decimal(amount) / quantity) if quantity else amount
     else:
@@ -48,21 +52,32 @@ def _line(ctx: Ctx, invoice: StripeObject, entry: Params) -> StripeObject:
         amount = unit_amount * quantity
         unit = unit_amount
         description = entry.req("description")
-    return {
+    return line_item(ctx, amount=amount, description=description, quantity=quantity,
+                     unit=unit, kind=kind, invoice_line_item=invoice_line_id, taxes=taxes,
+                     rate_ids=rate_ids, metadata=entry.metadata())
+
+
+def line_item(ctx: Ctx, *, amount: int, description: str | None, quantity: int, unit: int,
+              kind: str, invoice_line_item: str | None = None,
+              taxes: list[dict[str, Any]] | None = None, rate_ids: list[str] | None = None,
+              metadata: dict[str, str] | None = None) -> StripeObject:
+    return wire("credit_note_line_item", {
         "id": new_id("cnli"),
-        "object": "credit_note_line_item",
         "amount": amount,
         "description": description,
         "discount_amount": 0,
         "discount_amounts": [],
-        "invoice_line_item": invoice_line_id,
+        "invoice_line_item": invoice_line_item,
         "livemode": False,
+        "metadata": dict(metadata or {}),
+        "pretax_credit_amounts": [],
         "quantity": quantity,
-        "taxes": taxes,
+        "tax_rates": invoicing.rate_objects(ctx, rate_ids or [], param="lines"),
+        "taxes": list(taxes or []),
         "type": kind,
         "unit_amount": unit,
         "unit_amount_decimal": str(unit),
-    }
+    })
 
 
 def create(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str, Any]:
@@ -80,11 +95,8 @@ def _create(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
         amount = params.int("amount", minimum=1)
         if amount is None:
             raise missing_param("lines")
-        lines = [{"id": new_id("cnli"), "object": "credit_note_line_item", "amount": amount,
-                  "description": params.str("memo") or "Credit", "discount_amount": 0,
-                  "discount_amounts": [], "invoice_line_item": None, "livemode": False,
-                  "quantity": 1, "taxes": [], "type": "custom_line_item",
-                  "unit_amount": amount, "unit_amount_decimal": str(amount)}]
+        lines = [line_item(ctx, amount=amount, description=params.str("memo") or "Credit",
+                           quantity=1, unit=amount, kind="custom_line_item")]
     subtotal = sum(int(line["amount"]) for line in lines)
     tax = sum(int(t["amount"]) for line in lines for t in line["taxes"])
     total = subtotal + tax
@@ -113,15 +125,14 @@ def _create(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
             raise invalid("refund_amount, credit_amount and out_of_band_amount must add up to "
                           "the credit note total.", param="refund_amount")
     count = sum(1 for cn in ctx.store.all("credit_note") if cn["invoice"] == invoice["id"])
-    note: StripeObject = {
-        "id": new_id("cn"),
-        "object": "credit_note",
+    note_id = new_id("cn")
+    note = wire("credit_note", {
+        "id": note_id,
         "amount": total,
         "amount_shipping": 0,
         "created": now,
         "currency": invoice["currency"],
         "customer": invoice["customer"],
-        "customer_balance_transaction": None,
         "discount_amount": 0,
         "discount_amounts": [],
         "effective_at": now,
@@ -132,9 +143,10 @@ def _create(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
         "metadata": params.metadata(),
         "number": f"{invoice['number']}-CN-{count + 1:02d}",
         "out_of_band_amount": out_of_band or None,
-        "pdf": None,
+        "pdf": f"https://pay.stripe.com/credit_notes/{note_id}/pdf",
         "post_payment_amount": 0 if pre_payment else total,
         "pre_payment_amount": total if pre_payment else 0,
+        "pretax_credit_amounts": [],
         "reason": params.str("reason", choices=("duplicate", "fraudulent", "order_change",
                                                 "product_unsatisfactory")),
         "refunds": refunds,
@@ -146,7 +158,7 @@ def _create(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
         "total_taxes": [t for line in lines for t in line["taxes"]],
         "type": "pre_payment" if pre_payment else "post_payment",
         "voided_at": None,
-    }
+    })
     note["lines"]["url"] = f"/v1/credit_notes/{note['id']}/lines"
     customer = ctx.store.get("customer", invoice["customer"])
     if pre_payment:
@@ -159,7 +171,8 @@ def _create(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
             charge = _paid_charge(ctx, invoice)
             refund = charging.refund(ctx, charge, refund_amount, reason=None, metadata={},
                                      param="refund_amount")
-            refunds.append({"amount_refunded": refund_amount, "refund": refund["id"]})
+            refunds.append({"amount_refunded": refund_amount, "payment_record_refund": None,
+                            "refund": refund["id"], "type": "refund"})
         if credit_amount:
             customer["balance"] = int(customer["balance"]) - credit_amount
     ctx.store.insert(note)

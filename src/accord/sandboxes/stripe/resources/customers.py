@@ -17,7 +17,7 @@ from accord.sandboxes.stripe.listing import (
 from accord.sandboxes.stripe.params import Params
 from accord.sandboxes.stripe.resources.common import address, deleted, previous
 from accord.sandboxes.stripe.routing import Router
-from accord.sandboxes.stripe.state import StripeObject
+from accord.sandboxes.stripe.shapes import wire
 
 _TEXT = ("name", "email", "phone", "description")
 
@@ -51,14 +51,12 @@ def _create(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
     if clock_id is not None:
         ctx.store.get("test_helpers.test_clock", clock_id, param="test_clock", status=400)
     customer_id = new_id("cus")
-    customer: StripeObject = {
+    customer = wire("customer", {
         "id": customer_id,
-        "object": "customer",
         "address": address(params.sub("address")),
         "balance": params.int("balance") or 0,
         "created": 0,
         "currency": None,
-        "default_source": None,
         "delinquent": False,
         "description": params.str("description"),
         "email": params.str("email"),
@@ -71,10 +69,9 @@ def _create(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
         "next_invoice_sequence": 1,
         "phone": params.str("phone"),
         "preferred_locales": params.strings("preferred_locales"),
-        "shipping": None,
         "tax_exempt": params.str("tax_exempt", choices=("none", "exempt", "reverse")) or "none",
         "test_clock": clock_id,
-    }
+    })
     ctx.store.insert(customer)
     customer["created"] = ctx.now(customer_id)
     reference = params.str("payment_method")

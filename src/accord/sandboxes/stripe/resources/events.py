@@ -11,6 +11,7 @@ from accord.sandboxes.stripe.listing import created_filter, list_object
 from accord.sandboxes.stripe.params import Params
 from accord.sandboxes.stripe.resources.common import deleted
 from accord.sandboxes.stripe.routing import Router
+from accord.sandboxes.stripe.shapes import wire
 from accord.sandboxes.stripe.state import StripeObject
 
 RETENTION_SECONDS = 30 * 86_400  # Stripe keeps events for 30 days
@@ -65,23 +66,22 @@ def create_endpoint(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, An
     if not url.startswith(("http://", "https://")):
         raise invalid("Invalid URL: must be http or https.", param="url",
                       code="url_invalid")
-    endpoint: StripeObject = {
+    endpoint = wire("webhook_endpoint", {
         "id": new_id("we"),
-        "object": "webhook_endpoint",
         "api_version": params.str("api_version"),
-        "application": None,
         "created": ctx.now(),
         "description": params.str("description"),
         "enabled_events": _enabled_events(params, True),
         "livemode": False,
         "metadata": params.metadata(),
+        "secret": None,
         "status": "disabled" if params.bool("disabled", False) else "enabled",
         "url": url,
-    }
+    })
     ctx.store.insert(endpoint)
     secret = new_secret()
     ctx.store.webhook_secrets[endpoint["id"]] = secret
-    return {**endpoint, "secret": secret}
+    return {**endpoint, "secret": secret}  # the secret is sent only when it is created
 
 
 def retrieve_endpoint(ctx: Ctx, _: Params, path: dict[str, str]) -> dict[str, Any]:

@@ -85,8 +85,7 @@ def update_item(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str, Any
         changes["metadata"] = params.metadata(item["metadata"])
     if params.has("amount"):
         changes["amount"] = changes["net_amount"] = params.int("amount")
-    old = previous(item, changes)
-    item.update(changes)
+    item.update(changes)  # Stripe records no event for an invoice item's update
     if item["invoice"] is not None:
         invoice = ctx.store.get("invoice", item["invoice"])
         for line in invoice["lines"]["data"]:
@@ -95,8 +94,6 @@ def update_item(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str, Any
                 line["amount"] = item["amount"]
                 line["description"] = item["description"]
         invoicing.refresh(ctx, invoice)
-    if old:
-        ctx.emit("invoiceitem.updated", item, old)
     return item
 
 
@@ -149,8 +146,6 @@ def create_invoice(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any
         default_tax_rates=params.strings("default_tax_rates"),
         auto_advance=params.bool("auto_advance"),
         default_payment_method=params.str("default_payment_method"))
-    for rate in invoice["default_tax_rates"]:
-        ctx.store.get("tax_rate", rate, param="default_tax_rates", status=400)
     behavior = params.str("pending_invoice_items_behavior", choices=("exclude", "include"))
     if behavior == "include":
         invoicing.pull_pending_items(ctx, invoice, subscription["id"] if subscription else None)
@@ -178,10 +173,13 @@ def update_invoice(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str, 
                           param=key, code="invoice_not_editable")
         if key == "auto_advance":
             changes[key] = params.bool(key)
-        elif key in ("days_until_due", "due_date"):
+        elif key == "days_until_due":
+            # not a field of the invoice: it sets the due date at finalization
+            ctx.store.note(invoice["id"])[key] = params.int(key)
+        elif key == "due_date":
             changes[key] = params.int(key)
         elif key == "default_tax_rates":
-            changes[key] = params.strings(key)
+            changes[key] = invoicing.rate_objects(ctx, params.strings(key), param=key)
         elif key == "collection_method":
             changes[key] = params.str(key, choices=_COLLECTION)
         else:

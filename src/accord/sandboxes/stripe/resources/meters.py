@@ -15,6 +15,7 @@ from accord.sandboxes.stripe.ids import new_id
 from accord.sandboxes.stripe.listing import list_object
 from accord.sandboxes.stripe.params import Params
 from accord.sandboxes.stripe.routing import Router
+from accord.sandboxes.stripe.shapes import wire
 from accord.sandboxes.stripe.state import MeterEvent, StripeObject
 
 COLLECTION = "billing.meter"
@@ -34,9 +35,8 @@ def create_meter(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
     mapping = params.sub("customer_mapping")
     value = params.sub("value_settings")
     now = ctx.now()
-    meter: StripeObject = {
+    meter = wire(COLLECTION, {
         "id": new_id("mtr"),
-        "object": COLLECTION,
         "created": now,
         "customer_mapping": {
             "event_payload_key": (mapping.str("event_payload_key") if mapping else None)
@@ -51,7 +51,7 @@ def create_meter(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
         "updated": now,
         "value_settings": {"event_payload_key": (value.str("event_payload_key")
                                                  if value else None) or "value"},
-    }
+    })
     ctx.store.insert(meter)
     return meter
 
@@ -95,9 +95,10 @@ def create_event(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
     timestamp = params.int("timestamp") or ctx.now(customer["id"])
     ctx.store.meter_events.append(MeterEvent(event_name, customer["id"], str(value), timestamp,
                                              identifier))
-    return {"object": "billing.meter_event", "created": ctx.now(customer["id"]),
-            "event_name": event_name, "identifier": identifier, "livemode": False,
-            "payload": dict(payload.data), "timestamp": timestamp}
+    return wire("billing.meter_event", {
+        "created": ctx.now(customer["id"]), "event_name": event_name,
+        "identifier": identifier, "livemode": False, "payload": dict(payload.data),
+        "timestamp": timestamp})
 
 
 def usage(ctx: Ctx, meter_id: str, customer: str, start: int, end: int) -> Decimal:
@@ -122,9 +123,9 @@ def event_summaries(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str,
     customer = params.req("customer")
     start, end = params.req_int("start_time"), params.req_int("end_time")
     total = usage(ctx, meter["id"], customer, start, end)
-    summary = {"id": f"mtrusg_{meter['id'][4:]}_{start}", "object":
-               "billing.meter_event_summary", "aggregated_value": float(total),
-               "end_time": end, "livemode": False, "meter": meter["id"], "start_time": start}
+    summary = wire("billing.meter_event_summary", {
+        "id": f"mtrusg_{meter['id'][4:]}_{start}", "aggregated_value": float(total),
+        "end_time": end, "livemode": False, "meter": meter["id"], "start_time": start})
     return list_object(f"/v1/billing/meters/{meter['id']}/event_summaries", [summary], params)
 
 

@@ -14,7 +14,7 @@ from accord.sandboxes.stripe.listing import (
     search_object,
 )
 from accord.sandboxes.stripe.params import Params
-from accord.sandboxes.stripe.resources.common import currency, previous
+from accord.sandboxes.stripe.resources.common import currency
 from accord.sandboxes.stripe.routing import Router
 
 
@@ -61,7 +61,8 @@ def create_intent(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]
     pm_id = cards.resolve(ctx, reference)["id"] if reference else None
     intent = charging.new_intent(ctx, amount=amount, currency=pi_currency, customer=customer,
                                  payment_method=pm_id, description=params.str("description"),
-                                 metadata=params.metadata())
+                                 metadata=params.metadata(),
+                                 receipt_email=params.str("receipt_email"))
     if params.bool("confirm", False):
         charging.confirm(ctx, intent)
     return intent
@@ -88,10 +89,7 @@ def update_intent(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str, A
         changes["amount"] = amount
     if params.has("payment_method"):
         changes["payment_method"] = cards.resolve(ctx, params.req("payment_method"))["id"]
-    old = previous(intent, changes)
-    intent.update(changes)
-    if old:
-        ctx.emit("payment_intent.updated", intent, old)
+    intent.update(changes)  # Stripe records no event for a PaymentIntent's update
     return intent
 
 

@@ -19,6 +19,7 @@ from accord.sandboxes.stripe.listing import (
 )
 from accord.sandboxes.stripe.params import Params
 from accord.sandboxes.stripe.routing import Router
+from accord.sandboxes.stripe.shapes import wire
 from accord.sandboxes.stripe.state import StripeObject
 
 _BEHAVIOURS = ("allow_incomplete", "default_incomplete", "error_if_incomplete",
@@ -37,22 +38,53 @@ def _recurring_price(ctx: Ctx, item: Params, currency: str | None) -> StripeObje
     return price
 
 
+def plan_of(price: StripeObject) -> StripeObject:
+    """The legacy Plan view of a recurring price, which Stripe still sends on each
+    subscription item."""
+    recurring = price["recurring"]
+    return wire("plan", {
+        "id": price["id"],
+        "active": price["active"],
+        "amount": price["unit_amount"],
+        "amount_decimal": price["unit_amount_decimal"],
+        "billing_scheme": price["billing_scheme"],
+        "created": price["created"],
+        "currency": price["currency"],
+        "interval": recurring["interval"],
+        "interval_count": recurring["interval_count"],
+        "livemode": False,
+        "metadata": dict(price["metadata"]),
+        "meter": recurring["meter"],
+        "nickname": price["nickname"],
+        "product": price["product"],
+        "tiers": copy.deepcopy(price["tiers"]),
+        "tiers_mode": price["tiers_mode"],
+        "trial_period_days": recurring["trial_period_days"],
+        "usage_type": recurring["usage_type"],
+    })
+
+
+def set_price(item: StripeObject, price: StripeObject) -> None:
+    item["price"] = copy.deepcopy(price)
+    item["plan"] = plan_of(price)
+
+
 def _new_item(ctx: Ctx, sub: StripeObject, price: StripeObject, quantity: int, *,
               metadata: dict[str, str], period: tuple[int, int]) -> StripeObject:
     metered = price["recurring"]["usage_type"] == "metered"
-    item: StripeObject = {
+    item = wire("subscription_item", {
         "id": new_id("si"),
-        "object": "subscription_item",
         "created": period[0],
         "current_period_end": period[1],
         "current_period_start": period[0],
         "discounts": [],
         "metadata": metadata,
+        "plan": plan_of(price),
         "price": copy.deepcopy(price),
         "quantity": None if metered else quantity,
         "subscription": sub["id"],
         "tax_rates": [],
-    }
+    })
     ctx.store.insert(item)
     return item
 
@@ -102,41 +134,47 @@ def _create(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
         days_until_due = 30
     now = ctx.now(customer["id"])
     sub_id = new_id("sub")
-    sub: StripeObject = {
+    sub = wire("subscription", {
         "id": sub_id,
-        "object": "subscription",
-        "application": None,
         "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
         "billing_cycle_anchor": now,
-        "billing_mode": {"type": "flexible"},
+        "billing_mode": {"flexible": {"proration_discounts": "included"}, "type": "flexible",
+                         "updated_at": None},
+        "billing_schedules": [],
         "cancel_at": params.int("cancel_at"),
         "cancel_at_period_end": params.bool("cancel_at_period_end", False),
         "canceled_at": None,
-        "cancellation_details": {"comment": None, "feedback": None, "reason": None},
+        "cancellation_details": {"comment": None, "feedback": None, "feedback_option": None,
+                                 "reason": None},
         "collection_method": method,
         "created": now,
         "currency": currency,
         "customer": customer["id"],
         "days_until_due": days_until_due,
         "default_payment_method": pm_id,
-        "default_tax_rates": params.strings("default_tax_rates"),
+        "default_tax_rates": invoicing.rate_objects(ctx, params.strings("default_tax_rates"),
+                                                   param="default_tax_rates"),
         "description": params.str("description"),
         "discounts": [],
         "ended_at": None,
+        "invoice_settings": {"account_tax_ids": None, "custom_fields": None,
+                             "description": None, "footer": None,
+                             "issuer": {"account": None, "type": "self"}},
         "items": {"object": "list", "data": [], "has_more": False,
                   "url": f"/v1/subscription_items?subscription={sub_id}"},
         "latest_invoice": None,
         "livemode": False,
         "metadata": params.metadata(),
-        "pending_update": None,
+        "payment_settings": {"payment_method_options": None, "payment_method_types": None,
+                             "save_default_payment_method": "off"},
         "start_date": now,
         "status": "incomplete",
         "test_clock": customer["test_clock"],
         "trial_end": None,
+        "trial_settings": {"end_behavior": {"billing_cycle_anchor": None,
+                                            "missing_payment_method": "create_invoice"}},
         "trial_start": None,
-    }
-    for rate in sub["default_tax_rates"]:
-        ctx.store.get("tax_rate", rate, param="default_tax_rates", status=400)
+    })
     if trial_days:
         sub["trial_start"], sub["trial_end"] = now, now + trial_days * DAY
         period = (now, now + trial_days * DAY)
@@ -164,7 +202,7 @@ def _create(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
     if trial_days:
         for si in sub["items"]["data"]:
             invoicing.add_line(ctx, invoice, invoicing.line_for(
-                invoice, amount=0, description=f"Trial period for {si['price']['product']}",
+                ctx, invoice, amount=0, description=f"Trial period for {si['price']['product']}",
                 quantity=int(si["quantity"] or 0), price=si["price"], period=period,
                 proration=False, subscription=sub_id, subscription_item=si["id"]))
     sub["status"] = "trialing" if trial_days else "incomplete"
@@ -253,7 +291,7 @@ def _update(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str, Any]:
                              _prorate(ctx, sub, existing, new_price, quantity=new_qty, now=now,
                                       sign=1)):
                     proration_items += [made] if made else []
-            existing["price"] = copy.deepcopy(new_price)
+            set_price(existing, new_price)
             existing["quantity"] = new_qty
             existing["metadata"] = entry.metadata(existing["metadata"])
         else:

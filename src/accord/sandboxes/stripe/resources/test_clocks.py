@@ -13,24 +13,23 @@ from accord.sandboxes.stripe.listing import list_object
 from accord.sandboxes.stripe.params import Params
 from accord.sandboxes.stripe.resources.common import deleted
 from accord.sandboxes.stripe.routing import Router
-from accord.sandboxes.stripe.state import StripeObject
+from accord.sandboxes.stripe.shapes import wire
 
 COLLECTION = "test_helpers.test_clock"
 
 
 def create(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, Any]:
     now = ctx.now()
-    clock: StripeObject = {
+    clock = wire(COLLECTION, {
         "id": new_id("clock"),
-        "object": COLLECTION,
         "created": now,
         "deletes_after": now + 30 * DAY,
         "frozen_time": params.req_int("frozen_time"),
         "livemode": False,
         "name": params.str("name"),
         "status": "ready",
-        "status_details": {},
-    }
+        "status_details": {"advancing": None},
+    })
     ctx.store.insert(clock)
     return clock
 
@@ -52,7 +51,7 @@ def advance(ctx: Ctx, params: Params, path: dict[str, str]) -> dict[str, Any]:
     billing.advance(ctx, target, clock["id"])
     clock["frozen_time"] = target
     clock["status"] = "ready"
-    clock["status_details"] = {}
+    clock["status_details"] = {"advancing": None}
     ctx.at_time(target).emit("test_helpers.test_clock.ready", clock)
     return clock
 
