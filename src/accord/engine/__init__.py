@@ -19,6 +19,7 @@ from accord.engine.runtime import (
     running,
     shutdown,
 )
+from accord.engine.timeline import Milestone, StepOutcome
 
 __all__ = [
     "EngineError",
@@ -26,10 +27,12 @@ __all__ = [
     "EngineOptions",
     "FlowFailed",
     "FlowInput",
+    "Milestone",
     "RetryBudget",
     "Runtime",
     "StepCall",
     "StepFailed",
+    "StepOutcome",
     "UnknownTarget",
     "current",
     "flow",
