@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from accord.engine.timeline import Milestone, StepOutcome
+
 
 class Step(BaseModel):
     id: int
@@ -15,11 +17,26 @@ class Step(BaseModel):
     step: str
     system: str | None
     action: str
-    outcome: str
+    outcome: StepOutcome
+    milestone: Milestone | None = None
     attempt: int
     latency_ms: int | None
     error_code: str | None
     error_message: str | None
+
+
+class StepRow(Step):
+    """One step in a listing: which trace and workflow it belongs to."""
+
+    correlation_id: str
+    workflow_id: str | None
+
+
+class StepPage(BaseModel):
+    """Timeline rows in id order; ask again with ``after_id=next_after_id`` for more."""
+
+    steps: list[StepRow]
+    next_after_id: int | None
 
 
 class StepDetail(Step):
@@ -113,6 +130,8 @@ __all__ = [
     "Kpis",
     "Step",
     "StepDetail",
+    "StepPage",
+    "StepRow",
     "TimelineAnswer",
     "Trace",
 ]

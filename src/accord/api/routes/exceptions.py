@@ -15,7 +15,12 @@ from accord.api.queries import ExceptionFilter, list_exceptions
 from accord.api.responses import documented
 from accord.api.schemas import ExceptionSummary
 from accord.engine import runtime
-from accord.engine.exceptions import ExceptionView, get_exception, retry_exception
+from accord.engine.exceptions import (
+    ExceptionStatus,
+    ExceptionView,
+    get_exception,
+    retry_exception,
+)
 from accord.engine.failures import UnknownTarget
 from accord.store import Database
 
@@ -39,14 +44,14 @@ class RetryStarted(BaseModel):
 
 @router.get("")
 def list_(session: SessionDep, _who: Viewer,
-          status_: Annotated[str | None, Query(alias="status",
-                                               pattern="^(open|retrying|resolved|ignored)$")
-                             ] = "open",
+          status_: Annotated[ExceptionStatus | None, Query(alias="status")
+                             ] = ExceptionStatus.OPEN,
           owner: Text = None, system: Text = None, kind: Text = None,
           min_age_hours: float | None = Query(default=None, ge=0, le=MAX_AGE_HOURS),
           limit: int = Query(default=200, ge=1, le=1000)) -> list[ExceptionSummary]:
     age = timedelta(hours=min_age_hours) if min_age_hours is not None else None
-    return list_exceptions(session, ExceptionFilter(status=status_, owner=owner, system=system,
+    return list_exceptions(session, ExceptionFilter(status=status_.value if status_ else None,
+                                                    owner=owner, system=system,
                                                     kind=kind, older_than=age, limit=limit))
 
 
