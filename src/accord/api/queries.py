@@ -13,7 +13,9 @@ from accord.api.schemas import (
     CountBy,
     Customer360,
     CustomerRow,
+    ExceptionDetail,
     ExceptionSummary,
+    ExplainedDifferenceView,
     FieldView,
     Kpis,
     Step,
@@ -24,10 +26,11 @@ from accord.api.schemas import (
     Trace,
 )
 from accord.canonical.ids import EntityType
-from accord.engine.exceptions import ExceptionStatus
+from accord.engine.exceptions import ExceptionStatus, ExceptionView
 from accord.engine.inbox import PENDING_STATUSES
 from accord.engine.timeline import Milestone, StepOutcome
 from accord.errors import DataQualityError
+from accord.reconcile.runs import explained_by
 from accord.registry import GoldenRecords, Xrefs
 from accord.registry.ownership import OwnershipPolicy
 from accord.store.models import (
@@ -160,8 +163,17 @@ def list_exceptions(session: Session, where: ExceptionFilter) -> list[ExceptionS
             query = query.where(column == value)
     if where.older_than is not None:
         query = query.where(ExceptionRecord.created_at <= datetime.now(UTC) - where.older_than)
-    rows = session.scalars(query.order_by(ExceptionRecord.created_at).limit(where.limit))
-    return [ExceptionSummary.model_validate(row, from_attributes=True) for row in rows]
+    rows = list(session.scalars(query.order_by(ExceptionRecord.created_at).limit(where.limit)))
+    explained = explained_by(session, [int(row.id) for row in rows])
+    return [ExceptionSummary.model_validate(row, from_attributes=True).model_copy(
+        update={"differences": len(explained.get(int(row.id), []))}) for row in rows]
+
+
+def exception_detail(session: Session, view: ExceptionView) -> ExceptionDetail:
+    """The exception with the reconciliation differences it explains."""
+    explained = explained_by(session, [view.id]).get(view.id, [])
+    return ExceptionDetail(**view.model_dump(), differences=[
+        ExplainedDifferenceView.model_validate(d, from_attributes=True) for d in explained])
 
 
 def _count_by(session: Session, column: object, *where: object) -> list[CountBy]:
@@ -202,15 +214,19 @@ def kpis(session: Session, now: datetime | None = None) -> Kpis:
     blocked = session.scalar(select(func.count()).select_from(ExceptionRecord).where(
         is_open, ExceptionRecord.kind == DataQualityError.code)) or 0
     counts = step_counts(session, now - timedelta(hours=24), now)
+    open_ids = session.scalars(select(ExceptionRecord.id).where(is_open))
+    explained = explained_by(session, [int(exception_id) for exception_id in open_ids])
     return Kpis(
         open_exceptions=sum(c.count for c in by_owner), open_exceptions_by_owner=by_owner,
         blocked_by_validation=blocked,
         inbox_backlog=sum(c.count for c in inbox if c.key in PENDING_INBOX),
         inbox_by_status=inbox, steps_last_24h=counts.steps,
         step_errors_last_24h=counts.failed, retries_last_24h=counts.retrying,
-        error_rate_last_24h=counts.error_rate)
+        error_rate_last_24h=counts.error_rate,
+        differences_explained=sum(len(rows) for rows in explained.values()))
 
 
-__all__ = ["ExceptionFilter", "StepCounts", "customer_360", "kpis", "list_customers",
+__all__ = ["ExceptionFilter", "StepCounts", "customer_360", "exception_detail", "kpis",
+           "list_customers",
            "list_exceptions", "list_steps", "search_timeline", "step_counts", "step_detail",
            "trace"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from accord.engine.exceptions import ExceptionView
 from accord.engine.timeline import Milestone, StepOutcome
 
 
@@ -81,6 +82,29 @@ class ExceptionSummary(BaseModel):
     occurrences: int
     created_at: datetime
     updated_at: datetime
+    differences: int = Field(default=0, description="reconciliation differences this "
+                             "exception explains (attached to it, not opened apart)")
+
+
+class ExplainedDifferenceView(BaseModel):
+    """A reconciliation difference an exception explains: found by the run ``run_id``, the
+    latest to compare its two systems."""
+
+    id: int
+    run_id: int
+    kind: str
+    entity: str
+    key: str
+    source_system: str
+    target_system: str
+    expected: str | None
+    actual: str | None
+
+
+class ExceptionDetail(ExceptionView):
+    """One exception with its context and the reconciliation differences it explains."""
+
+    differences: list[ExplainedDifferenceView]
 
 
 class Customer360(BaseModel):
@@ -119,13 +143,17 @@ class Kpis(BaseModel):
     step_errors_last_24h: int
     retries_last_24h: int
     error_rate_last_24h: float
+    differences_explained: int = Field(
+        default=0, description="reconciliation differences the open exceptions explain")
 
 
 __all__ = [
     "CountBy",
     "Customer360",
     "CustomerRow",
+    "ExceptionDetail",
     "ExceptionSummary",
+    "ExplainedDifferenceView",
     "FieldView",
     "Kpis",
     "Step",

@@ -18,6 +18,7 @@ from accord.api.kpis import report
 from accord.api.queries import (
     ExceptionFilter,
     customer_360,
+    exception_detail,
     list_customers,
     list_exceptions,
     search_timeline,
@@ -127,14 +128,16 @@ def exceptions(request: Request, session: SessionDep, who: Page, owner: str = ""
 
 
 @router.get("/exceptions/{exception_id}", response_class=HTMLResponse)
-def exception(request: Request, exception_id: int, who: Page,
+def exception(request: Request, exception_id: int, who: Page, session: SessionDep,
               db: Annotated[Database, Depends(database)]) -> HTMLResponse:
-    """One exception with the context needed to fix the data, and its actions."""
+    """One exception with the context needed to fix the data, the reconciliation
+    differences it explains, and its actions."""
     try:
         view = get_exception(db, exception_id)
     except UnknownTarget as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    return render(request, "exception.html", who, e=view, can_retry=runtime.is_running())
+    return render(request, "exception.html", who, e=exception_detail(session, view),
+                  can_retry=runtime.is_running())
 
 
 def _operator(who: Principal) -> None:

@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 from accord.api.actions import Closing, close_exception
 from accord.api.deps import MAX_ID, Operator, SessionDep, Viewer
 from accord.api.inputs import NO_NUL, WORDS
-from accord.api.queries import ExceptionFilter, list_exceptions
+from accord.api.queries import ExceptionFilter, exception_detail, list_exceptions
 from accord.api.responses import documented
-from accord.api.schemas import ExceptionSummary
+from accord.api.schemas import ExceptionDetail, ExceptionSummary
 from accord.engine import runtime
 from accord.engine.exceptions import (
     ExceptionStatus,
@@ -61,11 +61,14 @@ def _db(request: Request) -> Database:
 
 
 @router.get("/{exception_id}", responses=documented(404))
-def show(exception_id: ExceptionId, request: Request, _who: Viewer) -> ExceptionView:
+def show(exception_id: ExceptionId, request: Request, session: SessionDep,
+         _who: Viewer) -> ExceptionDetail:
+    """One exception with its context and the reconciliation differences it explains."""
     try:
-        return get_exception(_db(request), exception_id)
+        view = get_exception(_db(request), exception_id)
     except UnknownTarget as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    return exception_detail(session, view)
 
 
 @router.post("/{exception_id}/retry", status_code=status.HTTP_202_ACCEPTED,
