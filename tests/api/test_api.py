@@ -7,6 +7,14 @@ from tests.steps import write_keys, write_step
 
 from accord.api.tokens import Role
 from accord.canonical import Customer, EntityType
+from accord.canonical.party import (
+    Address,
+    Contact,
+    ContactRole,
+    TaxIdKind,
+    TaxProfile,
+    TaxRegistration,
+)
 from accord.engine.timeline import StepOutcome
 from accord.flows.keys import Key
 from accord.registry import GoldenRecords, Xrefs, load_policy
@@ -239,3 +247,31 @@ def test_a_step_shows_its_payload_with_secrets_redacted_and_personal_data_masked
     assert "[redacted]" in page.text
     assert "sk_live_abc" not in page.text
     assert "ap@acme.example" not in page.text
+
+
+def test_customer_fields_are_json_in_the_api_and_text_for_people_on_the_console(
+        api: Api) -> None:
+    customer = Customer(
+        legal_name="Contoso Retail Inc.", legal_entity="US01", currency="USD",
+        billing_address=Address(line1="1 Market Street", city="San Francisco", country="US"),
+        tax_profile=TaxProfile(registrations=(TaxRegistration(
+            country="US", kind=TaxIdKind.EIN, value="80-8122250"),)),
+        contacts=(Contact(name="Accounts Payable", email="ap@contoso.example",
+                          role=ContactRole.BILLING),))
+    with api.db.session() as session:
+        GoldenRecords(session, load_policy()).merge(
+            customer.id, EntityType.CUSTOMER, "salesforce", customer.model_dump(mode="json"))
+    with api.client(Role.OPERATOR) as client:
+        fields = client.get(f"/v1/customers/{customer.id}").json()["fields"]
+    assert fields["billing_address"]["value"] == {
+        "line1": "1 Market Street", "line2": None, "city": "San Francisco", "region": None,
+        "postal_code": None, "country": "US"}
+    assert fields["contacts"]["value"][0]["email"] == "ap@contoso.example"
+    with api.client(None) as browser:
+        browser.cookies.set("accord_token", api.tokens[Role.OPERATOR])
+        page = browser.get(f"/console/customers/{customer.id}").text
+    assert "1 Market Street, San Francisco, US" in page
+    assert "EIN 80-8122250 (US)" in page
+    assert "Accounts Payable &lt;ap@contoso.example&gt; (billing)" in page
+    for repr_mark in ("{&#39;", "[{", "None"):
+        assert repr_mark not in page
