@@ -6,6 +6,7 @@ show the figures the timeline and the sandboxes bear out, every customer page re
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +28,7 @@ def _signed_in(browser: Any, month: DemoMonth) -> Any:
 
 
 def test_overview_and_kpis_pages_show_the_months_true_figures(
-        demo_month: DemoMonth, browser: Any) -> None:
+        demo_month: DemoMonth, browser: Any, screenshots: Path) -> None:
     systems = truth(demo_month)
     kpis, steps = settled_report(demo_month)
     failed = sum(step["outcome"] == StepOutcome.FAILED for step in steps)
@@ -47,6 +48,7 @@ def test_overview_and_kpis_pages_show_the_months_true_figures(
     assert tile("open_exceptions") == "4"
     assert "explaining 5 reconciliation differences" in page.inner_text(
         "[data-kpi=open_exceptions]")
+    page.screenshot(path=str(screenshots / "overview.png"), full_page=True)
 
     page.click("nav >> text=KPIs")
     assert page.inner_text("[data-kpi=error_rate] .n") == rate
