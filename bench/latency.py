@@ -200,14 +200,15 @@ def posted_latencies(database: Any) -> tuple[list[float], int]:
 def posted_span(database: Any) -> tuple[list[float], int, float]:
     """As :func:`posted_latencies`, plus the seconds from the first receipt to the last
     posting."""
+    from accord.engine.timeline import Milestone
     from accord.store.models import InboxEntry, TimelineEntry
 
     with database.session() as session:
         received = dict(session.execute(select(InboxEntry.workflow_id, InboxEntry.received_at)
                                         .where(InboxEntry.system == "stripe")).all())
         posted = session.execute(select(TimelineEntry.workflow_id, TimelineEntry.occurred_at)
-                                 .where(TimelineEntry.action == "post_invoice",
-                                        TimelineEntry.outcome == "succeeded")).all()
+                                 .where(TimelineEntry.milestone ==
+                                        Milestone.INVOICE_POSTED.value)).all()
     latencies = [(at - received[wf]).total_seconds() for wf, at in posted if wf in received]
     span = ((max(at for _wf, at in posted) - min(received.values())).total_seconds()
             if posted and received else 0.0)
@@ -217,6 +218,7 @@ def posted_span(database: Any) -> tuple[list[float], int, float]:
 def breakdown(database: Any) -> dict[str, dict[str, float]]:
     """Where the time goes, per flow: waiting before its first step (queue), and each step's
     own duration (its timeline latency) by action, plus the gaps between steps."""
+    from accord.engine.timeline import StepOutcome
     from accord.store.models import InboxEntry, TimelineEntry
 
     with database.session() as session:
@@ -224,7 +226,7 @@ def breakdown(database: Any) -> dict[str, dict[str, float]]:
                                         .where(InboxEntry.system == "stripe")).all())
         rows = session.execute(select(TimelineEntry.workflow_id, TimelineEntry.action,
                                       TimelineEntry.occurred_at, TimelineEntry.latency_ms)
-                               .where(TimelineEntry.outcome == "succeeded")
+                               .where(TimelineEntry.outcome == StepOutcome.SUCCEEDED.value)
                                .order_by(TimelineEntry.id)).all()
     by_flow: dict[str, list[Any]] = {}
     for row in rows:

@@ -12,6 +12,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from tests.demo_month import DemoMonth, run_demo_month
+
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -80,3 +82,10 @@ def _isolated_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             monkeypatch.delenv(key)
     monkeypatch.setenv("ACCORD_CONFIG", str(tmp_path / "accord.toml"))
     monkeypatch.setenv("ACCORD_DATA_DIR", str(tmp_path / ".accord"))
+
+
+@pytest.fixture(scope="session")
+def demo_month(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoMonth]:
+    """One real ``accord demo --keep-running`` month of 25 accounts for the whole session,
+    stopped (SIGTERM) at its end: see ``tests/demo_month.py``."""
+    yield from run_demo_month(tmp_path_factory.mktemp("demo-month"))

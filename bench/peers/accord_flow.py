@@ -30,7 +30,7 @@ from accord.connectors.netsuite.posting import NetSuitePoster
 from accord.connectors.netsuite.refdata import load_refdata
 from accord.connectors.netsuite.settings import NetSuiteSettings
 from accord.connectors.stripe import mapping
-from accord.engine import FlowInput, StepCall, flow, step
+from accord.engine import FlowInput, Milestone, StepCall, flow, step
 from accord.engine.dispatch import handles
 from accord.engine.inbox import Delivery
 from accord.flows import ids  # registers accord's own flows first; ours replaces the handler
@@ -73,7 +73,8 @@ def ensure_customer(_call: StepCall, invoice: dict[str, Any]) -> str:
     return poster().post_customer(customer)
 
 
-@step("netsuite", "bench_upsert_invoice", entity="invoice_number")
+@step("netsuite", "bench_upsert_invoice", entity="invoice_number",
+      milestone=Milestone.INVOICE_POSTED)
 def post_invoice(_call: StepCall, invoice: dict[str, Any]) -> str:
     canonical = mapping.invoice_from_stripe(
         invoice, customer_id=customer_id(invoice["customer"]),

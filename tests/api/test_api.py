@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from api_support import Api
+from tests.steps import write_keys, write_step
 
 from accord.api.tokens import Role
 from accord.canonical import Customer, EntityType
+from accord.canonical.party import (
+    Address,
+    Contact,
+    ContactRole,
+    TaxIdKind,
+    TaxProfile,
+    TaxRegistration,
+)
+from accord.engine.timeline import StepOutcome
+from accord.flows.keys import Key
 from accord.registry import GoldenRecords, Xrefs, load_policy
-from accord.store.models import ApiToken, BusinessKey, ExceptionRecord, TimelineEntry
+from accord.store.models import ApiToken, ExceptionRecord
 
 
 def test_health_readiness_metrics_and_openapi(api: Api) -> None:
@@ -34,23 +45,20 @@ def test_tokens_are_stored_hashed_and_required(api: Api) -> None:
 
 
 def test_timeline_found_by_any_business_key(api: Api) -> None:
-    with api.db.session() as session:
-        for step, system in (("validate_deal", None), ("create_customer", "stripe"),
-                             ("post_invoice", "netsuite")):
-            session.add(TimelineEntry(correlation_id="corr-1", flow="quote_to_cash", step=step,
-                                      system=system, action=step, outcome="ok"))
-        session.add(BusinessKey(correlation_id="corr-1", kind="opportunity_id", value="006X"))
-        session.add(BusinessKey(correlation_id="corr-1", kind="invoice_number", value="INV-7"))
-        session.add(TimelineEntry(correlation_id="corr-2", flow="other", step="x", action="x",
-                                  outcome="ok"))
+    for step, system in (("salesforce.validate_deal", None), ("stripe.create_customer", "stripe"),
+                         ("netsuite.post_invoice", "netsuite")):
+        write_step(api.db, "corr-1", step, system=system, flow="closed_won")
+    write_keys(api.db, "corr-1", {Key.OPPORTUNITY_ID: "006X", Key.INVOICE_NUMBER: "INV-7"})
+    write_step(api.db, "corr-2", "accord.other", flow="other")
     with api.client() as client:
         for query in ({"q": "INV-7"}, {"q": "006X", "kind": "opportunity_id"},
                       {"q": "corr-1"}):
             answer = client.get("/v1/timeline", params=query).json()
             assert [t["correlation_id"] for t in answer["traces"]] == ["corr-1"], query
             trace = answer["traces"][0]
-            assert [s["step"] for s in trace["steps"]] == ["validate_deal", "create_customer",
-                                                           "post_invoice"]
+            assert [s["step"] for s in trace["steps"]] == [
+                "salesforce.validate_deal", "stripe.create_customer", "netsuite.post_invoice"]
+            assert {s["outcome"] for s in trace["steps"]} == {StepOutcome.SUCCEEDED}
             assert trace["keys"] == {"invoice_number": ["INV-7"], "opportunity_id": ["006X"]}
         assert client.get("/v1/timeline", params={"q": "006X", "kind": "invoice_number"}
                           ).json()["traces"] == []
@@ -88,10 +96,10 @@ def test_exceptions_filter_and_kpis(api: Api) -> None:
                                     reason="503 for 10 minutes"))
         session.add(ExceptionRecord(fingerprint="c", kind="data_quality", owner="master_data",
                                     system="salesforce", reason="done", status="resolved"))
-        session.add(TimelineEntry(correlation_id="k", flow="f", step="s", action="a",
-                                  outcome="ok", attempt=2))
-        session.add(TimelineEntry(correlation_id="k", flow="f", step="t", action="a",
-                                  outcome="error"))
+    write_step(api.db, "k", "erp.post", outcome=StepOutcome.RETRYING)
+    write_step(api.db, "k", "erp.post", attempt=2)
+    write_step(api.db, "k", "erp.post_again", outcome=StepOutcome.FAILED)
+    write_step(api.db, "k", "erp.post_more")
     with api.client() as client:
         open_ = client.get("/v1/exceptions").json()
         assert sorted(e["reason"] for e in open_) == ["503 for 10 minutes", "sku unknown"]
@@ -103,8 +111,9 @@ def test_exceptions_filter_and_kpis(api: Api) -> None:
         kpis = client.get("/v1/kpis").json()
         assert kpis["open_exceptions"] == 2
         assert kpis["blocked_by_validation"] == 1
-        assert kpis["retries_last_24h"] == 1
-        assert kpis["error_rate_last_24h"] == 0.5
+        assert kpis["retries_last_24h"] == 1  # the retried attempt
+        assert kpis["step_errors_last_24h"] == 1  # the failed step, of four
+        assert kpis["error_rate_last_24h"] == 0.25
 
 
 def test_operators_resolve_and_ignore_with_a_note_and_it_is_audited(api: Api) -> None:
@@ -210,13 +219,8 @@ def test_a_step_shows_its_payload_with_secrets_redacted_and_personal_data_masked
         "name": "Acme", "email": "ap@acme.example", "billing_address": {"city": "Springfield"}},
         "api_key": "sk_live_abc"}, "response": {"id": "cus_1", "status": 200,
                                                  "items": [{"client_secret": "pi_secret_x"}]}}
-    with api.db.session() as session:
-        entry = TimelineEntry(correlation_id="corr-9", flow="q2c", step="stripe.create_customer",
-                              system="stripe", action="create_customer", outcome="ok",
-                              detail=detail)
-        session.add(entry)
-        session.flush()
-        step_id = entry.id
+    step_id = write_step(api.db, "corr-9", "stripe.create_customer", system="stripe",
+                         detail=detail)
     with api.client(Role.VIEWER) as viewer:
         seen = viewer.get(f"/v1/timeline/steps/{step_id}")
         listed = viewer.get("/v1/timeline", params={"q": "corr-9"}).json()
@@ -243,3 +247,31 @@ def test_a_step_shows_its_payload_with_secrets_redacted_and_personal_data_masked
     assert "[redacted]" in page.text
     assert "sk_live_abc" not in page.text
     assert "ap@acme.example" not in page.text
+
+
+def test_customer_fields_are_json_in_the_api_and_text_for_people_on_the_console(
+        api: Api) -> None:
+    customer = Customer(
+        legal_name="Contoso Retail Inc.", legal_entity="US01", currency="USD",
+        billing_address=Address(line1="1 Market Street", city="San Francisco", country="US"),
+        tax_profile=TaxProfile(registrations=(TaxRegistration(
+            country="US", kind=TaxIdKind.EIN, value="80-8122250"),)),
+        contacts=(Contact(name="Accounts Payable", email="ap@contoso.example",
+                          role=ContactRole.BILLING),))
+    with api.db.session() as session:
+        GoldenRecords(session, load_policy()).merge(
+            customer.id, EntityType.CUSTOMER, "salesforce", customer.model_dump(mode="json"))
+    with api.client(Role.OPERATOR) as client:
+        fields = client.get(f"/v1/customers/{customer.id}").json()["fields"]
+    assert fields["billing_address"]["value"] == {
+        "line1": "1 Market Street", "line2": None, "city": "San Francisco", "region": None,
+        "postal_code": None, "country": "US"}
+    assert fields["contacts"]["value"][0]["email"] == "ap@contoso.example"
+    with api.client(None) as browser:
+        browser.cookies.set("accord_token", api.tokens[Role.OPERATOR])
+        page = browser.get(f"/console/customers/{customer.id}").text
+    assert "1 Market Street, San Francisco, US" in page
+    assert "EIN 80-8122250 (US)" in page
+    assert "Accounts Payable &lt;ap@contoso.example&gt; (billing)" in page
+    for repr_mark in ("{&#39;", "[{", "None"):
+        assert repr_mark not in page

@@ -1,4 +1,7 @@
-"""KPIs: seed the store, the timeline and DBOS's workflow table, then check every figure."""
+"""KPIs on edge cases a real month does not produce (ages, windows, a record whose own flow
+failed while another flow posted it, a failed CRM write-back), written through the engine's
+own timeline writer and exception queue. The figures of a real month are checked against
+the sandboxes in ``tests/operations/test_month_kpis.py``."""
 
 from __future__ import annotations
 
@@ -9,30 +12,27 @@ from api_support import serve_api
 from dbos._schemas import SCHEMA_PLACEHOLDER
 from dbos._schemas.system_database import SystemSchema
 from sqlalchemy import text
-from sqlalchemy.orm import Session
+from tests.steps import write_keys, write_step
 
-from accord.api.kpis import percentile, report, workflow_table
+from accord.api.kpis import history, percentile, report, workflow_table
 from accord.canonical.ids import EntityType
 from accord.connectors.salesforce import LIMITS as SALESFORCE_LIMITS
+from accord.engine.exceptions import Problem, open_exception, resolve_exception
+from accord.engine.routing import RoutingRules
+from accord.engine.timeline import Milestone, StepOutcome
+from accord.errors import DataQualityError, Team, TransientError
+from accord.flows.closed_won import MATCH_CUSTOMER_STEP
+from accord.flows.keys import Key
 from accord.registry import Xrefs
 from accord.store import Database, upgrade
-from accord.store.models import BusinessKey, ExceptionRecord, InboxEntry, TimelineEntry
+from accord.store.models import InboxEntry
 
 NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
+FAILED, RETRYING = StepOutcome.FAILED, StepOutcome.RETRYING
 
 
 def ago(**delta: float) -> datetime:
     return NOW - timedelta(**delta)
-
-
-def step(session: Session, cid: str, at: datetime, action: str = "work", *,
-         system: str | None = None, outcome: str = "ok", attempt: int = 1) -> None:
-    session.add(TimelineEntry(correlation_id=cid, flow="q2c", step=action, action=action,
-                              system=system, outcome=outcome, attempt=attempt, occurred_at=at))
-
-
-def keyed(session: Session, cid: str, kind: str, value: str) -> None:
-    session.add(BusinessKey(correlation_id=cid, kind=kind, value=value))
 
 
 @pytest.fixture
@@ -49,62 +49,92 @@ def test_percentiles_use_the_nearest_rank() -> None:
     assert percentile([float(n) for n in range(1, 101)], 0.95) == 95.0
 
 
-def test_business_kpis_from_traces_milestones_and_exceptions(db: Database) -> None:
+def _problem(error: dict[str, object], step: str, entity: str, ref: str) -> Problem:
+    return Problem(error=error, correlation_id=f"c-{ref}", workflow_id=None, flow="test",
+                   step=step, system="salesforce", entity=entity, record_ref=ref)
+
+
+def test_business_kpis_count_records_by_the_milestones_their_flows_declare(
+        db: Database) -> None:
+    # orders: one pending for 2 h; one activated (and re-run since, reaching nothing: it
+    # stays activated); one whose activation failed 25 h ago; one activated whose CRM
+    # write-back failed
+    for cid, opportunity, start in (("o1", "006A", ago(hours=2)), ("o2", "006B", ago(hours=30)),
+                                    ("o2-again", "006B", ago(hours=1)),
+                                    ("o3", "006C", ago(hours=26)), ("o4", "006D", ago(hours=5))):
+        write_keys(db, cid, {Key.OPPORTUNITY_ID: opportunity})
+        write_step(db, cid, "salesforce.read_deal", system="salesforce", at=start)
+    write_step(db, "o2", "stripe.create_subscription", system="stripe", at=ago(hours=29),
+               milestone=Milestone.ORDER_ACTIVATED)
+    write_step(db, "o2", "salesforce.write_back", system="salesforce", at=ago(hours=29),
+               milestone=Milestone.CRM_UPDATED)
+    write_step(db, "o3", "stripe.create_subscription", system="stripe", at=ago(hours=25),
+               outcome=FAILED)
+    write_step(db, "o4", "stripe.create_subscription", system="stripe", at=ago(hours=4),
+               milestone=Milestone.ORDER_ACTIVATED)
+    write_step(db, "o4", "salesforce.write_back", system="salesforce", at=ago(hours=4),
+               outcome=FAILED)
+    # invoices posted 60, 120, 180, 240 s after they started; one 3000 s after its event
+    for n, latency in enumerate((60, 120, 180, 240), start=1):
+        write_keys(db, f"i{n}", {Key.INVOICE_NUMBER: f"INV-{n}"})
+        write_step(db, f"i{n}", "stripe.read_invoice", at=ago(hours=n))
+        write_step(db, f"i{n}", "netsuite.post_invoice", system="netsuite-eu",
+                   at=ago(hours=n) + timedelta(seconds=latency),
+                   milestone=Milestone.INVOICE_POSTED)
+    write_keys(db, "stripe:evt_5", {Key.INVOICE_NUMBER: "INV-5"})
     with db.session() as session:
-        # orders: one pending for 2 h, one activated, one whose activation failed (26 h)
-        for cid, start in (("o1", ago(hours=2)), ("o2", ago(hours=30)), ("o3", ago(hours=26))):
-            keyed(session, cid, "opportunity_id", f"006{cid}")
-            step(session, cid, start, "validate_deal")
-        step(session, "o2", ago(hours=29), "activate_subscription", system="stripe")
-        step(session, "o3", ago(hours=25), "activate_subscription", system="stripe",
-             outcome="error")
-        # invoices posted after 60, 120, 180, 240 s; one 3000 s after its Stripe event
-        for n, latency in enumerate((60, 120, 180, 240), start=1):
-            keyed(session, f"i{n}", "invoice_number", f"INV-{n}")
-            step(session, f"i{n}", ago(hours=n), "map_invoice")
-            step(session, f"i{n}", ago(hours=n) + timedelta(seconds=latency), "post_invoice",
-                 system="netsuite-eu")
-        keyed(session, "stripe:evt_5", "invoice_number", "INV-5")
         session.add(InboxEntry(system="stripe", external_event_id="evt_5",
                                event_type="invoice.finalized", payload={},
                                occurred_at=ago(hours=6), status="started"))
-        step(session, "stripe:evt_5", ago(hours=6) + timedelta(seconds=1000), "map_invoice")
-        step(session, "stripe:evt_5", ago(hours=6) + timedelta(seconds=3000), "post_invoice",
-             system="netsuite")
-        # posted 40 days ago: outside the 30-day window; one not posted for 90 minutes
-        keyed(session, "i_old", "invoice_number", "INV-OLD")
-        step(session, "i_old", ago(days=40), "map_invoice")
-        step(session, "i_old", ago(days=40) + timedelta(hours=20), "post_invoice",
-             system="netsuite")
-        keyed(session, "i6", "invoice_number", "INV-6")
-        step(session, "i6", ago(minutes=90), "map_invoice")
-        step(session, "i6", ago(minutes=80), "post_invoice", system="netsuite",
-             outcome="error")
-        # payments: one posted after 600 s and reflected in the CRM, one after 1200 s, not
-        keyed(session, "p1", "payment_id", "py_1")
-        step(session, "p1", ago(hours=3), "record_payment", system="stripe")
-        step(session, "p1", ago(hours=3) + timedelta(seconds=600), "post_payment",
-             system="netsuite")
-        step(session, "p1", ago(hours=3) + timedelta(seconds=700), "update_account",
-             system="salesforce")
-        keyed(session, "p2", "payment_id", "py_2")
-        step(session, "p2", ago(minutes=50), "record_payment", system="stripe")
-        step(session, "p2", ago(minutes=50) + timedelta(seconds=1200), "post_payment",
-             system="netsuite")
-        step(session, "p2", ago(minutes=10), "update_account", system="salesforce",
-             outcome="error")
-        # validation exceptions: a probable duplicate (unmatched customer), an unknown SKU
-        session.add_all([
-            ExceptionRecord(fingerprint="e1", kind="data_quality", owner="master_data",
-                            entity_type="customer", reason="probable duplicate of cus_x: "
-                            "same domain, another name"),
-            ExceptionRecord(fingerprint="e2", kind="data_quality", owner="revenue_operations",
-                            entity_type="invoice", reason="sku unknown"),
-            ExceptionRecord(fingerprint="e3", kind="data_quality", owner="master_data",
-                            entity_type="customer", reason="probable duplicate of cus_y",
-                            status="resolved"),
-            ExceptionRecord(fingerprint="e4", kind="transient", owner="integration_engineering",
-                            reason="503")])
+    write_step(db, "stripe:evt_5", "stripe.read_invoice", at=ago(hours=6, seconds=-1000))
+    write_step(db, "stripe:evt_5", "netsuite.post_invoice", system="netsuite",
+               at=ago(hours=6, seconds=-3000), milestone=Milestone.INVOICE_POSTED)
+    # posted 40 days ago: outside the 30-day window; one refused 80 minutes ago
+    write_keys(db, "i-old", {Key.INVOICE_NUMBER: "INV-OLD"})
+    write_step(db, "i-old", "stripe.read_invoice", at=ago(days=40))
+    write_step(db, "i-old", "netsuite.post_invoice", system="netsuite",
+               at=ago(days=40, hours=-20), milestone=Milestone.INVOICE_POSTED)
+    write_keys(db, "i6", {Key.INVOICE_NUMBER: "INV-6"})
+    write_step(db, "i6", "stripe.read_invoice", at=ago(minutes=90))
+    write_step(db, "i6", "netsuite.post_invoice", system="netsuite", at=ago(minutes=80),
+               outcome=FAILED)
+    # INV-7: its own flow failed, its payment's flow (which came first) posted it
+    write_keys(db, "i7", {Key.INVOICE_NUMBER: "INV-7"})
+    write_step(db, "i7", "stripe.read_invoice", at=ago(hours=4))
+    write_step(db, "i7", "netsuite.post_invoice", system="netsuite", at=ago(hours=4),
+               outcome=FAILED)
+    write_keys(db, "p7", {Key.INVOICE_NUMBER: "INV-7", Key.PAYMENT_ID: "pay_7"})
+    write_step(db, "p7", "stripe.read_payment", at=ago(hours=3))
+    write_step(db, "p7", "netsuite.post_invoice", system="netsuite",
+               at=ago(hours=3, seconds=-100), milestone=Milestone.INVOICE_POSTED)
+    write_step(db, "p7", "netsuite.post_payment", system="netsuite",
+               at=ago(hours=3, seconds=-200), milestone=Milestone.PAYMENT_POSTED)
+    # payments posted after 600 and 1200 s; one noted, then refused before posting
+    for cid, payment, start, latency in (("p1", "pay_1", ago(hours=3), 600),
+                                         ("p2", "pay_2", ago(minutes=50), 1200)):
+        write_keys(db, cid, {Key.PAYMENT_ID: payment})
+        write_step(db, cid, "stripe.read_payment", at=start)
+        write_step(db, cid, "netsuite.post_payment", system="netsuite",
+                   at=start + timedelta(seconds=latency), milestone=Milestone.PAYMENT_POSTED)
+    write_keys(db, "p8", {Key.PAYMENT_ID: "pay_8"})
+    write_step(db, "p8", "stripe.read_payment", at=ago(minutes=20))
+    write_step(db, "p8", "netsuite.post_invoice", system="netsuite", at=ago(minutes=19),
+               outcome=FAILED)
+    # the exception queue: a probable duplicate (a person decides the match), an unknown
+    # SKU, a probable duplicate already resolved, an outage
+    rules = RoutingRules()
+    duplicate = DataQualityError("legal_name", "probable duplicate of cus_x: same domain")
+    open_exception(db, rules, _problem(duplicate.to_record(), MATCH_CUSTOMER_STEP,
+                                       Key.OPPORTUNITY_ID, "006E"))
+    sku = DataQualityError("sku", "unknown SKU", owner=Team.REVENUE_OPERATIONS)
+    open_exception(db, rules, _problem(sku.to_record(), "salesforce.validate_deal",
+                                       Key.STRIPE_INVOICE_ID, "in_9"))
+    resolved = open_exception(db, rules, _problem(duplicate.to_record(), MATCH_CUSTOMER_STEP,
+                                                  Key.OPPORTUNITY_ID, "006F"))
+    resolve_exception(db, resolved, actor="test", note="merged by hand")
+    open_exception(db, rules, _problem(TransientError("503").to_record(),
+                                       "netsuite.post_invoice", Key.STRIPE_INVOICE_ID, "in_1"))
+    with db.session() as session:
         xrefs = Xrefs(session)
         for system, system_id in (("stripe", "cus_A"), ("salesforce", "001A"),
                                   ("netsuite-eu", "17")):
@@ -114,28 +144,37 @@ def test_business_kpis_from_traces_milestones_and_exceptions(db: Database) -> No
     with db.session() as session:
         kpis = report(session, db.engine, now=NOW)
     business = kpis.business
+    assert business.orders_activated == 2
     assert business.orders_pending_activation.model_dump() == {
-        "count": 2, "oldest_seconds": 26 * 3600.0, "older_than_1h": 2, "older_than_24h": 1}
+        "count": 2, "oldest_seconds": 26 * 3600.0, "older_than_1h": 2, "older_than_24h": 1,
+        "keys": ["006C", "006A"]}
+    assert business.orders_not_in_crm.model_dump() == {
+        "count": 1, "oldest_seconds": 5 * 3600.0, "older_than_1h": 1, "older_than_24h": 0,
+        "keys": ["006D"]}
+    assert business.invoices_posted == 6
     assert business.invoices_not_posted.model_dump() == {
-        "count": 1, "oldest_seconds": 5400.0, "older_than_1h": 1, "older_than_24h": 0}
+        "count": 1, "oldest_seconds": 5400.0, "older_than_1h": 1, "older_than_24h": 0,
+        "keys": ["INV-6"]}
+    # INV-7 from the start of its first trace to the posting by its payment's flow
     assert business.invoice_posting_latency.model_dump() == {
-        "count": 5, "p50_seconds": 180.0, "p95_seconds": 3000.0}
+        "count": 6, "p50_seconds": 180.0, "p95_seconds": 3700.0}
+    assert business.payments_posted == 3
+    assert business.payments_not_posted.keys == ["pay_8"]
     assert business.payment_update_lag.model_dump() == {
-        "count": 2, "p50_seconds": 600.0, "p95_seconds": 1200.0}
-    assert business.payments_not_in_crm.model_dump() == {
-        "count": 1, "oldest_seconds": 3000.0, "older_than_1h": 0, "older_than_24h": 0}
+        "count": 3, "p50_seconds": 600.0, "p95_seconds": 1200.0}
     assert business.unmatched_customers == 1
     assert [(c.key, c.count) for c in business.customers_missing_links] == [
         ("crm", 1), ("billing", 0), ("erp", 1)]
     assert business.blocked_by_validation == 2
     assert [(c.key, c.count) for c in business.blocked_by_entity] == [
-        ("customer", 1), ("invoice", 1)]
+        (Key.OPPORTUNITY_ID, 1), (Key.STRIPE_INVOICE_ID, 1)]
     assert kpis.technical.queue_depth is None  # the engine never ran on this database
     assert kpis.open_exceptions == 3
 
     with db.session() as session:
         wider = report(session, db.engine, now=NOW, window_days=60)
-    assert wider.business.invoice_posting_latency.count == 6
+    assert wider.business.invoices_posted == 7
+    assert wider.business.invoice_posting_latency.count == 7
     assert wider.business.invoice_posting_latency.p95_seconds == 20 * 3600.0
     db.dispose()
 
@@ -159,24 +198,26 @@ def _dbos_tables(db: Database) -> None:
              "inputs": "{}"} for uuid, status, queue, attempts in rows])
 
 
-def test_technical_kpis_queue_depth_retries_errors_and_api_usage(db: Database) -> None:
+def test_technical_kpis_count_failed_steps_as_errors_and_retried_attempts(
+        db: Database) -> None:
     _dbos_tables(db)
     assert workflow_table(db.engine) in ("workflow_status", "dbos.workflow_status")
+    write_step(db, "c1", "salesforce.get_account", system="salesforce", at=ago(seconds=30))
+    write_step(db, "c1", "salesforce.get_contract", system="salesforce", at=ago(seconds=30))
+    write_step(db, "c1", "salesforce.update_account", system="salesforce", at=ago(minutes=20),
+               outcome=RETRYING)
+    write_step(db, "c1", "salesforce.update_account", system="salesforce", at=ago(minutes=19),
+               attempt=2)
+    write_step(db, "c2", "netsuite.post_invoice", system="netsuite-eu", at=ago(hours=5))
+    write_step(db, "c2", "netsuite.post_invoice", system="netsuite-eu", at=ago(hours=30))
+    write_step(db, "c3", "salesforce.validate_deal", at=ago(hours=2), outcome=FAILED)
     with db.session() as session:
-        step(session, "c1", ago(seconds=30), "get_account", system="salesforce")
-        step(session, "c1", ago(seconds=30), "get_contract", system="salesforce")
-        step(session, "c1", ago(minutes=20), "update_account", system="salesforce",
-             outcome="error")
-        step(session, "c1", ago(minutes=19), "update_account", system="salesforce",
-             attempt=2)
-        step(session, "c2", ago(hours=5), "post_invoice", system="netsuite-eu")
-        step(session, "c2", ago(hours=30), "post_invoice", system="netsuite-eu")
-        step(session, "c3", ago(hours=2), "validate_deal")
         session.add_all([InboxEntry(system="stripe", external_event_id=f"evt_{n}",
                                     event_type="invoice.paid", payload={}, status=status)
                          for n, status in enumerate(("received", "received", "started"))])
     with db.session() as session:
-        technical = report(session, db.engine, now=NOW).technical
+        kpis = report(session, db.engine, now=NOW)
+    technical = kpis.technical
     assert [q.model_dump() for q in technical.queue_depth or []] == [
         {"queue": "customer", "waiting": 3, "running": 1},
         {"queue": "intake", "waiting": 1, "running": 0}]
@@ -184,8 +225,11 @@ def test_technical_kpis_queue_depth_retries_errors_and_api_usage(db: Database) -
         ("ENQUEUED", 4), ("ERROR", 1), ("PENDING", 1), ("SUCCESS", 1)]
     assert technical.workflow_recoveries == 1
     assert technical.inbox_backlog == 2
+    # one failed step of six in 24 h; the retried attempt is a retry, not an error
     assert (technical.steps_last_24h, technical.step_errors_last_24h,
             technical.retries_last_24h, technical.error_rate_last_24h) == (6, 1, 1, 0.1667)
+    assert (kpis.steps_last_24h, kpis.step_errors_last_24h, kpis.retries_last_24h,
+            kpis.error_rate_last_24h) == (6, 1, 1, 0.1667)
     usage = {u.system: u for u in technical.api_usage}
     assert sorted(usage) == ["netsuite-eu", "salesforce"]
     salesforce = usage["salesforce"]
@@ -199,40 +243,63 @@ def test_technical_kpis_queue_depth_retries_errors_and_api_usage(db: Database) -
     db.dispose()
 
 
-def test_kpis_endpoint_serves_the_report(database_url: str) -> None:
+def test_the_kpis_and_the_steps_behind_them_are_served(database_url: str) -> None:
     with serve_api(database_url) as api:
         started = datetime.now(UTC) - timedelta(hours=1)
-        with api.db.session() as session:
-            keyed(session, "i1", "invoice_number", "INV-1")
-            step(session, "i1", started, "map_invoice")
-            step(session, "i1", started + timedelta(seconds=90), "post_invoice",
-                 system="netsuite")
+        write_keys(api.db, "i1", {Key.INVOICE_NUMBER: "INV-1"})
+        write_step(api.db, "i1", "stripe.read_invoice", at=started)
+        write_step(api.db, "i1", "netsuite.post_invoice", system="netsuite", at=started,
+                   outcome=RETRYING)
+        write_step(api.db, "i1", "netsuite.post_invoice", system="netsuite", attempt=2,
+                   at=started + timedelta(seconds=90), milestone=Milestone.INVOICE_POSTED)
         with api.client() as client:
             body = client.get("/v1/kpis").json()
             assert client.get("/v1/kpis", params={"window_days": 0}).status_code == 422
+            first = client.get("/v1/timeline/steps", params={"limit": 2}).json()
+            rest = client.get("/v1/timeline/steps",
+                              params={"after_id": first["next_after_id"]}).json()
+            posted = client.get("/v1/timeline/steps",
+                                params={"milestone": Milestone.INVOICE_POSTED}).json()
+            retried = client.get("/v1/timeline/steps", params={"outcome": RETRYING}).json()
+            assert client.get("/v1/timeline/steps",
+                              params={"outcome": "ok"}).status_code == 422
     assert body["business"]["invoice_posting_latency"] == {
         "count": 1, "p50_seconds": 90.0, "p95_seconds": 90.0}
     assert body["business"]["invoices_not_posted"]["count"] == 0
+    assert body["business"]["invoices_posted"] == 1
     assert body["window_days"] == 30
-    assert body["technical"]["steps_last_24h"] == 2
+    assert (body["technical"]["steps_last_24h"], body["technical"]["retries_last_24h"]) == (3, 1)
+    assert [s["step"] for s in first["steps"] + rest["steps"]] == [
+        "stripe.read_invoice", "netsuite.post_invoice", "netsuite.post_invoice"]
+    assert rest["next_after_id"] is None
+    assert [(s["attempt"], s["milestone"], s["correlation_id"]) for s in posted["steps"]] == [
+        (2, "invoice_posted", "i1")]
+    assert [s["outcome"] for s in retried["steps"]] == ["retrying"]
 
 
-def test_daily_history_counts_steps_errors_and_postings(db: Database) -> None:
-    from accord.api.kpis import history
-
-    with db.session() as session:
-        step(session, "a", ago(hours=1), "post_invoice", system="netsuite")
-        step(session, "a", ago(hours=2), "post_invoice", system="netsuite", outcome="error")
-        step(session, "b", ago(days=1), "post_payment", system="netsuite")
-        step(session, "b", ago(days=1, hours=1), "post_invoice", system="netsuite")
-        step(session, "c", ago(days=13), "validate_deal")
-        step(session, "c", ago(days=14), "validate_deal")  # before the first day shown
+def test_daily_history_counts_steps_failures_and_records_posted(db: Database) -> None:
+    # INV-A posted twice today (its own flow and its payment's): one invoice posted
+    write_keys(db, "a", {Key.INVOICE_NUMBER: "INV-A"})
+    write_keys(db, "a-pay", {Key.INVOICE_NUMBER: "INV-A", Key.PAYMENT_ID: "pay_a"})
+    write_step(db, "a", "netsuite.post_invoice", system="netsuite", at=ago(hours=2),
+               outcome=FAILED)
+    write_step(db, "a", "netsuite.post_invoice", system="netsuite", at=ago(hours=1),
+               attempt=2, milestone=Milestone.INVOICE_POSTED)
+    write_step(db, "a-pay", "netsuite.post_invoice", system="netsuite", at=ago(minutes=30),
+               milestone=Milestone.INVOICE_POSTED)
+    write_keys(db, "b", {Key.INVOICE_NUMBER: "INV-B", Key.PAYMENT_ID: "pay_b"})
+    write_step(db, "b", "netsuite.post_payment", system="netsuite", at=ago(days=1),
+               milestone=Milestone.PAYMENT_POSTED)
+    write_step(db, "b", "netsuite.post_invoice", system="netsuite", at=ago(days=1, hours=1),
+               milestone=Milestone.INVOICE_POSTED)
+    write_step(db, "c", "salesforce.validate_deal", at=ago(days=13))
+    write_step(db, "c", "salesforce.validate_deal", at=ago(days=14))  # before the first day
     with db.session() as session:
         days = history(session, NOW, days=14)
     assert len(days) == 14
     assert (days[0].day, days[-1].day) == (ago(days=13).date(), NOW.date())
     assert [(d.steps, d.errors, d.invoices_posted, d.payments_posted)
-            for d in (days[-1], days[-2], days[0])] == [(2, 1, 1, 0), (2, 0, 1, 1),
+            for d in (days[-1], days[-2], days[0])] == [(3, 1, 1, 0), (2, 0, 1, 1),
                                                          (1, 0, 0, 0)]
-    assert sum(d.steps for d in days) == 5
+    assert sum(d.steps for d in days) == 6
     db.dispose()

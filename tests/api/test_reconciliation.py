@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from api_support import Api
+from tests.steps import write_keys
 
 from accord.api.tokens import Role
+from accord.canonical import Money
+from accord.engine.exceptions import Problem, open_exception
+from accord.engine.routing import RoutingRules
+from accord.errors import DataQualityError, Team
+from accord.flows.keys import Key
+from accord.reconcile import RecordView
+from accord.reconcile.runs import Comparison, run_reconciliation
 from accord.store.models import ExceptionRecord, ReconDifference, ReconRun
 
 
@@ -73,3 +81,37 @@ def test_run_detail_lists_differences_with_their_exceptions(api: Api) -> None:
         assert absent.json()["detail"] == "run_id: no reconciliation run 999999"
     with api.client(None) as anonymous:
         assert anonymous.get("/v1/reconciliation/runs").status_code == 401
+
+
+def test_an_exception_lists_the_differences_it_explains_and_counts_once(api: Api) -> None:
+    """A payment flow refused on its invoice: reconciliation finds the invoice and the
+    payment missing and attaches both to that one exception."""
+    cause = open_exception(api.db, RoutingRules(), Problem(
+        error=DataQualityError("period", "the accounting period Nov 2026 is closed",
+                               owner=Team.FINANCE_OPERATIONS).to_record(),
+        correlation_id="stripe:evt_7", workflow_id=None, flow="payment_posting",
+        step="netsuite.post_invoice", system="netsuite", entity=Key.STRIPE_INVOICE_ID,
+        record_ref="in_7"))
+    write_keys(api.db, "stripe:evt_7", {Key.STRIPE_INVOICE_ID: "in_7",
+                                        Key.INVOICE_NUMBER: "INV-7", Key.PAYMENT_ID: "pay_7"})
+    usd = Money.of("39.50", "USD")
+    run = run_reconciliation(api.db, RoutingRules(), [
+        Comparison("invoice", "stripe", "netsuite",
+                   lambda: [RecordView("INV-7", "in_7", usd)], lambda: []),
+        Comparison("payment", "stripe", "netsuite",
+                   lambda: [RecordView("pay_7", "ch_7", usd)], lambda: [])])
+    with api.client(Role.VIEWER) as client:
+        queue = client.get("/v1/exceptions").json()
+        detail = client.get(f"/v1/exceptions/{cause}").json()
+        kpis = client.get("/v1/kpis").json()
+    assert [(e["id"], e["differences"]) for e in queue] == [(cause, 2)]
+    assert [(d["entity"], d["key"], d["kind"], d["run_id"]) for d in detail["differences"]] == [
+        ("invoice", "INV-7", "missing_in_target", run.run_id),
+        ("payment", "pay_7", "missing_in_target", run.run_id)]
+    assert (kpis["open_exceptions"], kpis["differences_explained"]) == (1, 2)
+    with api.client(None) as browser:
+        browser.cookies.set("accord_token", api.tokens[Role.VIEWER])
+        page = browser.get(f"/console/exceptions/{cause}")
+    assert "Reconciliation differences it explains (2)" in page.text
+    assert 'data-key="INV-7"' in page.text
+    assert 'data-key="pay_7"' in page.text

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from api_support import serve_api
 from pydantic import SecretStr
+from tests.steps import write_step
 
 from accord.api.tokens import Role
 from accord.connectors.stripe import StripeSettings
 from accord.sandboxes.base import SandboxOptions
 from accord.sandboxes.server import RunningSandbox, start_in_thread
 from accord.sandboxes.stripe import SANDBOX
-from accord.store.models import TimelineEntry
 
 
 @pytest.fixture
@@ -34,12 +34,9 @@ def test_systems_listed_with_limits_use_and_probe(sqlite_url: str,
                 "stripe-eu": StripeSettings(base_url=sandbox.base_url,
                                             api_key=SecretStr("sk_live_not_a_key"))}
     with serve_api(sqlite_url, system_settings=settings) as api:
-        with api.db.session() as session:
-            for minutes in (5, 90):
-                session.add(TimelineEntry(correlation_id="c", flow="f", step="s", action="s",
-                                          system="salesforce", outcome="ok",
-                                          occurred_at=datetime.now(UTC)
-                                          - timedelta(minutes=minutes)))
+        for minutes in (5, 90):
+            write_step(api.db, "c", "salesforce.read_account", system="salesforce",
+                       at=datetime.now(UTC) - timedelta(minutes=minutes))
         with api.client(Role.VIEWER) as client:
             rows = {row["system"]: row for row in client.get("/v1/systems").json()}
             good = client.post("/v1/systems/stripe/probe").json()

@@ -7,30 +7,31 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.steps import write_keys, write_step
 
 from accord.api import create_app
 from accord.api.tokens import Role, create_token
+from accord.engine.timeline import StepOutcome
+from accord.errors import PermanentError
+from accord.flows.keys import Key
 from accord.sandboxes.server import serve_in_thread
 from accord.settings import load_settings
 from accord.store import Database, upgrade
-from accord.store.models import BusinessKey, ExceptionRecord, TimelineEntry
+from accord.store.models import ExceptionRecord
 
 
 @pytest.fixture
 def console(sqlite_url: str) -> Iterator[tuple[str, str]]:
     db = Database(sqlite_url)
     upgrade(db.engine)
+    write_step(db, "corr-77", "salesforce.validate_deal", flow="closed_won")
+    write_step(db, "corr-77", "stripe.create_customer", system="stripe", flow="closed_won")
+    write_step(db, "corr-77", "netsuite.post_invoice", system="netsuite", flow="invoice_posting",
+               outcome=StepOutcome.FAILED,
+               error=PermanentError("period 2026-10 is closed", system="netsuite"))
+    write_keys(db, "corr-77", {Key.INVOICE_NUMBER: "INV-2026-0042"})
     with db.session() as session:
         token = create_token(session, "ops-lead", Role.OPERATOR)
-        for step, outcome in (("validate_deal", "ok"), ("create_customer", "ok"),
-                              ("post_invoice", "error")):
-            session.add(TimelineEntry(correlation_id="corr-77", flow="quote_to_cash", step=step,
-                                      system="netsuite" if step == "post_invoice" else None,
-                                      action=step, outcome=outcome,
-                                      error_message="period 2026-10 is closed"
-                                      if outcome == "error" else None))
-        session.add(BusinessKey(correlation_id="corr-77", kind="invoice_number",
-                                value="INV-2026-0042"))
         session.add(ExceptionRecord(fingerprint="f", kind="data_quality",
                                     owner="finance_operations", system="netsuite",
                                     reason="posting period 2026-10 is closed",
@@ -69,7 +70,7 @@ def test_sign_in_overview_trace_and_exceptions(console: tuple[str, str], browser
                     full_page=True)
 
     trace.locator("a:has-text('post_invoice')").click()
-    assert page.inner_text("[data-field=outcome]") == "error"
+    assert page.inner_text("[data-field=outcome]") == StepOutcome.FAILED
     assert "period 2026-10 is closed" in page.inner_text("main")
     assert "recorded no payload" in page.inner_text("main")
 

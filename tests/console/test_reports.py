@@ -12,6 +12,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 from tests.netsuite import documents
+from tests.steps import write_keys, write_step
 
 import stripe
 from accord.api import create_app
@@ -20,6 +21,8 @@ from accord.canonical.ids import EntityType
 from accord.connectors.netsuite.posting import NetSuitePoster
 from accord.connectors.netsuite.settings import NetSuiteSettings
 from accord.connectors.stripe import StripeSettings
+from accord.engine.timeline import Milestone
+from accord.flows.keys import Key
 from accord.registry import Xrefs
 from accord.sandboxes.base import SandboxOptions
 from accord.sandboxes.netsuite import SANDBOX as NETSUITE
@@ -27,7 +30,7 @@ from accord.sandboxes.server import RunningSandbox, serve_in_thread, start_in_th
 from accord.sandboxes.stripe import SANDBOX as STRIPE
 from accord.settings import load_settings
 from accord.store import Database, upgrade
-from accord.store.models import BusinessKey, ReconDifference, ReconRun, TimelineEntry
+from accord.store.models import ReconDifference, ReconRun
 
 
 @pytest.fixture
@@ -69,22 +72,17 @@ def seed(db: Database, billing: RunningSandbox, erp: RunningSandbox) -> dict[str
     finally:
         poster.client.close()
     now = datetime.now(UTC)
+    write_keys(db, "inv-trace", {Key.INVOICE_NUMBER: str(invoice.number)})
+    write_step(db, "inv-trace", "stripe.read_invoice", system="stripe",
+               at=now - timedelta(hours=3))
+    write_step(db, "inv-trace", "netsuite.post_invoice", system="netsuite",
+               at=now - timedelta(hours=2), milestone=Milestone.INVOICE_POSTED)
+    write_keys(db, "waiting", {Key.INVOICE_NUMBER: "INV-WAITING"})
+    write_step(db, "waiting", "stripe.read_invoice", system="stripe",
+               at=now - timedelta(hours=2))
     with db.session() as session:
         token = create_token(session, "controller", Role.VIEWER)
         Xrefs(session).link(canonical.id, EntityType.INVOICE, "stripe", invoice.id)
-        session.add(BusinessKey(correlation_id="inv-trace", kind="invoice_number",
-                                value=str(invoice.number)))
-        session.add(TimelineEntry(correlation_id="inv-trace", flow="invoice_posting",
-                                  step="map_invoice", action="map_invoice", outcome="ok",
-                                  occurred_at=now - timedelta(hours=3)))
-        session.add(BusinessKey(correlation_id="waiting", kind="invoice_number",
-                                value="INV-WAITING"))
-        session.add(TimelineEntry(correlation_id="waiting", flow="invoice_posting",
-                                  step="map_invoice", action="map_invoice", outcome="ok",
-                                  occurred_at=now - timedelta(hours=2)))
-        session.add(TimelineEntry(correlation_id="inv-trace", flow="invoice_posting",
-                                  step="post_invoice", action="post_invoice", outcome="ok",
-                                  system="netsuite", occurred_at=now - timedelta(hours=2)))
         run = ReconRun(period="2026-02", systems="stripe,netsuite", status="finished",
                        started_at=now - timedelta(days=1), finished_at=now - timedelta(days=1),
                        totals={"stripe": {"invoiced": "2085.00"}}, difference_count=2)

@@ -9,6 +9,7 @@ from accord.connectors.base import InboundEvent
 from accord.engine.batch import Batch, BatchCall, batch_flow, batch_step
 from accord.engine.dispatch import handles
 from accord.engine.inbox import Delivery
+from accord.engine.timeline import Milestone
 from accord.errors import AccordError, DataQualityError, PermanentError, Team
 
 SYSTEM = "toybatch"
@@ -37,7 +38,7 @@ def check(_call: BatchCall, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]
     return results
 
 
-@batch_step("toyerp", "post", entity="invoice_number")
+@batch_step("toyerp", "post", entity="invoice_number", milestone=Milestone.INVOICE_POSTED)
 def post(_call: BatchCall, inputs: dict[str, str]) -> dict[str, str | AccordError]:
     if FAIL_WHOLE[0]:
         raise PermanentError("the ERP refused the whole request", system="toyerp")

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from accord.engine import FlowInput, StepCall, flow, step
+from accord.engine import FlowInput, Milestone, StepCall, flow, step
 from accord.errors import (
     AccordError,
     ConflictError,
@@ -89,7 +89,7 @@ def create_subscription(call: StepCall, run: FlowInput) -> str:
                                                      **run.payload})
 
 
-@step("erp", "post_invoice", entity="invoice")
+@step("erp", "post_invoice", entity="invoice", milestone=Milestone.INVOICE_POSTED)
 def post_invoice(call: StepCall, run: FlowInput) -> str:
     return post_effect(call, "post_invoice", {"correlation": run.correlation_id},
                        delay_ms=int(run.payload.get("erp_delay_ms", 0)))

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from accord.connectors.base import InboundEvent
 from accord.engine.dispatch import CLAIMED, accept, batch_workflow_id, pump, store
+from accord.engine.timeline import Milestone, StepOutcome
 from accord.store.models import ExceptionRecord, InboxEntry, TimelineEntry
 
 
@@ -78,11 +79,13 @@ def test_each_event_of_a_batch_has_its_own_timeline(sqlite_url, engine_factory) 
     runtime.timeline.flush()
     with runtime.database.session() as session:
         timeline = session.execute(select(TimelineEntry.correlation_id, TimelineEntry.step,
-                                          TimelineEntry.outcome)).all()
+                                          TimelineEntry.outcome, TimelineEntry.milestone)).all()
+    ok, failed, posted = (StepOutcome.SUCCEEDED, StepOutcome.FAILED, Milestone.INVOICE_POSTED)
+    # each event that got through reached the milestone its batch step declares
     assert sorted(timeline) == [
-        ("toybatch:b0", "toyerp.check", "succeeded"), ("toybatch:b0", "toyerp.post", "succeeded"),
-        ("toybatch:b1", "toyerp.check", "failed"),
-        ("toybatch:b2", "toyerp.check", "succeeded"), ("toybatch:b2", "toyerp.post", "succeeded")]
+        ("toybatch:b0", "toyerp.check", ok, None), ("toybatch:b0", "toyerp.post", ok, posted),
+        ("toybatch:b1", "toyerp.check", failed, None),
+        ("toybatch:b2", "toyerp.check", ok, None), ("toybatch:b2", "toyerp.post", ok, posted)]
 
 
 def test_a_whole_batch_failure_opens_one_exception_per_event(sqlite_url,

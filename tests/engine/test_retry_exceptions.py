@@ -20,7 +20,7 @@ from accord.engine.exceptions import (
 )
 from accord.engine.routing import RoutingRule, RoutingRules, load_routing
 from accord.engine.tables import limit_rate
-from accord.engine.timeline import StepOutcome, search
+from accord.engine.timeline import Milestone, StepOutcome, StepRecord, search
 from accord.errors import Team
 from accord.resilience import LimitsProfile, RetryPolicy
 from accord.store.models import AuditLog
@@ -54,6 +54,32 @@ def test_transient_errors_back_off_with_full_jitter_then_succeed(
     assert len({round(w, 6) for w in sleeps.waits}) == 3  # jittered, not a fixed schedule
     assert sum(1 for e in effects.state.log if e["name"] == "create_subscription") == 1
     assert list_exceptions(runtime.database) == []
+
+
+def test_a_declared_milestone_marks_only_the_succeeded_attempt(
+        sqlite_url, engine_factory, effects, sleeps) -> None:
+    runtime = engine_factory(sqlite_url, retry=RetryBudget(POLICY, 60))
+    effects.state.fail_next("post_invoice", Scripted(503))
+    run_flow(quote_to_cash, run("c-ok")).get_result()
+    effects.state.fail_next("post_invoice", *[Scripted(503)] * 10)
+    with pytest.raises(FlowFailed):
+        run_flow(quote_to_cash, run("c-bad")).get_result()
+    runtime.timeline.flush()
+    rows = [(t.correlation_id, t.action, t.outcome, t.milestone)
+            for t in search(runtime.database, "cus_42")]
+    assert [row for row in rows if row[3] is not None] == [
+        ("c-ok", "post_invoice", StepOutcome.SUCCEEDED, Milestone.INVOICE_POSTED)]
+    assert ("c-ok", "post_invoice", StepOutcome.RETRYING, None) in rows
+    assert ("c-bad", "post_invoice", StepOutcome.FAILED, None) in rows
+    # steps declaring no milestone reach none, though they succeed
+    assert ("c-ok", "create_subscription", StepOutcome.SUCCEEDED, None) in rows
+
+
+def test_a_milestone_cannot_be_written_on_an_attempt_that_failed() -> None:
+    with pytest.raises(ValueError, match="reached only by a succeeded step"):
+        StepRecord(correlation_id="c", workflow_id=None, flow="f", step="erp.post_invoice",
+                   system="erp", action="post_invoice", outcome=StepOutcome.FAILED,
+                   attempt=1, latency_ms=None, milestone=Milestone.INVOICE_POSTED)
 
 
 def test_retry_after_is_a_floor_on_the_wait(sqlite_url, engine_factory, effects,

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from accord.demo.scenario import Defect, PaymentBehaviour, generate
 from accord.demo.seeding import payment_methods, seed_scenario, win_deals
+from accord.engine.timeline import Milestone, search
 from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
+from accord.flows.keys import Key
 from accord.flows.systems import Systems
 
 from .support import exceptions, finish
@@ -66,6 +68,14 @@ def test_closed_won_deals_become_active_subscriptions(engine, make_systems) -> N
             assert {Defect.MISSING_TAX_ID: field == "VAT_Number__c",
                     Defect.UNKNOWN_SKU: field.endswith("ProductCode"),
                     Defect.PROBABLE_DUPLICATE: field == "legal_name"}[defect]
+
+    # a good deal's flow declares its order activated and the CRM told; a refused one neither
+    engine.timeline.flush()
+    for deal in scenario.deals:
+        reached = {row.milestone for row in search(engine.database, seeded.deals[deal.ref],
+                                                   kind=Key.OPPORTUNITY_ID) if row.milestone}
+        assert reached == (set() if deal.ref in expected_bad else
+                           {Milestone.ORDER_ACTIVATED, Milestone.CRM_UPDATED}), deal.ref
 
     # the write-backs changed the opportunities again: polling sees them, nothing doubles
     customers = len(found.stripe.v1.customers.list(params={"limit": 100}).data)

@@ -12,9 +12,11 @@ import pytest
 
 from accord.canonical.ids import EntityType
 from accord.canonical.party import Customer
-from accord.engine import FlowFailed, FlowInput, run_flow
+from accord.engine import FlowFailed, FlowInput, Milestone, run_flow
+from accord.engine.timeline import search
 from accord.flows.ids import derived_id
 from accord.flows.invoice_posting import invoice_id_for, invoice_posting
+from accord.flows.keys import Key
 from accord.flows.payments import fee_journal_id_for, payment_id_for, payment_posting
 from accord.flows.systems import Systems
 from accord.registry.golden import GoldenRecords
@@ -109,6 +111,12 @@ def test_the_processor_fee_is_posted_once_as_a_balanced_journal(
     assert first["netsuite_payment"] == str(payment["id"])
     invoice = ns.get_by_external_id("invoice", invoice_id_for(stripe_invoice))
     assert Decimal(str(invoice["amountRemaining"])) == 0
+    # the flows declared what they reached, found by the payment's and the invoice's keys
+    engine.timeline.flush()
+    assert {row.milestone for row in search(engine.database, payment_id_for(charge.id),
+                                            kind=Key.PAYMENT_ID)} >= {Milestone.PAYMENT_POSTED}
+    assert Milestone.INVOICE_POSTED in {row.milestone for row in search(
+        engine.database, stripe_invoice, kind=Key.STRIPE_INVOICE_ID)}
 
 
 @pytest.mark.parametrize("first", ["payment", "invoice"])

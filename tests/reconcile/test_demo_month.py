@@ -26,6 +26,7 @@ from accord.reconcile.differences import Difference, DifferenceKind
 from accord.reconcile.heal import HEALERS, HealResult
 from accord.reconcile.period import Period
 from accord.reconcile.readers.base import Reader
+from accord.reconcile.runs import explained_by
 from accord.reconcile.service import Outcome, client_readers, reconcile, summary_line
 from accord.store import Database
 from accord.store.models import ExceptionRecord
@@ -138,9 +139,16 @@ def test_after_a_demo_month_only_the_planted_records_differ_and_heal_clears_the_
     assert first.report.total_differences
     assert first.gl is not None
     assert first.gl.clean, first.gl
-    opened = reconciliation_exceptions(engine.database)
-    assert sorted((e.record_ref or "", e.field or "", e.owner, e.status) for e in opened) == \
-        sorted((key, kind, owner, "open") for _, key, kind, _, _, owner in expected)
+    # one cause, one exception: nothing opened for the differences, each listed on its cause
+    assert reconciliation_exceptions(engine.database) == []
+    holders = {d.held_by for d in first.report.differences if d.held_by is not None}
+    with engine.database.session() as session:
+        explained = explained_by(session, holders)
+    listed = Counter((d.entity, d.key, d.kind, d.source_system, d.target_system,
+                      exception(engine.database, holder).owner)
+                     for holder, rows in explained.items() for d in rows)
+    assert listed == Counter(expected.keys())
+    assert sorted(len(rows) for rows in explained.values()) == [1, 1, 1, 2]
 
     # heal before the cause is fixed: the flows refuse again, nothing clears
     refused = run(engine, found, healers=HEALERS)
@@ -166,17 +174,18 @@ def test_after_a_demo_month_only_the_planted_records_differ_and_heal_clears_the_
     assert healed.gl.clean, healed.gl
     assert summary_line(healed) == ("reconciliation: 3 differences (missing_in_target 3: "
                                     "master_data 3); control totals agree; GL clean")
-    # the reconciliation exceptions of the healed records are resolved, and so are the flow
-    # exceptions that held them; the others stay open with their owners
-    states = {(e.record_ref, e.field): (e.status, e.owner)
-              for e in reconciliation_exceptions(engine.database)}
-    for entity, key, kind, _, _, owner in expected:
-        healable = (entity, key) in dict.fromkeys((e, k) for e, k, *_ in closed_rows)
-        assert states[(key, kind)] == ("resolved" if healable else "open", owner)
+    # the flow exception that held the healed records is resolved and explains nothing any
+    # more (both cleared); the others stay open with their owners, listing their records
+    assert reconciliation_exceptions(engine.database) == []
+    with engine.database.session() as session:
+        still = explained_by(session, holders)
     for difference in first.report.differences:
         assert difference.held_by is not None
         holder = exception(engine.database, difference.held_by)
-        assert holder.status == ("resolved" if difference.entity != "customer" else "open")
+        healable = difference.entity != "customer"
+        assert holder.status == ("resolved" if healable else "open")
+        assert ((difference.entity, difference.key) in
+                {(d.entity, d.key) for d in still.get(holder.id, [])}) is not healable
 
     # nothing posted twice: a clean re-run changes nothing
     again = run(engine, found)

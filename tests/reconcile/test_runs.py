@@ -1,5 +1,6 @@
 """A reconciliation run stores its differences, opens one exception each with the routed
-owner, updates them on the next run, and closes those that vanished."""
+owner - unless an open exception already explains it, which it is then attached to -
+updates them on the next run, and closes those that vanished."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from accord.engine.exceptions import Problem, open_exception, resolve_exception
 from accord.engine.routing import RoutingRule, RoutingRules
 from accord.errors import Team
 from accord.reconcile import DifferenceKind, RecordView
-from accord.reconcile.runs import Comparison, run_reconciliation
+from accord.reconcile.runs import KIND, Comparison, explained_by, run_reconciliation
 from accord.reconcile.totals import Contribution, Measure
 from accord.store import Database, upgrade
 from accord.store.models import BusinessKey, ExceptionRecord, ReconDifference, ReconRun
@@ -111,9 +112,96 @@ def test_a_difference_held_by_an_open_flow_exception_takes_its_owner(db: Databas
                     "INV-2": (Team.FINANCE_OPERATIONS, refused),
                     "INV-3": (Team.MASTER_DATA, waiting),
                     "INV-4": (Team.INTEGRATION_ENGINEERING, None)}
+    # one cause, one exception: the held differences open nothing of their own
     with db.session() as session:
-        rows = {e.record_ref: (e.owner, e.reason) for e in session.scalars(
-            select(ExceptionRecord).where(ExceptionRecord.kind == "reconciliation"))}
-    assert rows["INV-2"] == ("finance_operations", "invoice INV-2 (stripe -> netsuite): "
-                             f"missing in netsuite (held by exception {refused})")
-    assert rows["INV-4"][0] == "integration_engineering"
+        rows = {e.record_ref: e.owner for e in session.scalars(
+            select(ExceptionRecord).where(ExceptionRecord.kind == KIND))}
+        explained = explained_by(session, [refused, waiting])
+        stored = {d.key: d.exception_id for d in session.scalars(select(ReconDifference))}
+    assert rows == {"INV-1": "integration_engineering", "INV-4": "integration_engineering"}
+    assert [d.key for d in explained[refused]] == ["INV-2"]
+    assert [d.key for d in explained[waiting]] == ["INV-3"]
+    assert (stored["INV-2"], stored["INV-3"]) == (refused, waiting)
+
+
+def _flow_exception(db: Database, record_ref: str, correlation: str) -> int:
+    """A payment flow stopped on the invoice it pays: an open flow exception about in_7."""
+    exception_id = open_exception(db, RoutingRules(), Problem(
+        error={"code": "data_quality", "reason": "the accounting period is closed",
+               "owner": Team.FINANCE_OPERATIONS.value},
+        correlation_id=correlation, workflow_id=None, flow="payment_posting",
+        step="netsuite.post_invoice", system="netsuite", entity="stripe_invoice_id",
+        record_ref=record_ref))
+    with db.session() as session:
+        for kind, value in (("stripe_invoice_id", record_ref), ("invoice_number", "INV-7"),
+                            ("payment_id", "pay_7")):
+            session.add(BusinessKey(correlation_id=correlation, kind=kind, value=value))
+    return exception_id
+
+
+def _month(invoices_in_erp: list[RecordView], payments_in_erp: list[RecordView]
+           ) -> list[Comparison]:
+    source_invoices = [RecordView("INV-7", "in_7", usd("39.50"))]
+    source_payments = [RecordView("pay_7", "ch_7", usd("39.50"))]
+    return [Comparison("invoice", "stripe", "netsuite", lambda: source_invoices,
+                       lambda: invoices_in_erp),
+            Comparison("payment", "stripe", "netsuite", lambda: source_payments,
+                       lambda: payments_in_erp)]
+
+
+def test_one_cause_one_exception_listing_the_differences_it_explains(db: Database) -> None:
+    routing = RoutingRules()
+    # a run before the cause was known opened a reconciliation exception for the invoice
+    run_reconciliation(db, routing, _month([], [RecordView("pay_7", "9", usd("39.50"))]))
+    [(early_id, early_status)] = _exceptions(db, KIND)
+    assert early_status == "open"
+    cause = _flow_exception(db, "in_7", "stripe:evt_7")
+
+    missing = run_reconciliation(db, routing, _month([], []))
+    assert {(d.key, d.held_by) for d in missing.differences} == {("INV-7", cause),
+                                                                 ("pay_7", cause)}
+    # the invoice's own reconciliation exception is closed as explained; nothing new opened
+    assert missing.closed_exceptions == [early_id]
+    assert _exceptions(db, KIND) == [(early_id, "resolved")]
+    with db.session() as session:
+        note = session.get(ExceptionRecord, early_id).note  # type: ignore[union-attr]
+        explained = explained_by(session, [cause])
+    assert note == f"explained by exception {cause} (reconciliation run {missing.run_id})"
+    assert [(d.entity, d.key, d.run_id) for d in explained[cause]] == [
+        ("invoice", "INV-7", missing.run_id), ("payment", "pay_7", missing.run_id)]
+    assert run_detail_exception_ids(db, missing.run_id) == {cause}
+
+    # the cause is fixed and both records reach the ERP: both clear
+    resolve_exception(db, cause, actor="test", note="period reopened, reposted")
+    agreed = run_reconciliation(db, routing, _month([RecordView("INV-7", "17", usd("39.50"))],
+                                                    [RecordView("pay_7", "18", usd("39.50"))]))
+    assert agreed.differences == []
+    with db.session() as session:
+        assert explained_by(session, [cause]) == {}
+    assert [status for _id, status in _exceptions(db, KIND)] == ["resolved"]
+
+
+def test_a_cause_closed_while_the_records_still_disagree_leaves_a_reconciliation_exception(
+        db: Database) -> None:
+    routing = RoutingRules()
+    cause = _flow_exception(db, "in_7", "stripe:evt_7")
+    run_reconciliation(db, routing, _month([], [RecordView("pay_7", "18", usd("39.50"))]))
+    assert _exceptions(db, KIND) == []
+    resolve_exception(db, cause, actor="test", note="closed without reposting")
+    again = run_reconciliation(db, routing, _month([], [RecordView("pay_7", "18",
+                                                                  usd("39.50"))]))
+    assert [(d.key, d.held_by) for d in again.differences] == [("INV-7", None)]
+    assert [status for _id, status in _exceptions(db, KIND)] == ["open"]
+
+
+def _exceptions(db: Database, kind: str) -> list[tuple[int, str]]:
+    with db.session() as session:
+        return [(int(e.id), e.status) for e in session.scalars(
+            select(ExceptionRecord).where(ExceptionRecord.kind == kind).order_by(
+                ExceptionRecord.id))]
+
+
+def run_detail_exception_ids(db: Database, run_id: int) -> set[int | None]:
+    with db.session() as session:
+        return {d.exception_id for d in session.scalars(select(ReconDifference).where(
+            ReconDifference.run_id == run_id))}

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
+from accord.engine.timeline import StepOutcome
 from accord.store import Database, current_revision, head_revision, upgrade
 from accord.store.models import (
     BusinessKey,
@@ -110,7 +111,8 @@ def test_golden_records_are_versioned(db: Database) -> None:
 def test_timeline_is_found_by_any_business_key(db: Database) -> None:
     with db.session() as session:
         session.add(TimelineEntry(correlation_id="c1", flow="q2c", step="create_customer",
-                                  system="stripe", action="customers.create", outcome="ok"))
+                                  system="stripe", action="customers.create",
+                                  outcome=StepOutcome.SUCCEEDED))
         session.add(BusinessKey(correlation_id="c1", kind="opportunity_id", value="006A"))
         session.add(BusinessKey(correlation_id="c1", kind="invoice_number", value="INV-9"))
     with pytest.raises(IntegrityError), db.session() as session:
@@ -141,7 +143,7 @@ def test_timestamps_come_back_timezone_aware(db: Database) -> None:
     berlin = timezone(timedelta(hours=1))
     with db.session() as session:
         session.add(TimelineEntry(correlation_id="c", flow="f", step="s", action="a",
-                                  outcome="ok",
+                                  outcome=StepOutcome.SUCCEEDED,
                                   occurred_at=datetime(2026, 1, 1, 13, tzinfo=berlin)))
     with db.session() as session:
         entry = session.scalars(select(TimelineEntry)).one()
@@ -149,4 +151,45 @@ def test_timestamps_come_back_timezone_aware(db: Database) -> None:
         assert entry.occurred_at.tzinfo is not None
     with pytest.raises(Exception, match="timezone-aware"), db.session() as session:
         session.add(TimelineEntry(correlation_id="c", flow="f", step="s", action="a",
-                                  outcome="ok", occurred_at=datetime(2026, 1, 1)))
+                                  outcome=StepOutcome.SUCCEEDED, occurred_at=datetime(2026, 1, 1)))
+
+
+def test_the_timeline_milestone_column_migrates_up_and_down(database_url: str) -> None:
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from accord.engine.timeline import Milestone, StepRecord, record_step
+    from accord.store.migrate import alembic_config
+    from accord.store.models import Base
+
+    database = Database(database_url)
+    try:
+        upgrade(database.engine, "0007")
+        with database.engine.begin() as connection:  # a row written before the column
+            connection.execute(text(
+                "INSERT INTO timeline (correlation_id, flow, step, action, outcome, attempt, "
+                "occurred_at) VALUES ('old', 'f', 's', 'a', 'succeeded', 1, "
+                "'2026-01-01 00:00:00')"))
+        upgrade(database.engine)
+        columns = {c["name"]: c for c in inspect(database.engine).get_columns("timeline")}
+        assert columns["milestone"]["nullable"]
+        record_step(database, StepRecord(
+            correlation_id="new", workflow_id=None, flow="f", step="erp.post_invoice",
+            system="erp", action="post_invoice", outcome=StepOutcome.SUCCEEDED, attempt=1,
+            latency_ms=None, milestone=Milestone.INVOICE_POSTED))
+        with database.session() as session:
+            assert dict(session.execute(select(TimelineEntry.correlation_id,
+                                               TimelineEntry.milestone)).all()) == {
+                "old": None, "new": "invoice_posted"}
+        with database.engine.connect() as connection:  # the model and the migrations agree
+            drift = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        assert [d for d in drift if "timeline" in repr(d)] == []
+        command.downgrade(alembic_config(database.engine), "0007")
+        assert "milestone" not in {c["name"] for c in
+                                   inspect(database.engine).get_columns("timeline")}
+        with database.session() as session:
+            assert session.scalar(select(func.count()).select_from(TimelineEntry.__table__)
+                                  ) == 2
+    finally:
+        database.dispose()

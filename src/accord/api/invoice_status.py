@@ -47,6 +47,7 @@ from accord.connectors.stripe.client import StripeClient
 from accord.connectors.stripe.mapping import ACCORD_ID, money, subscription_of_invoice
 from accord.connectors.stripe.settings import StripeSettings
 from accord.errors import AccordError
+from accord.flows.keys import Key
 from accord.registry import Xrefs
 from accord.resilience import RetryPolicy
 from accord.store.models import BusinessKey
@@ -301,7 +302,7 @@ def invoice_status(session: Session, systems: Systems, number: str) -> InvoiceSt
     xrefs = Xrefs(session)
     billing, invoice = billing_state(systems, number)
     correlation_ids = sorted(set(session.scalars(select(BusinessKey.correlation_id).where(
-        BusinessKey.kind == "invoice_number", BusinessKey.value == number))))
+        BusinessKey.kind == Key.INVOICE_NUMBER.value, BusinessKey.value == number))))
     canonical_id = customer = subscription = None
     if invoice is not None:
         canonical_id = (invoice.get("metadata") or {}).get(ACCORD_ID) or xrefs.canonical_id(
@@ -314,7 +315,7 @@ def invoice_status(session: Session, systems: Systems, number: str) -> InvoiceSt
     if canonical_id is None and correlation_ids:
         canonical_id = session.scalar(select(BusinessKey.value).where(
             BusinessKey.correlation_id.in_(correlation_ids),
-            BusinessKey.kind == "invoice_id").limit(1))
+            BusinessKey.kind == Key.INVOICE_ID.value).limit(1))
     erp = erp_state(systems, xrefs, canonical_id, number)
     crm = crm_state(systems, xrefs, customer, subscription)
     if billing.lookup is Lookup.NOT_FOUND and not erp.posted and not correlation_ids:

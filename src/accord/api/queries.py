@@ -13,16 +13,24 @@ from accord.api.schemas import (
     CountBy,
     Customer360,
     CustomerRow,
+    ExceptionDetail,
     ExceptionSummary,
+    ExplainedDifferenceView,
     FieldView,
     Kpis,
     Step,
     StepDetail,
+    StepPage,
+    StepRow,
     TimelineAnswer,
     Trace,
 )
 from accord.canonical.ids import EntityType
+from accord.engine.exceptions import ExceptionStatus, ExceptionView
 from accord.engine.inbox import PENDING_STATUSES
+from accord.engine.timeline import Milestone, StepOutcome
+from accord.errors import DataQualityError
+from accord.reconcile.runs import explained_by
 from accord.registry import GoldenRecords, Xrefs
 from accord.registry.ownership import OwnershipPolicy
 from accord.store.models import (
@@ -109,6 +117,20 @@ def list_customers(session: Session, q: str = "", limit: int = 200) -> list[Cust
     return found[:limit]
 
 
+def list_steps(session: Session, *, outcome: StepOutcome | None = None,
+               milestone: Milestone | None = None, after_id: int = 0,
+               limit: int = 500) -> StepPage:
+    """Timeline rows after ``after_id`` in id order, optionally of one outcome or milestone."""
+    query = select(TimelineEntry).where(TimelineEntry.id > after_id)
+    if outcome is not None:
+        query = query.where(TimelineEntry.outcome == outcome.value)
+    if milestone is not None:
+        query = query.where(TimelineEntry.milestone == milestone.value)
+    rows = list(session.scalars(query.order_by(TimelineEntry.id).limit(limit + 1)))
+    steps = [StepRow.model_validate(row, from_attributes=True) for row in rows[:limit]]
+    return StepPage(steps=steps, next_after_id=steps[-1].id if len(rows) > limit else None)
+
+
 def step_detail(session: Session, step_id: int, *, mask: bool) -> StepDetail | None:
     row = session.get(TimelineEntry, step_id)
     if row is None:
@@ -121,7 +143,7 @@ def step_detail(session: Session, step_id: int, *, mask: bool) -> StepDetail | N
 
 @dataclass(frozen=True)
 class ExceptionFilter:
-    status: str | None = "open"
+    status: str | None = ExceptionStatus.OPEN.value
     owner: str | None = None
     system: str | None = None
     kind: str | None = None
@@ -141,8 +163,17 @@ def list_exceptions(session: Session, where: ExceptionFilter) -> list[ExceptionS
             query = query.where(column == value)
     if where.older_than is not None:
         query = query.where(ExceptionRecord.created_at <= datetime.now(UTC) - where.older_than)
-    rows = session.scalars(query.order_by(ExceptionRecord.created_at).limit(where.limit))
-    return [ExceptionSummary.model_validate(row, from_attributes=True) for row in rows]
+    rows = list(session.scalars(query.order_by(ExceptionRecord.created_at).limit(where.limit)))
+    explained = explained_by(session, [int(row.id) for row in rows])
+    return [ExceptionSummary.model_validate(row, from_attributes=True).model_copy(
+        update={"differences": len(explained.get(int(row.id), []))}) for row in rows]
+
+
+def exception_detail(session: Session, view: ExceptionView) -> ExceptionDetail:
+    """The exception with the reconciliation differences it explains."""
+    explained = explained_by(session, [view.id]).get(view.id, [])
+    return ExceptionDetail(**view.model_dump(), differences=[
+        ExplainedDifferenceView.model_validate(d, from_attributes=True) for d in explained])
 
 
 def _count_by(session: Session, column: object, *where: object) -> list[CountBy]:
@@ -151,25 +182,51 @@ def _count_by(session: Session, column: object, *where: object) -> list[CountBy]
     return [CountBy(key=str(key), count=int(count)) for key, count in rows]
 
 
+@dataclass(frozen=True)
+class StepCounts:
+    """Timeline rows (one per step attempt) in a span, by outcome."""
+
+    steps: int
+    failed: int
+    retrying: int
+
+    @property
+    def error_rate(self) -> float:
+        """Failed steps over all steps (0 when none ran)."""
+        return round(self.failed / self.steps, 4) if self.steps else 0.0
+
+
+def step_counts(session: Session, since: datetime, until: datetime) -> StepCounts:
+    by_outcome = {str(outcome): int(count) for outcome, count in session.execute(select(
+        TimelineEntry.outcome, func.count()).where(
+        TimelineEntry.occurred_at >= since, TimelineEntry.occurred_at <= until).group_by(
+        TimelineEntry.outcome))}
+    return StepCounts(steps=sum(by_outcome.values()),
+                      failed=by_outcome.get(StepOutcome.FAILED.value, 0),
+                      retrying=by_outcome.get(StepOutcome.RETRYING.value, 0))
+
+
 def kpis(session: Session, now: datetime | None = None) -> Kpis:
-    since = (now or datetime.now(UTC)) - timedelta(hours=24)
-    by_owner = _count_by(session, ExceptionRecord.owner, ExceptionRecord.status == "open")
+    now = now or datetime.now(UTC)
+    is_open = ExceptionRecord.status == ExceptionStatus.OPEN.value
+    by_owner = _count_by(session, ExceptionRecord.owner, is_open)
     inbox = _count_by(session, InboxEntry.status)
     blocked = session.scalar(select(func.count()).select_from(ExceptionRecord).where(
-        ExceptionRecord.status == "open", ExceptionRecord.kind == "data_quality")) or 0
-    recent = TimelineEntry.occurred_at >= since
-    steps = session.scalar(select(func.count()).select_from(TimelineEntry).where(recent)) or 0
-    errors = session.scalar(select(func.count()).select_from(TimelineEntry).where(
-        recent, TimelineEntry.outcome != "ok")) or 0
-    retries = session.scalar(select(func.count()).select_from(TimelineEntry).where(
-        recent, TimelineEntry.attempt > 1)) or 0
+        is_open, ExceptionRecord.kind == DataQualityError.code)) or 0
+    counts = step_counts(session, now - timedelta(hours=24), now)
+    open_ids = session.scalars(select(ExceptionRecord.id).where(is_open))
+    explained = explained_by(session, [int(exception_id) for exception_id in open_ids])
     return Kpis(
         open_exceptions=sum(c.count for c in by_owner), open_exceptions_by_owner=by_owner,
         blocked_by_validation=blocked,
         inbox_backlog=sum(c.count for c in inbox if c.key in PENDING_INBOX),
-        inbox_by_status=inbox, steps_last_24h=steps, step_errors_last_24h=errors,
-        retries_last_24h=retries, error_rate_last_24h=round(errors / steps, 4) if steps else 0.0)
+        inbox_by_status=inbox, steps_last_24h=counts.steps,
+        step_errors_last_24h=counts.failed, retries_last_24h=counts.retrying,
+        error_rate_last_24h=counts.error_rate,
+        differences_explained=sum(len(rows) for rows in explained.values()))
 
 
-__all__ = ["ExceptionFilter", "customer_360", "kpis", "list_customers", "list_exceptions",
-           "search_timeline", "step_detail", "trace"]
+__all__ = ["ExceptionFilter", "StepCounts", "customer_360", "exception_detail", "kpis",
+           "list_customers",
+           "list_exceptions", "list_steps", "search_timeline", "step_counts", "step_detail",
+           "trace"]

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from accord.engine.exceptions import ExceptionView
+from accord.engine.timeline import Milestone, StepOutcome
 
 
 class Step(BaseModel):
@@ -15,11 +18,26 @@ class Step(BaseModel):
     step: str
     system: str | None
     action: str
-    outcome: str
+    outcome: StepOutcome
+    milestone: Milestone | None = None
     attempt: int
     latency_ms: int | None
     error_code: str | None
     error_message: str | None
+
+
+class StepRow(Step):
+    """One step in a listing: which trace and workflow it belongs to."""
+
+    correlation_id: str
+    workflow_id: str | None
+
+
+class StepPage(BaseModel):
+    """Timeline rows in id order; ask again with ``after_id=next_after_id`` for more."""
+
+    steps: list[StepRow]
+    next_after_id: int | None
 
 
 class StepDetail(Step):
@@ -65,6 +83,29 @@ class ExceptionSummary(BaseModel):
     occurrences: int
     created_at: datetime
     updated_at: datetime
+    differences: int = Field(default=0, description="reconciliation differences this "
+                             "exception explains (attached to it, not opened apart)")
+
+
+class ExplainedDifferenceView(BaseModel):
+    """A reconciliation difference an exception explains: found by the run ``run_id``, the
+    latest to compare its two systems."""
+
+    id: int
+    run_id: int
+    kind: str
+    entity: str
+    key: str
+    source_system: str
+    target_system: str
+    expected: str | None
+    actual: str | None
+
+
+class ExceptionDetail(ExceptionView):
+    """One exception with its context and the reconciliation differences it explains."""
+
+    differences: list[ExplainedDifferenceView]
 
 
 class Customer360(BaseModel):
@@ -103,17 +144,23 @@ class Kpis(BaseModel):
     step_errors_last_24h: int
     retries_last_24h: int
     error_rate_last_24h: float
+    differences_explained: int = Field(
+        default=0, description="reconciliation differences the open exceptions explain")
 
 
 __all__ = [
     "CountBy",
     "Customer360",
     "CustomerRow",
+    "ExceptionDetail",
     "ExceptionSummary",
+    "ExplainedDifferenceView",
     "FieldView",
     "Kpis",
     "Step",
     "StepDetail",
+    "StepPage",
+    "StepRow",
     "TimelineAnswer",
     "Trace",
 ]

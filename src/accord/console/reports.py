@@ -25,19 +25,6 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 PAGE_SIZE = 50
 
 
-def duration(seconds: float | None) -> str:
-    """A short human duration: ``45 s``, ``12 min``, ``3.5 h``, ``2.1 d``."""
-    if seconds is None:
-        return "\u2013"
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 172800:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} d"
-
-
 @router.get("/invoices", response_class=HTMLResponse)
 async def invoices(request: Request, session: SessionDep, who: Page,
                    number: str = "") -> HTMLResponse:
@@ -68,7 +55,7 @@ def step(request: Request, step_id: int, session: SessionDep, who: Page) -> HTML
 def kpis(request: Request, session: SessionDep, who: Page) -> HTMLResponse:
     database: Database = request.app.state.database
     figures = report(session, database.engine)
-    return render(request, "kpis.html", who, k=figures, duration=duration)
+    return render(request, "kpis.html", who, k=figures)
 
 
 @router.get("/systems", response_class=HTMLResponse)
@@ -104,4 +91,4 @@ def reconciliation_run(request: Request, run_id: int, session: SessionDep, who: 
     return render(request, "recon_run.html", who, run=detail, kind=kind, page=page, more=more)
 
 
-__all__ = ["duration", "router"]
+__all__ = ["router"]

@@ -3,7 +3,7 @@ cookie; every page needs at least the viewer role."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,23 +14,28 @@ from fastapi.templating import Jinja2Templates
 from accord.api.actions import Closing, close_exception
 from accord.api.deps import COOKIE, SessionDep, database, require
 from accord.api.inputs import WORDS
-from accord.api.kpis import history
+from accord.api.kpis import report
 from accord.api.queries import (
     ExceptionFilter,
     customer_360,
-    kpis,
+    exception_detail,
     list_customers,
     list_exceptions,
     search_timeline,
 )
 from accord.api.tokens import Principal, Role, authenticate
+from accord.console.formatting import duration, human
 from accord.engine import context as runtime
-from accord.engine.exceptions import get_exception, retry_exception
+from accord.engine.exceptions import ExceptionStatus, get_exception, retry_exception
 from accord.engine.failures import UnknownTarget
+from accord.errors import Team
+from accord.flows.keys import SEARCHABLE, Key
 from accord.store import Database
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.globals["duration"] = duration
+templates.env.filters["human"] = human
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 
@@ -81,15 +86,18 @@ def logout() -> RedirectResponse:
 
 @router.get("", response_class=HTMLResponse)
 def dashboard(request: Request, session: SessionDep, who: Page) -> HTMLResponse:
-    return render(request, "dashboard.html", who, kpis=kpis(session),
-                  history=history(session, datetime.now(UTC)))
+    """The headline figures: the same report as ``/v1/kpis``."""
+    db: Database = request.app.state.database
+    figures = report(session, db.engine)
+    return render(request, "dashboard.html", who, k=figures, history=figures.history)
 
 
 @router.get("/timeline", response_class=HTMLResponse)
 def timeline(request: Request, session: SessionDep, who: Page, q: str = "",
              kind: str = "") -> HTMLResponse:
     answer = search_timeline(session, q.strip(), kind or None) if q.strip() else None
-    return render(request, "timeline.html", who, q=q, kind=kind, answer=answer)
+    return render(request, "timeline.html", who, q=q, kind=kind, answer=answer,
+                  kinds=SEARCHABLE, invoice_key=Key.INVOICE_NUMBER)
 
 
 @router.get("/customers", response_class=HTMLResponse)
@@ -109,25 +117,27 @@ def customer(request: Request, canonical_id: str, session: SessionDep,
 
 @router.get("/exceptions", response_class=HTMLResponse)
 def exceptions(request: Request, session: SessionDep, who: Page, owner: str = "",
-               system: str = "", kind: str = "", status_: str = "open",
+               system: str = "", kind: str = "", status_: str = ExceptionStatus.OPEN.value,
                min_age_hours: float | None = None) -> HTMLResponse:
     age = timedelta(hours=min_age_hours) if min_age_hours else None
     rows = list_exceptions(session, ExceptionFilter(
         status=status_ or None, owner=owner or None, system=system or None, kind=kind or None,
         older_than=age))
     return render(request, "exceptions.html", who, rows=rows, owner=owner, system=system,
-                  kind=kind, status_=status_)
+                  kind=kind, status_=status_, statuses=list(ExceptionStatus), owners=list(Team))
 
 
 @router.get("/exceptions/{exception_id}", response_class=HTMLResponse)
-def exception(request: Request, exception_id: int, who: Page,
+def exception(request: Request, exception_id: int, who: Page, session: SessionDep,
               db: Annotated[Database, Depends(database)]) -> HTMLResponse:
-    """One exception with the context needed to fix the data, and its actions."""
+    """One exception with the context needed to fix the data, the reconciliation
+    differences it explains, and its actions."""
     try:
         view = get_exception(db, exception_id)
     except UnknownTarget as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    return render(request, "exception.html", who, e=view, can_retry=runtime.is_running())
+    return render(request, "exception.html", who, e=exception_detail(session, view),
+                  can_retry=runtime.is_running())
 
 
 def _operator(who: Principal) -> None:

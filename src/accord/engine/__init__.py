@@ -18,6 +18,7 @@ from accord.engine.runtime import (
     running,
     shutdown,
 )
+from accord.engine.timeline import Milestone, StepOutcome
 
 __all__ = [
     "EngineError",
@@ -25,10 +26,12 @@ __all__ = [
     "EngineOptions",
     "FlowFailed",
     "FlowInput",
+    "Milestone",
     "RetryBudget",
     "Runtime",
     "StepCall",
     "StepFailed",
+    "StepOutcome",
     "UnknownTarget",
     "current",
     "flow",

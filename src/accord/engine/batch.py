@@ -56,7 +56,7 @@ from accord.engine.flow import (
     idempotency_key,
 )
 from accord.engine.retry import RetryBudget, run_with_retry
-from accord.engine.timeline import StepOutcome, StepRecord, record_step
+from accord.engine.timeline import Milestone, StepOutcome, StepRecord, record_step
 from accord.errors import AccordError, PermanentError
 
 T = TypeVar("T")
@@ -201,13 +201,15 @@ ItemResults = dict[str, dict[str, Any]]
 
 
 def batch_step(system: str, action: str, *, entity: str | None = None,
-               retry: RetryBudget | None = None, name: str | None = None
+               retry: RetryBudget | None = None, name: str | None = None,
+               milestone: Milestone | None = None
                ) -> Callable[[Callable[[BatchCall, dict[str, T]], Mapping[str, Any]]],
                              Callable[[dict[str, T]], ItemResults]]:
     """Declare a batch step: one call to ``system`` for many events. The function gets the
     inputs by correlation id and returns, for each, a value or an :class:`AccordError`. A
     whole-call :class:`AccordError` is retried under the retry budget; once exhausted, every
-    event of the call fails with it. Each event gets its own timeline row."""
+    event of the call fails with it. Each event gets its own timeline row; an event's
+    succeeded row carries ``milestone`` when one is declared."""
     step_name = name or f"{system}.{action}"
 
     def decorate(fn: Callable[[BatchCall, dict[str, T]], Mapping[str, Any]]
@@ -255,7 +257,8 @@ def batch_step(system: str, action: str, *, entity: str | None = None,
                     outcome=StepOutcome.FAILED if failed else StepOutcome.SUCCEEDED,
                     attempt=stats.attempt, latency_ms=stats.latency_ms,
                     error=value if isinstance(value, AccordError) else None,
-                    detail={"batch": active.run.correlation_id, "events": len(inputs)})
+                    detail={"batch": active.run.correlation_id, "events": len(inputs)},
+                    milestone=None if failed else milestone)
                 if isinstance(value, AccordError):
                     record_step(runtime.database, entry)
                     results[correlation_id] = {"error": value.to_record(), "step": step_name,

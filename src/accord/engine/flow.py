@@ -13,6 +13,9 @@ payload). A *step* is a DBOS step making one idempotent call to one system::
         return create_invoice(run.payload)
 
 Every step attempt writes a timeline row (system, action, outcome, attempt, latency, error).
+A step that completes a business milestone declares it (``@step("erp", "post_invoice",
+milestone=Milestone.INVOICE_POSTED)``); its succeeded row carries the milestone, which is
+what the KPIs count, whatever the vendor or the step's name.
 Retryable errors are retried inside the step (:mod:`accord.engine.retry`), each call passing
 the system's cross-process gate; accord's own database going away counts as retryable. A step
 that ends in error stops the flow: the flow opens an exception queue record and fails with
@@ -52,7 +55,7 @@ from accord.engine.exceptions import (
 from accord.engine.failures import EngineError, FlowFailed, StepFailed
 from accord.engine.queues import CUSTOMER_QUEUE, FLOWS_QUEUE
 from accord.engine.retry import RetryBudget, run_with_retry
-from accord.engine.timeline import StepOutcome, StepRecord, record_step
+from accord.engine.timeline import Milestone, StepOutcome, StepRecord, record_step
 from accord.errors import AccordError, PermanentError, RateLimited, TransientError
 from accord.store.transient import is_disconnect
 
@@ -195,11 +198,13 @@ def gated_call(system: str, stats: CallStats, call: Callable[[], R]) -> R:
 
 
 def step(system: str, action: str, *, entity: str | None = None,
-         retry: RetryBudget | None = None,
-         name: str | None = None) -> Callable[[Callable[Concatenate[StepCall, P], R]],
-                                              Callable[P, R]]:
+         retry: RetryBudget | None = None, name: str | None = None,
+         milestone: Milestone | None = None
+         ) -> Callable[[Callable[Concatenate[StepCall, P], R]], Callable[P, R]]:
     """Declare a step: one idempotent call to ``system``. ``entity`` names the business key
-    (of the flow's keys) the step works on, for the exception queue's record reference."""
+    (of the flow's keys) the step works on, for the exception queue's record reference;
+    ``milestone`` the business milestone the flow reaches when the step succeeds (recorded
+    on its succeeded timeline row)."""
     step_name = name or f"{system}.{action}"
 
     def decorate(fn: Callable[Concatenate[StepCall, P], R]) -> Callable[P, R]:
@@ -217,8 +222,8 @@ def step(system: str, action: str, *, entity: str | None = None,
                     correlation_id=active.run.correlation_id, workflow_id=workflow_id,
                     flow=active.flow, step=step_name, system=system, action=action,
                     outcome=outcome, attempt=stats.attempt, latency_ms=stats.latency_ms,
-                    error=error,
-                    detail=detail)
+                    error=error, detail=detail,
+                    milestone=milestone if outcome is StepOutcome.SUCCEEDED else None)
                 if outcome is StepOutcome.SUCCEEDED:
                     runtime.timeline.add_step(entry)
                 else:  # failures are written at once: they are what people look for

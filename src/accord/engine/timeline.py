@@ -23,13 +23,29 @@ from accord.store.transient import retry_on_disconnect
 
 
 class StepOutcome(StrEnum):
+    """How one attempt of a step ended: the only words a timeline row's outcome takes."""
+
     SUCCEEDED = "succeeded"
-    RETRYING = "retrying"
-    FAILED = "failed"
+    RETRYING = "retrying"  # it failed and will be tried again
+    FAILED = "failed"  # it failed for good: the flow stopped on an exception
+
+
+class Milestone(StrEnum):
+    """A business milestone a flow declares it reached, whatever the vendor behind the step:
+    ``@step(..., milestone=Milestone.INVOICE_POSTED)`` marks the step's succeeded row. The
+    KPIs count milestones, never step names."""
+
+    ORDER_ACTIVATED = "order_activated"  # the deal's subscription runs in billing
+    INVOICE_POSTED = "invoice_posted"  # the invoice is in the ERP
+    PAYMENT_POSTED = "payment_posted"  # the payment is applied in the ERP
+    CRM_UPDATED = "crm_updated"  # the CRM was told (ids, contract or billing status)
 
 
 @dataclass(frozen=True)
 class StepRecord:
+    """One attempt of a step. ``milestone`` only on a succeeded attempt (a milestone is
+    reached or not); ``occurred_at`` defaults to the time the row is built."""
+
     correlation_id: str
     workflow_id: str | None
     flow: str
@@ -41,6 +57,13 @@ class StepRecord:
     latency_ms: int | None
     error: AccordError | None = None
     detail: dict[str, Any] | None = field(default=None)
+    milestone: Milestone | None = None
+    occurred_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.milestone is not None and self.outcome is not StepOutcome.SUCCEEDED:
+            raise ValueError(f"milestone: {self.milestone.value} is reached only by a "
+                             f"succeeded step, not a {self.outcome.value} one")
 
 
 class TimelineView(BaseModel):
@@ -55,13 +78,12 @@ class TimelineView(BaseModel):
     system: str | None
     action: str
     outcome: StepOutcome
+    milestone: Milestone | None
     attempt: int
     latency_ms: int | None
     error_code: str | None
     error_message: str | None
     occurred_at: datetime
-
-
 
 
 # Built once: statements with bound parameters are compiled and cached once.
@@ -75,10 +97,11 @@ def step_row(record: StepRecord) -> dict[str, Any]:
     return {"correlation_id": record.correlation_id, "workflow_id": record.workflow_id,
             "flow": record.flow, "step": record.step, "system": record.system,
             "action": record.action, "outcome": record.outcome.value,
+            "milestone": record.milestone.value if record.milestone else None,
             "attempt": record.attempt, "latency_ms": record.latency_ms,
             "error_code": error.code if error else None,
             "error_message": str(error) if error else None,
-            "detail": record.detail, "occurred_at": utcnow()}
+            "detail": record.detail, "occurred_at": record.occurred_at or utcnow()}
 
 
 def key_rows(correlation_id: str, keys: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -237,6 +260,7 @@ def search(database: Database, value: str, kind: str | None = None) -> list[Time
 
 
 __all__ = [
+    "Milestone",
     "StepOutcome",
     "StepRecord",
     "TimelineView",

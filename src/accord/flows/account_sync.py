@@ -35,6 +35,7 @@ from accord.engine.dispatch import handles
 from accord.engine.inbox import Delivery
 from accord.errors import PermanentError
 from accord.flows.intake import jsonable
+from accord.flows.keys import Key
 from accord.flows.links import lookup, note_written
 from accord.flows.systems import systems
 from accord.registry.echo import holds_own_writes
@@ -62,16 +63,16 @@ def _customer_of(account_id: str) -> str | None:
 def describe(event: InboundEvent) -> Delivery:
     record = dict(event.payload.get("record") or {})
     account_id = str(record.get("Id") or "")
-    keys = {"account_id": account_id}
+    keys: dict[str, str] = {Key.ACCOUNT_ID: account_id}
     customer_id = _customer_of(account_id) if account_id else None
     if customer_id:
-        keys["customer_id"] = customer_id
+        keys[Key.CUSTOMER_ID] = customer_id
     return Delivery(system=event.system, external_event_id=event.event_id,
                     event_type=event.event_type, payload=jsonable(dict(event.payload)),
                     occurred_at=event.occurred_at, keys=keys, customer=customer_id)
 
 
-@step("salesforce", "read_account", entity="account_id")
+@step("salesforce", "read_account", entity=Key.ACCOUNT_ID)
 def read_account(_call: StepCall, account_id: str) -> dict[str, Any]:
     """The account as Salesforce has it now (a later change is read by its own event)."""
     if not account_id.isalnum():
@@ -84,7 +85,7 @@ def read_account(_call: StepCall, account_id: str) -> dict[str, Any]:
     return strip_attributes(rows[0])
 
 
-@step("accord", "merge_account", entity="account_id")
+@step("accord", "merge_account", entity=Key.ACCOUNT_ID)
 def merge_account(call: StepCall, customer_id: str, account: dict[str, Any],
                   stage: str | None) -> dict[str, Any]:
     """Merge the account into the golden customer; report what changed, what was ignored
@@ -109,7 +110,7 @@ def merge_account(call: StepCall, customer_id: str, account: dict[str, Any],
             "customer": {**(after.data if after else {}), "id": customer_id}}
 
 
-@step("stripe", "propagate_customer", entity="account_id")
+@step("stripe", "propagate_customer", entity=Key.ACCOUNT_ID)
 def update_stripe_customer(_call: StepCall, stripe_customer: str, customer: dict[str, Any],
                            version: int) -> None:
     client = systems().stripe
@@ -120,7 +121,7 @@ def update_stripe_customer(_call: StepCall, stripe_customer: str, customer: dict
     client.call(lambda: service.update(stripe_customer, params=params, options=options))
 
 
-@step("netsuite", "propagate_customer", entity="account_id")
+@step("netsuite", "propagate_customer", entity=Key.ACCOUNT_ID)
 def upsert_netsuite_customer(_call: StepCall, customer: dict[str, Any]) -> str:
     model = Customer.model_validate(customer)
     return systems().erp(model.legal_entity, model.currency).post_customer(model)
@@ -129,8 +130,8 @@ def upsert_netsuite_customer(_call: StepCall, customer: dict[str, Any]) -> str:
 @handles("salesforce", EVENT_TYPE, describe=describe)
 @flow(FLOW)
 def salesforce_account_sync(run: FlowInput) -> dict[str, Any]:
-    account_id = run.keys["account_id"]
-    customer_id = run.keys.get("customer_id")
+    account_id = run.keys[Key.ACCOUNT_ID]
+    customer_id = run.keys.get(Key.CUSTOMER_ID)
     if customer_id is None:
         return {"outcome": NOT_CUSTOMER}
     account = read_account(account_id)

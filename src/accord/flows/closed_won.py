@@ -22,7 +22,7 @@ from accord.connectors.base import InboundEvent
 from accord.connectors.salesforce.intake import CLOSED_WON
 from accord.connectors.salesforce.mapping import BillingStatus
 from accord.connectors.salesforce.writeback import AccountLinks, OpportunityLinks, WriteBack
-from accord.engine import FlowInput, StepCall, flow, step
+from accord.engine import FlowInput, Milestone, StepCall, flow, step
 from accord.engine.context import current
 from accord.engine.dispatch import handles
 from accord.engine.inbox import Delivery
@@ -36,12 +36,16 @@ from accord.flows.deals import (
     subscription_id_for,
     validate,
 )
+from accord.flows.keys import Key
 from accord.flows.links import link, lookup, note_keys, note_written
 from accord.flows.systems import systems
 from accord.registry.golden import GoldenRecords
 from accord.registry.resolve import resolve_customer
 
 FLOW = "closed_won"
+MATCH_CUSTOMER_STEP = "accord.match_customer"
+"""The step that matches a deal's account to a customer: a probable duplicate stops there,
+for master data to decide (the KPIs count these as unmatched customers)."""
 CREATED = "created"
 AMENDED = "amended"
 UNCHANGED = "unchanged"
@@ -53,11 +57,11 @@ def describe(event: InboundEvent) -> Delivery:
     account_id = str(record.get("AccountId") or "")
     return Delivery(system=event.system, external_event_id=event.event_id,
                     event_type=event.event_type, payload=dict(event.payload),
-                    occurred_at=event.occurred_at, keys={"opportunity_id": opportunity_id},
+                    occurred_at=event.occurred_at, keys={Key.OPPORTUNITY_ID: opportunity_id},
                     customer=customer_id_for(account_id) if account_id else None)
 
 
-@step("salesforce", "read_deal", entity="opportunity_id")
+@step("salesforce", "read_deal", entity=Key.OPPORTUNITY_ID)
 def read_deal(_call: StepCall, opportunity_id: str) -> dict[str, Any]:
     return fetch_deal(systems().salesforce, opportunity_id)
 
@@ -68,14 +72,14 @@ def _order(deal: dict[str, Any]) -> Order:
                     default_legal_entity=found.salesforce.settings.legal_entity)
 
 
-@step("salesforce", "validate_deal", entity="opportunity_id")
+@step("salesforce", "validate_deal", entity=Key.OPPORTUNITY_ID)
 def validate_deal(_call: StepCall, deal: dict[str, Any]) -> dict[str, Any]:
     order = _order(deal)
     return {"customer": order.customer.model_dump(mode="json"),
             "contract": order.contract.model_dump(mode="json")}
 
 
-@step("accord", "match_customer", entity="opportunity_id")
+@step("accord", "match_customer", entity=Key.OPPORTUNITY_ID, name=MATCH_CUSTOMER_STEP)
 def match_customer(call: StepCall, customer: dict[str, Any], account_id: str) -> str:
     """The canonical customer: an existing one (xref, tax id, domain and name) or this new
     one. A probable duplicate raises for master data; nothing is created."""
@@ -89,7 +93,7 @@ def match_customer(call: StepCall, customer: dict[str, Any], account_id: str) ->
     return resolved.canonical_id
 
 
-@step("stripe", "create_customer", entity="opportunity_id")
+@step("stripe", "create_customer", entity=Key.OPPORTUNITY_ID)
 def create_stripe_customer(_call: StepCall, customer: dict[str, Any], account_id: str,
                            contract: dict[str, Any]) -> str:
     found = systems()
@@ -103,13 +107,13 @@ def create_stripe_customer(_call: StepCall, customer: dict[str, Any], account_id
                                         test_clock=clock)
 
 
-@step("netsuite", "upsert_customer", entity="opportunity_id")
+@step("netsuite", "upsert_customer", entity=Key.OPPORTUNITY_ID)
 def upsert_netsuite_customer(_call: StepCall, customer: dict[str, Any]) -> str:
     model = Customer.model_validate(customer)
     return systems().erp(model.legal_entity, model.currency).post_customer(model)
 
 
-@step("stripe", "ensure_price", entity="opportunity_id")
+@step("stripe", "ensure_price", entity=Key.OPPORTUNITY_ID)
 def ensure_price(_call: StepCall, contract: dict[str, Any], index: int) -> str:
     found = systems()
     line = Contract.model_validate(contract).lines[index]
@@ -121,14 +125,15 @@ def ensure_price(_call: StepCall, contract: dict[str, Any], index: int) -> str:
                                      meter=stripe_setup.meter_for(found.stripe, entry))
 
 
-@step("stripe", "ensure_tax_rate", entity="opportunity_id")
+@step("stripe", "ensure_tax_rate", entity=Key.OPPORTUNITY_ID)
 def ensure_tax_rate(_call: StepCall, legal_entity: str) -> str | None:
     found = systems()
     return stripe_setup.ensure_tax_rate(found.stripe, legal_entity,
                                         found.entities.get(legal_entity))
 
 
-@step("stripe", "create_subscription", entity="opportunity_id")
+@step("stripe", "create_subscription", entity=Key.OPPORTUNITY_ID,
+      milestone=Milestone.ORDER_ACTIVATED)
 def create_subscription(_call: StepCall, contract: dict[str, Any], stripe_customer: str,
                         prices: list[str], tax_rate: str | None,
                         opportunity_id: str, charge_automatically: bool) -> dict[str, str]:
@@ -152,7 +157,7 @@ def _billing_status(stripe_status: str) -> BillingStatus:
             }.get(stripe_status, BillingStatus.PENDING)
 
 
-@step("salesforce", "write_back", entity="opportunity_id")
+@step("salesforce", "write_back", entity=Key.OPPORTUNITY_ID, milestone=Milestone.CRM_UPDATED)
 def write_back(_call: StepCall, account_id: str, opportunity_id: str, customer_id: str,
                stripe_customer: str, netsuite_customer: str, subscription: dict[str, str],
                contract_id: str) -> dict[str, Any]:
@@ -168,7 +173,8 @@ def write_back(_call: StepCall, account_id: str, opportunity_id: str, customer_i
     return {"account": account.fields(), "opportunity": deal.fields()}
 
 
-@step("stripe", "amend_subscription", entity="opportunity_id")
+@step("stripe", "amend_subscription", entity=Key.OPPORTUNITY_ID,
+      milestone=Milestone.ORDER_ACTIVATED)
 def amend_subscription(_call: StepCall, contract: dict[str, Any], stripe_customer: str,
                        prices: list[str], kind: str) -> dict[str, str]:
     client = systems().stripe
@@ -202,7 +208,7 @@ def amend_deal(kind: DealType, contract: dict[str, Any], account_id: str,
 @handles("salesforce", CLOSED_WON, describe=describe)
 @flow(FLOW)
 def closed_won(run: FlowInput) -> dict[str, str]:
-    opportunity_id = run.keys["opportunity_id"]
+    opportunity_id = run.keys[Key.OPPORTUNITY_ID]
     deal = read_deal(opportunity_id)
     subscription_id = subscription_id_for(opportunity_id)
     written = deal["opportunity"].get("Stripe_Subscription_Id__c")
@@ -215,7 +221,7 @@ def closed_won(run: FlowInput) -> dict[str, str]:
     customer_id = match_customer(checked["customer"], account_id)
     customer = {**checked["customer"], "id": customer_id}
     contract = {**checked["contract"], "customer_id": customer_id}
-    note_keys({"customer_id": customer_id, "subscription_id": subscription_id})
+    note_keys({Key.CUSTOMER_ID: customer_id, Key.SUBSCRIPTION_ID: subscription_id})
 
     stripe_customer = lookup(customer_id, "stripe")
     kind = deal_type(deal["opportunity"])
@@ -248,4 +254,4 @@ def closed_won(run: FlowInput) -> dict[str, str]:
             "status": subscription["status"]}
 
 
-__all__ = ["FLOW", "closed_won", "describe"]
+__all__ = ["FLOW", "MATCH_CUSTOMER_STEP", "closed_won", "describe"]

@@ -21,6 +21,7 @@ from accord.engine.context import current
 from accord.engine.dispatch import handles
 from accord.engine.inbox import Delivery
 from accord.flows.intake import jsonable
+from accord.flows.keys import Key
 from accord.flows.systems import systems
 from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs
@@ -48,16 +49,16 @@ def _canonical(internal_id: str) -> tuple[str, str] | None:
 def describe(event: InboundEvent) -> Delivery:
     internal_id = str(event.payload.get("id"))
     known = _canonical(internal_id)
-    keys = {"netsuite_customer_id": internal_id}
+    keys: dict[str, str] = {Key.NETSUITE_CUSTOMER_ID: internal_id}
     if known:
-        keys["customer_id"] = known[0]
+        keys[Key.CUSTOMER_ID] = known[0]
     return Delivery(system=event.system, external_event_id=event.event_id,
                     event_type=event.event_type, payload=jsonable(dict(event.payload)),
                     occurred_at=event.occurred_at, keys=keys,
                     customer=known[0] if known else None)
 
 
-@step("netsuite", "read_customer", entity="netsuite_customer_id")
+@step("netsuite", "read_customer", entity=Key.NETSUITE_CUSTOMER_ID)
 def read_customer(_call: StepCall, customer_id: str, internal_id: str) -> dict[str, Any]:
     """The customer as the ERP instance that holds it has it now."""
     instance = _instance_of(customer_id)
@@ -67,7 +68,7 @@ def read_customer(_call: StepCall, customer_id: str, internal_id: str) -> dict[s
     return {"instance": instance, "customer": customer.model_dump(mode="json")}
 
 
-@step("accord", "merge_golden", entity="netsuite_customer_id")
+@step("accord", "merge_golden", entity=Key.NETSUITE_CUSTOMER_ID)
 def merge_golden(call: StepCall, customer_id: str, instance: str, internal_id: str,
                  customer: dict[str, Any]) -> dict[str, Any]:
     with current().database.session() as session:
@@ -81,8 +82,8 @@ def merge_golden(call: StepCall, customer_id: str, instance: str, internal_id: s
 @handles("netsuite", EVENT_TYPE, describe=describe)
 @flow(FLOW)
 def netsuite_customer_sync(run: FlowInput) -> dict[str, Any]:
-    internal_id = run.keys["netsuite_customer_id"]
-    customer_id = run.keys.get("customer_id")
+    internal_id = run.keys[Key.NETSUITE_CUSTOMER_ID]
+    customer_id = run.keys.get(Key.CUSTOMER_ID)
     if customer_id is None:
         return {"outcome": "not_accord_customer"}
     read = read_customer(customer_id, internal_id)

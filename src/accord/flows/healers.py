@@ -33,6 +33,7 @@ from accord.engine import FlowInput, current, start_flow
 from accord.engine.failures import EngineError, UnknownTarget
 from accord.engine.replay import replay, resolve_workflow
 from accord.flows.invoice_posting import invoice_posting
+from accord.flows.keys import Key
 from accord.reconcile.differences import Difference
 from accord.reconcile.heal import HEALERS, HealResult
 from accord.reconcile.runs import holding_exception
@@ -89,7 +90,7 @@ def redrive(difference: Difference) -> HealResult:
     if difference.entity == "invoice" and stripe_invoice is not None:
         handle = start_flow(invoice_posting, FlowInput(
             correlation_id=f"recon-heal:{difference.key}",
-            keys={"stripe_invoice_id": stripe_invoice}))
+            keys={Key.STRIPE_INVOICE_ID: stripe_invoice}))
         return wait_for(handle.workflow_id)
     return HealResult.SKIPPED
 

@@ -16,11 +16,12 @@ from accord.canonical.billing import Invoice
 from accord.canonical.ids import EntityType
 from accord.connectors.stripe import mapping
 from accord.connectors.stripe.client import Kind, StripeClient
-from accord.engine import FlowInput, StepCall, flow, step
+from accord.engine import FlowInput, Milestone, StepCall, flow, step
 from accord.engine.context import current
 from accord.engine.dispatch import handles
 from accord.errors import DataQualityError, Team
 from accord.flows.ids import derived_id
+from accord.flows.keys import Key
 from accord.flows.links import await_link, link, note_keys
 from accord.flows.stripe_events import describe_invoice_event
 from accord.flows.stripe_setup import product_for
@@ -40,7 +41,7 @@ def _tax_rate(client: StripeClient, rate_id: str) -> dict[str, Any]:
     return found
 
 
-@step("stripe", "read_invoice", entity="stripe_invoice_id")
+@step("stripe", "read_invoice", entity=Key.STRIPE_INVOICE_ID)
 def read_invoice(_call: StepCall, stripe_invoice_id: str) -> dict[str, Any]:
     """The invoice as Stripe has it now, with the tax rates its taxes name."""
     client = systems().stripe
@@ -53,7 +54,7 @@ def read_invoice(_call: StepCall, stripe_invoice_id: str) -> dict[str, Any]:
     return {"invoice": invoice, "tax_rates": rates}
 
 
-@step("accord", "canonical_invoice", entity="stripe_invoice_id")
+@step("accord", "canonical_invoice", entity=Key.STRIPE_INVOICE_ID)
 def canonical_invoice(_call: StepCall, read: dict[str, Any]) -> dict[str, Any]:
     """Map the Stripe invoice: customer and subscription through the xref, legal entity from
     the golden customer, SKUs through the SKU mapping to NetSuite items."""
@@ -83,7 +84,8 @@ def canonical_invoice(_call: StepCall, read: dict[str, Any]) -> dict[str, Any]:
     return invoice.model_dump(mode="json")
 
 
-@step("netsuite", "post_invoice", entity="stripe_invoice_id")
+@step("netsuite", "post_invoice", entity=Key.STRIPE_INVOICE_ID,
+      milestone=Milestone.INVOICE_POSTED)
 def post_invoice(_call: StepCall, invoice: dict[str, Any]) -> str:
     model = Invoice.model_validate(invoice)
     return systems().erp(model.legal_entity, model.currency).post_invoice(model)
@@ -93,8 +95,8 @@ def post_stripe_invoice(stripe_invoice_id: str) -> dict[str, str]:
     """The posting's steps (also run by a payment flow whose invoice event is late)."""
     read = read_invoice(stripe_invoice_id)
     invoice = canonical_invoice(read)
-    note_keys({"invoice_id": invoice["id"], "customer_id": invoice["customer_id"],
-               **({"invoice_number": invoice["number"]} if invoice.get("number") else {})})
+    note_keys({Key.INVOICE_ID: invoice["id"], Key.CUSTOMER_ID: invoice["customer_id"],
+               **({Key.INVOICE_NUMBER: invoice["number"]} if invoice.get("number") else {})})
     link(invoice["id"], EntityType.INVOICE.value, "stripe", stripe_invoice_id)
     erp = systems().erp_instance(invoice["legal_entity"], invoice["currency"])
     await_link(invoice["customer_id"], erp, "customer")
@@ -106,7 +108,7 @@ def post_stripe_invoice(stripe_invoice_id: str) -> dict[str, str]:
 @handles("stripe", "invoice.finalized", describe=describe_invoice_event)
 @flow(FLOW)
 def invoice_posting(run: FlowInput) -> dict[str, str]:
-    return post_stripe_invoice(run.keys["stripe_invoice_id"])
+    return post_stripe_invoice(run.keys[Key.STRIPE_INVOICE_ID])
 
 
 __all__ = ["FLOW", "invoice_id_for", "invoice_posting", "post_stripe_invoice"]

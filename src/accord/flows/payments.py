@@ -24,11 +24,12 @@ from accord.connectors.salesforce.mapping import BillingStatus
 from accord.connectors.salesforce.writeback import AccountLinks, WriteBack
 from accord.connectors.stripe import mapping
 from accord.connectors.stripe.client import Kind
-from accord.engine import FlowInput, StepCall, flow, step
+from accord.engine import FlowInput, Milestone, StepCall, flow, step
 from accord.engine.context import current
 from accord.engine.dispatch import handles
 from accord.flows.ids import derived_id
 from accord.flows.invoice_posting import invoice_id_for, post_stripe_invoice
+from accord.flows.keys import Key
 from accord.flows.links import (
     await_link,
     canonical_of,
@@ -55,7 +56,7 @@ def refund_id_for(stripe_refund_id: str) -> str:
     return derived_id(EntityType.REFUND, "stripe", stripe_refund_id)
 
 
-@step("stripe", "read_payment", entity="stripe_invoice_id")
+@step("stripe", "read_payment", entity=Key.STRIPE_INVOICE_ID)
 def read_payment(_call: StepCall, stripe_invoice_id: str) -> dict[str, Any] | None:
     """The succeeded charge that paid the invoice (None when it was paid another way)."""
     client = systems().stripe
@@ -73,7 +74,8 @@ def read_payment(_call: StepCall, stripe_invoice_id: str) -> dict[str, Any] | No
     return None
 
 
-@step("netsuite", "post_payment", entity="stripe_invoice_id")
+@step("netsuite", "post_payment", entity=Key.STRIPE_INVOICE_ID,
+      milestone=Milestone.PAYMENT_POSTED)
 def post_payment(_call: StepCall, payment: dict[str, Any], legal_entity: str) -> str:
     model = Payment.model_validate(payment)
     return systems().erp(legal_entity, model.amount.currency).post_payment(model)
@@ -114,7 +116,7 @@ def fee_entry(fee: dict[str, Any], payment: Payment, legal_entity: str) -> Journ
         source_document=payment.id)
 
 
-@step("netsuite", "post_fee", entity="stripe_invoice_id")
+@step("netsuite", "post_fee", entity=Key.STRIPE_INVOICE_ID)
 def post_fee(_call: StepCall, fee: dict[str, Any], payment: dict[str, Any],
              legal_entity: str) -> str:
     """Upserted on an ``externalId`` derived from the balance transaction id: posted once."""
@@ -149,7 +151,7 @@ def allocated_invoice(_call: StepCall, payment_id: str) -> str | None:
 @handles("stripe", "invoice.paid", describe=describe_invoice_event)
 @flow(PAYMENT_FLOW)
 def payment_posting(run: FlowInput) -> dict[str, str]:
-    stripe_invoice_id = run.keys["stripe_invoice_id"]
+    stripe_invoice_id = run.keys[Key.STRIPE_INVOICE_ID]
     read = read_payment(stripe_invoice_id)
     if read is None:
         return {"outcome": "no_charge"}
@@ -163,7 +165,8 @@ def payment_posting(run: FlowInput) -> dict[str, str]:
     payment = mapping.payment_from_charge(charge, customer_id=customer_id,
                                           invoice_id=invoice_id,
                                           canonical_id=payment_id_for(str(charge["id"])))
-    note_keys({"payment_id": payment.id, "customer_id": customer_id, "invoice_id": invoice_id})
+    note_keys({Key.PAYMENT_ID: payment.id, Key.CUSTOMER_ID: customer_id,
+               Key.INVOICE_ID: invoice_id})
     legal_entity = legal_entity_of(customer_id)
     erp = systems().erp_instance(legal_entity, payment.amount.currency)
     link(payment.id, EntityType.PAYMENT.value, "stripe", str(charge["id"]))
@@ -191,7 +194,8 @@ def payment_posting(run: FlowInput) -> dict[str, str]:
     return {"outcome": "posted", "payment_id": payment.id, "netsuite_payment": posted}
 
 
-@step("salesforce", "billing_status", entity="stripe_invoice_id")
+@step("salesforce", "billing_status", entity=Key.STRIPE_INVOICE_ID,
+      milestone=Milestone.CRM_UPDATED)
 def set_billing_status(_call: StepCall, account_id: str, status: str) -> dict[str, Any]:
     links = AccountLinks(account_id=account_id, status=BillingStatus(status))
     WriteBack(systems().salesforce).account(links)
@@ -201,7 +205,7 @@ def set_billing_status(_call: StepCall, account_id: str, status: str) -> dict[st
 @handles("stripe", "invoice.payment_failed", describe=describe_invoice_event)
 @flow(FAILED_FLOW)
 def payment_failed(run: FlowInput) -> dict[str, str]:
-    customer_id = run.keys.get("customer_id")
+    customer_id = run.keys.get(Key.CUSTOMER_ID)
     if customer_id is None:
         return {"outcome": "unknown_customer"}
     account_id = lookup(customer_id, "salesforce")
@@ -212,7 +216,7 @@ def payment_failed(run: FlowInput) -> dict[str, str]:
     return {"outcome": "past_due", "account_id": account_id}
 
 
-@step("stripe", "read_refunds", entity="payment_id")
+@step("stripe", "read_refunds", entity=Key.STRIPE_CHARGE_ID)
 def read_refunds(_call: StepCall, stripe_charge_id: str) -> list[dict[str, Any]]:
     client = systems().stripe
     return [refund for refund in client.iterate(Kind.REFUNDS, charge=stripe_charge_id)
@@ -231,13 +235,13 @@ def credit_note_for(refund: Refund, invoice_id: str) -> CreditNote:
         issue_date=refund.refunded_at.astimezone(UTC).date())
 
 
-@step("netsuite", "post_credit_memo", entity="payment_id")
+@step("netsuite", "post_credit_memo", entity=Key.STRIPE_CHARGE_ID)
 def post_credit_memo(_call: StepCall, note: dict[str, Any], legal_entity: str) -> str:
     model = CreditNote.model_validate(note)
     return systems().erp(legal_entity, model.currency).post_credit_note(model, apply=False)
 
 
-@step("netsuite", "post_refund", entity="payment_id")
+@step("netsuite", "post_refund", entity=Key.STRIPE_CHARGE_ID)
 def post_refund(_call: StepCall, refund: dict[str, Any], legal_entity: str) -> str:
     model = Refund.model_validate(refund)
     return systems().erp(legal_entity, model.amount.currency).post_refund(model)
@@ -246,8 +250,9 @@ def post_refund(_call: StepCall, refund: dict[str, Any], legal_entity: str) -> s
 @handles("stripe", "charge.refunded", describe=describe_charge_event)
 @flow(REFUND_FLOW)
 def refund_posting(run: FlowInput) -> dict[str, Any]:
-    stripe_charge_id = run.keys["payment_id"]
-    customer_id = run.keys.get("customer_id")
+    # events stored before charges had a key of their own named the charge ``payment_id``
+    stripe_charge_id = run.keys.get(Key.STRIPE_CHARGE_ID) or run.keys[Key.PAYMENT_ID]
+    customer_id = run.keys.get(Key.CUSTOMER_ID)
     if customer_id is None:
         return {"outcome": "unknown_customer"}
     payment_id = payment_id_for(stripe_charge_id)
@@ -270,6 +275,8 @@ def refund_posting(run: FlowInput) -> dict[str, Any]:
         internal = post_refund(refund.model_dump(mode="json"), legal_entity)
         link(refund.id, EntityType.REFUND.value, erp, internal)
         posted.append(internal)
+    # last, so that refund flows started before this step existed recover unchanged
+    note_keys({Key.PAYMENT_ID: payment_id})
     return {"outcome": "posted", "refunds": posted}
 
 

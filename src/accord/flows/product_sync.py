@@ -18,13 +18,14 @@ from accord.connectors.salesforce.mapping import price_to_entry, product_to_prod
 from accord.engine import FlowInput, StepCall, flow, step
 from accord.errors import DataQualityError, Team
 from accord.flows import stripe_setup
+from accord.flows.keys import Key
 from accord.flows.links import link
 from accord.flows.systems import systems
 
 FLOW = "product_master_sync"
 
 
-@step("netsuite", "read_item", entity="sku")
+@step("netsuite", "read_item", entity=Key.SKU)
 def read_item(_call: StepCall, sku: str) -> dict[str, Any]:
     """The SKU's NetSuite item, checked to exist and be active; the canonical product."""
     found = systems()
@@ -45,7 +46,7 @@ def prices_of(product: Product) -> list[Price]:
             for currency, amount in sorted(entry.prices.items())]
 
 
-@step("stripe", "publish_product", entity="sku")
+@step("stripe", "publish_product", entity=Key.SKU)
 def publish_to_stripe(_call: StepCall, product: dict[str, Any]) -> dict[str, str]:
     client = systems().stripe
     model = Product.model_validate(product)
@@ -58,7 +59,7 @@ def publish_to_stripe(_call: StepCall, product: dict[str, Any]) -> dict[str, str
     return published
 
 
-@step("salesforce", "publish_product", entity="sku")
+@step("salesforce", "publish_product", entity=Key.SKU)
 def publish_to_salesforce(_call: StepCall, product: dict[str, Any]) -> dict[str, str]:
     client = systems().salesforce
     model = Product.model_validate(product)

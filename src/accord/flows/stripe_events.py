@@ -10,6 +10,7 @@ from accord.connectors.base import InboundEvent
 from accord.engine.context import current
 from accord.engine.inbox import Delivery
 from accord.flows.intake import jsonable
+from accord.flows.keys import Key
 from accord.registry.xref import Xrefs
 
 STRIPE_EVENT_TYPES = ("invoice.finalized", "invoice.paid", "invoice.payment_failed",
@@ -35,7 +36,7 @@ def describe(event: InboundEvent, keys: dict[str, str], stripe_customer: str | N
              ) -> Delivery:
     canonical = customer_of(stripe_customer)
     if canonical:
-        keys = {**keys, "customer_id": canonical}
+        keys = {**keys, Key.CUSTOMER_ID: canonical}
     return Delivery(system=event.system, external_event_id=event.event_id,
                     event_type=event.event_type, payload=jsonable(dict(event.payload)),
                     occurred_at=event.occurred_at, keys=keys,
@@ -45,15 +46,15 @@ def describe(event: InboundEvent, keys: dict[str, str], stripe_customer: str | N
 
 def describe_invoice_event(event: InboundEvent) -> Delivery:
     invoice = event_object(dict(event.payload))
-    keys = {"stripe_invoice_id": str(invoice.get("id"))}
+    keys: dict[str, str] = {Key.STRIPE_INVOICE_ID: str(invoice.get("id"))}
     if invoice.get("number"):
-        keys["invoice_number"] = str(invoice["number"])
+        keys[Key.INVOICE_NUMBER] = str(invoice["number"])
     return describe(event, keys, invoice.get("customer"))
 
 
 def describe_charge_event(event: InboundEvent) -> Delivery:
     charge = event_object(dict(event.payload))
-    keys = {"payment_id": str(charge.get("id"))}
+    keys: dict[str, str] = {Key.STRIPE_CHARGE_ID: str(charge.get("id"))}
     return describe(event, keys, charge.get("customer"))
 
 

@@ -31,6 +31,7 @@ from accord.errors import DataQualityError, Team
 from accord.flows.amendments import current_subscription
 from accord.flows.deals import customer_id_for
 from accord.flows.ids import derived_id
+from accord.flows.keys import Key
 from accord.flows.links import await_link, canonical_of, note_keys
 from accord.flows.systems import Systems, systems
 from accord.store import Database
@@ -62,13 +63,13 @@ def describe(event: InboundEvent) -> Delivery:
     return Delivery(system=event.system, external_event_id=event.event_id,
                     event_type=event.event_type, payload=payload,
                     occurred_at=event.occurred_at,
-                    keys={"usage_id": str(payload.get("id") or event.event_id),
-                          "account_id": account_id},
+                    keys={Key.USAGE_ID: str(payload.get("id") or event.event_id),
+                          Key.ACCOUNT_ID: account_id},
                     # ordered after the account's closed-won flow, which creates the customer
                     customer=customer_id_for(account_id) if account_id else None)
 
 
-@step("stripe", "metered_item", entity="usage_id")
+@step("stripe", "metered_item", entity=Key.USAGE_ID)
 def metered_item(_call: StepCall, stripe_customer: str, sku: str) -> dict[str, str]:
     """The customer's live subscription and its metered item billing ``sku``."""
     found = systems()
@@ -88,7 +89,7 @@ def metered_item(_call: StepCall, stripe_customer: str, sku: str) -> dict[str, s
                            system="stripe")
 
 
-@step("stripe", "report_usage", entity="usage_id")
+@step("stripe", "report_usage", entity=Key.USAGE_ID)
 def report_usage(_call: StepCall, usage: dict[str, Any], stripe_customer: str) -> str:
     """One meter event, ``identifier`` = the usage record's canonical id. Stripe refuses a
     second event with the same identifier: that record was reported already."""
@@ -109,7 +110,7 @@ def report_usage(_call: StepCall, usage: dict[str, Any], stripe_customer: str) -
 @flow(FLOW)
 def usage_reporting(run: FlowInput) -> dict[str, Any]:
     payload = run.payload
-    account_id = run.keys["account_id"]
+    account_id = run.keys[Key.ACCOUNT_ID]
     customer_id = canonical_of("salesforce", EntityType.CUSTOMER.value, account_id) \
         or customer_id_for(account_id)
     stripe_customer = await_link(customer_id, "stripe", "customer")
@@ -117,12 +118,12 @@ def usage_reporting(run: FlowInput) -> dict[str, Any]:
     item = metered_item(stripe_customer, sku)
     subscription_id = canonical_of("stripe", EntityType.SUBSCRIPTION.value,
                                    item["subscription"]) or item["subscription"]
-    usage = UsageRecord(id=usage_id_for(run.keys["usage_id"]), subscription_id=subscription_id,
+    usage = UsageRecord(id=usage_id_for(run.keys[Key.USAGE_ID]), subscription_id=subscription_id,
                         product_sku=sku, quantity=Decimal(str(payload["quantity"])),
                         occurred_at=datetime.fromisoformat(str(payload["occurred_at"])),
                         source=SYSTEM)
-    note_keys({"customer_id": customer_id, "subscription_id": subscription_id,
-               "usage_record_id": usage.id})
+    note_keys({Key.CUSTOMER_ID: customer_id, Key.SUBSCRIPTION_ID: subscription_id,
+               Key.USAGE_RECORD_ID: usage.id})
     outcome = report_usage(usage.model_dump(mode="json"), stripe_customer)
     return {"outcome": outcome, "usage_id": usage.id, "quantity": str(usage.quantity),
             "subscription": item["subscription"]}

@@ -1,16 +1,21 @@
-"""Reconciliation runs: compare, store every difference, open or update one exception per
-difference, and close the exceptions of differences that are gone.
+"""Reconciliation runs: compare, store every difference, give each one exception - its own
+or the open exception that already explains it - and close the exceptions of differences
+that are gone.
 
-A run is stored with its scope, control totals and differences. Each difference becomes an
-exception (kind ``reconciliation``) whose owner the exception routing rules decide, falling
-back to the difference's default owner; the same difference found by a later run updates the
-same exception. An open reconciliation exception whose difference a later run of the same
-comparison no longer finds is resolved by that run, with a note.
+A run is stored with its scope, control totals and differences. A difference nothing
+explains becomes an exception (kind ``reconciliation``) whose owner the exception routing
+rules decide, falling back to the difference's default owner; the same difference found by a
+later run updates the same exception. An open reconciliation exception whose difference a
+later run of the same comparison no longer finds is resolved by that run, with a note.
 
-A difference whose record an open flow exception already holds (the exception names one of
-its ids, or belongs to a flow that noted one of them as a business key) is owned by that
-exception's owner and names it: a posting refused by a closed period is finance's, an
-account refused for its data is master data's, not a mystery for integration engineering.
+One cause, one exception: a difference whose record an open flow exception already holds
+(the exception names one of its ids, or belongs to a flow that noted one of them as a
+business key) is *attached* to that exception - stored with its id, owned by its owner,
+listed on it (:func:`explained_by`) - and opens nothing: a posting refused by a closed
+period is one exception for finance however many records it leaves missing. When the cause
+is resolved and the records agree, the next run finds nothing and the exception no longer
+lists the difference; if the cause is closed while the records still disagree, the next run
+opens a reconciliation exception for what is left.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from accord.engine.exceptions import ExceptionStatus, Problem, open_exception, resolve_exception
 from accord.engine.routing import RoutingRules
@@ -139,6 +145,8 @@ def run_reconciliation(database: Database, routing: RoutingRules,
 
     found: list[Difference] = []
     seen_fingerprints: set[str] = set()
+    attached: dict[str, int] = {}  # fingerprint of the problem -> the exception explaining it
+
     def streams() -> Iterator[tuple[str, Iterable[Difference]]]:
         for comparison in comparisons:
             yield comparison.step, compare(
@@ -152,8 +160,12 @@ def run_reconciliation(database: Database, routing: RoutingRules,
         for found_difference in differences:
             difference = _held(database, found_difference)
             problem = _problem(run_id, step, difference)
-            exception_id = open_exception(database, routing, problem)
-            seen_fingerprints.add(problem.fingerprint())
+            if difference.held_by is not None:  # its cause has an exception: attach to it
+                exception_id = difference.held_by
+                attached[problem.fingerprint()] = exception_id
+            else:
+                exception_id = open_exception(database, routing, problem)
+                seen_fingerprints.add(problem.fingerprint())
             with database.session() as session:
                 owner = session.get(ExceptionRecord, exception_id)
                 session.add(ReconDifference(
@@ -168,7 +180,7 @@ def run_reconciliation(database: Database, routing: RoutingRules,
 
     closed = _close_vanished(database, run_id,
                              [c.step for c in comparisons] + [f.step for f in findings],
-                             seen_fingerprints)
+                             seen_fingerprints, attached)
     totals = control_totals(contributions)
     across = cross_system_differences(totals, *compare_totals) if compare_totals else []
     with database.session() as session:
@@ -189,16 +201,68 @@ def run_reconciliation(database: Database, routing: RoutingRules,
 
 
 def _close_vanished(database: Database, run_id: int, steps: list[str],
-                    seen: set[str]) -> list[int]:
+                    seen: set[str], attached: Mapping[str, int]) -> list[int]:
+    """Resolve this run's comparisons' open reconciliation exceptions it did not find again,
+    or found explained by another exception (one cause, one exception)."""
     with database.session() as session:
-        stale = [row.id for row in session.scalars(select(ExceptionRecord).where(
-            ExceptionRecord.kind == KIND, ExceptionRecord.step.in_(steps),
-            ExceptionRecord.status == ExceptionStatus.OPEN.value))
+        stale = [(int(row.id), attached.get(row.fingerprint)) for row in session.scalars(
+            select(ExceptionRecord).where(
+                ExceptionRecord.kind == KIND, ExceptionRecord.step.in_(steps),
+                ExceptionRecord.status == ExceptionStatus.OPEN.value))
             if row.fingerprint not in seen]
-    for exception_id in stale:
-        resolve_exception(database, exception_id, actor="reconcile",
-                          note=f"no longer different in reconciliation run {run_id}")
-    return stale
+    for exception_id, holder in stale:
+        note = (f"explained by exception {holder} (reconciliation run {run_id})" if holder
+                else f"no longer different in reconciliation run {run_id}")
+        resolve_exception(database, exception_id, actor="reconcile", note=note)
+    return [exception_id for exception_id, _holder in stale]
 
 
-__all__ = ["Comparison", "Findings", "RunReport", "run_reconciliation"]
+@dataclass(frozen=True)
+class ExplainedDifference:
+    """A difference of the latest run that compared its systems, attached to an exception."""
+
+    id: int
+    run_id: int
+    kind: str
+    entity: str
+    key: str
+    source_system: str
+    target_system: str
+    expected: str | None
+    actual: str | None
+    exception_id: int
+
+
+def explained_by(session: Session, exception_ids: Iterable[int]
+                 ) -> dict[int, list[ExplainedDifference]]:
+    """The differences each exception explains now: for each difference attached to it, the
+    row of the newest run that found it, unless a later finished run compared the same two
+    systems and did not find it (the records agree again)."""
+    ids = sorted(set(exception_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(ReconDifference).where(
+        ReconDifference.exception_id.in_(ids)).order_by(ReconDifference.run_id.desc(),
+                                                      ReconDifference.id)).scalars().all()
+    newest: dict[tuple[int, str], ReconDifference] = {}
+    for row in rows:
+        newest.setdefault((int(row.exception_id or 0), row.fingerprint), row)
+    oldest_run = min((row.run_id for row in newest.values()), default=0)
+    later_runs = [(int(run_id), set(str(systems).split(","))) for run_id, systems in
+                  session.execute(select(ReconRun.id, ReconRun.systems).where(
+                      ReconRun.id > oldest_run, ReconRun.status == "finished"))]
+    found: dict[int, list[ExplainedDifference]] = {}
+    for (exception_id, _fingerprint), row in sorted(newest.items(),
+                                                    key=lambda item: item[1].id):
+        if any(run_id > row.run_id and {row.source_system, row.target_system} <= systems
+               for run_id, systems in later_runs):
+            continue  # compared again since, and not different any more
+        found.setdefault(exception_id, []).append(ExplainedDifference(
+            id=int(row.id), run_id=int(row.run_id), kind=row.kind, entity=row.entity,
+            key=row.key, source_system=row.source_system, target_system=row.target_system,
+            expected=row.expected, actual=row.actual, exception_id=exception_id))
+    return found
+
+
+__all__ = ["Comparison", "ExplainedDifference", "Findings", "RunReport", "explained_by",
+           "run_reconciliation"]

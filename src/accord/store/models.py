@@ -6,7 +6,7 @@
 | inbox_delivery | every delivery of an inbound event, duplicates included                 |
 | golden_record  | versioned merged views of canonical entities, with each field's source  |
 | xref           | canonical id <-> system id; one id per system each way                  |
-| timeline       | one row per flow step, keyed by correlation id                          |
+| timeline       | one row per step attempt: outcome, milestone reached, keyed by correlation id |
 | business_key   | (correlation id, key kind, key value) to find timelines by any key      |
 | exception      | records that need a person, with owner team and context                 |
 | audit_log      | who did what to what, and when                                          |
@@ -138,6 +138,7 @@ class Xref(Base):
 
 class TimelineEntry(Base):
     __tablename__ = "timeline"
+    __table_args__ = (Index("ix_timeline_milestone", "milestone", "occurred_at"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     correlation_id: Mapped[str] = mapped_column(String(255), index=True)
@@ -147,6 +148,8 @@ class TimelineEntry(Base):
     system: Mapped[str | None] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(120))
     outcome: Mapped[str] = mapped_column(String(20))
+    milestone: Mapped[str | None] = mapped_column(
+        String(40), comment="accord.engine.timeline.Milestone the step reached")
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     error_code: Mapped[str | None] = mapped_column(String(80))

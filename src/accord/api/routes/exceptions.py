@@ -11,11 +11,16 @@ from pydantic import BaseModel, Field
 from accord.api.actions import Closing, close_exception
 from accord.api.deps import MAX_ID, Operator, SessionDep, Viewer
 from accord.api.inputs import NO_NUL, WORDS
-from accord.api.queries import ExceptionFilter, list_exceptions
+from accord.api.queries import ExceptionFilter, exception_detail, list_exceptions
 from accord.api.responses import documented
-from accord.api.schemas import ExceptionSummary
+from accord.api.schemas import ExceptionDetail, ExceptionSummary
 from accord.engine import context as runtime
-from accord.engine.exceptions import ExceptionView, get_exception, retry_exception
+from accord.engine.exceptions import (
+    ExceptionStatus,
+    ExceptionView,
+    get_exception,
+    retry_exception,
+)
 from accord.engine.failures import UnknownTarget
 from accord.store import Database
 
@@ -39,14 +44,14 @@ class RetryStarted(BaseModel):
 
 @router.get("")
 def list_(session: SessionDep, _who: Viewer,
-          status_: Annotated[str | None, Query(alias="status",
-                                               pattern="^(open|retrying|resolved|ignored)$")
-                             ] = "open",
+          status_: Annotated[ExceptionStatus | None, Query(alias="status")
+                             ] = ExceptionStatus.OPEN,
           owner: Text = None, system: Text = None, kind: Text = None,
           min_age_hours: float | None = Query(default=None, ge=0, le=MAX_AGE_HOURS),
           limit: int = Query(default=200, ge=1, le=1000)) -> list[ExceptionSummary]:
     age = timedelta(hours=min_age_hours) if min_age_hours is not None else None
-    return list_exceptions(session, ExceptionFilter(status=status_, owner=owner, system=system,
+    return list_exceptions(session, ExceptionFilter(status=status_.value if status_ else None,
+                                                    owner=owner, system=system,
                                                     kind=kind, older_than=age, limit=limit))
 
 
@@ -56,11 +61,14 @@ def _db(request: Request) -> Database:
 
 
 @router.get("/{exception_id}", responses=documented(404))
-def show(exception_id: ExceptionId, request: Request, _who: Viewer) -> ExceptionView:
+def show(exception_id: ExceptionId, request: Request, session: SessionDep,
+         _who: Viewer) -> ExceptionDetail:
+    """One exception with its context and the reconciliation differences it explains."""
     try:
-        return get_exception(_db(request), exception_id)
+        view = get_exception(_db(request), exception_id)
     except UnknownTarget as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    return exception_detail(session, view)
 
 
 @router.post("/{exception_id}/retry", status_code=status.HTTP_202_ACCEPTED,

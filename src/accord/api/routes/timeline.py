@@ -8,10 +8,11 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from accord.api.deps import MAX_ID, SessionDep, Viewer
 from accord.api.inputs import NO_NUL
-from accord.api.queries import search_timeline, step_detail
+from accord.api.queries import list_steps, search_timeline, step_detail
 from accord.api.responses import documented
-from accord.api.schemas import StepDetail, TimelineAnswer
+from accord.api.schemas import StepDetail, StepPage, TimelineAnswer
 from accord.api.tokens import Role
+from accord.engine.timeline import Milestone, StepOutcome
 
 router = APIRouter(prefix="/v1/timeline", tags=["timeline"])
 
@@ -25,6 +26,21 @@ def search(session: SessionDep, _who: Viewer,
                                     "e.g. opportunity_id, invoice_number"),
            limit: int = Query(default=20, ge=1, le=200)) -> TimelineAnswer:
     return search_timeline(session, q, kind, limit)
+
+
+@router.get("/steps")
+def steps(session: SessionDep, _who: Viewer,
+          outcome: Annotated[StepOutcome | None,
+                             Query(description="only this outcome")] = None,
+          milestone: Annotated[Milestone | None,
+                               Query(description="only steps that reached it")] = None,
+          after_id: int = Query(default=0, ge=0, le=MAX_ID,
+                                description="the last id of the previous page"),
+          limit: int = Query(default=500, ge=1, le=1000)) -> StepPage:
+    """Every step (one row per attempt) in id order, a page at a time: what the KPIs count,
+    row by row."""
+    return list_steps(session, outcome=outcome, milestone=milestone, after_id=after_id,
+                      limit=limit)
 
 
 @router.get("/steps/{step_id}", responses=documented(404))
