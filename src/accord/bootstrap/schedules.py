@@ -237,7 +237,7 @@ def _reconcile_schedule(systems: Systems, setting: ScheduleSetting | None) -> Sc
 
 
 # -- retrying what only waited on a system ----------------------------------------------------
-AUTOMATIC_KINDS = ("transient", "rate_limited")
+AUTOMATIC_KINDS = ("retries_exhausted", "transient", "rate_limited")
 """Exception kinds that mean 'a system was away longer than the step's retry budget': their
 data is fine, so trying again later is what a person would do first."""
 

@@ -32,6 +32,9 @@ class ClientOptions:
 
     policy: RetryPolicy | None = None
     sleep: Callable[[float], None] | None = None
+    client_retries: bool = False
+    """Whether the clients retry on their own; off for the flows, whose engine steps
+    retry under their budget."""
 
 
 def _active(settings: SystemSettings | None) -> bool:
@@ -49,9 +52,14 @@ def build_systems(configured: Mapping[str, SystemSettings], routing: RoutingTabl
     sleep = options.sleep or time.sleep
     crm = configured.get("salesforce")
     billing = configured.get("stripe")
-    salesforce = (SalesforceClient(crm, policy=options.policy, sleep=sleep)
+    # the engine's step budget is the one retry layer for the flows' calls: a client that
+    # retried too would give up on a long outage or a busy rate limit after a few attempts
+    # (a permanent "gave up"), long before the step's 15 minutes of waiting
+    salesforce = (SalesforceClient(crm, policy=options.policy, sleep=sleep,
+                                   retries=options.client_retries)
                   if isinstance(crm, SalesforceSettings) and _active(crm) else None)
-    stripe = (StripeClient(billing, policy=options.policy, sleep=sleep)
+    stripe = (StripeClient(billing, policy=options.policy, sleep=sleep,
+                           retries=options.client_retries)
               if isinstance(billing, StripeSettings) and _active(billing) else None)
     posters: dict[str, NetSuitePoster] = {}
     shared: dict[tuple[str, str, str], NetSuitePoster] = {}
@@ -61,9 +69,9 @@ def build_systems(configured: Mapping[str, SystemSettings], routing: RoutingTabl
             continue
         account = (settings.rest_root, settings.account_id, settings.token_id)
         if account not in shared:
-            # the engine's step budget is the one retry layer for NetSuite calls
             shared[account] = NetSuitePoster(
-                NetSuiteClient(settings, policy=options.policy, retry=False, sleep=sleep),
+                NetSuiteClient(settings, policy=options.policy, retry=options.client_retries,
+                               sleep=sleep),
                 load_refdata(settings.refdata_path))
         posters[instance] = shared[account]
     chosen = flow_settings or FlowSettings(

@@ -88,9 +88,12 @@ class PaymentAttempt:
 class StripeClient:
     def __init__(self, settings: StripeSettings, *, policy: RetryPolicy | None = None,
                  sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
-                 limiter: RateLimiter | None = None, gate: SlotGate | None = None) -> None:
+                 limiter: RateLimiter | None = None, gate: SlotGate | None = None,
+                 retries: bool = True) -> None:
         """``limiter`` paces requests in this process (Stripe's published rate by default);
-        ``gate`` is the engine's cross-process slot gate, taken around every request."""
+        ``gate`` is the engine's cross-process slot gate, taken around every request. With
+        ``retries=False`` each call is tried once and its classified error raised: inside
+        engine steps, whose retry budget is the one retry layer."""
         if settings.api_key is None:
             raise PermanentError("no API key configured (set ACCORD_STRIPE_API_KEY)",
                                  system=SYSTEM)
@@ -99,6 +102,7 @@ class StripeClient:
         self.policy = policy or RetryPolicy(max_attempts=settings.max_attempts)
         self._sleep = sleep
         self._rng = rng
+        self.retries = retries
         self._limiter = limiter or RateLimiter(self.limits.requests_per_second, sleep=sleep)
         self._gate: SlotGate = gate or LocalGate(None)
         base = {"api": settings.base_url.rstrip("/")} if settings.base_url else None
@@ -129,7 +133,7 @@ class StripeClient:
                 except stripe.StripeError as exc:
                     raise to_accord_error(exc) from exc
 
-        if not retry:
+        if not retry or not self.retries:
             return once()
         return call_with_retry(once, self.policy, sleep=self._sleep, rng=self._rng)
 
