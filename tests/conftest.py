@@ -84,8 +84,14 @@ def _isolated_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ACCORD_DATA_DIR", str(tmp_path / ".accord"))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of the running demo month run last: it holds the default ports (the
+    README's command) from its first user to the end of the session."""
+    items.sort(key=lambda item: "demo_month" in getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture(scope="session")
 def demo_month(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoMonth]:
-    """One real ``accord demo --keep-running`` month of 25 accounts for the whole session,
+    """One real ``accord demo --accounts 25 --keep-running`` month for the whole session,
     stopped (SIGTERM) at its end: see ``tests/demo_month.py``."""
     yield from run_demo_month(tmp_path_factory.mktemp("demo-month"))

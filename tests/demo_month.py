@@ -1,10 +1,14 @@
-"""One real demo month per test session, for the tests of what the operations view shows.
+"""One real demo month per test session, for the tests of a running demo: what the
+operations view shows, the console, a deal closed afterwards, and the README's own command.
 
-``accord demo --accounts 25 --keep-running --free-ports --port 0`` runs as a subprocess in
-a fresh directory with no ``ACCORD_*`` settings. The tests rely only on what it prints for a
-person - ``console: <url>``, ``admin token: acc_...`` and one ``<name> sandbox: <url>`` line
-per sandbox - and on the ``/v1`` API and the sandboxes' own APIs; never on how the demo runs
-inside. SIGTERM at the end of the session stops it and everything it started.
+``accord demo --accounts 25 --keep-running`` - exactly as the README shows it, on the
+default ports - runs as a subprocess in a fresh directory with no ``ACCORD_*`` settings. The
+tests rely only on what it prints for a person - ``console: <url>``, ``admin token:
+acc_...``, one ``<name> sandbox: <url>`` line per sandbox and ``data: <folder>`` - and on the
+``/v1`` API and the sandboxes' own APIs; never on how the demo runs inside. The tests that use
+it run last (``tests/conftest.py``), so nothing else needs the default ports meanwhile.
+SIGTERM at the end of the session stops it and everything it started, and it must then end
+with exit code 0 and no traceback.
 """
 
 from __future__ import annotations
@@ -35,12 +39,16 @@ from accord.sandboxes.stripe import DEFAULT_API_KEY
 from netsuite import Config, NetSuite, TokenAuth
 
 ACCOUNTS = 25
+COMMAND = ("accord", "demo", "--accounts", str(ACCOUNTS), "--keep-running")
+"""The README's command for a demo that keeps running (``tests/test_readme.py`` checks it is
+the README's)."""
 SANDBOXES = ("stripe", "salesforce", "netsuite")
 STARTUP_SECONDS = 900.0
 """A month of 25 accounts takes about three minutes on two shared cores."""
 CONSOLE = re.compile(r"^console: (?P<url>http://\S+/console)\s*$")
 TOKEN = re.compile(r"^admin token: (?P<token>acc_\S+)\s*$")
 SANDBOX = re.compile(r"^(?P<name>[a-z][a-z0-9-]*) sandbox: (?P<url>https?://\S+)\s*$")
+DATA = re.compile(r"^data: (?P<folder>/\S+) ")
 
 
 @dataclass
@@ -50,6 +58,8 @@ class DemoMonth:
     console: str
     token: str
     sandboxes: dict[str, str]
+    data: Path
+    """The demo's folder (its sandboxes' local CA is under ``.accord/sandboxes/tls``)."""
 
     @property
     def base(self) -> str:
@@ -84,7 +94,7 @@ class _Output:
 
 
 def _parse(lines: list[str]) -> DemoMonth | None:
-    console = token = None
+    console = token = data = None
     sandboxes: dict[str, str] = {}
     for line in lines:
         if found := CONSOLE.match(line):
@@ -93,8 +103,10 @@ def _parse(lines: list[str]) -> DemoMonth | None:
             token = found["token"]
         elif found := SANDBOX.match(line):
             sandboxes[found["name"]] = found["url"]
-    if console and token and set(SANDBOXES) <= set(sandboxes):
-        return DemoMonth(console=console, token=token, sandboxes=sandboxes)
+        elif found := DATA.match(line):
+            data = Path(found["folder"])
+    if console and token and data and set(SANDBOXES) <= set(sandboxes):
+        return DemoMonth(console=console, token=token, sandboxes=sandboxes, data=data)
     return None
 
 
@@ -107,17 +119,18 @@ def _stop(process: subprocess.Popen[str]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)  # its own process group, started below
         process.wait(timeout=30)
+        raise AssertionError("accord demo did not stop within 120 s of SIGTERM") from None
 
 
 def run_demo_month(directory: Path) -> Iterator[DemoMonth]:
     """Start the demo in ``directory``, yield once it prints where it is, stop it after."""
-    accord = Path(sys.executable).parent / "accord"
     environment = {name: value for name, value in os.environ.items()
                    if not name.startswith("ACCORD_")}
-    environment.update(PYTHONUNBUFFERED="1", COLUMNS="200", NO_COLOR="1")
+    environment.update(PYTHONUNBUFFERED="1", COLUMNS="200", NO_COLOR="1",
+                       PATH=f"{Path(sys.executable).parent}{os.pathsep}"
+                            f"{os.environ.get('PATH', '')}")
     process = subprocess.Popen(
-        [str(accord), "demo", "--accounts", str(ACCOUNTS), "--keep-running", "--free-ports",
-         "--port", "0"],
+        list(COMMAND),
         cwd=directory, env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, start_new_session=True)
     output = _Output()
@@ -140,6 +153,10 @@ def run_demo_month(directory: Path) -> Iterator[DemoMonth]:
     finally:
         _stop(process)
         reader.join(timeout=30)
+    printed = "\n".join(output.lines)
+    assert "Traceback" not in printed, f"accord demo printed a traceback:\n{output.tail()}"
+    assert process.returncode == 0, f"accord demo ended with {process.returncode} on " \
+        f"SIGTERM:\n{output.tail()}"
 
 
 # -- what the running service and the sandboxes say, each through its own API -------------
@@ -260,5 +277,5 @@ def truth(month: DemoMonth) -> Truth:
         succeeded_charges=len(stripe_succeeded_charges(month)))
 
 
-__all__ = ["ACCOUNTS", "SANDBOXES", "DemoMonth", "Truth", "all_steps", "run_demo_month",
+__all__ = ["ACCOUNTS", "COMMAND", "SANDBOXES", "DemoMonth", "Truth", "all_steps", "run_demo_month",
            "salesforce_query", "settled_report", "stripe_invoices", "suiteql", "truth"]

@@ -22,7 +22,9 @@ def test_version() -> None:
     assert result.output.strip() == __version__
 
 
-def test_db_upgrade_then_doctor_is_clean(tmp_path: Path) -> None:
+def test_db_upgrade_then_doctor_is_clean(tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # the table's width: each fix on one line
     before = runner.invoke(app, ["doctor"])
     assert "accord db upgrade" in before.output
     result = runner.invoke(app, ["db", "upgrade"])

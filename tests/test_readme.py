@@ -7,7 +7,9 @@ and print no traceback.
 
 The Quickstart's ``make demo`` and ``make test`` are the only lines not run here: ``make
 test`` is this very suite, and ``make demo`` runs ``accord demo``, which
-``tests/flows/test_demo_cli.py`` runs the same way.
+``tests/flows/test_demo_cli.py`` runs the same way. The README's ``accord demo --accounts 25
+--keep-running`` is the session's shared demo month (``tests/demo_month.py``): the same
+command, run once for every test of a running demo, and held to the same rules.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.demo_month import COMMAND, DemoMonth
+
 README = Path(__file__).parents[1] / "README.md"
 BIN = Path(sys.executable).parent
 
@@ -40,8 +44,12 @@ def sh_blocks() -> list[list[str]]:
     return found
 
 
+SHARED_DEMO = " ".join(COMMAND)
+
+
 def runnable(block: list[str]) -> bool:
-    return not all(command.startswith("make ") for command in block)
+    return not all(command.startswith("make ") for command in block) \
+        and block != [SHARED_DEMO]
 
 
 @dataclass
@@ -143,3 +151,13 @@ def test_readme_commands_run_as_documented(block: list[str], tmp_path: Path) -> 
         _check_output(background.command, log)
         assert background.process.returncode == 0, \
             f"{background.command}: exit {background.process.returncode} on SIGTERM\n{log[-3000:]}"
+
+
+def test_the_readmes_running_demo_is_the_shared_demo_month(demo_month: DemoMonth) -> None:
+    """The README's demo block is exactly the command the shared month runs; that month
+    printed where its console is and a token, answers, and (at the session's end) stops on
+    SIGTERM with exit code 0 and no traceback."""
+    assert [SHARED_DEMO] in sh_blocks()
+    assert demo_month.console == "http://127.0.0.1:8080/console"  # the documented address
+    with demo_month.api() as api:
+        assert api.get("/v1/exceptions").status_code == 200

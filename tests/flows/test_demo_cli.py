@@ -1,18 +1,37 @@
-"""``accord demo`` end to end on a small month: sandboxes, faults, webhooks, summary."""
+"""``accord demo`` end to end: the JSON summary of a small month; the session's running
+demo month (the README's command) with its console, and a deal closed after it."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import IO
 
 import httpx
+
+from accord.sandboxes.netsuite.app import DEFAULT_CREDENTIALS
+from accord.sandboxes.salesforce import API_VERSION, DEFAULT_SESSION_ID
+from accord.sandboxes.stripe import DEFAULT_API_KEY
+from tests.demo_month import DemoMonth
+from tests.service.deals import (
+    close_deal,
+    eventually,
+    finalized_first_invoice,
+    netsuite_invoice,
+    salesforce,
+    stripe_client,
+    subscription_of,
+)
+
+NETSUITE_CREDENTIALS = {"account_id": DEFAULT_CREDENTIALS.account_id,
+                        "consumer_key": DEFAULT_CREDENTIALS.consumer_key,
+                        "consumer_secret": DEFAULT_CREDENTIALS.consumer_secret,
+                        "token_id": DEFAULT_CREDENTIALS.token_id,
+                        "token_secret": DEFAULT_CREDENTIALS.token_secret}
 
 
 def test_demo_json_summary_has_nothing_lost_or_doubled(tmp_path: Path) -> None:
@@ -48,66 +67,57 @@ def test_demo_json_summary_has_nothing_lost_or_doubled(tmp_path: Path) -> None:
     assert reconciliation["gl_clean"] is True
 
 
-def _read_until(stream: IO[str], wanted: tuple[str, ...], seen: list[str]) -> dict[str, str]:
-    """Read the demo's output line by line until every ``wanted`` prefix was printed."""
-    found: dict[str, str] = {}
-    for line in stream:
-        seen.append(line)
-        for prefix in wanted:
-            if line.startswith(prefix):
-                found[prefix] = line[len(prefix):].strip()
-        if len(found) == len(wanted):
-            return found
-    raise AssertionError("the demo ended before printing " + ", ".join(wanted) +
-                         ":\n" + "".join(seen[-40:]))
+def test_keep_running_leaves_the_console_up_with_the_demo_data(demo_month: DemoMonth
+                                                               ) -> None:
+    """The running demo month: its API takes the printed token, the console signs in with
+    it and shows the month's exceptions and customers, and a deal closed afterwards flows."""
+    console, token = demo_month.console, demo_month.token
+    assert console.startswith("http://127.0.0.1:")
+    assert console.endswith("/console")
+    assert token.startswith("acc_")
+    with httpx.Client(base_url=demo_month.base, timeout=30) as http:
+        # the API takes the token as a bearer token
+        exceptions = http.get("/v1/exceptions", headers={
+            "Authorization": f"Bearer {token}"}).json()
+        assert any("closed" in e["reason"] and e["owner"] == "finance_operations"
+                   for e in exceptions), exceptions
+        # the console: sign in with the printed token, then browse the demo's data
+        signed_in = http.post("/console/login", data={"token": token})
+        assert signed_in.status_code == 303
+        overview = http.get("/console")
+        assert overview.status_code == 200
+        assert "demo (admin)" in overview.text
+        queue = http.get("/console/exceptions")
+        assert "BW-LEGACY-GOLD" in queue.text  # the planted unknown SKU
+        assert "closed" in queue.text  # the planted posting into a closed period
+        customers = http.get("/console/customers")
+        assert customers.status_code == 200
+        rows = re.findall(r'<tr data-id="([^"]+)">', customers.text)
+        assert len(rows) >= 20  # the good deals' customers (and the closed period's)
+        one = http.get(f"/console/customers/{rows[0]}")
+        assert one.status_code == 200
+        assert "Ids in each system" in one.text
+    _a_deal_closed_afterwards_still_flows(demo_month)
 
 
-def test_keep_running_leaves_the_console_up_with_the_demo_data(tmp_path: Path) -> None:
-    accord = Path(sys.executable).parent / "accord"
-    # free ports instead of the defaults: other people run tests on this machine
-    process = subprocess.Popen(
-        [str(accord), "demo", "--keep-running", "--accounts", "12", "--seed", "2",
-         "--port", "0", "--free-ports"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"})
-    seen: list[str] = []
-    try:
-        assert process.stdout is not None
-        printed = _read_until(process.stdout, ("console: ", "admin token: "), seen)
-        console, token = printed["console: "], printed["admin token: "]
-        assert console.startswith("http://127.0.0.1:")
-        assert console.endswith("/console")
-        assert token.startswith("acc_")
-        base = console.removesuffix("/console")
-        with httpx.Client(base_url=base, timeout=30) as http:
-            # the API takes the token as a bearer token
-            exceptions = http.get("/v1/exceptions", headers={
-                "Authorization": f"Bearer {token}"}).json()
-            assert any("closed" in e["reason"] and e["owner"] == "finance_operations"
-                       for e in exceptions), exceptions
-            # the console: sign in with the printed token, then browse the demo's data
-            signed_in = http.post("/console/login", data={"token": token})
-            assert signed_in.status_code == 303
-            overview = http.get("/console")
-            assert overview.status_code == 200
-            assert "demo (admin)" in overview.text
-            queue = http.get("/console/exceptions")
-            assert "BW-LEGACY-GOLD" in queue.text  # the planted unknown SKU
-            assert "closed" in queue.text  # the planted posting into a closed period
-            customers = http.get("/console/customers")
-            assert customers.status_code == 200
-            rows = re.findall(r'<tr data-id="([^"]+)">', customers.text)
-            assert len(rows) >= 10  # the good deals' customers (and the closed period's)
-            one = http.get(f"/console/customers/{rows[0]}")
-            assert one.status_code == 200
-            assert "Ids in each system" in one.text
-        process.send_signal(signal.SIGINT)
-        rest, _ = process.communicate(timeout=120)
-        assert process.returncode == 0, "".join(seen[-40:]) + rest
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+def _a_deal_closed_afterwards_still_flows(month: DemoMonth) -> None:
+    """A separate program closes a deal in the Salesforce sandbox after the demo's month: it
+    becomes an active Stripe subscription within a minute, and its first invoice, once
+    finalized, a NetSuite invoice - with no further command."""
+    salesforce_creds = {"instance_url": month.sandboxes["salesforce"],
+                        "session_id": DEFAULT_SESSION_ID, "api_version": API_VERSION,
+                        "ca_cert": str(month.data / ".accord" / "sandboxes" / "tls" / "ca.pem")}
+    sf = salesforce(salesforce_creds)
+    billing = stripe_client({"api_key": DEFAULT_API_KEY,
+                             "base_url": month.sandboxes["stripe"]})
+    opportunity = close_deal(sf, name="after-the-demo")
+    subscription = eventually(lambda: subscription_of(sf, billing, opportunity), timeout=60,
+                              what="the subscription of the deal closed after the demo")
+    assert subscription.status == "active"
+    invoice = finalized_first_invoice(billing, subscription)
+    netsuite = {**NETSUITE_CREDENTIALS, "base_url": month.sandboxes["netsuite"]}
+    eventually(lambda: netsuite_invoice(netsuite, invoice.id), timeout=60,
+               what="the NetSuite invoice of the deal closed after the demo")
 
 
 def test_a_taken_console_port_is_named_with_the_fix(tmp_path: Path) -> None:

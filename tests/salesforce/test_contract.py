@@ -140,7 +140,7 @@ def verdict(tmp_path_factory: pytest.TempPathFactory) -> Verdict:
     session.verify = creds["ca_cert"]
     try:
         sf = Salesforce(instance_url=creds["instance_url"], session_id=creds["session_id"],
-                        version=creds["version"], session=session)
+                        version=creds["api_version"], session=session)
         tour(sf)
         custom = {name: {f["name"]: f["type"] for f in getattr(sf, name).describe()["fields"]
                          if f["custom"]}

@@ -15,7 +15,6 @@ from accord.api.schemas import (
     CustomerRow,
     ExceptionDetail,
     ExceptionSummary,
-    ExplainedDifferenceView,
     FieldView,
     Kpis,
     Step,
@@ -172,8 +171,7 @@ def list_exceptions(session: Session, where: ExceptionFilter) -> list[ExceptionS
 def exception_detail(session: Session, view: ExceptionView) -> ExceptionDetail:
     """The exception with the reconciliation differences it explains."""
     explained = explained_by(session, [view.id]).get(view.id, [])
-    return ExceptionDetail(**view.model_dump(), differences=[
-        ExplainedDifferenceView.model_validate(d, from_attributes=True) for d in explained])
+    return ExceptionDetail(**view.model_dump(), differences=explained)
 
 
 def _count_by(session: Session, column: object, *where: object) -> list[CountBy]:

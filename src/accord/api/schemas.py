@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from accord.engine.exceptions import ExceptionView
 from accord.engine.timeline import Milestone, StepOutcome
+from accord.reconcile.runs import ExplainedDifference
 
 
 class Step(BaseModel):
@@ -87,25 +88,10 @@ class ExceptionSummary(BaseModel):
                              "exception explains (attached to it, not opened apart)")
 
 
-class ExplainedDifferenceView(BaseModel):
-    """A reconciliation difference an exception explains: found by the run ``run_id``, the
-    latest to compare its two systems."""
-
-    id: int
-    run_id: int
-    kind: str
-    entity: str
-    key: str
-    source_system: str
-    target_system: str
-    expected: str | None
-    actual: str | None
-
-
 class ExceptionDetail(ExceptionView):
     """One exception with its context and the reconciliation differences it explains."""
 
-    differences: list[ExplainedDifferenceView]
+    differences: list[ExplainedDifference]
 
 
 class Customer360(BaseModel):
@@ -154,7 +140,6 @@ __all__ = [
     "CustomerRow",
     "ExceptionDetail",
     "ExceptionSummary",
-    "ExplainedDifferenceView",
     "FieldView",
     "Kpis",
     "Step",

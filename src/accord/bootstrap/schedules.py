@@ -37,6 +37,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import func, select
 
 from accord.connectors.base import ChangePoller
 from accord.connectors.registry import connector_for
@@ -245,8 +246,6 @@ data is fine, so trying again later is what a person would do first."""
 def retry_waiting(cooldown: timedelta, max_retries: int) -> JobResult:
     """Retry each open exception of :data:`AUTOMATIC_KINDS` untouched for ``cooldown``, up
     to ``max_retries`` times (counted in the audit log); others wait for a person."""
-    from sqlalchemy import func, select
-
     runtime = current()
     database = runtime.database
     cutoff = datetime.now(UTC) - cooldown

@@ -44,7 +44,7 @@ from accord.cli.failures import CommandFailed, ExitCode
 from accord.demo.environment import Environment, Layout, PortTaken, start
 from accord.demo.month import Outside, Stuck, crm_client, run_month, stripe_client
 from accord.demo.processes import StartFailed
-from accord.demo.scenario import generate
+from accord.demo.scenario import Scenario, generate
 from accord.demo.summary import Summary, reconciliation, summarise
 
 SERVE_PORT = 8080
@@ -98,10 +98,8 @@ def demo(
         raise typer.Exit(1)
 
 
-def _play(env: Environment, scenario: object, as_json: bool) -> tuple[Summary, dict[str, object]]:
-    from accord.demo.scenario import Scenario
-
-    assert isinstance(scenario, Scenario)
+def _play(env: Environment, scenario: Scenario, as_json: bool
+          ) -> tuple[Summary, dict[str, object]]:
     api = env.api()
     crm = crm_client(env.credentials["salesforce"])
     outside = Outside(api=api, crm=crm, stripe=stripe_client(env.credentials["stripe"]),

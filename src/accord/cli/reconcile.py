@@ -23,6 +23,10 @@ from accord.settings import load_settings
 def _systems(values: list[str] | None) -> list[str]:
     chosen = [part.strip() for value in values or [] for part in value.split(",")
               if part.strip()]
+    unknown = sorted(set(chosen) - set(ALL_SYSTEMS))
+    if unknown:
+        raise typer.BadParameter(f"unknown {', '.join(unknown)}; choose from "
+                                 f"{', '.join(ALL_SYSTEMS)}", param_hint="--systems")
     return chosen or list(ALL_SYSTEMS)
 
 

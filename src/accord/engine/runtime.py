@@ -107,6 +107,9 @@ def launch(options: EngineOptions) -> Runtime:
     try:
         with migration_lock(database.engine):
             upgrade(database.engine)
+            if options.schedules is not None:
+                # before DBOS recovers this executor's firings: its previous life is gone
+                schedules_module.release_leases_of(database, options.executor_id)
             DBOS(config=_dbos_config(options, system_engine))
             if not options.listen:
                 DBOS.listen_queues([])
@@ -114,7 +117,6 @@ def launch(options: EngineOptions) -> Runtime:
             runtime.queues = register_queues(options.worker_concurrency,
                                              options.polling_interval)
             if options.schedules is not None:
-                schedules_module.release_leases_of(database, options.executor_id)
                 schedules_module.apply(options.schedules)
         if options.pump_interval and options.listen:
             runtime.pump = InboxPump(database, options.pump_interval,

@@ -178,6 +178,7 @@ def run_job(name: str, scheduled_at: str) -> dict[str, Any]:
     due = datetime.fromisoformat(scheduled_at)
     database = runtime.database
     executor = runtime.options.executor_id
+    _close_cut_short(database, name, due)
     schedule = runtime.schedules.get(name)
     if schedule is None:
         _record(database, name, due, executor, RunOutcome.SKIPPED,
@@ -189,7 +190,6 @@ def run_job(name: str, scheduled_at: str) -> dict[str, Any]:
         _record(database, name, due, executor, RunOutcome.SKIPPED,
                 detail="the previous run still holds the schedule")
         return {"outcome": RunOutcome.SKIPPED.value}
-    _close_cut_short(database, name, due)
     run_id = _record(database, name, due, executor, RunOutcome.RUNNING)
     try:
         if schedule.job is None:
