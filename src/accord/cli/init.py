@@ -26,6 +26,7 @@ from accord.cli.console import err, out
 from accord.cli.failures import CommandFailed, ExitCode
 from accord.connectors.registry import available, connector_for
 from accord.engine.dispatch import event_types_for
+from accord.engine.schedules import every
 from accord.errors import AccordError
 from accord.routing import load_routing
 from accord.sandboxes import registry as sandboxes
@@ -89,7 +90,7 @@ def _parse_overrides(values: list[str]) -> dict[str, str]:
 
 
 def sandbox_config(overrides: Mapping[str, str], api_url: str, data_dir: Path,
-                   secrets: Path) -> tuple[list[str], list[str]]:
+                   secrets: Path, poll_every: int | None = None) -> tuple[list[str], list[str]]:
     """The TOML lines pointing at the sandboxes, and one line per step taken or missed."""
     sandbox_dir = data_dir / "sandboxes"
     credentials: dict[str, dict[str, str]] = {}
@@ -122,11 +123,11 @@ def sandbox_config(overrides: Mapping[str, str], api_url: str, data_dir: Path,
              f"# {secrets} (one per setting, named like its environment variable).", ""]
     for system, table in sorted(tables.items()):
         lines += _table(f"systems.{_key(system)}", table)
-    lines += _poll_tables(tables)
+    lines += _poll_tables(tables, poll_every)
     return lines, notes
 
 
-def _poll_tables(tables: Mapping[str, Any]) -> list[str]:
+def _poll_tables(tables: Mapping[str, Any], poll_every: int | None) -> list[str]:
     lines = ["# polls run often against sandboxes; remove these for the connectors' defaults"]
     seen: set[str] = set()
     for system in sorted(tables):
@@ -135,7 +136,7 @@ def _poll_tables(tables: Mapping[str, Any]) -> list[str]:
             continue
         seen.add(definition.name)
         for spec in definition.polls:
-            every = SANDBOX_POLLS.get(spec.stream, spec.every_seconds)
+            every = poll_every or SANDBOX_POLLS.get(spec.stream, spec.every_seconds)
             lines += _table(f'schedules."poll.{system}.{spec.stream}"', {"every": every})
     return lines
 
@@ -181,6 +182,9 @@ def init(
                                 "(the webhook endpoints point there)"),
     sandbox: list[str] = typer.Option([], "--sandbox", help="NAME=URL of a sandbox not on its "
                                       "default port (repeatable)"),
+    poll_every: int | None = typer.Option(None, "--poll-every", min=1, max=3600,
+                                          help="with --sandboxes: poll every stream this "
+                                               "often, in seconds (default: 10 to 60 s)"),
 ) -> None:
     """Write accord.toml: for the local sandboxes, or a commented template for your systems."""
     path = config_path()
@@ -190,11 +194,14 @@ def init(
     settings = load_settings()
     secrets = Path(os.environ.get("ACCORD_SECRETS_DIR") or settings.data_dir / "secrets")
     if use_sandboxes:
+        if poll_every is not None:
+            every(poll_every, setting="--poll-every")  # refuses an interval cron cannot keep
         lines, notes = sandbox_config(_parse_overrides(sandbox), api_url, settings.data_dir,
-                                      secrets)
+                                      secrets, poll_every)
     else:
-        if sandbox:
-            raise CommandFailed("--sandbox goes with --sandboxes", ExitCode.CONFIGURATION)
+        if sandbox or poll_every is not None:
+            raise CommandFailed("--sandbox and --poll-every go with --sandboxes",
+                                ExitCode.CONFIGURATION)
         lines, notes = template_config(), []
     write_private(path, "\n".join(lines))
     for note in notes:

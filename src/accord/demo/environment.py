@@ -42,6 +42,9 @@ class Layout:
     """0: ``accord serve`` runs the engine; N: ``--no-workers`` plus N worker processes."""
     database_url: str | None = None
     """None: SQLite in the demo's folder; a ``postgresql://`` URL: an empty database."""
+    poll_every: int = 2
+    """Seconds between polls of each stream: a sandbox answers at once, so the demo need not
+    wait the 10 s to 60 s a laptop setup polls at."""
 
 
 @dataclass
@@ -124,7 +127,8 @@ def _start(stack: Stack, layout: Layout) -> Environment:
         stack.wait_ready(entry, f"{urls[name]}/__sandbox/health", verify=verify)
     overrides = [arg for name, url in urls.items() for arg in ("--sandbox", f"{name}={url}")]
     api_url = f"http://127.0.0.1:{api_port}"
-    _run(stack, "init", "--sandboxes", "--api-url", api_url, *overrides)
+    _run(stack, "init", "--sandboxes", "--api-url", api_url, "--poll-every",
+         str(layout.poll_every), *overrides)
     for name, url in urls.items():
         credentials[name] = _credentials(stack, name, url)
     if layout.workers:
