@@ -85,9 +85,8 @@ def serve_sandboxes(directory: Path) -> None:
 def seed(found: Any, database: Any, customers: int, invoices: int) -> list[dict[str, Any]]:
     """Customers known to accord in Stripe and NetSuite, and one finalized Stripe invoice per
     event (the invoice objects, as a webhook carries them)."""
-    from accord.canonical.ids import EntityType
+    from accord.canonical.ids import EntityType, derived_id
     from accord.canonical.party import Customer
-    from accord.flows.ids import derived_id
     from accord.registry.golden import GoldenRecords
     from accord.registry.xref import Xrefs
 
@@ -301,9 +300,8 @@ def measure(args: argparse.Namespace, tmp: Path, creds: dict[str, Any]) -> int:
     from accord.flows.systems import FlowSettings
     from accord.resilience import LimitsProfile
     from accord.routing import load_routing
-    from accord.settings import AccordSettings
     from accord.sandboxes.server import serve_in_thread
-    from accord.settings import load_settings
+    from accord.settings import AccordSettings, load_settings
     from accord.store import Database, upgrade
 
     url = f"sqlite:///{tmp}/accord.db"

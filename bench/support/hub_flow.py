@@ -29,9 +29,9 @@ from accord.connectors.netsuite.posting import NetSuitePoster
 from accord.connectors.netsuite.settings import NetSuiteSettings
 from accord.engine import FlowInput, StepCall, flow, step
 from accord.engine.batch import Batch, BatchCall, batch_flow, batch_step
+from accord.engine.context import current
 from accord.engine.dispatch import handles
 from accord.engine.inbox import Delivery
-from accord.engine.context import current
 from accord.errors import AccordError, DataQualityError, Team
 from accord.registry.xref import XrefConflictError, Xrefs
 from accord.store.models import Xref, utcnow

@@ -1,7 +1,8 @@
-"""A flow handling a Stripe event type no real flow uses, for the in-process intake test."""
+"""A flow handling a billing event type no real flow uses, for the in-process intake test."""
 
 from __future__ import annotations
 
+from accord.canonical.roles import Role
 from accord.engine import FlowInput, flow
 from accord.engine.dispatch import handles
 
@@ -9,8 +10,9 @@ EVENT_TYPE = "accord_test.hook_ping"
 SEEN: list[str] = []
 
 
-@handles("stripe", EVENT_TYPE)
+@handles(Role.BILLING, EVENT_TYPE)
 @flow("api_test_hook_ping")
 def hook_ping(run: FlowInput) -> str:
-    SEEN.append(run.keys["event_id"])
-    return run.keys["event_id"]
+    event_id = run.correlation_id.split(":", 1)[1]  # <system>:<the system's event id>
+    SEEN.append(event_id)
+    return event_id

@@ -48,10 +48,11 @@ def test_timeline_found_by_any_business_key(api: Api) -> None:
     for step, system in (("salesforce.validate_deal", None), ("stripe.create_customer", "stripe"),
                          ("netsuite.post_invoice", "netsuite")):
         write_step(api.db, "corr-1", step, system=system, flow="closed_won")
-    write_keys(api.db, "corr-1", {Key.OPPORTUNITY_ID: "006X", Key.INVOICE_NUMBER: "INV-7"})
+    write_keys(api.db, "corr-1", {Key.DEAL_ID: "006X", Key.INVOICE_NUMBER: "INV-7"})
     write_step(api.db, "corr-2", "accord.other", flow="other")
     with api.client() as client:
-        for query in ({"q": "INV-7"}, {"q": "006X", "kind": "opportunity_id"},
+        for query in ({"q": "INV-7"}, {"q": "006X", "kind": "deal_id"},
+                      {"q": "006X", "kind": "opportunity_id"},  # its name before roles
                       {"q": "corr-1"}):
             answer = client.get("/v1/timeline", params=query).json()
             assert [t["correlation_id"] for t in answer["traces"]] == ["corr-1"], query
@@ -59,7 +60,7 @@ def test_timeline_found_by_any_business_key(api: Api) -> None:
             assert [s["step"] for s in trace["steps"]] == [
                 "salesforce.validate_deal", "stripe.create_customer", "netsuite.post_invoice"]
             assert {s["outcome"] for s in trace["steps"]} == {StepOutcome.SUCCEEDED}
-            assert trace["keys"] == {"invoice_number": ["INV-7"], "opportunity_id": ["006X"]}
+            assert trace["keys"] == {"invoice_number": ["INV-7"], "deal_id": ["006X"]}
         assert client.get("/v1/timeline", params={"q": "006X", "kind": "invoice_number"}
                           ).json()["traces"] == []
         assert client.get("/v1/timeline", params={"q": ""}).status_code == 422

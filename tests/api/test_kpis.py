@@ -62,7 +62,7 @@ def test_business_kpis_count_records_by_the_milestones_their_flows_declare(
     for cid, opportunity, start in (("o1", "006A", ago(hours=2)), ("o2", "006B", ago(hours=30)),
                                     ("o2-again", "006B", ago(hours=1)),
                                     ("o3", "006C", ago(hours=26)), ("o4", "006D", ago(hours=5))):
-        write_keys(db, cid, {Key.OPPORTUNITY_ID: opportunity})
+        write_keys(db, cid, {Key.DEAL_ID: opportunity})
         write_step(db, cid, "salesforce.read_deal", system="salesforce", at=start)
     write_step(db, "o2", "stripe.create_subscription", system="stripe", at=ago(hours=29),
                milestone=Milestone.ORDER_ACTIVATED)
@@ -125,15 +125,15 @@ def test_business_kpis_count_records_by_the_milestones_their_flows_declare(
     rules = RoutingRules()
     duplicate = DataQualityError("legal_name", "probable duplicate of cus_x: same domain")
     open_exception(db, rules, _problem(duplicate.to_record(), MATCH_CUSTOMER_STEP,
-                                       Key.OPPORTUNITY_ID, "006E"))
+                                       Key.DEAL_ID, "006E"))
     sku = DataQualityError("sku", "unknown SKU", owner=Team.REVENUE_OPERATIONS)
     open_exception(db, rules, _problem(sku.to_record(), "salesforce.validate_deal",
-                                       Key.STRIPE_INVOICE_ID, "in_9"))
+                                       Key.BILLING_INVOICE_ID, "in_9"))
     resolved = open_exception(db, rules, _problem(duplicate.to_record(), MATCH_CUSTOMER_STEP,
-                                                  Key.OPPORTUNITY_ID, "006F"))
+                                                  Key.DEAL_ID, "006F"))
     resolve_exception(db, resolved, actor="test", note="merged by hand")
     open_exception(db, rules, _problem(TransientError("503").to_record(),
-                                       "netsuite.post_invoice", Key.STRIPE_INVOICE_ID, "in_1"))
+                                       "netsuite.post_invoice", Key.BILLING_INVOICE_ID, "in_1"))
     with db.session() as session:
         xrefs = Xrefs(session)
         for system, system_id in (("stripe", "cus_A"), ("salesforce", "001A"),
@@ -167,7 +167,7 @@ def test_business_kpis_count_records_by_the_milestones_their_flows_declare(
         ("crm", 1), ("billing", 0), ("erp", 1)]
     assert business.blocked_by_validation == 2
     assert [(c.key, c.count) for c in business.blocked_by_entity] == [
-        (Key.OPPORTUNITY_ID, 1), (Key.STRIPE_INVOICE_ID, 1)]
+        (Key.BILLING_INVOICE_ID, 1), (Key.DEAL_ID, 1)]  # by kind
     assert kpis.technical.queue_depth is None  # the engine never ran on this database
     assert kpis.open_exceptions == 3
 

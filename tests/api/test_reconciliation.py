@@ -90,9 +90,9 @@ def test_an_exception_lists_the_differences_it_explains_and_counts_once(api: Api
         error=DataQualityError("period", "the accounting period Nov 2026 is closed",
                                owner=Team.FINANCE_OPERATIONS).to_record(),
         correlation_id="stripe:evt_7", workflow_id=None, flow="payment_posting",
-        step="netsuite.post_invoice", system="netsuite", entity=Key.STRIPE_INVOICE_ID,
+        step="netsuite.post_invoice", system="netsuite", entity=Key.BILLING_INVOICE_ID,
         record_ref="in_7"))
-    write_keys(api.db, "stripe:evt_7", {Key.STRIPE_INVOICE_ID: "in_7",
+    write_keys(api.db, "stripe:evt_7", {Key.BILLING_INVOICE_ID: "in_7",
                                         Key.INVOICE_NUMBER: "INV-7", Key.PAYMENT_ID: "pay_7"})
     usd = Money.of("39.50", "USD")
     run = run_reconciliation(api.db, RoutingRules(), [

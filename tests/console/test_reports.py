@@ -167,7 +167,7 @@ def test_invoice_status_kpis_and_reconciliation_pages(
         page.screenshot(path=str(screenshots / "reconciliation.png"), full_page=True)
 
         page.click("nav >> text=Systems")
-        assert page.locator("tr[data-system]").count() == 3
+        assert page.locator("tr[data-system]").count() == 4  # metering: accord's usage intake
         page.locator("tr[data-system=stripe] button:has-text('Check')").click()
         assert page.inner_text("[data-probe=stripe] strong") == "stripe: ok"
         page.screenshot(path=str(screenshots / "systems.png"), full_page=True)

@@ -18,6 +18,7 @@ import pytest
 from dbos import DBOS
 from sqlalchemy import select
 from tests.flows.conftest import Sandboxes, sandbox_deployment
+from tests.flows.vendors import Vendors, opportunity_poller, poll, stripe_events_poller
 
 from accord import bootstrap
 from accord.api import create_app
@@ -26,8 +27,6 @@ from accord.demo.scenario import Defect, generate
 from accord.demo.seeding import payment_methods, seed_scenario, win_deals
 from accord.engine import EngineOptions
 from accord.engine.exceptions import RETRY_MARK
-from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
-from accord.flows.systems import Systems
 from accord.sandboxes.base import SandboxOptions
 from accord.sandboxes.netsuite import SANDBOX as NETSUITE
 from accord.sandboxes.salesforce import SANDBOX as SALESFORCE
@@ -43,7 +42,7 @@ class Live:
     base: str
     token: str
     database: Database
-    found: Systems
+    found: Vendors
 
 
 def _finish(started: list[Any]) -> None:
@@ -61,7 +60,7 @@ def live(sqlite_url: str, tmp_path: Path) -> Iterator[Live]:
                  start_in_thread(NETSUITE, SandboxOptions(data_dir=tmp_path / "ns"))]
     stripe, salesforce, netsuite = sandboxes
     deployment = sandbox_deployment(Sandboxes(stripe, salesforce, netsuite), sqlite_url)
-    found = deployment.systems
+    found = Vendors(deployment.systems)
     service = bootstrap.start(deployment, EngineOptions(
         database_url=sqlite_url, rng=random.Random(7), worker_concurrency=8))
     runtime = service.runtime
@@ -94,7 +93,7 @@ def live(sqlite_url: str, tmp_path: Path) -> Iterator[Live]:
             running.stop()
 
 
-def _reopen(found: Systems, period_name: str) -> None:
+def _reopen(found: Vendors, period_name: str) -> None:
     """What the controller does in NetSuite: reopen the accounting period."""
     ns = found.netsuite["netsuite"].client
     [row] = ns.suiteql(f"SELECT id FROM accountingperiod WHERE periodname = '{period_name}'")

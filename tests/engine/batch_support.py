@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from accord.connectors.base import InboundEvent
+from toy_connector import toy_connector
+
+from accord.canonical.roles import Role
+from accord.connectors.base import EventFacts, InboundEvent
 from accord.engine.batch import Batch, BatchCall, batch_flow, batch_step
 from accord.engine.dispatch import handles
-from accord.engine.inbox import Delivery
 from accord.engine.timeline import Milestone
 from accord.errors import AccordError, DataQualityError, PermanentError, Team
 
@@ -20,11 +22,14 @@ BATCHES: list[list[str]] = []
 FAIL_WHOLE: list[bool] = [False]
 
 
-def describe(event: InboundEvent) -> Delivery:
-    return Delivery(system=event.system, external_event_id=event.event_id,
-                    event_type=event.event_type, payload=dict(event.payload),
-                    occurred_at=event.occurred_at,
-                    keys={"invoice_number": str(event.payload["number"])})
+CANONICAL = "toy.invoice_ready"  # accord's name for the toy system's event
+
+
+def describe(event: InboundEvent) -> EventFacts:
+    return EventFacts(keys={"invoice_number": str(event.payload["number"])})
+
+
+toy_connector(SYSTEM, Role.ERP, {EVENT: CANONICAL}, describe)
 
 
 @batch_step("toyerp", "check", entity="invoice_number")
@@ -48,7 +53,7 @@ def post(_call: BatchCall, inputs: dict[str, str]) -> dict[str, str | AccordErro
     return {correlation_id: f"ns-{number}" for correlation_id, number in inputs.items()}
 
 
-@handles(SYSTEM, EVENT, describe=describe, batch=3)
+@handles(Role.ERP, CANONICAL, batch=3)
 @batch_flow("toy_batch_posting")
 def toy_batch_posting(batch: Batch) -> None:
     numbers = batch.absorb(check({item.correlation_id: item.payload for item in batch.alive}))

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from accord import bootstrap
 from accord.bootstrap import ClientOptions, Deployment, sandbox_tables
 from accord.engine import EngineOptions, Runtime
-from accord.flows.systems import FlowSettings, Systems
+from accord.flows.systems import FlowSettings
 from accord.resilience import RetryPolicy
 from accord.routing import load_routing
 from accord.sandboxes.base import SandboxOptions
@@ -24,6 +24,7 @@ from accord.sandboxes.salesforce import SANDBOX as SALESFORCE
 from accord.sandboxes.server import RunningSandbox, start_in_thread
 from accord.sandboxes.stripe import SANDBOX as STRIPE
 from accord.settings import AccordSettings
+from tests.flows.vendors import Vendors
 
 
 @dataclass
@@ -68,7 +69,7 @@ def sandbox_deployment(sandboxes: Sandboxes, database_url: str) -> Deployment:
     return bootstrap.prepare(
         AccordSettings(database_url=SecretStr(database_url)), config={},
         overrides=sandbox_overrides(sandboxes),
-        flow_settings=FlowSettings(wait_interval=0.2, wait_attempts=50, use_test_clocks=True),
+        flow_settings=FlowSettings(wait_interval=0.2, wait_attempts=50),
         client_options=ClientOptions(policy=RetryPolicy(max_attempts=4, base_delay=0),
                                      sleep=NoSleep()))
 
@@ -92,7 +93,7 @@ def engine(deployment: Deployment, sqlite_url: str) -> Iterator[Runtime]:
         yield service.runtime
 
 
-MakeSystems = Callable[..., Systems]
+MakeSystems = Callable[..., Vendors]
 
 
 @pytest.fixture
@@ -100,10 +101,10 @@ def make_systems(deployment: Deployment) -> MakeSystems:
     """The deployment's systems (the running service's, with ``engine``); ``settings``
     replaces the flows' tunables."""
 
-    def make(settings: FlowSettings | None = None) -> Systems:
+    def make(settings: FlowSettings | None = None) -> Vendors:
         found = deployment.systems
         if settings is not None:
             found.settings = settings
-        return found
+        return Vendors(found)
 
     return make

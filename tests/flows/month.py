@@ -8,10 +8,9 @@ from typing import Any
 
 from accord.demo.scenario import Defect, PaymentBehaviour, Scenario, generate
 from accord.demo.seeding import Seeded, payment_methods, seed_scenario, win_deals
-from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
 from accord.flows.systems import Systems
-from accord.flows.usage import bill_usage
 from accord.store import Database
+from tests.flows.vendors import bill_usage, opportunity_poller, poll, stripe_events_poller
 
 from .support import finish
 

@@ -26,10 +26,10 @@ from pydantic import SecretStr
 from accord import bootstrap
 from accord.connectors.netsuite.posting import NetSuitePoster
 from accord.engine import EngineOptions
-from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
-from accord.flows.systems import FlowSettings, Systems
+from accord.flows.systems import FlowSettings
 from accord.settings import AccordSettings
 from accord.store import Database
+from tests.flows.vendors import Vendors, opportunity_poller, poll, stripe_events_poller
 
 
 def crash_after(posts: int) -> None:
@@ -56,7 +56,7 @@ def wait_for_running() -> int:
     return len(running)
 
 
-def drain(database: Database, found: Systems) -> None:
+def drain(database: Database, found: Vendors) -> None:
     while True:
         busy = wait_for_running()
         started = poll(database, "salesforce", "opportunity",
@@ -74,8 +74,8 @@ def main(database_url: str, config_path: str) -> None:
     deployment = bootstrap.prepare(
         AccordSettings(database_url=SecretStr(database_url)), config={},
         overrides=config["systems"],
-        flow_settings=FlowSettings(wait_interval=0.2, wait_attempts=50, use_test_clocks=True))
-    found = deployment.systems
+        flow_settings=FlowSettings(wait_interval=0.2, wait_attempts=50))
+    found = Vendors(deployment.systems)
     found.payment_method_for = dict(config["cards"]).get
     # the systems are installed before the launch: the engine resumes the killed run's
     # flows at once

@@ -9,13 +9,11 @@ from typing import Any
 
 from accord.demo.scenario import generate
 from accord.demo.seeding import payment_methods, seed_scenario, win_deals
-from accord.flows.account_sync import account_poller
-from accord.flows.customer_sync import customer_poller
-from accord.flows.intake import opportunity_poller, poll
 from accord.flows.systems import Systems
 from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs
 from accord.store import Database
+from tests.flows.vendors import account_poller, customer_poller, opportunity_poller, poll
 
 from .support import exceptions, finish
 
@@ -50,7 +48,7 @@ def test_account_changes_propagate_by_ownership_without_loops(engine, make_syste
         netsuite_id = Xrefs(session).system_id(customer_id, "netsuite")
     assert netsuite_id is not None
     ns = found.netsuite["netsuite"].client
-    stripe_customer = created["stripe_customer"]
+    stripe_customer = created["billing_customer"]
 
     # the first poll sees every account: the won one changed only by accord's write-back
     # (an echo, nothing written anywhere); the others are not accord's customers yet

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from accord.demo.scenario import USAGE_SKU, generate
 from accord.demo.seeding import payment_methods, seed_change, seed_scenario, win_deals
-from accord.flows.intake import opportunity_poller, poll
 from accord.flows.systems import Systems
+from tests.flows.vendors import opportunity_poller, poll
 
 from .month import current_month
 from .support import exceptions, finish

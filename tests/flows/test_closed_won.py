@@ -6,9 +6,9 @@ from __future__ import annotations
 from accord.demo.scenario import Defect, PaymentBehaviour, generate
 from accord.demo.seeding import payment_methods, seed_scenario, win_deals
 from accord.engine.timeline import Milestone, search
-from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
 from accord.flows.keys import Key
 from accord.flows.systems import Systems
+from tests.flows.vendors import opportunity_poller, poll, stripe_events_poller
 
 from .support import exceptions, finish
 
@@ -73,7 +73,7 @@ def test_closed_won_deals_become_active_subscriptions(engine, make_systems) -> N
     engine.timeline.flush()
     for deal in scenario.deals:
         reached = {row.milestone for row in search(engine.database, seeded.deals[deal.ref],
-                                                   kind=Key.OPPORTUNITY_ID) if row.milestone}
+                                                   kind=Key.DEAL_ID) if row.milestone}
         assert reached == (set() if deal.ref in expected_bad else
                            {Milestone.ORDER_ACTIVATED, Milestone.CRM_UPDATED}), deal.ref
 

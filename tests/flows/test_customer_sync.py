@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from accord.demo.scenario import generate
 from accord.demo.seeding import payment_methods, seed_scenario, win_deals
-from accord.flows.customer_sync import customer_poller
-from accord.flows.intake import opportunity_poller, poll
 from accord.flows.systems import Systems
 from accord.registry.golden import GoldenRecords
+from tests.flows.vendors import customer_poller, opportunity_poller, poll
 
 from .month import current_month
 from .support import finish
@@ -30,7 +29,7 @@ def test_credit_hold_is_taken_and_a_renamed_customer_is_not(engine, make_systems
     assert [r["changed"] for r in first if r["outcome"] == "merged"] == [[]]
 
     # finance puts the customer on credit hold and someone renames it in NetSuite
-    poster.client.update("customer", created["netsuite_customer"],
+    poster.client.update("customer", created["erp_customer"],
                          {"creditHoldOverride": "ON", "companyName": "Renamed In ERP Inc."})
     (merged,), _ = finish(poll(engine.database, "netsuite", "customer", poller).started)
     assert merged["changed"] == ["status"]

@@ -7,14 +7,14 @@ from __future__ import annotations
 import pytest
 from dbos import DBOS
 
-from accord.canonical.ids import EntityType
+from accord.canonical.ids import EntityType, derived_id
 from accord.canonical.party import Customer
 from accord.engine import FlowFailed, FlowInput, run_flow
-from accord.flows.ids import derived_id
-from accord.flows.invoice_posting import invoice_id_for, invoice_posting
+from accord.flows.invoice_posting import invoice_posting
 from accord.flows.systems import FlowSettings, Systems
 from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs
+from tests.flows.vendors import invoice_id_for
 
 from .support import exceptions
 
@@ -44,7 +44,8 @@ def test_posting_waits_for_the_customer_then_posts(engine, make_systems) -> None
     found: Systems = make_systems(settings=FlowSettings(wait_interval=0.05, wait_attempts=2000))
     customer, stripe_invoice = _billed_customer(engine, found, "Late Customer Inc.")
     handle = run_flow(invoice_posting, FlowInput(
-        correlation_id=f"test:{stripe_invoice}", keys={"stripe_invoice_id": stripe_invoice}))
+        correlation_id=f"test:{stripe_invoice}", keys={"billing_invoice_id": stripe_invoice},
+        system="stripe"))
     # the flow has looked twice and is sleeping durably between looks (read from its own
     # step records; the test itself never sleeps)
     while _steps(handle.workflow_id).count("accord.lookup") < 2:
@@ -55,7 +56,7 @@ def test_posting_waits_for_the_customer_then_posts(engine, make_systems) -> None
     result = handle.get_result()
     record = found.netsuite["netsuite"].client.get_by_external_id(
         "invoice", invoice_id_for(stripe_invoice))
-    assert result["netsuite_invoice"] == str(record["id"])
+    assert result["erp_invoice"] == str(record["id"])
     assert str(record["total"]) == "123.45"
     assert exceptions(engine.database) == []
 
@@ -64,7 +65,8 @@ def test_a_customer_that_never_comes_is_an_exception(engine, make_systems) -> No
     found: Systems = make_systems(settings=FlowSettings(wait_interval=0.01, wait_attempts=3))
     _customer, stripe_invoice = _billed_customer(engine, found, "Never Inc.")
     handle = run_flow(invoice_posting, FlowInput(
-        correlation_id=f"test:{stripe_invoice}", keys={"stripe_invoice_id": stripe_invoice}))
+        correlation_id=f"test:{stripe_invoice}", keys={"billing_invoice_id": stripe_invoice},
+        system="stripe"))
     with pytest.raises(FlowFailed):
         handle.get_result()
     (record,) = exceptions(engine.database)

@@ -10,13 +10,17 @@ from decimal import Decimal
 from accord.connectors.stripe.mapping import money
 from accord.demo.scenario import DEFECT_OWNERS, USAGE_SKU, Defect, PaymentBehaviour, Scenario
 from accord.demo.seeding import Seeded
-from accord.flows.account_sync import account_poller
-from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
-from accord.flows.invoice_posting import invoice_id_for
+from accord.demo.totals import held_references, reconcile
 from accord.flows.systems import Systems
-from accord.flows.totals import held_references, reconcile
 from accord.store import Database
 from accord.store.models import ExceptionRecord
+from tests.flows.vendors import (
+    account_poller,
+    invoice_id_for,
+    opportunity_poller,
+    poll,
+    stripe_events_poller,
+)
 
 from .month import run_month
 from .support import exceptions, finish

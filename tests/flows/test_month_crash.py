@@ -24,7 +24,8 @@ WORKER = Path(__file__).parent / "month_worker.py"
 
 def run_worker(database_url: str, config: Path, crash_after: int | None = None
                ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
+    root = Path(__file__).parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])}
     if crash_after is not None:
         env["ACCORD_TEST_CRASH_AFTER_POSTS"] = str(crash_after)
     return subprocess.run([sys.executable, str(WORKER), database_url, str(config)], env=env,

@@ -10,17 +10,17 @@ from decimal import Decimal
 
 import pytest
 
-from accord.canonical.ids import EntityType
+from accord.canonical.ids import EntityType, derived_id
 from accord.canonical.party import Customer
 from accord.engine import FlowFailed, FlowInput, Milestone, run_flow
 from accord.engine.timeline import search
-from accord.flows.ids import derived_id
-from accord.flows.invoice_posting import invoice_id_for, invoice_posting
+from accord.flows.invoice_posting import invoice_posting
 from accord.flows.keys import Key
-from accord.flows.payments import fee_journal_id_for, payment_id_for, payment_posting
+from accord.flows.payments import payment_posting
 from accord.flows.systems import Systems
 from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs
+from tests.flows.vendors import fee_journal_id_for, invoice_id_for, payment_id_for
 
 from .support import exceptions
 
@@ -69,7 +69,8 @@ def _paid_invoice(found: Systems, stripe_customer: str, amount: int, currency: s
 def _run(flow, stripe_invoice: str, attempt: str, customer_id: str):  # type: ignore[no-untyped-def]
     return run_flow(flow, FlowInput(
         correlation_id=f"test:{flow.__name__}:{stripe_invoice}:{attempt}",
-        keys={"stripe_invoice_id": stripe_invoice, "customer_id": customer_id}))
+        keys={"billing_invoice_id": stripe_invoice, "customer_id": customer_id},
+        system="stripe"))
 
 
 @pytest.mark.parametrize("legal_entity", ["US01", "DE01"])
@@ -108,7 +109,7 @@ def test_the_processor_fee_is_posted_once_as_a_balanced_journal(
     # the payment itself is posted gross, once, and applied to the invoice
     payment = ns.get_by_external_id("customerPayment", payment_id_for(charge.id))
     assert Decimal(str(payment["payment"])) == Decimal(123_456) / 100
-    assert first["netsuite_payment"] == str(payment["id"])
+    assert first["erp_payment"] == str(payment["id"])
     invoice = ns.get_by_external_id("invoice", invoice_id_for(stripe_invoice))
     assert Decimal(str(invoice["amountRemaining"])) == 0
     # the flows declared what they reached, found by the payment's and the invoice's keys
@@ -116,7 +117,7 @@ def test_the_processor_fee_is_posted_once_as_a_balanced_journal(
     assert {row.milestone for row in search(engine.database, payment_id_for(charge.id),
                                             kind=Key.PAYMENT_ID)} >= {Milestone.PAYMENT_POSTED}
     assert Milestone.INVOICE_POSTED in {row.milestone for row in search(
-        engine.database, stripe_invoice, kind=Key.STRIPE_INVOICE_ID)}
+        engine.database, stripe_invoice, kind=Key.BILLING_INVOICE_ID)}
 
 
 @pytest.mark.parametrize("first", ["payment", "invoice"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from accord import bootstrap
+from accord.canonical.roles import Role
 from accord.flows.systems import SystemNotConfigured
 
 
@@ -22,12 +23,14 @@ def test_settings_build_a_client_per_erp_instance(monkeypatch: pytest.MonkeyPatc
     deployment = bootstrap.prepare()
     found = deployment.systems
     try:
-        assert sorted(found.netsuite) == ["netsuite", "netsuite-eu"]
-        assert found.netsuite["netsuite"].client.settings.account_id == "1234567"
-        assert found.netsuite["netsuite-eu"].client.settings.account_id == "7654321_SB1"
-        assert found.erp_instance("DE01") == "netsuite-eu"
-        assert found.erp("US01") is found.netsuite["netsuite"]
-        assert "sk_test_settings" not in repr(found.stripe)
+        assert found.instances(Role.ERP) == ["netsuite", "netsuite-eu"]
+        assert found.instances(Role.CRM) == ["salesforce"]
+        assert found.instances(Role.BILLING) == ["stripe"]
+        assert found.erp("netsuite").client.settings.account_id == "1234567"  # type: ignore[attr-defined]
+        assert found.erp("netsuite-eu").client.settings.account_id == "7654321_SB1"  # type: ignore[attr-defined]
+        assert found.target(Role.ERP, "DE01") == "netsuite-eu"
+        assert found.erp_for("US01") is found.erp("netsuite")
+        assert "sk_test_settings" not in repr(found.billing("stripe").client)  # type: ignore[attr-defined]
         assert deployment.missing() == []
         names = {schedule.name for schedule in deployment.schedules}
         assert {"poll.salesforce.opportunity", "poll.salesforce.account",
@@ -44,10 +47,11 @@ def test_a_system_without_credentials_is_left_out_and_says_what_to_set() -> None
         assert set(missing) == {"salesforce", "stripe", "netsuite", "netsuite-eu"}
         assert "ACCORD_STRIPE_API_KEY" in missing["stripe"]
         with pytest.raises(SystemNotConfigured,
-                           match=r"stripe is not configured: set \[systems.stripe\] api_key"):
-            _ = deployment.systems.stripe
+                           match=r"stripe is not configured: set its credentials in "
+                                 r"\[systems.stripe\]"):
+            deployment.systems.billing("stripe")
         with pytest.raises(SystemNotConfigured, match="netsuite-eu is not configured"):
-            deployment.systems.erp("DE01")
+            deployment.systems.erp_for("DE01")
         # no client, no poll: only the schedules that need no system remain
         assert {s.name for s in deployment.schedules} == {
             "products.sync", "reconcile", "exceptions.retry"}

@@ -9,17 +9,17 @@ from decimal import Decimal
 from accord.connectors.stripe.mapping import money
 from accord.demo.scenario import USAGE_SKU, generate
 from accord.demo.seeding import payment_methods, seed_scenario, win_deals
+from accord.demo.totals import held_references, reconcile
 from accord.engine import FlowInput, run_flow
-from accord.flows.intake import opportunity_poller, poll, stripe_events_poller
-from accord.flows.invoice_posting import invoice_id_for
 from accord.flows.systems import Systems
-from accord.flows.totals import held_references, reconcile
-from accord.flows.usage import (
-    ALREADY_REPORTED,
-    REPORTED,
+from accord.flows.usage import ALREADY_REPORTED, REPORTED, usage_reporting
+from tests.flows.vendors import (
     close_usage_periods,
     deliver_usage,
-    usage_reporting,
+    invoice_id_for,
+    opportunity_poller,
+    poll,
+    stripe_events_poller,
 )
 
 from .month import current_month
@@ -38,7 +38,7 @@ def test_usage_is_reported_once_and_billed_as_an_overage(engine, make_systems) -
     (created,), failures = finish(poll(engine.database, "salesforce", "opportunity",
                                        opportunity_poller(found.salesforce)).started)
     assert failures == []
-    stripe_customer = created["stripe_customer"]
+    stripe_customer = created["billing_customer"]
 
     # the product reports the month's usage; then it delivers it all again
     results, failures = finish(deliver_usage(engine.database, records, seeded.accounts))

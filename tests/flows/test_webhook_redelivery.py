@@ -16,7 +16,7 @@ from accord.api import create_app
 from accord.connectors.stripe.client import Kind
 from accord.connectors.stripe.settings import StripeSettings
 from accord.engine.dispatch import pump
-from accord.flows.intake import jsonable
+from accord.engine.inbox import jsonable
 from accord.flows.systems import Systems
 from accord.sandboxes.server import serve_in_thread
 from accord.sandboxes.stripe.webhooks import signature_header

@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import select
 from tests.flows.conftest import deployment, engine, make_systems, sandboxes  # noqa: F401
 from tests.flows.month import current_month, run_month
+from tests.flows.vendors import payment_id_for
 
 from accord.demo.scenario import DEFECT_OWNERS, Defect, Scenario
 from accord.demo.seeding import Seeded
 from accord.engine import Runtime
 from accord.engine.routing import RoutingRules
-from accord.flows.payments import payment_id_for
 from accord.flows.systems import Systems
 from accord.reconcile.differences import Difference, DifferenceKind
 from accord.reconcile.heal import HEALERS, HealResult

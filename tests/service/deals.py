@@ -14,11 +14,11 @@ from typing import Any, TypeVar
 
 import requests
 from simple_salesforce.api import Salesforce
+from tests.flows.vendors import invoice_id_for
 from tests.netsuite.signing import oauthlib_auth
 
 import stripe
 from accord.connectors.salesforce.client import build_session
-from accord.flows.invoice_posting import invoice_id_for
 
 T = TypeVar("T")
 

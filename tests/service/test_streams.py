@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.flows.conftest import Sandboxes, sandbox_deployment
+from tests.flows.vendors import Vendors
 
 from accord import bootstrap
 from accord.bootstrap import Deployment
@@ -15,12 +16,12 @@ from accord.bootstrap.schedules import PollJob, Start, begin_stream
 from accord.connectors.netsuite.streams import customer_poller
 from accord.connectors.salesforce.streams import opportunity_poller
 from accord.connectors.stripe.intake import StripeEventsPoller
-from accord.flows.intake import read_cursor
+from accord.engine.polling import read_cursor
 from accord.store import Database, upgrade
 
 
 def _deal(found: Deployment, name: str) -> str:
-    crm = found.systems.salesforce
+    crm = Vendors(found.systems).salesforce
     account = crm.create("Account", {"Name": f"{name} Inc.", "Legal_Entity__c": "US01"})
     opportunity = crm.create("Opportunity", {
         "Name": name, "AccountId": account, "StageName": "Prospecting",
@@ -57,7 +58,7 @@ def test_a_backfill_starts_from_the_beginning(
     found = sandbox_deployment(sandboxes, sqlite_url)
     try:
         _deal(found, "old deal")
-        poller = opportunity_poller(found.systems.salesforce)
+        poller = opportunity_poller(Vendors(found.systems).salesforce)
         database = Database(sqlite_url)
         try:
             upgrade(database.engine)
@@ -73,7 +74,7 @@ def test_a_backfill_starts_from_the_beginning(
 
 def test_each_connectors_initial_cursor_is_past_what_exists_now(
         deployment: Deployment) -> None:
-    found = deployment.systems
+    found = Vendors(deployment.systems)
     # Salesforce: deals
     sf = opportunity_poller(found.salesforce)
     _deal(deployment, "existing")

@@ -38,7 +38,7 @@ from accord.api.queries import ExceptionFilter, list_exceptions
 from accord.api.schemas import ExceptionSummary
 from accord.api.systems import Systems, connector_for
 from accord.canonical.ids import EntityType
-from accord.connectors.base import ConnectorKind
+from accord.canonical.roles import Role
 from accord.connectors.netsuite.client import NetSuiteClient
 from accord.connectors.netsuite.settings import NetSuiteSettings
 from accord.connectors.salesforce.client import SalesforceClient
@@ -227,8 +227,8 @@ def erp_state(systems: Systems, xrefs: Xrefs, canonical_id: str | None,
     ids = xrefs.ids_for(canonical_id) if canonical_id else {}
     known = {system: system_id for system, system_id in ids.items()
              if (connector := connector_for(system)) is not None
-             and connector.kind is ConnectorKind.ERP}
-    candidates = sorted(known) or systems.instances(ConnectorKind.ERP)
+             and connector.kind is Role.ERP}
+    candidates = sorted(known) or systems.instances(Role.ERP)
     asked: list[str] = []
     problems: list[str] = []
     for instance in candidates:

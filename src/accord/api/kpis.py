@@ -4,7 +4,7 @@ The figures read only what the engine and the flows write, in their words (see
 ``docs/operations.md``, "KPIs"):
 
 * a **record** is a business key a flow noted on its trace (:class:`accord.flows.keys.Key`):
-  an *order* is an ``opportunity_id``, an *invoice* an ``invoice_number``, a *payment* a
+  an *order* is a ``deal_id``, an *invoice* an ``invoice_number``, a *payment* a
   ``payment_id``. Every trace noting the key is about that record (the invoice's own flow,
   and the payment flow that posted it first; a deal's flow and its re-runs);
 * a record *starts* at the earliest of its traces' first timeline rows and, for a trace
@@ -39,7 +39,7 @@ from accord.api.queries import kpis as summary
 from accord.api.schemas import CountBy, Kpis
 from accord.api.systems import connector_for
 from accord.canonical.ids import EntityType
-from accord.connectors.base import ConnectorKind
+from accord.canonical.roles import CUSTOMER_ROLES, Role
 from accord.engine.exceptions import ExceptionStatus
 from accord.engine.inbox import PENDING_STATUSES
 from accord.engine.timeline import Milestone, StepOutcome
@@ -48,7 +48,7 @@ from accord.flows.closed_won import MATCH_CUSTOMER_STEP
 from accord.flows.keys import Key
 from accord.store.models import BusinessKey, ExceptionRecord, InboxEntry, TimelineEntry, Xref
 
-ORDER = Key.OPPORTUNITY_ID
+ORDER = Key.DEAL_ID
 INVOICE = Key.INVOICE_NUMBER
 PAYMENT = Key.PAYMENT_ID
 RECORD_KEYS = (ORDER, INVOICE, PAYMENT)
@@ -246,7 +246,7 @@ def load_records(session: Session) -> dict[Key, Records]:
 
 
 # -- business --------------------------------------------------------------------------------
-def _role_of(system: str) -> ConnectorKind | None:
+def _role_of(system: str) -> Role | None:
     connector = connector_for(system)
     return connector.kind if connector is not None else None
 
@@ -254,13 +254,13 @@ def _role_of(system: str) -> ConnectorKind | None:
 def customers_missing_links(session: Session) -> list[CountBy]:
     """Per role (crm, billing, erp): customers linked somewhere but not to any system of
     that role."""
-    roles: dict[str, set[ConnectorKind]] = defaultdict(set)
+    roles: dict[str, set[Role]] = defaultdict(set)
     for canonical_id, system in session.execute(select(Xref.canonical_id, Xref.system).where(
             Xref.entity_type == EntityType.CUSTOMER.value)):
         kind = _role_of(system)
         roles[canonical_id].update({kind} if kind else set())
     return [CountBy(key=kind.value, count=sum(kind not in linked for linked in roles.values()))
-            for kind in ConnectorKind]
+            for kind in CUSTOMER_ROLES]
 
 
 def business(session: Session, records: dict[Key, Records], now: datetime,

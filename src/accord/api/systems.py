@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from pydantic_settings import BaseSettings
 
-from accord.connectors.base import ConnectorKind
+from accord.canonical.roles import Role
 from accord.connectors.registry import available, connector_for
 
 
@@ -28,7 +28,7 @@ class Systems:
             return None
         return definition.settings_model()
 
-    def instances(self, kind: ConnectorKind) -> list[str]:
+    def instances(self, kind: Role) -> list[str]:
         """The configured instances of ``kind``; the connectors' plain names when none is."""
         named = sorted(name for name in self.configured
                        if (found := connector_for(name)) is not None and found.kind is kind)

@@ -15,12 +15,6 @@ from typing import Any
 from accord.connectors.registry import available, connector_for
 from accord.routing import RoutingTable
 
-SANDBOX_EXTRAS: Mapping[str, Mapping[str, Any]] = {
-    "stripe": {"test_clocks": True},
-}
-"""Settings a sandbox deployment adds to the credentials: Stripe customers on test clocks,
-so a month can be played through (the sandbox, like a test-mode account, allows them)."""
-
 
 def sandbox_tables(credentials: Mapping[str, Mapping[str, Any]], routing: RoutingTable
                    ) -> dict[str, dict[str, Any]]:
@@ -29,7 +23,7 @@ def sandbox_tables(credentials: Mapping[str, Mapping[str, Any]], routing: Routin
     for name, definition in available().items():
         if definition.sandbox and definition.sandbox in credentials:
             by_connector[name] = {**dict(credentials[definition.sandbox]),
-                                  **SANDBOX_EXTRAS.get(name, {})}
+                                  **definition.sandbox_settings}
     tables = dict(by_connector)
     for rule in routing.rules:
         for target in rule.targets.values():
@@ -39,4 +33,4 @@ def sandbox_tables(credentials: Mapping[str, Mapping[str, Any]], routing: Routin
     return tables
 
 
-__all__ = ["SANDBOX_EXTRAS", "sandbox_tables"]
+__all__ = ["sandbox_tables"]

@@ -44,14 +44,14 @@ from accord.connectors.registry import connector_for
 from accord.engine.context import current
 from accord.engine.dispatch import store
 from accord.engine.exceptions import ExceptionStatus, retry_exception
+from accord.engine.polling import read_cursor, start_cursor, storable, write_cursor
 from accord.engine.schedules import JobResult, Schedule, ScheduleError, check_cron, every
 from accord.errors import AccordError
-from accord.flows.intake import read_cursor, start_cursor, storable, write_cursor
 from accord.flows.product_sync import product_master_sync
 from accord.flows.systems import Systems
 from accord.reconcile.heal import HEALERS
 from accord.reconcile.period import Period, period_of
-from accord.reconcile.service import client_readers, reconcile, summary_line
+from accord.reconcile.service import adapter_readers, reconcile, summary_line
 from accord.store import Database
 from accord.store.models import AuditLog, ExceptionRecord
 
@@ -185,17 +185,17 @@ def _poll_schedules(systems: Systems, settings: Mapping[str, ScheduleSetting]
                     ) -> list[Schedule]:
     schedules: list[Schedule] = []
     seen: set[int] = set()
-    for system, client in sorted(systems.clients().items()):
+    for system, adapter in sorted(systems.adapters().items()):
         definition = connector_for(system)
-        if definition is None or id(client) in seen:
+        if definition is None or id(adapter) in seen:
             continue  # ERP instances sharing one account are polled once
-        seen.add(id(client))
+        seen.add(id(adapter))
         for spec in definition.polls:
             name = f"poll.{system}.{spec.stream}"
             setting = settings.get(name)
             if setting is not None and not setting.enabled:
                 continue
-            job = PollJob(system, spec.stream, spec.poller(client),
+            job = PollJob(system, spec.stream, spec.poller(adapter),
                           setting.start if setting else Start.NOW)
 
             cron = _cron(name, setting, every(spec.every_seconds))
@@ -212,20 +212,13 @@ def _reconcile_schedule(systems: Systems, setting: ScheduleSetting | None) -> Sc
     if setting is not None and not setting.enabled:
         return None
     heal = bool(setting and setting.heal)
-    chosen = set(setting.systems) if setting and setting.systems else None
-    erp = next(iter(systems.netsuite.values()), None)
-
-    def wanted(name: str) -> bool:
-        return chosen is None or name in chosen
+    chosen = list(setting.systems) if setting and setting.systems else None
 
     def job(due: datetime) -> JobResult:
         runtime = current()
         period = Period.parse(period_of(due.date()))
-        readers = client_readers(
-            runtime.database, stripe=systems.billing if wanted("stripe") else None,
-            netsuite=erp.client if erp and wanted("netsuite") else None,
-            ref=erp.ref if erp else None,
-            salesforce=systems.crm if wanted("salesforce") else None, period=period)
+        readers = adapter_readers(runtime.database, systems.adapters(), period=period,
+                                  wanted=chosen)
         if len(readers) < 2:
             return JobResult(detail="fewer than two systems configured: nothing to compare")
         outcome = reconcile(runtime.database, runtime.options.routing, readers,

@@ -1,83 +1,65 @@
-"""The flows' systems built from settings: a client for every configured, enabled system.
+"""The flows' systems built from settings: the role adapter of every configured, enabled
+system instance, from its connector (``ConnectorDefinition.adapter``) - no connector is
+named here, so a new system is one connector package.
 
 A system without credentials is left out; a flow that needs it stops on an exception that
-says what to set (:class:`~accord.flows.systems.SystemNotConfigured`). ERP instances that
-point at the same account (the one NetSuite sandbox serving both subsidiaries) share one
-client, so they share its concurrency gate.
+says what to set (:class:`~accord.flows.systems.SystemNotConfigured`). Instances that point
+at the same account (the one NetSuite sandbox serving both subsidiaries) share one adapter,
+so they share its client's concurrency gate.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping
+from typing import Any
 
-from accord.connectors.netsuite.client import NetSuiteClient
-from accord.connectors.netsuite.posting import NetSuitePoster
-from accord.connectors.netsuite.refdata import load_refdata
-from accord.connectors.netsuite.settings import NetSuiteSettings
-from accord.connectors.salesforce.client import SalesforceClient
-from accord.connectors.salesforce.settings import SalesforceSettings
-from accord.connectors.stripe.client import StripeClient
-from accord.connectors.stripe.settings import StripeSettings
+from pydantic import SecretStr
+
+from accord.canonical.roles import Role
+from accord.connectors.base import AdapterOptions
+from accord.connectors.registry import connector_for
 from accord.flows.systems import FlowSettings, Systems
-from accord.resilience import RetryPolicy
-from accord.routing import Role, RoutingTable
+from accord.routing import RoutingTable
 from accord.settings import SystemSettings
 
-
-@dataclass(frozen=True)
-class ClientOptions:
-    """What tests tune on every client: the retry policy inside a call and its sleep."""
-
-    policy: RetryPolicy | None = None
-    sleep: Callable[[float], None] | None = None
-    client_retries: bool = False
-    """Whether the clients retry on their own; off for the flows, whose engine steps
-    retry under their budget."""
+ClientOptions = AdapterOptions
+"""How the clients are built (tests make them retry without sleeping)."""
 
 
 def _active(settings: SystemSettings | None) -> bool:
     return settings is not None and settings.enabled and settings.configured
 
 
-def erp_instances(routing: RoutingTable) -> list[str]:
-    return sorted({rule.targets[Role.ERP] for rule in routing.rules if Role.ERP in rule.targets})
+def account_of(settings: SystemSettings) -> str:
+    """Two instances with the same settings (secrets included) talk to the same account."""
+    values = {name: value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+              for name, value in settings if name != "max_concurrency"}
+    return json.dumps(values, sort_keys=True)
 
 
 def build_systems(configured: Mapping[str, SystemSettings], routing: RoutingTable, *,
                   flow_settings: FlowSettings | None = None,
-                  client_options: ClientOptions | None = None) -> Systems:
-    options = client_options or ClientOptions()
-    sleep = options.sleep or time.sleep
-    crm = configured.get("salesforce")
-    billing = configured.get("stripe")
-    # the engine's step budget is the one retry layer for the flows' calls: a client that
-    # retried too would give up on a long outage or a busy rate limit after a few attempts
-    # (a permanent "gave up"), long before the step's 15 minutes of waiting
-    salesforce = (SalesforceClient(crm, policy=options.policy, sleep=sleep,
-                                   retries=options.client_retries)
-                  if isinstance(crm, SalesforceSettings) and _active(crm) else None)
-    stripe = (StripeClient(billing, policy=options.policy, sleep=sleep,
-                           retries=options.client_retries)
-              if isinstance(billing, StripeSettings) and _active(billing) else None)
-    posters: dict[str, NetSuitePoster] = {}
-    shared: dict[tuple[str, str, str], NetSuitePoster] = {}
-    for instance in erp_instances(routing):
-        settings = configured.get(instance)
-        if not isinstance(settings, NetSuiteSettings) or not _active(settings):
+                  client_options: AdapterOptions | None = None) -> Systems:
+    options = client_options or AdapterOptions()
+    by_role: dict[Role, dict[str, Any]] = {Role.CRM: {}, Role.BILLING: {}, Role.ERP: {}}
+    shared: dict[tuple[str, str], Any] = {}
+    closers: list[Any] = []
+    for name, settings in sorted(configured.items()):
+        definition = connector_for(name)
+        if definition is None or definition.adapter is None or not _active(settings) \
+                or definition.kind not in by_role:
             continue
-        account = (settings.rest_root, settings.account_id, settings.token_id)
+        account = (definition.name, account_of(settings))
         if account not in shared:
-            shared[account] = NetSuitePoster(
-                NetSuiteClient(settings, policy=options.policy, retry=options.client_retries,
-                               sleep=sleep),
-                load_refdata(settings.refdata_path))
-        posters[instance] = shared[account]
-    chosen = flow_settings or FlowSettings(
-        use_test_clocks=isinstance(billing, StripeSettings) and billing.test_clocks)
-    return Systems(crm=salesforce, billing=stripe, netsuite=posters, routing=routing,
-                   settings=chosen)
+            shared[account] = definition.adapter(name, settings, options)
+            close = getattr(shared[account], "close", None)
+            if close is not None:
+                closers.append(close)
+        by_role[definition.kind][name] = shared[account]
+    return Systems(crms=by_role[Role.CRM], billings=by_role[Role.BILLING],
+                   erps=by_role[Role.ERP], routing=routing,
+                   settings=flow_settings or FlowSettings(), closers=closers)
 
 
-__all__ = ["ClientOptions", "build_systems", "erp_instances"]
+__all__ = ["ClientOptions", "account_of", "build_systems"]

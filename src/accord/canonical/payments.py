@@ -77,6 +77,14 @@ class Payment(Entity):
         return self.amount - money_sum((a.amount for a in self.allocations), self.amount.currency)
 
 
+class ProcessorFee(Frozen):
+    """What the payment processor kept of a payment, as its balance record says."""
+
+    reference: NonEmptyStr = Field(description="the processor's record of the fee")
+    amount: Money
+    payment_reference: NonEmptyStr = Field(description="the processor's id of the payment")
+
+
 class RefundStatus(StrEnum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
@@ -106,6 +114,7 @@ __all__ = [
     "Payment",
     "PaymentMethodKind",
     "PaymentStatus",
+    "ProcessorFee",
     "Refund",
     "RefundStatus",
 ]

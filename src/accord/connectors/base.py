@@ -13,23 +13,19 @@ A connector package holds:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic_settings import BaseSettings
 
+from accord.canonical.roles import Role
 from accord.errors import AccordError, PermanentError, RateLimited, Team
 from accord.resilience.limits import LimitsProfile
+from accord.resilience.retry import RetryPolicy
 
 T = TypeVar("T")
-
-
-class ConnectorKind(StrEnum):
-    CRM = "crm"
-    BILLING = "billing"
-    ERP = "erp"
 
 
 class ProbeStatus(StrEnum):
@@ -48,6 +44,27 @@ class ProbeResult:
 
 
 @dataclass(frozen=True)
+class AdapterOptions:
+    """How the start-up path builds a connector's role adapter: the retry policy inside a
+    call and its sleep (tests), and whether the client retries at all (off for the flows:
+    the engine's step budget is their one retry layer)."""
+
+    policy: RetryPolicy | None = None
+    sleep: Callable[[float], None] | None = None
+    retries: bool = False
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """What the engine needs of an inbound event, in accord's words: its business keys
+    (``accord.flows.keys.Key`` values) and the source system's id of the customer it
+    concerns (which orders it after that customer's earlier events)."""
+
+    keys: Mapping[str, str]
+    customer_ref: str | None = None
+
+
+@dataclass(frozen=True)
 class SetupCheck:
     """One thing accord needs set up in a system (``accord doctor``): its name and result."""
 
@@ -59,8 +76,8 @@ class SetupCheck:
 class PollSpec:
     """A change stream the connector reads on a schedule: the system sends no webhook for
     it, or the poll backs its webhooks up. ``poller`` builds the poller from the system's
-    client; ``every_seconds`` is the default interval (``[schedules."poll.<system>.<stream>"]``
-    in accord.toml overrides it)."""
+    role adapter; ``every_seconds`` is the default interval
+    (``[schedules."poll.<system>.<stream>"]`` in accord.toml overrides it)."""
 
     stream: str
     every_seconds: int
@@ -74,7 +91,7 @@ class ConnectorDefinition:
     the change streams it polls."""
 
     name: str
-    kind: ConnectorKind
+    kind: Role
     description: str
     limits: LimitsProfile
     settings_model: type[BaseSettings]
@@ -91,6 +108,20 @@ class ConnectorDefinition:
     # endpoint, reference records), checked with the settings and the event types the flows
     # handle; run by ``accord doctor`` once the probe passed
     verify_setup: Callable[[Any, Sequence[str]], list[SetupCheck]] | None = None
+    # builds the adapter of the role it plays (``accord.ports``) for system instance
+    # ``name`` from its settings; the only way accord above the connectors talks to it
+    adapter: Callable[[str, Any, AdapterOptions], Any] | None = None
+    # the system's event types -> accord's (``accord.canonical.events.EventType``); a type
+    # not listed is the system's own and starts no flow
+    events: Mapping[str, str] = field(default_factory=dict)
+    # what an event of the system is about (its keys and customer), from its payload
+    describe_event: Callable[[InboundEvent], EventFacts] | None = None
+    # settings a deployment on the connector's sandbox adds to its credentials
+    sandbox_settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def canonical_event(self, event_type: str) -> str:
+        """accord's name for one of the system's event types (unknown ones unchanged)."""
+        return self.events.get(event_type, event_type)
 
 
 # -- errors -----------------------------------------------------------------------------------
@@ -225,11 +256,12 @@ class ChangePoller(Protocol):
 
 
 __all__ = [
+    "AdapterOptions",
     "ChangeBatch",
     "ChangePoller",
     "ConnectorDefinition",
-    "ConnectorKind",
     "ErrorRule",
+    "EventFacts",
     "HttpFailure",
     "InboundEvent",
     "Page",

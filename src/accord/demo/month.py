@@ -39,11 +39,13 @@ import stripe
 from accord.demo.crm import SimpleSalesforceCrm
 from accord.demo.scenario import Defect, PaymentBehaviour, Scenario
 from accord.demo.seeding import CARDS, Seeded, seed_change, seed_scenario, win_deals
-from accord.flows.amendments import DealType
 
 Progress = Callable[[str, int, int], None]
 """(phase, done, total)"""
 
+UPGRADE = "Existing Business - Upgrade"
+RENEWAL = "Renewal"
+"""Salesforce opportunity types of the month's amendments and renewals."""
 OPPORTUNITY_POLL = "poll.salesforce.opportunity"
 EVENTS_POLL = "poll.stripe.events"
 PRODUCTS_SYNC = "products.sync"
@@ -259,13 +261,13 @@ def change_deals(out: Outside, scenario: Scenario, seeded: Seeded) -> int:
             continue
         if deal.amendment is not None:
             refs.append(f"{deal.ref}-AMEND")
-            seed_change(out.crm, seeded, deal, kind=DealType.UPGRADE.value, ref=refs[-1],
+            seed_change(out.crm, seeded, deal, kind=UPGRADE, ref=refs[-1],
                         lines=[(deal.amendment.sku, deal.amendment.quantity)],
                         start=deal.amendment.effective, term_months=deal.term_months)
         if deal.renewal:
             refs.append(f"{deal.ref}-RENEW")
             start = deal.start_date + timedelta(days=30 * deal.term_months)
-            seed_change(out.crm, seeded, deal, kind=DealType.RENEWAL.value, ref=refs[-1],
+            seed_change(out.crm, seeded, deal, kind=RENEWAL, ref=refs[-1],
                         lines=[(line.sku, line.quantity) for line in deal.lines],
                         start=start, term_months=12)
     win_deals(out.crm, seeded, refs)

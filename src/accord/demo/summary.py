@@ -18,7 +18,7 @@ from accord.demo.environment import Environment
 from accord.demo.month import Outside, flow_summary
 from accord.demo.processes import run_accord
 from accord.demo.scenario import Scenario
-from accord.flows.totals import jsonable_totals, reconcile
+from accord.demo.totals import jsonable_totals, reconcile
 
 
 class ExceptionLine(BaseModel):

@@ -1,14 +1,16 @@
 """Dispatch: which flow handles which inbound event, and the pump that starts stored ones.
 
-Flows declare the events they handle::
+Flows declare the role and the canonical event they handle, never a vendor::
 
-    @handles("stripe", "invoice.finalized", describe=invoice_delivery)
+    @handles(Role.BILLING, EventType.INVOICE_FINALIZED)
     @flow("invoice_posting")
     def invoice_posting(run: FlowInput) -> ...
 
-``describe`` turns the verified :class:`~accord.connectors.base.InboundEvent` into the engine's
-:class:`Delivery` (business keys, the canonical customer that orders it). A handler registered
-for ``netsuite`` also serves its instances (``netsuite-eu``).
+An inbound event comes from a system instance; its connector says which role the system
+plays, translates the system's event type into accord's (``ConnectorDefinition.events``) and
+describes the event (``describe_event``: its business keys and the customer it concerns).
+The engine turns that customer into the canonical one that orders the event (through the
+identity registry), and the flow receives the event's source in ``FlowInput.system``.
 
 Intake is two-phase so that a webhook is acknowledged as soon as it is durably stored:
 :func:`store` writes the inbox row (and the API answers 2xx), and :func:`pump` - run by every
@@ -38,7 +40,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 
-from accord.connectors.base import InboundEvent
+from accord.canonical.ids import EntityType, derived_id
+from accord.canonical.roles import Role
+from accord.connectors.base import EventFacts, InboundEvent
+from accord.connectors.registry import connector_for
 from accord.engine.batch import BatchItem, batch_input
 from accord.engine.flow import FlowInput, start_flow
 from accord.engine.inbox import (
@@ -46,35 +51,28 @@ from accord.engine.inbox import (
     InboxStatus,
     Intake,
     correlation_id_for,
+    jsonable,
     store_delivery,
     workflow_id_for,
 )
 from accord.engine.routing import RoutingRules
 from accord.engine.sweep import Sweeper
+from accord.registry.xref import Xrefs
 from accord.store import Database
 from accord.store.models import InboxEntry
 
 F = TypeVar("F", bound=Callable[[FlowInput], Any])
-Describe = Callable[[InboundEvent], Delivery]
 
 UNHANDLED = "unhandled"
 CLAIMED = InboxStatus.CLAIMED.value
 log = logging.getLogger(__name__)
 
 
-def plain_delivery(event: InboundEvent) -> Delivery:
-    """The default description: the event as is, keyed by its id, unordered."""
-    return Delivery(system=event.system, external_event_id=event.event_id,
-                    event_type=event.event_type, payload=dict(event.payload),
-                    occurred_at=event.occurred_at, keys={"event_id": event.event_id})
-
-
 @dataclass(frozen=True)
 class Handler:
-    system: str
+    role: str
     event_type: str
     flow: Callable[[FlowInput], Any]
-    describe: Describe
     batch: int = 0
     """Most events per flow run; 0 means one flow per event."""
 
@@ -82,10 +80,9 @@ class Handler:
 _handlers: dict[tuple[str, str], Handler] = {}
 
 
-def handles(system: str, *event_types: str, describe: Describe = plain_delivery,
-            batch: int = 0) -> Callable[[F], F]:
-    """Register the decorated flow for ``event_types`` from ``system``; with ``batch=N`` the
-    flow is a batch flow taking up to ``N`` events per run."""
+def handles(role: Role, *event_types: str, batch: int = 0) -> Callable[[F], F]:
+    """Register the decorated flow for accord's ``event_types`` from a system playing
+    ``role``; with ``batch=N`` the flow is a batch flow taking up to ``N`` events per run."""
     if not event_types:
         raise ValueError("event_types: name at least one event type")
     if batch < 0:
@@ -93,35 +90,57 @@ def handles(system: str, *event_types: str, describe: Describe = plain_delivery,
 
     def register(flow_fn: F) -> F:
         for event_type in event_types:
-            _handlers[(system, event_type)] = Handler(system, event_type, flow_fn, describe,
-                                                      batch)
+            _handlers[(role.value, str(event_type))] = Handler(role.value, str(event_type),
+                                                               flow_fn, batch)
         return flow_fn
 
     return register
 
 
 def handler_for(system: str, event_type: str) -> Handler | None:
-    found = _handlers.get((system, event_type))
-    if found is None and "-" in system:
-        found = _handlers.get((system.split("-", 1)[0], event_type))
-    return found
+    """The flow for an event of ``system`` (an instance such as ``netsuite-eu`` is served by
+    its connector), by the role the system plays and accord's name of the event."""
+    definition = connector_for(system)
+    if definition is None:
+        return None
+    return _handlers.get((definition.kind.value, definition.canonical_event(event_type)))
 
 
 def event_types_for(system: str) -> list[str]:
-    """The event types of ``system`` (or of its connector) that a flow handles."""
-    connector = system.split("-", 1)[0]
-    return sorted({event_type for (source, event_type) in _handlers
-                   if source in (system, connector)})
+    """The system's own event types that start a flow (what a webhook subscribes to)."""
+    definition = connector_for(system)
+    if definition is None:
+        return []
+    return sorted(vendor for vendor, canonical in definition.events.items()
+                  if (definition.kind.value, canonical) in _handlers)
 
 
-def describe_event(event: InboundEvent) -> Delivery:
-    handler = handler_for(event.system, event.event_type)
-    return (handler.describe if handler else plain_delivery)(event)
+def describe_event(database: Database, event: InboundEvent) -> Delivery:
+    """The event as the engine keeps it: its connector's business keys and the canonical
+    customer that orders it (known to the identity registry, else derived from the
+    source's id, as the customer's first flow derives it)."""
+    definition = connector_for(event.system)
+    facts = (definition.describe_event(event)
+             if definition is not None and definition.describe_event is not None
+             else EventFacts(keys={"event_id": event.event_id}))
+    keys = {str(k): str(v) for k, v in facts.keys.items()}
+    customer = None
+    if facts.customer_ref:
+        with database.session() as session:
+            customer = Xrefs(session).canonical_id(event.system, EntityType.CUSTOMER,
+                                                   facts.customer_ref)
+        if customer is not None:
+            keys["customer_id"] = customer
+        else:
+            customer = derived_id(EntityType.CUSTOMER, event.system, facts.customer_ref)
+    return Delivery(system=event.system, external_event_id=event.event_id,
+                    event_type=event.event_type, payload=jsonable(dict(event.payload)),
+                    occurred_at=event.occurred_at, keys=keys, customer=customer)
 
 
 def store(database: Database, event: InboundEvent) -> tuple[int, bool]:
     """Durably record the event (phase one); returns (inbox id, duplicate)."""
-    return store_delivery(database, describe_event(event))
+    return store_delivery(database, describe_event(database, event))
 
 
 def batch_workflow_id(first_inbox_id: int, count: int) -> str:
@@ -179,7 +198,8 @@ def _recover_claims(database: Database) -> int:
     for row in rows:
         batches.setdefault(str(row.workflow_id), []).append(row)
     for workflow_id, members in batches.items():
-        deliveries = [(int(row.id), describe_event(_event_of(row))) for row in members]
+        deliveries = [(int(row.id), describe_event(database, _event_of(row)))
+                      for row in members]
         handler = handler_for(deliveries[0][1].system, deliveries[0][1].event_type)
         if handler is None:  # pragma: no cover - the flow was unregistered meanwhile
             continue
@@ -214,7 +234,8 @@ def _start(database: Database, inbox_id: int, delivery: Delivery) -> Intake | No
     workflow_id = workflow_id_for(inbox_id, delivery.system, delivery.external_event_id)
     correlation_id = correlation_id_for(delivery.system, delivery.external_event_id)
     run = FlowInput(correlation_id=correlation_id, keys=dict(delivery.keys),
-                    payload=dict(delivery.payload), partition_key=delivery.customer)
+                    payload=dict(delivery.payload), partition_key=delivery.customer,
+                    system=delivery.system)
     start_flow(handler.flow, run, workflow_id=workflow_id)
     with database.session() as session:
         session.execute(update(InboxEntry).where(InboxEntry.id == inbox_id).values(
@@ -225,7 +246,7 @@ def _start(database: Database, inbox_id: int, delivery: Delivery) -> Intake | No
 def accept(database: Database, event: InboundEvent) -> Intake | None:
     """Store the event and start its flow now (the engine runs in this process). Returns
     None when no flow handles the event (it stays in the inbox as ``unhandled``)."""
-    delivery = describe_event(event)
+    delivery = describe_event(database, event)
     inbox_id, duplicate = store_delivery(database, delivery)
     intake = _start(database, inbox_id, delivery)
     if intake is None:
@@ -246,10 +267,10 @@ def pump(database: Database, *, settle_seconds: float = 1.0, limit: int = 500,
                 InboxEntry.received_at <= cutoff).order_by(InboxEntry.id).limit(limit)).all()
     batched: dict[tuple[str, str], tuple[Handler, list[tuple[int, Delivery]]]] = {}
     for row in rows:
-        delivery = describe_event(_event_of(row))
+        delivery = describe_event(database, _event_of(row))
         handler = handler_for(delivery.system, delivery.event_type)
         if handler is not None and handler.batch:
-            batched.setdefault((handler.system, handler.event_type), (handler, []))[1].append(
+            batched.setdefault((handler.role, handler.event_type), (handler, []))[1].append(
                 (int(row.id), delivery))
         else:
             _start(database, int(row.id), delivery)
@@ -302,5 +323,4 @@ class InboxPump:
 
 
 __all__ = ["CLAIMED", "UNHANDLED", "Handler", "InboxPump", "accept", "batch_workflow_id",
-           "describe_event", "event_types_for", "handler_for", "handles", "plain_delivery",
-           "pump", "store"]
+           "describe_event", "event_types_for", "handler_for", "handles", "pump", "store"]

@@ -33,7 +33,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -41,8 +41,9 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from dbos import DBOS, SetEnqueueOptions, SetWorkflowID, WorkflowHandle
 from dbos import error as dbos_error
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from accord.canonical.roles import Role
 from accord.engine.context import current
 from accord.engine.exceptions import (
     FORK_MARK,
@@ -63,6 +64,15 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+_RENAMED_KEYS: dict[str, str] = {}
+
+
+def rename_keys(renames: Mapping[str, str]) -> None:
+    """Business keys renamed since flows were stored: old name -> new one. A flow input
+    read back (a flow recovered or replayed) carries the new names."""
+    _RENAMED_KEYS.update({str(old): str(new) for old, new in renames.items()})
+
+
 class FlowInput(BaseModel):
     """What every flow receives. ``partition_key`` (the canonical customer id) orders the
     flow after earlier flows of the same customer."""
@@ -73,6 +83,16 @@ class FlowInput(BaseModel):
     keys: dict[str, str] = Field(default_factory=dict)
     payload: dict[str, Any] = Field(default_factory=dict)
     partition_key: str | None = None
+    system: str | None = None
+    """The system instance the event came from (it plays its role for this flow)."""
+
+    @field_validator("keys", mode="before")
+    @classmethod
+    def _current_key_names(cls, value: Any) -> Any:
+        """Inputs stored before keys were named by role read with today's names."""
+        if isinstance(value, dict):
+            return {_RENAMED_KEYS.get(str(k), k): v for k, v in value.items()}
+        return value
 
 
 @dataclass(frozen=True)
@@ -197,19 +217,25 @@ def gated_call(system: str, stats: CallStats, call: Callable[[], R]) -> R:
         raise PermanentError(f"{type(error).__name__}: {error}", system=system) from error
 
 
-def step(system: str, action: str, *, entity: str | None = None,
+def step(system: str | Role, action: str, *, entity: str | None = None,
          retry: RetryBudget | None = None, name: str | None = None,
          milestone: Milestone | None = None
          ) -> Callable[[Callable[Concatenate[StepCall, P], R]], Callable[P, R]]:
     """Declare a step: one idempotent call to ``system``. ``entity`` names the business key
     (of the flow's keys) the step works on, for the exception queue's record reference;
     ``milestone`` the business milestone the flow reaches when the step succeeds (recorded
-    on its succeeded timeline row)."""
+    on its succeeded timeline row).
+
+    ``system`` may be a role (``Role.BILLING``): the step then calls whichever instance
+    plays it, named by the step's first argument (``post_invoice(erp, invoice)``), and its
+    limits, timeline rows and exceptions are that instance's; the step is named after the
+    role (``erp.post_invoice``)."""
     step_name = name or f"{system}.{action}"
 
     def decorate(fn: Callable[Concatenate[StepCall, P], R]) -> Callable[P, R]:
         @functools.wraps(fn)
         def body(*args: P.args, **kwargs: P.kwargs) -> R:
+            target = str(args[0]) if isinstance(system, Role) else system
             runtime = current()
             active = _active_flow()
             workflow_id = DBOS.workflow_id or ""
@@ -220,7 +246,7 @@ def step(system: str, action: str, *, entity: str | None = None,
                        detail: dict[str, Any] | None = None) -> None:
                 entry = StepRecord(
                     correlation_id=active.run.correlation_id, workflow_id=workflow_id,
-                    flow=active.flow, step=step_name, system=system, action=action,
+                    flow=active.flow, step=step_name, system=target, action=action,
                     outcome=outcome, attempt=stats.attempt, latency_ms=stats.latency_ms,
                     error=error, detail=detail,
                     milestone=milestone if outcome is StepOutcome.SUCCEEDED else None)
@@ -233,9 +259,9 @@ def step(system: str, action: str, *, entity: str | None = None,
                 stats.attempt += 1
                 call = StepCall(correlation_id=active.run.correlation_id,
                                 workflow_id=workflow_id, flow=active.flow, step=step_name,
-                                system=system, idempotency_key=key, attempt=stats.attempt,
+                                system=target, idempotency_key=key, attempt=stats.attempt,
                                 keys=dict(active.run.keys))
-                return gated_call(system, stats, lambda: fn(call, *args, **kwargs))
+                return gated_call(target, stats, lambda: fn(call, *args, **kwargs))
 
             def on_retry(number: int, error: AccordError, wait: float) -> None:
                 record(StepOutcome.RETRYING, error, {"wait_seconds": round(wait, 3)})
@@ -246,7 +272,7 @@ def step(system: str, action: str, *, entity: str | None = None,
                                         on_retry=on_retry)
             except AccordError as error:
                 record(StepOutcome.FAILED, error)
-                raise StepFailed(error.to_record(), step_name, system, entity) from None
+                raise StepFailed(error.to_record(), step_name, target, entity) from None
             record(StepOutcome.SUCCEEDED, None)
             return result
 

@@ -11,9 +11,10 @@ workflows enqueued in the same second by workflow id).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -35,6 +36,18 @@ class InboxStatus(StrEnum):
 
 PENDING_STATUSES = (InboxStatus.RECEIVED.value, InboxStatus.CLAIMED.value)
 """Inbox rows still waiting for their flow: the intake backlog."""
+
+
+def jsonable(value: Any) -> Any:
+    """The payload as JSON can store it: Decimals (the Stripe library parses some amounts
+    as Decimal) become their exact text, as they travel on the wire."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
 
 
 class Delivery(BaseModel):
@@ -122,6 +135,7 @@ __all__ = [
     "Intake",
     "correlation_id_for",
     "deliver",
+    "jsonable",
     "store_delivery",
     "workflow_id_for",
 ]

@@ -1,41 +1,42 @@
-"""Closed-won -> active subscription.
+"""A deal won in the CRM -> an active subscription in billing.
 
-Validate the deal (mandatory fields, SKU mapping, legal entity), enrich it, match or create
-the customer (no duplicates), create the customer in Stripe and in NetSuite (the subsidiary
-of its legal entity), create the Stripe subscription, and write the Stripe and NetSuite ids
-and the contract status back to Salesforce (noted in the echo ledger).
+Read the deal from the CRM that reported it, validate and enrich it, match or create the
+customer (no duplicates), create the customer in billing and in the ERP (the subsidiary of
+its legal entity), the subscription in billing, and write the billing and ERP ids and the
+billing status back to the CRM (noted in the echo ledger). An upgrade or renewal of a
+customer billing already knows changes its live subscription instead.
 
-Every step is one idempotent call: Stripe creates carry ``accord:<canonical id>:<action>``,
-NetSuite upserts on ``externalId`` = the canonical id, and canonical ids are derived from
-the Salesforce ids, so a redelivered or replayed deal changes nothing.
+Every step is one idempotent call: billing creates carry ``accord:<canonical id>:<action>``,
+the ERP upserts on the canonical id, and canonical ids are derived from the CRM's ids, so a
+redelivered or replayed deal changes nothing.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from typing import Any
 
 from accord.canonical.catalog import ProductKind
 from accord.canonical.contract import Contract
+from accord.canonical.deals import (
+    BillingStatus,
+    CustomerLinks,
+    Deal,
+    DealLinks,
+    DealType,
+    SubscriptionRef,
+    TaxRate,
+)
+from accord.canonical.events import EventType
 from accord.canonical.ids import EntityType
 from accord.canonical.party import Customer
-from accord.connectors.base import InboundEvent
-from accord.connectors.salesforce.intake import CLOSED_WON
-from accord.connectors.salesforce.mapping import BillingStatus
-from accord.connectors.salesforce.writeback import AccountLinks, OpportunityLinks, WriteBack
+from accord.canonical.roles import Role
 from accord.engine import FlowInput, Milestone, StepCall, flow, step
 from accord.engine.context import current
 from accord.engine.dispatch import handles
-from accord.engine.inbox import Delivery
-from accord.flows import amendments, stripe_setup
-from accord.flows.amendments import DealType, deal_type
-from accord.flows.deals import (
-    Order,
-    contract_id_for,
-    customer_id_for,
-    fetch_deal,
-    subscription_id_for,
-    validate,
-)
+from accord.flows.catalog import price_for, product_for, unit_price
+from accord.flows.deals import validate
+from accord.flows.identities import subscription_id_for
 from accord.flows.keys import Key
 from accord.flows.links import link, lookup, note_keys, note_written
 from accord.flows.systems import systems
@@ -51,207 +52,209 @@ AMENDED = "amended"
 UNCHANGED = "unchanged"
 
 
-def describe(event: InboundEvent) -> Delivery:
-    record = dict(event.payload.get("record") or {})
-    opportunity_id = str(record.get("Id") or event.event_id)
-    account_id = str(record.get("AccountId") or "")
-    return Delivery(system=event.system, external_event_id=event.event_id,
-                    event_type=event.event_type, payload=dict(event.payload),
-                    occurred_at=event.occurred_at, keys={Key.OPPORTUNITY_ID: opportunity_id},
-                    customer=customer_id_for(account_id) if account_id else None)
+@step(Role.CRM, "read_deal", entity=Key.DEAL_ID)
+def read_deal(_call: StepCall, crm: str, deal_id: str) -> dict[str, Any]:
+    return systems().crm(crm).read_deal(deal_id).model_dump(mode="json")
 
 
-@step("salesforce", "read_deal", entity=Key.OPPORTUNITY_ID)
-def read_deal(_call: StepCall, opportunity_id: str) -> dict[str, Any]:
-    return fetch_deal(systems().salesforce, opportunity_id)
-
-
-def _order(deal: dict[str, Any]) -> Order:
+@step(Role.CRM, "validate_deal", entity=Key.DEAL_ID)
+def validate_deal(_call: StepCall, crm: str, deal: dict[str, Any]) -> dict[str, Any]:
     found = systems()
-    return validate(deal, skus=found.skus, entities=found.entities,
-                    default_legal_entity=found.salesforce.settings.legal_entity)
+    order = validate(Deal.model_validate(deal), skus=found.skus, entities=found.entities)
+    return {"legal_entity": order.deal.contract.legal_entity,
+            "tax": TaxRate(code=order.deal.contract.legal_entity, country=order.entity.country,
+                           jurisdiction=order.entity.tax_jurisdiction,
+                           percentage=order.entity.tax_rate).model_dump(mode="json")}
 
 
-@step("salesforce", "validate_deal", entity=Key.OPPORTUNITY_ID)
-def validate_deal(_call: StepCall, deal: dict[str, Any]) -> dict[str, Any]:
-    order = _order(deal)
-    return {"customer": order.customer.model_dump(mode="json"),
-            "contract": order.contract.model_dump(mode="json")}
-
-
-@step("accord", "match_customer", entity=Key.OPPORTUNITY_ID, name=MATCH_CUSTOMER_STEP)
-def match_customer(call: StepCall, customer: dict[str, Any], account_id: str) -> str:
+@step("accord", "match_customer", entity=Key.DEAL_ID, name=MATCH_CUSTOMER_STEP)
+def match_customer(call: StepCall, crm: str, customer: dict[str, Any],
+                   account_id: str) -> str:
     """The canonical customer: an existing one (xref, tax id, domain and name) or this new
     one. A probable duplicate raises for master data; nothing is created."""
     model = Customer.model_validate(customer)
     with current().database.session() as session:
-        resolved = resolve_customer(session, model, source_system="salesforce",
-                                    source_id=account_id)
+        resolved = resolve_customer(session, model, source_system=crm, source_id=account_id)
         GoldenRecords(session, systems().policy).merge(
-            resolved.canonical_id, EntityType.CUSTOMER, "salesforce",
-            model.model_dump(mode="json"), source_id=account_id, caused_by=call.correlation_id)
+            resolved.canonical_id, EntityType.CUSTOMER, crm, model.model_dump(mode="json"),
+            source_id=account_id, caused_by=call.correlation_id)
     return resolved.canonical_id
 
 
-@step("stripe", "create_customer", entity=Key.OPPORTUNITY_ID)
-def create_stripe_customer(_call: StepCall, customer: dict[str, Any], account_id: str,
-                           contract: dict[str, Any]) -> str:
+def _start(contract: Contract) -> datetime:
+    return datetime.combine(contract.start_date, time(), UTC)
+
+
+@step(Role.BILLING, "create_customer", entity=Key.DEAL_ID)
+def create_billing_customer(_call: StepCall, billing: str, customer: dict[str, Any],
+                            account_id: str, contract: dict[str, Any]) -> str:
     found = systems()
-    model = Customer.model_validate(customer)
-    clock = None
-    if found.settings.use_test_clocks:
-        start = stripe_setup.start_of(Contract.model_validate(contract))
-        clock = stripe_setup.create_test_clock(found.stripe, model.id, start)
-    return stripe_setup.create_customer(found.stripe, model,
-                                        payment_method=found.payment_method_for(account_id),
-                                        test_clock=clock)
+    return found.billing(billing).create_customer(
+        Customer.model_validate(customer),
+        starts_at=_start(Contract.model_validate(contract)),
+        payment_method=found.payment_method_for(account_id))
 
 
-@step("netsuite", "upsert_customer", entity=Key.OPPORTUNITY_ID)
-def upsert_netsuite_customer(_call: StepCall, customer: dict[str, Any]) -> str:
-    model = Customer.model_validate(customer)
-    return systems().erp(model.legal_entity, model.currency).post_customer(model)
+@step(Role.ERP, "upsert_customer", entity=Key.DEAL_ID)
+def upsert_erp_customer(_call: StepCall, erp: str, customer: dict[str, Any]) -> str:
+    return systems().erp(erp).post_customer(Customer.model_validate(customer))
 
 
-@step("stripe", "ensure_price", entity=Key.OPPORTUNITY_ID)
-def ensure_price(_call: StepCall, contract: dict[str, Any], index: int) -> str:
+@step(Role.BILLING, "ensure_price", entity=Key.DEAL_ID)
+def ensure_price(_call: StepCall, billing: str, contract: dict[str, Any], index: int,
+                 known: dict[str, str]) -> dict[str, str]:
+    """The billing price of a contract line (its product first): ``known`` holds the
+    billing ids the identity registry already has, by canonical id; returns every id
+    used."""
     found = systems()
+    adapter = found.billing(billing)
     line = Contract.model_validate(contract).lines[index]
     entry = found.skus.entry(line.product_sku)
-    product = stripe_setup.product_for(line.product_sku, entry)
-    stripe_product = stripe_setup.ensure_product(found.stripe, product)
-    price = stripe_setup.price_for(product, stripe_setup.unit_price(line))
-    return stripe_setup.ensure_price(found.stripe, price, stripe_product,
-                                     meter=stripe_setup.meter_for(found.stripe, entry))
+    product = product_for(line.product_sku, entry)
+    price = price_for(product, unit_price(line))
+    product_ref = known.get(product.id) or adapter.ensure_product(product)
+    price_ref = known.get(price.id)
+    if price_ref is None:
+        meter = (adapter.ensure_meter(entry.meter, entry.name)
+                 if entry.kind is ProductKind.USAGE and entry.meter else None)
+        price_ref = adapter.ensure_price(price, product_ref, meter=meter)
+    return {product.id: product_ref, price.id: price_ref, "price": price_ref}
 
 
-@step("stripe", "ensure_tax_rate", entity=Key.OPPORTUNITY_ID)
-def ensure_tax_rate(_call: StepCall, legal_entity: str) -> str | None:
-    found = systems()
-    return stripe_setup.ensure_tax_rate(found.stripe, legal_entity,
-                                        found.entities.get(legal_entity))
+@step(Role.BILLING, "ensure_tax_rate", entity=Key.DEAL_ID)
+def ensure_tax_rate(_call: StepCall, billing: str, tax: dict[str, Any]) -> str | None:
+    return systems().billing(billing).ensure_tax_rate(TaxRate.model_validate(tax))
 
 
-@step("stripe", "create_subscription", entity=Key.OPPORTUNITY_ID,
+@step(Role.BILLING, "create_subscription", entity=Key.DEAL_ID,
       milestone=Milestone.ORDER_ACTIVATED)
-def create_subscription(_call: StepCall, contract: dict[str, Any], stripe_customer: str,
-                        prices: list[str], tax_rate: str | None,
-                        opportunity_id: str, charge_automatically: bool) -> dict[str, str]:
+def create_subscription(_call: StepCall, billing: str, contract: dict[str, Any],
+                        billing_customer: str, prices: list[str], tax_rate: str | None,
+                        deal_id: str, subscription_id: str,
+                        charge_automatically: bool) -> dict[str, Any]:
     found = systems()
     model = Contract.model_validate(contract)
-    lines = [(line, found.skus.entry(line.product_sku), price)
+    lines = [(line, found.skus.entry(line.product_sku).kind, price)
              for line, price in zip(model.lines, prices, strict=True)]
-    subscription_id = subscription_id_for(opportunity_id)
-    params = stripe_setup.subscription_params(model, subscription_id,
-                                              stripe_customer=stripe_customer, lines=lines,
-                                              tax_rate=tax_rate, opportunity_id=opportunity_id,
-                                              charge_automatically=charge_automatically)
-    created = stripe_setup.create_subscription(found.stripe, subscription_id, params)
-    return {"id": str(created["id"]), "status": str(created["status"])}
+    created = found.billing(billing).create_subscription(
+        model, subscription_id, billing_customer_id=billing_customer, lines=lines,
+        tax_rate=tax_rate, deal_id=deal_id, charge_automatically=charge_automatically)
+    return created.model_dump(mode="json")
 
 
-def _billing_status(stripe_status: str) -> BillingStatus:
-    return {"active": BillingStatus.ACTIVE, "trialing": BillingStatus.ACTIVE,
-            "past_due": BillingStatus.PAST_DUE, "unpaid": BillingStatus.PAST_DUE,
-            "incomplete": BillingStatus.PAST_DUE, "canceled": BillingStatus.CANCELED
-            }.get(stripe_status, BillingStatus.PENDING)
+@step(Role.CRM, "write_back", entity=Key.DEAL_ID, milestone=Milestone.CRM_UPDATED)
+def write_back(_call: StepCall, crm: str, account: dict[str, Any],
+               deal: dict[str, Any]) -> dict[str, Any]:
+    adapter = systems().crm(crm)
+    return {"account": adapter.write_back_account(CustomerLinks.model_validate(account)),
+            "deal": adapter.write_back_deal(DealLinks.model_validate(deal))}
 
 
-@step("salesforce", "write_back", entity=Key.OPPORTUNITY_ID, milestone=Milestone.CRM_UPDATED)
-def write_back(_call: StepCall, account_id: str, opportunity_id: str, customer_id: str,
-               stripe_customer: str, netsuite_customer: str, subscription: dict[str, str],
-               contract_id: str) -> dict[str, Any]:
-    status = _billing_status(subscription["status"])
-    writer = WriteBack(systems().salesforce)
-    account = AccountLinks(account_id=account_id, status=status, accord_id=customer_id,
-                           stripe_customer_id=stripe_customer,
-                           netsuite_customer_id=netsuite_customer)
-    deal = OpportunityLinks(opportunity_id=opportunity_id, status=status,
-                            accord_id=contract_id, stripe_subscription_id=subscription["id"])
-    writer.account(account)
-    writer.opportunity(deal)
-    return {"account": account.fields(), "opportunity": deal.fields()}
-
-
-@step("stripe", "amend_subscription", entity=Key.OPPORTUNITY_ID,
+@step(Role.BILLING, "amend_subscription", entity=Key.DEAL_ID,
       milestone=Milestone.ORDER_ACTIVATED)
-def amend_subscription(_call: StepCall, contract: dict[str, Any], stripe_customer: str,
-                       prices: list[str], kind: str) -> dict[str, str]:
-    client = systems().stripe
-    model = Contract.model_validate(contract)
-    subscription = amendments.current_subscription(client, stripe_customer)
-    recurring = frozenset(sku for sku, entry in systems().skus.skus.items()
+def amend_subscription(_call: StepCall, billing: str, contract: dict[str, Any],
+                       billing_customer: str, prices: list[str], kind: str) -> dict[str, Any]:
+    found = systems()
+    recurring = frozenset(sku for sku, entry in found.skus.skus.items()
                           if entry.kind in (ProductKind.RECURRING, ProductKind.USAGE))
-    params = amendments.amendment_params(subscription, model, prices, DealType(kind),
-                                         recurring)
-    updated = amendments.amend(client, str(subscription["id"]), model.id, params)
-    return {"id": str(updated["id"]), "status": str(updated["status"])}
+    amended = found.billing(billing).amend_subscription(
+        billing_customer, Contract.model_validate(contract), prices, DealType(kind), recurring)
+    return amended.model_dump(mode="json")
 
 
-def amend_deal(kind: DealType, contract: dict[str, Any], account_id: str,
-               opportunity_id: str, customer_id: str, stripe_customer: str) -> dict[str, str]:
-    """An upgrade, add-on or renewal of an existing customer's subscription."""
-    prices = ([ensure_price(contract, index) for index in range(len(contract["lines"]))]
-              if kind is DealType.UPGRADE else [])
-    subscription = amend_subscription(contract, stripe_customer, prices, kind.value)
-    link(contract["id"], EntityType.CONTRACT.value, "salesforce", opportunity_id)
-    erp = systems().erp_instance(contract["legal_entity"], contract["currency"])
-    netsuite_customer = lookup(customer_id, erp) or ""
-    written = write_back(account_id, opportunity_id, customer_id, stripe_customer,
-                         netsuite_customer, subscription, contract["id"])
-    note_written("salesforce", EntityType.CONTRACT.value, opportunity_id,
-                 written["opportunity"])
-    return {"outcome": AMENDED, "customer_id": customer_id, "subscription": subscription["id"],
-            "status": subscription["status"], "kind": kind.value}
+def prices_of(billing: str, contract: dict[str, Any]) -> list[str]:
+    """The billing price of each line, created on demand and remembered in the registry."""
+    prices = []
+    for index, line in enumerate(contract["lines"]):
+        entry = systems().skus.entry(line["product_sku"])
+        product = product_for(line["product_sku"], entry)
+        price = price_for(product, unit_price(Contract.model_validate(contract).lines[index]))
+        known = {canonical: found for canonical in (product.id, price.id)
+                 if (found := lookup(canonical, billing)) is not None}
+        used = ensure_price(billing, contract, index, known)
+        link(product.id, EntityType.PRODUCT.value, billing, used[product.id])
+        link(price.id, EntityType.PRICE.value, billing, used[price.id])
+        prices.append(used["price"])
+    return prices
 
 
-@handles("salesforce", CLOSED_WON, describe=describe)
+def amend_deal(kind: DealType, crm: str, billing: str, deal: Deal, contract: dict[str, Any],
+               customer_id: str, billing_customer: str) -> dict[str, str]:
+    """An upgrade or renewal of an existing customer's subscription."""
+    prices = prices_of(billing, contract) if kind is DealType.UPGRADE else []
+    subscription = SubscriptionRef.model_validate(
+        amend_subscription(billing, contract, billing_customer, prices, kind.value))
+    link(contract["id"], EntityType.CONTRACT.value, crm, deal.deal_id)
+    erp = systems().target(Role.ERP, contract["legal_entity"], contract["currency"])
+    erp_customer = lookup(customer_id, erp)
+    status = BillingStatus.of(subscription.status)
+    written = write_back(crm, CustomerLinks(
+        account_id=deal.account_id, status=status, accord_id=customer_id,
+        billing_customer_id=billing_customer, erp_customer_id=erp_customer
+    ).model_dump(mode="json"), DealLinks(
+        deal_id=deal.deal_id, status=status, accord_id=contract["id"],
+        billing_subscription_id=subscription.id).model_dump(mode="json"))
+    note_written(crm, EntityType.CONTRACT.value, deal.deal_id, written["deal"])
+    return {"outcome": AMENDED, "customer_id": customer_id, "subscription": subscription.id,
+            "status": subscription.status.value, "kind": kind.value}
+
+
+@handles(Role.CRM, EventType.DEAL_CLOSED_WON)
 @flow(FLOW)
 def closed_won(run: FlowInput) -> dict[str, str]:
-    opportunity_id = run.keys[Key.OPPORTUNITY_ID]
-    deal = read_deal(opportunity_id)
-    subscription_id = subscription_id_for(opportunity_id)
-    written = deal["opportunity"].get("Stripe_Subscription_Id__c")
-    handled = deal["opportunity"].get("Accord_Id__c") == contract_id_for(opportunity_id)
-    if written and (handled or lookup(subscription_id, "stripe") == written):
-        # the change is accord's own write-back coming back (or a re-run poll): no news
-        return {"outcome": UNCHANGED, "subscription": str(written)}
-    checked = validate_deal(deal)
-    account_id = str(deal["account"]["Id"])
-    customer_id = match_customer(checked["customer"], account_id)
-    customer = {**checked["customer"], "id": customer_id}
-    contract = {**checked["contract"], "customer_id": customer_id}
+    crm = run.system or systems().default(Role.CRM)
+    deal_id = run.keys[Key.DEAL_ID]
+    deal = Deal.model_validate(read_deal(crm, deal_id))
+    subscription_id = subscription_id_for(crm, deal_id)
+    if deal.written_subscription and (
+            deal.written_contract == deal.contract.id
+            or lookup(subscription_id, systems().target(
+                Role.BILLING, deal.contract.legal_entity, deal.contract.currency))
+            == deal.written_subscription):
+        # the change is accord's own write-back (or a re-run poll): no news
+        return {"outcome": UNCHANGED, "subscription": deal.written_subscription}
+    checked = validate_deal(crm, deal.model_dump(mode="json"))
+    customer_id = match_customer(crm, deal.customer.model_dump(mode="json"), deal.account_id)
+    customer = {**deal.customer.model_dump(mode="json"), "id": customer_id}
+    contract = {**deal.contract.model_dump(mode="json"), "customer_id": customer_id}
     note_keys({Key.CUSTOMER_ID: customer_id, Key.SUBSCRIPTION_ID: subscription_id})
 
-    stripe_customer = lookup(customer_id, "stripe")
-    kind = deal_type(deal["opportunity"])
-    if kind is not DealType.NEW and stripe_customer is not None:
-        return amend_deal(kind, contract, account_id, opportunity_id, customer_id,
-                          stripe_customer)
-    if stripe_customer is None:
-        stripe_customer = create_stripe_customer(customer, account_id, contract)
-        link(customer_id, EntityType.CUSTOMER.value, "stripe", stripe_customer)
-    erp = systems().erp_instance(customer["legal_entity"], customer["currency"])
-    netsuite_customer = upsert_netsuite_customer(customer)
-    link(customer_id, EntityType.CUSTOMER.value, erp, netsuite_customer)
-    note_written(erp, EntityType.CUSTOMER.value, netsuite_customer, customer)
+    legal_entity, currency = checked["legal_entity"], deal.contract.currency
+    billing = systems().target(Role.BILLING, legal_entity, currency)
+    billing_customer = lookup(customer_id, billing)
+    if deal.deal_type is not DealType.NEW and billing_customer is not None:
+        return amend_deal(deal.deal_type, crm, billing, deal, contract, customer_id,
+                          billing_customer)
+    if billing_customer is None:
+        billing_customer = create_billing_customer(billing, customer, deal.account_id,
+                                                   contract)
+        link(customer_id, EntityType.CUSTOMER.value, billing, billing_customer)
+    erp = systems().target(Role.ERP, legal_entity, currency)
+    erp_customer = upsert_erp_customer(erp, customer)
+    link(customer_id, EntityType.CUSTOMER.value, erp, erp_customer)
+    note_written(erp, EntityType.CUSTOMER.value, erp_customer, customer)
 
-    prices = [ensure_price(contract, index) for index in range(len(contract["lines"]))]
-    tax_rate = ensure_tax_rate(contract["legal_entity"])
-    charge = systems().payment_method_for(account_id) is not None
-    subscription = create_subscription(contract, stripe_customer, prices, tax_rate,
-                                       opportunity_id, charge)
-    link(subscription_id, EntityType.SUBSCRIPTION.value, "stripe", subscription["id"])
-    link(contract["id"], EntityType.CONTRACT.value, "salesforce", opportunity_id)
+    prices = prices_of(billing, contract)
+    tax_rate = ensure_tax_rate(billing, checked["tax"])
+    charge = systems().payment_method_for(deal.account_id) is not None
+    subscription = SubscriptionRef.model_validate(create_subscription(
+        billing, contract, billing_customer, prices, tax_rate, deal_id, subscription_id,
+        charge))
+    link(subscription_id, EntityType.SUBSCRIPTION.value, billing, subscription.id)
+    link(contract["id"], EntityType.CONTRACT.value, crm, deal_id)
 
-    written = write_back(account_id, opportunity_id, customer_id, stripe_customer,
-                         netsuite_customer, subscription, contract["id"])
-    note_written("salesforce", EntityType.CUSTOMER.value, account_id, written["account"])
-    note_written("salesforce", EntityType.CONTRACT.value, opportunity_id,
-                 written["opportunity"])
-    return {"outcome": CREATED, "customer_id": customer_id, "stripe_customer": stripe_customer,
-            "netsuite_customer": netsuite_customer, "subscription": subscription["id"],
-            "status": subscription["status"]}
+    status = BillingStatus.of(subscription.status)
+    written = write_back(crm, CustomerLinks(
+        account_id=deal.account_id, status=status, accord_id=customer_id,
+        billing_customer_id=billing_customer, erp_customer_id=erp_customer
+    ).model_dump(mode="json"), DealLinks(
+        deal_id=deal_id, status=status, accord_id=contract["id"],
+        billing_subscription_id=subscription.id).model_dump(mode="json"))
+    note_written(crm, EntityType.CUSTOMER.value, deal.account_id, written["account"])
+    note_written(crm, EntityType.CONTRACT.value, deal_id, written["deal"])
+    return {"outcome": CREATED, "customer_id": customer_id,
+            "billing_customer": billing_customer, "erp_customer": erp_customer,
+            "subscription": subscription.id, "status": subscription.status.value}
 
 
-__all__ = ["FLOW", "MATCH_CUSTOMER_STEP", "closed_won", "describe"]
+__all__ = ["AMENDED", "CREATED", "FLOW", "MATCH_CUSTOMER_STEP", "UNCHANGED", "closed_won"]

@@ -11,7 +11,7 @@ same thing, in this order, and never writes to a system itself:
    goes through and the engine resolves the exception;
 2. otherwise the latest flow that handled the record (found through the business keys flows
    note) is replayed the same way;
-3. otherwise, for an invoice, the invoice posting flow is started for the Stripe invoice;
+3. otherwise, for an invoice billing holds, the invoice posting flow is started for it;
 4. otherwise there is nothing to re-drive: the difference stays open for its owner.
 
 A healer waits (up to :data:`WAIT_SECONDS`) for the flow, so the re-check that follows sees
@@ -29,6 +29,8 @@ from collections.abc import Callable
 
 from dbos import DBOS
 
+from accord.canonical.roles import Role
+from accord.connectors.registry import connector_for
 from accord.engine import FlowInput, current, start_flow
 from accord.engine.failures import EngineError, UnknownTarget
 from accord.engine.replay import replay, resolve_workflow
@@ -85,20 +87,20 @@ def redrive(difference: Difference) -> HealResult:
     workflow_id = workflow_id or _latest_flow(difference)
     if workflow_id is not None:
         return wait_for(replay(database, workflow_id, actor=ACTOR).workflow_id)
-    stripe_invoice = next((ident for ident in difference.source_ids
-                           if ident.startswith("in_")), None)
-    if difference.entity == "invoice" and stripe_invoice is not None:
+    source = connector_for(difference.source_system)
+    billed = next(iter(difference.source_ids), None)
+    if difference.entity == "invoice" and billed is not None and source is not None \
+            and source.kind is Role.BILLING:
         handle = start_flow(invoice_posting, FlowInput(
             correlation_id=f"recon-heal:{difference.key}",
-            keys={Key.STRIPE_INVOICE_ID: stripe_invoice}))
+            keys={Key.BILLING_INVOICE_ID: billed}, system=difference.source_system))
         return wait_for(handle.workflow_id)
     return HealResult.SKIPPED
 
 
-for _entity, _target in (("invoice", "netsuite"), ("payment", "netsuite"),
-                         ("refund", "netsuite"), ("customer", "netsuite"),
-                         ("customer", "stripe")):
-    HEALERS.register(_entity, target=_target)(redrive)
+for _entity, _role in (("invoice", Role.ERP), ("payment", Role.ERP), ("refund", Role.ERP),
+                       ("customer", Role.ERP), ("customer", Role.BILLING)):
+    HEALERS.register(_entity, target=_role)(redrive)
 
 
 __all__ = ["QUEUED_SECONDS", "WAIT_SECONDS", "HealFailed", "redrive", "wait_for"]

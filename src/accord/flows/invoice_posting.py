@@ -1,11 +1,12 @@
-"""Invoice posting: each finalized Stripe invoice becomes one NetSuite invoice.
+"""Invoice posting: each finalized billing invoice becomes one ERP invoice.
 
-The NetSuite invoice's ``externalId`` is a canonical id derived from the Stripe invoice id,
-so posting is an upsert: a redelivered or replayed event updates the same record. It goes to
-the ERP instance and subsidiary of the customer's legal entity, in the invoice currency, in
-the period of its issue date, with the SKU mapping's items (and so their income accounts) and
-Stripe's tax lines. If the customer is not in NetSuite yet the posting waits for it, durably;
-a closed period is refused by NetSuite and becomes an exception for finance operations.
+The ERP invoice's external id is a canonical id derived from the billing invoice, so
+posting is an upsert: a redelivered or replayed event updates the same record. It goes to
+the ERP instance the routing table names for the customer's legal entity, in its
+subsidiary, in the invoice currency, in the period of its issue date, with the SKU
+mapping's ERP items (and so their income accounts) and billing's tax lines. If the customer
+is not in the ERP yet the posting waits for it, durably; a closed period is refused by the
+ERP and becomes an exception for finance operations.
 """
 
 from __future__ import annotations
@@ -13,18 +14,17 @@ from __future__ import annotations
 from typing import Any
 
 from accord.canonical.billing import Invoice
+from accord.canonical.events import EventType
 from accord.canonical.ids import EntityType
-from accord.connectors.stripe import mapping
-from accord.connectors.stripe.client import Kind, StripeClient
+from accord.canonical.roles import Role
 from accord.engine import FlowInput, Milestone, StepCall, flow, step
 from accord.engine.context import current
 from accord.engine.dispatch import handles
 from accord.errors import DataQualityError, Team
-from accord.flows.ids import derived_id
+from accord.flows.catalog import product_for
+from accord.flows.identities import invoice_id_for
 from accord.flows.keys import Key
 from accord.flows.links import await_link, link, note_keys
-from accord.flows.stripe_events import describe_invoice_event
-from accord.flows.stripe_setup import product_for
 from accord.flows.systems import systems
 from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs
@@ -32,83 +32,69 @@ from accord.registry.xref import Xrefs
 FLOW = "invoice_posting"
 
 
-def invoice_id_for(stripe_invoice_id: str) -> str:
-    return derived_id(EntityType.INVOICE, "stripe", stripe_invoice_id)
+@step(Role.BILLING, "read_invoice", entity=Key.BILLING_INVOICE_ID)
+def read_invoice(_call: StepCall, billing: str, invoice_id: str) -> dict[str, Any]:
+    """The invoice as billing has it now."""
+    return systems().billing(billing).read_invoice(invoice_id)
 
 
-def _tax_rate(client: StripeClient, rate_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = client.call(lambda: client.v1.tax_rates.retrieve(rate_id)).to_dict()
-    return found
-
-
-@step("stripe", "read_invoice", entity=Key.STRIPE_INVOICE_ID)
-def read_invoice(_call: StepCall, stripe_invoice_id: str) -> dict[str, Any]:
-    """The invoice as Stripe has it now, with the tax rates its taxes name."""
-    client = systems().stripe
-    invoice = client.retrieve(Kind.INVOICES, stripe_invoice_id)
-    rates: dict[str, Any] = {}
-    for tax in invoice.get("total_taxes") or []:
-        rate_id = (tax.get("tax_rate_details") or {}).get("tax_rate")
-        if rate_id and rate_id not in rates:
-            rates[str(rate_id)] = _tax_rate(client, str(rate_id))
-    return {"invoice": invoice, "tax_rates": rates}
-
-
-@step("accord", "canonical_invoice", entity=Key.STRIPE_INVOICE_ID)
-def canonical_invoice(_call: StepCall, read: dict[str, Any]) -> dict[str, Any]:
-    """Map the Stripe invoice: customer and subscription through the xref, legal entity from
-    the golden customer, SKUs through the SKU mapping to NetSuite items."""
+@step("accord", "canonical_invoice", entity=Key.BILLING_INVOICE_ID)
+def canonical_invoice(_call: StepCall, billing: str, invoice_id: str,
+                      document: dict[str, Any]) -> dict[str, Any]:
+    """Map the billing invoice: customer and subscription through the identity registry,
+    legal entity from the golden customer, SKUs through the SKU mapping to ERP items."""
     found = systems()
-    obj = read["invoice"]
+    adapter = found.billing(billing)
+    refs = adapter.invoice_refs(document)
     with current().database.session() as session:
         xrefs = Xrefs(session)
-        customer_id = xrefs.canonical_id("stripe", EntityType.CUSTOMER, str(obj["customer"]))
+        customer_id = xrefs.canonical_id(billing, EntityType.CUSTOMER, refs.customer)
         if customer_id is None:
-            raise DataQualityError("customer", f"Stripe customer {obj['customer']} is not "
-                                   "known to accord", owner=Team.MASTER_DATA, system="stripe")
+            raise DataQualityError("customer", f"{billing} customer {refs.customer} is not "
+                                   "known to accord", owner=Team.MASTER_DATA, system=billing)
         golden = GoldenRecords(session, found.policy).current(customer_id)
-        stripe_sub = mapping.subscription_of_invoice(obj)
-        subscription_id = (xrefs.canonical_id("stripe", EntityType.SUBSCRIPTION, stripe_sub)
-                           if stripe_sub else None)
+        subscription_id = (xrefs.canonical_id(billing, EntityType.SUBSCRIPTION,
+                                              refs.subscription)
+                           if refs.subscription else None)
         sku_of_product: dict[str, str] = {}
         for sku, entry in found.skus.skus.items():
-            stripe_product = xrefs.system_id(product_for(sku, entry).id, "stripe")
-            if stripe_product:
-                sku_of_product[stripe_product] = entry.netsuite_item
+            billing_product = xrefs.system_id(product_for(sku, entry).id, billing)
+            if billing_product:
+                sku_of_product[billing_product] = entry.erp_item
     legal_entity = str((golden.data if golden else {}).get("legal_entity")
-                       or (obj.get("metadata") or {}).get("legal_entity") or "")
-    invoice = mapping.invoice_from_stripe(
-        obj, customer_id=customer_id, legal_entity=legal_entity, subscription_id=subscription_id,
-        sku_of_product=sku_of_product, tax_rates=read["tax_rates"],
-        canonical_id=invoice_id_for(str(obj["id"])))
+                       or refs.legal_entity or "")
+    invoice = adapter.to_invoice(
+        document, canonical_id=invoice_id_for(billing, invoice_id), customer_id=customer_id,
+        subscription_id=subscription_id, legal_entity=legal_entity,
+        sku_of_product=sku_of_product)
     return invoice.model_dump(mode="json")
 
 
-@step("netsuite", "post_invoice", entity=Key.STRIPE_INVOICE_ID,
+@step(Role.ERP, "post_invoice", entity=Key.BILLING_INVOICE_ID,
       milestone=Milestone.INVOICE_POSTED)
-def post_invoice(_call: StepCall, invoice: dict[str, Any]) -> str:
-    model = Invoice.model_validate(invoice)
-    return systems().erp(model.legal_entity, model.currency).post_invoice(model)
+def post_invoice(_call: StepCall, erp: str, invoice: dict[str, Any]) -> str:
+    return systems().erp(erp).post_invoice(Invoice.model_validate(invoice))
 
 
-def post_stripe_invoice(stripe_invoice_id: str) -> dict[str, str]:
+def post_billing_invoice(billing: str, invoice_id: str) -> dict[str, str]:
     """The posting's steps (also run by a payment flow whose invoice event is late)."""
-    read = read_invoice(stripe_invoice_id)
-    invoice = canonical_invoice(read)
+    document = read_invoice(billing, invoice_id)
+    invoice = canonical_invoice(billing, invoice_id, document)
     note_keys({Key.INVOICE_ID: invoice["id"], Key.CUSTOMER_ID: invoice["customer_id"],
                **({Key.INVOICE_NUMBER: invoice["number"]} if invoice.get("number") else {})})
-    link(invoice["id"], EntityType.INVOICE.value, "stripe", stripe_invoice_id)
-    erp = systems().erp_instance(invoice["legal_entity"], invoice["currency"])
+    link(invoice["id"], EntityType.INVOICE.value, billing, invoice_id)
+    erp = systems().target(Role.ERP, invoice["legal_entity"], invoice["currency"])
     await_link(invoice["customer_id"], erp, "customer")
-    posted = post_invoice(invoice)
+    posted = post_invoice(erp, invoice)
     link(invoice["id"], EntityType.INVOICE.value, erp, posted)
-    return {"outcome": "posted", "invoice_id": invoice["id"], "netsuite_invoice": posted}
+    return {"outcome": "posted", "invoice_id": invoice["id"], "erp_invoice": posted}
 
 
-@handles("stripe", "invoice.finalized", describe=describe_invoice_event)
+@handles(Role.BILLING, EventType.INVOICE_FINALIZED)
 @flow(FLOW)
 def invoice_posting(run: FlowInput) -> dict[str, str]:
-    return post_stripe_invoice(run.keys[Key.STRIPE_INVOICE_ID])
+    billing = run.system or systems().default(Role.BILLING)
+    return post_billing_invoice(billing, run.keys[Key.BILLING_INVOICE_ID])
 
 
-__all__ = ["FLOW", "invoice_id_for", "invoice_posting", "post_stripe_invoice"]
+__all__ = ["FLOW", "invoice_posting", "post_billing_invoice"]

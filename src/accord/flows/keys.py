@@ -3,17 +3,21 @@ the KPIs count entities by. Readers (the API, the console, reconciliation) impor
 none spells a key of its own.
 
 A key names one record a trace concerns. Keys of accord's own records hold canonical ids
-(``customer_id``, ``invoice_id``, ``payment_id``); keys named after a system hold that
-system's id for the inbound event's record (``stripe_invoice_id``, ``stripe_charge_id``).
+(``customer_id``, ``invoice_id``, ``payment_id``); the others hold a source system's id for
+the inbound event's record, named by the role that system plays (``deal_id`` in the CRM,
+``billing_invoice_id``, ``erp_customer_id``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+
+from accord.engine.flow import rename_keys
 
 
 class Key(StrEnum):
-    OPPORTUNITY_ID = "opportunity_id"  # the CRM deal: an order
+    DEAL_ID = "deal_id"  # the CRM deal: an order
     ACCOUNT_ID = "account_id"  # the CRM account
     CUSTOMER_ID = "customer_id"  # canonical customer
     SUBSCRIPTION_ID = "subscription_id"  # canonical subscription
@@ -23,14 +27,23 @@ class Key(StrEnum):
     USAGE_ID = "usage_id"
     USAGE_RECORD_ID = "usage_record_id"
     SKU = "sku"
-    STRIPE_INVOICE_ID = "stripe_invoice_id"
-    STRIPE_CHARGE_ID = "stripe_charge_id"
-    NETSUITE_CUSTOMER_ID = "netsuite_customer_id"
+    BILLING_INVOICE_ID = "billing_invoice_id"  # the billing system's invoice
+    BILLING_PAYMENT_ID = "billing_payment_id"  # the billing system's payment (a charge)
+    ERP_CUSTOMER_ID = "erp_customer_id"  # the ERP's customer
 
 
-SEARCHABLE = (Key.OPPORTUNITY_ID, Key.ACCOUNT_ID, Key.CUSTOMER_ID, Key.SUBSCRIPTION_ID,
+LEGACY: Mapping[str, Key] = {"opportunity_id": Key.DEAL_ID,
+                             "stripe_invoice_id": Key.BILLING_INVOICE_ID,
+                             "stripe_charge_id": Key.BILLING_PAYMENT_ID,
+                             "netsuite_customer_id": Key.ERP_CUSTOMER_ID}
+"""Key names of traces and flow inputs written before keys were named by role (migration
+0009 renames the stored ones; a flow started before it reads its input through these)."""
+
+rename_keys(LEGACY)
+
+SEARCHABLE = (Key.DEAL_ID, Key.ACCOUNT_ID, Key.CUSTOMER_ID, Key.SUBSCRIPTION_ID,
               Key.INVOICE_NUMBER, Key.PAYMENT_ID)
 """The key kinds the console offers to search by, in the order it lists them."""
 
 
-__all__ = ["SEARCHABLE", "Key"]
+__all__ = ["LEGACY", "SEARCHABLE", "Key"]

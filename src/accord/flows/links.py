@@ -11,6 +11,7 @@ from typing import Any
 
 from dbos import DBOS
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from accord.canonical.ids import EntityType
 from accord.engine import StepCall, step
@@ -28,9 +29,15 @@ ACCORD = "accord"
 
 @step(ACCORD, "link")
 def link(_call: StepCall, canonical_id: str, entity: str, system: str, system_id: str) -> None:
-    """Record that ``system`` knows ``canonical_id`` as ``system_id`` (idempotent)."""
-    with current().database.session() as session:
-        Xrefs(session).link(canonical_id, EntityType(entity), system, system_id)
+    """Record that ``system`` knows ``canonical_id`` as ``system_id`` (idempotent). Two flows
+    linking the same record at once (two deals selling one new price) race to insert the
+    same row: the loser finds it there and is done; a contradiction still raises."""
+    try:
+        with current().database.session() as session:
+            Xrefs(session).link(canonical_id, EntityType(entity), system, system_id)
+    except IntegrityError:
+        with current().database.session() as session:
+            Xrefs(session).link(canonical_id, EntityType(entity), system, system_id)
 
 
 @step(ACCORD, "lookup")

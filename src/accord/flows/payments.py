@@ -1,13 +1,13 @@
 """Payments, failed payments and refunds.
 
-* ``invoice.paid``: the charge becomes a NetSuite customer payment applied to the invoice
+* ``invoice.paid``: the payment becomes an ERP customer payment applied to the invoice
   (posting the invoice first when its own event has not been handled yet); a processor
-  fee, when Stripe reports one, is posted as a journal entry from undeposited funds to the
-  fee expense account.
-* ``invoice.payment_failed``: the Salesforce account's billing status becomes Past Due; a
-  payment after failed attempts (dunning recovered) sets it back to Active.
-* ``charge.refunded``: each refund becomes a NetSuite credit memo against the paid invoice
-  and a customer refund paid out of it.
+  fee, when billing reports one, is journalled in the ERP from its clearing account to its
+  fee expense account (the ERP connector's reference data names both).
+* ``payment.failed``: the CRM account's billing status becomes past due; a payment after
+  failed attempts (dunning recovered) sets it back to active.
+* ``payment.refunded``: each refund becomes an ERP credit memo against the paid invoice and
+  a customer refund paid out of it.
 """
 
 from __future__ import annotations
@@ -16,19 +16,22 @@ from datetime import UTC
 from typing import Any
 
 from accord.canonical.billing import CreditNote, CreditNoteLine, CreditNoteReason
-from accord.canonical.ids import EntityType
-from accord.canonical.ledger import JournalEntry, JournalLine, Side
+from accord.canonical.deals import BillingStatus, CustomerLinks
+from accord.canonical.events import EventType
+from accord.canonical.ids import EntityType, derived_id
 from accord.canonical.money import Money
-from accord.canonical.payments import Payment, Refund
-from accord.connectors.salesforce.mapping import BillingStatus
-from accord.connectors.salesforce.writeback import AccountLinks, WriteBack
-from accord.connectors.stripe import mapping
-from accord.connectors.stripe.client import Kind
+from accord.canonical.payments import Payment, ProcessorFee, Refund
+from accord.canonical.roles import Role
 from accord.engine import FlowInput, Milestone, StepCall, flow, step
 from accord.engine.context import current
 from accord.engine.dispatch import handles
-from accord.flows.ids import derived_id
-from accord.flows.invoice_posting import invoice_id_for, post_stripe_invoice
+from accord.flows.identities import (
+    fee_journal_id_for,
+    invoice_id_for,
+    payment_id_for,
+    refund_id_for,
+)
+from accord.flows.invoice_posting import post_billing_invoice
 from accord.flows.keys import Key
 from accord.flows.links import (
     await_link,
@@ -39,7 +42,6 @@ from accord.flows.links import (
     note_keys,
     note_written,
 )
-from accord.flows.stripe_events import describe_charge_event, describe_invoice_event
 from accord.flows.systems import systems
 from accord.registry.golden import GoldenRecords
 
@@ -48,80 +50,27 @@ FAILED_FLOW = "payment_failed"
 REFUND_FLOW = "refund_posting"
 
 
-def payment_id_for(stripe_charge_id: str) -> str:
-    return derived_id(EntityType.PAYMENT, "stripe", stripe_charge_id)
+@step(Role.BILLING, "read_payment", entity=Key.BILLING_INVOICE_ID)
+def read_payment(_call: StepCall, billing: str, invoice_id: str) -> dict[str, Any] | None:
+    """The payment that paid the invoice (None when it was paid another way)."""
+    return systems().billing(billing).read_payment(invoice_id)
 
 
-def refund_id_for(stripe_refund_id: str) -> str:
-    return derived_id(EntityType.REFUND, "stripe", stripe_refund_id)
-
-
-@step("stripe", "read_payment", entity=Key.STRIPE_INVOICE_ID)
-def read_payment(_call: StepCall, stripe_invoice_id: str) -> dict[str, Any] | None:
-    """The succeeded charge that paid the invoice (None when it was paid another way)."""
-    client = systems().stripe
-    invoice = client.retrieve(Kind.INVOICES, stripe_invoice_id)
-    for entry in (invoice.get("payments") or {}).get("data") or []:
-        payment = entry.get("payment") or {}
-        if entry.get("status") == "paid" and payment.get("payment_intent"):
-            intent = client.retrieve(Kind.PAYMENT_INTENTS, str(payment["payment_intent"]))
-            if intent.get("latest_charge"):
-                charge = client.retrieve(Kind.CHARGES, str(intent["latest_charge"]),
-                                         expand=["balance_transaction"])
-                return {"charge": charge, "invoice": {
-                    "id": invoice["id"], "customer": invoice["customer"],
-                    "attempt_count": int(invoice.get("attempt_count") or 0)}}
-    return None
-
-
-@step("netsuite", "post_payment", entity=Key.STRIPE_INVOICE_ID,
+@step(Role.ERP, "post_payment", entity=Key.BILLING_INVOICE_ID,
       milestone=Milestone.PAYMENT_POSTED)
-def post_payment(_call: StepCall, payment: dict[str, Any], legal_entity: str) -> str:
-    model = Payment.model_validate(payment)
-    return systems().erp(legal_entity, model.amount.currency).post_payment(model)
+def post_payment(_call: StepCall, erp: str, payment: dict[str, Any]) -> str:
+    return systems().erp(erp).post_payment(Payment.model_validate(payment))
 
 
-def processor_fee(charge: dict[str, Any]) -> dict[str, Any] | None:
-    """The fee Stripe kept on the charge, from its (expanded) balance transaction: its id,
-    amount in minor units and currency; None when there is none."""
-    balance = charge.get("balance_transaction")
-    if not isinstance(balance, dict) or not int(balance.get("fee") or 0):
-        return None
-    return {"balance_transaction": str(balance["id"]), "fee": int(balance["fee"]),
-            "currency": str(balance.get("currency") or charge["currency"])}
-
-
-def fee_journal_id_for(balance_transaction_id: str) -> str:
-    return derived_id(EntityType.JOURNAL_ENTRY, "stripe-fee", balance_transaction_id)
-
-
-FEE_EXPENSE_ACCOUNT = "6100"
-"""Payment Processor Fees."""
-CLEARING_ACCOUNT = "1100"
-"""Undeposited Funds: where the customer payment landed, gross, until Stripe pays out net."""
-
-
-def fee_entry(fee: dict[str, Any], payment: Payment, legal_entity: str) -> JournalEntry:
-    """The processor fee as a balanced journal: Dr fee expense, Cr the clearing account, in
-    the charge's currency and the legal entity's subsidiary, dated with the payment."""
-    amount = mapping.money(int(fee["fee"]), str(fee["currency"]))
-    day = payment.received_at.astimezone(UTC).date()
-    stripe_charge = payment.external_ids.get("stripe", payment.id)
-    return JournalEntry(
-        id=fee_journal_id_for(str(fee["balance_transaction"])), legal_entity=legal_entity,
-        currency=amount.currency, entry_date=day, period=day.strftime("%Y-%m"),
-        memo=f"Stripe processing fee {fee['balance_transaction']} on {stripe_charge}",
-        lines=(JournalLine(account=FEE_EXPENSE_ACCOUNT, side=Side.DEBIT, amount=amount),
-               JournalLine(account=CLEARING_ACCOUNT, side=Side.CREDIT, amount=amount)),
-        source_document=payment.id)
-
-
-@step("netsuite", "post_fee", entity=Key.STRIPE_INVOICE_ID)
-def post_fee(_call: StepCall, fee: dict[str, Any], payment: dict[str, Any],
-             legal_entity: str) -> str:
-    """Upserted on an ``externalId`` derived from the balance transaction id: posted once."""
-    entry = fee_entry(fee, Payment.model_validate(payment), legal_entity)
-    return systems().erp(legal_entity, entry.currency).post_journal(entry)
+@step(Role.ERP, "post_fee", entity=Key.BILLING_INVOICE_ID)
+def post_fee(_call: StepCall, erp: str, fee: dict[str, Any], payment: dict[str, Any],
+             legal_entity: str, journal_id: str) -> str:
+    """Upserted on an external id derived from the processor's fee record: posted once."""
+    adapter = systems().erp(erp)
+    entry = adapter.processor_fee_entry(ProcessorFee.model_validate(fee),
+                                        Payment.model_validate(payment), legal_entity,
+                                        canonical_id=journal_id)
+    return adapter.post_journal(entry)
 
 
 @step("accord", "legal_entity")
@@ -132,11 +81,11 @@ def legal_entity_of(_call: StepCall, customer_id: str) -> str:
 
 
 @step("accord", "remember_payment")
-def remember_payment(call: StepCall, payment: dict[str, Any]) -> None:
+def remember_payment(call: StepCall, billing: str, payment: dict[str, Any]) -> None:
     """The payment's golden record: its allocations tell a later refund which invoice."""
     with current().database.session() as session:
         GoldenRecords(session, systems().policy).merge(
-            str(payment["id"]), EntityType.PAYMENT, "stripe", payment,
+            str(payment["id"]), EntityType.PAYMENT, billing, payment,
             caused_by=call.correlation_id)
 
 
@@ -148,86 +97,113 @@ def allocated_invoice(_call: StepCall, payment_id: str) -> str | None:
     return str(allocations[0]["invoice_id"]) if allocations else None
 
 
-@handles("stripe", "invoice.paid", describe=describe_invoice_event)
+@step("accord", "read_as_payment")
+def as_payment(_call: StepCall, billing: str, document: dict[str, Any]) -> dict[str, Any]:
+    """Who paid, which payment, and the fee billing reports on it."""
+    adapter = systems().billing(billing)
+    read = adapter.payment_read(document)
+    fee = adapter.processor_fee(document)
+    return {"customer": read.customer, "payment": read.payment,
+            "failed_before": read.failed_attempts_before,
+            "fee": fee.model_dump(mode="json") if fee else None}
+
+
+@step("accord", "canonical_payment")
+def canonical_payment(_call: StepCall, billing: str, document: dict[str, Any],
+                      canonical_id: str, customer_id: str, invoice_id: str) -> dict[str, Any]:
+    payment = systems().billing(billing).to_payment(
+        document, canonical_id=canonical_id, customer_id=customer_id, invoice_id=invoice_id)
+    return payment.model_dump(mode="json")
+
+
+@handles(Role.BILLING, EventType.INVOICE_PAID)
 @flow(PAYMENT_FLOW)
 def payment_posting(run: FlowInput) -> dict[str, str]:
-    stripe_invoice_id = run.keys[Key.STRIPE_INVOICE_ID]
-    read = read_payment(stripe_invoice_id)
-    if read is None:
+    billing = run.system or systems().default(Role.BILLING)
+    billing_invoice = run.keys[Key.BILLING_INVOICE_ID]
+    document = read_payment(billing, billing_invoice)
+    if document is None:
         return {"outcome": "no_charge"}
-    stripe_customer = str(read["invoice"]["customer"])
-    customer_id = canonical_of("stripe", EntityType.CUSTOMER.value, stripe_customer)
+    read = as_payment(billing, document)
+    customer_id = canonical_of(billing, EntityType.CUSTOMER.value, read["customer"])
     if customer_id is None:
-        gave_up("customer", f"Stripe customer {stripe_customer} is not known to accord")
+        gave_up("customer", f"{billing} customer {read['customer']} is not known to accord")
         raise AssertionError("unreachable")  # pragma: no cover
-    charge = read["charge"]
-    invoice_id = invoice_id_for(stripe_invoice_id)
-    payment = mapping.payment_from_charge(charge, customer_id=customer_id,
-                                          invoice_id=invoice_id,
-                                          canonical_id=payment_id_for(str(charge["id"])))
-    note_keys({Key.PAYMENT_ID: payment.id, Key.CUSTOMER_ID: customer_id,
+    invoice_id = invoice_id_for(billing, billing_invoice)
+    payment = canonical_payment(billing, document, payment_id_for(billing, read["payment"]),
+                                customer_id, invoice_id)
+    note_keys({Key.PAYMENT_ID: payment["id"], Key.CUSTOMER_ID: customer_id,
                Key.INVOICE_ID: invoice_id})
     legal_entity = legal_entity_of(customer_id)
-    erp = systems().erp_instance(legal_entity, payment.amount.currency)
-    link(payment.id, EntityType.PAYMENT.value, "stripe", str(charge["id"]))
-    remember_payment(payment.model_dump(mode="json"))
+    erp = systems().target(Role.ERP, legal_entity, payment["amount"]["currency"])
+    link(payment["id"], EntityType.PAYMENT.value, billing, read["payment"])
+    remember_payment(billing, payment)
     if lookup(invoice_id, erp) is None:
         # the invoice's own event is late (webhooks arrive out of order) and queued behind
         # this flow, or its posting stopped on an exception: post the invoice here (an upsert
-        # on the same externalId). If it fails again it is the same problem (same record,
+        # on the same external id). If it fails again it is the same problem (same record,
         # same step), so it adds an occurrence to that exception rather than a second one.
-        post_stripe_invoice(stripe_invoice_id)
-    dumped = payment.model_dump(mode="json")
-    posted = post_payment(dumped, legal_entity)
-    link(payment.id, EntityType.PAYMENT.value, erp, posted)
-    fee = processor_fee(charge)
-    if fee is not None:
-        journal = post_fee(fee, dumped, legal_entity)
-        link(fee_journal_id_for(fee["balance_transaction"]), EntityType.JOURNAL_ENTRY.value,
-             erp, journal)
-    if read["invoice"]["attempt_count"] > 1:
+        post_billing_invoice(billing, billing_invoice)
+    posted = post_payment(erp, payment)
+    link(payment["id"], EntityType.PAYMENT.value, erp, posted)
+    if read["fee"] is not None:
+        journal_id = fee_journal_id_for(billing, read["fee"]["reference"])
+        journal = post_fee(erp, read["fee"], payment, legal_entity, journal_id)
+        link(journal_id, EntityType.JOURNAL_ENTRY.value, erp, journal)
+    if read["failed_before"] > 0:
         # paid after failed attempts: dunning is over, the account is active again
-        account_id = lookup(customer_id, "salesforce")
+        crm = systems().default(Role.CRM)
+        account_id = lookup(customer_id, crm)
         if account_id is not None:
-            written = set_billing_status(account_id, BillingStatus.ACTIVE.value)
-            note_written("salesforce", EntityType.CUSTOMER.value, account_id, written)
-    return {"outcome": "posted", "payment_id": payment.id, "netsuite_payment": posted}
+            written = set_billing_status(crm, account_id, BillingStatus.ACTIVE.value)
+            note_written(crm, EntityType.CUSTOMER.value, account_id, written)
+    return {"outcome": "posted", "payment_id": payment["id"], "erp_payment": posted}
 
 
-@step("salesforce", "billing_status", entity=Key.STRIPE_INVOICE_ID,
+@step(Role.CRM, "billing_status", entity=Key.BILLING_INVOICE_ID,
       milestone=Milestone.CRM_UPDATED)
-def set_billing_status(_call: StepCall, account_id: str, status: str) -> dict[str, Any]:
-    links = AccountLinks(account_id=account_id, status=BillingStatus(status))
-    WriteBack(systems().salesforce).account(links)
-    return links.fields()
+def set_billing_status(_call: StepCall, crm: str, account_id: str,
+                       status: str) -> dict[str, Any]:
+    return systems().crm(crm).write_back_account(
+        CustomerLinks(account_id=account_id, status=BillingStatus(status)))
 
 
-@handles("stripe", "invoice.payment_failed", describe=describe_invoice_event)
+@handles(Role.BILLING, EventType.PAYMENT_FAILED)
 @flow(FAILED_FLOW)
 def payment_failed(run: FlowInput) -> dict[str, str]:
     customer_id = run.keys.get(Key.CUSTOMER_ID)
     if customer_id is None:
         return {"outcome": "unknown_customer"}
-    account_id = lookup(customer_id, "salesforce")
+    crm = systems().default(Role.CRM)
+    account_id = lookup(customer_id, crm)
     if account_id is None:
         return {"outcome": "no_account"}
-    written = set_billing_status(account_id, BillingStatus.PAST_DUE.value)
-    note_written("salesforce", EntityType.CUSTOMER.value, account_id, written)
+    written = set_billing_status(crm, account_id, BillingStatus.PAST_DUE.value)
+    note_written(crm, EntityType.CUSTOMER.value, account_id, written)
     return {"outcome": "past_due", "account_id": account_id}
 
 
-@step("stripe", "read_refunds", entity=Key.STRIPE_CHARGE_ID)
-def read_refunds(_call: StepCall, stripe_charge_id: str) -> list[dict[str, Any]]:
-    client = systems().stripe
-    return [refund for refund in client.iterate(Kind.REFUNDS, charge=stripe_charge_id)
-            if refund.get("status") == "succeeded"]
+@step(Role.BILLING, "read_refunds", entity=Key.BILLING_PAYMENT_ID)
+def read_refunds(_call: StepCall, billing: str, payment_id: str) -> list[dict[str, Any]]:
+    return systems().billing(billing).read_refunds(payment_id)
+
+
+@step("accord", "canonical_refund")
+def canonical_refund(_call: StepCall, billing: str, document: dict[str, Any],
+                     payment_id: str, customer_id: str) -> dict[str, Any]:
+    adapter = systems().billing(billing)
+    refund = adapter.to_refund(
+        document, canonical_id=refund_id_for(billing, adapter.refund_id(document)),
+        payment_id=payment_id, customer_id=customer_id)
+    return {"refund": refund.model_dump(mode="json"), "source": adapter.refund_id(document)}
 
 
 def credit_note_for(refund: Refund, invoice_id: str) -> CreditNote:
     """The credit a refund gives back: one line for the refunded amount (tax included)."""
+    number = next(iter(refund.external_ids.values()), refund.id)
     return CreditNote(
         id=derived_id(EntityType.CREDIT_NOTE, "refund", refund.id),
-        external_ids=refund.external_ids, number=refund.external_ids.get("stripe", refund.id),
+        external_ids=refund.external_ids, number=number,
         invoice_id=invoice_id, customer_id=refund.customer_id, currency=refund.amount.currency,
         lines=(CreditNoteLine(description=f"Refund: {refund.reason}", amount=refund.amount),),
         subtotal=refund.amount, tax_total=Money.zero(refund.amount.currency),
@@ -235,44 +211,42 @@ def credit_note_for(refund: Refund, invoice_id: str) -> CreditNote:
         issue_date=refund.refunded_at.astimezone(UTC).date())
 
 
-@step("netsuite", "post_credit_memo", entity=Key.STRIPE_CHARGE_ID)
-def post_credit_memo(_call: StepCall, note: dict[str, Any], legal_entity: str) -> str:
-    model = CreditNote.model_validate(note)
-    return systems().erp(legal_entity, model.currency).post_credit_note(model, apply=False)
+@step(Role.ERP, "post_credit_memo", entity=Key.BILLING_PAYMENT_ID)
+def post_credit_memo(_call: StepCall, erp: str, note: dict[str, Any]) -> str:
+    return systems().erp(erp).post_credit_note(CreditNote.model_validate(note), apply=False)
 
 
-@step("netsuite", "post_refund", entity=Key.STRIPE_CHARGE_ID)
-def post_refund(_call: StepCall, refund: dict[str, Any], legal_entity: str) -> str:
-    model = Refund.model_validate(refund)
-    return systems().erp(legal_entity, model.amount.currency).post_refund(model)
+@step(Role.ERP, "post_refund", entity=Key.BILLING_PAYMENT_ID)
+def post_refund(_call: StepCall, erp: str, refund: dict[str, Any]) -> str:
+    return systems().erp(erp).post_refund(Refund.model_validate(refund))
 
 
-@handles("stripe", "charge.refunded", describe=describe_charge_event)
+@handles(Role.BILLING, EventType.PAYMENT_REFUNDED)
 @flow(REFUND_FLOW)
 def refund_posting(run: FlowInput) -> dict[str, Any]:
-    # events stored before charges had a key of their own named the charge ``payment_id``
-    stripe_charge_id = run.keys.get(Key.STRIPE_CHARGE_ID) or run.keys[Key.PAYMENT_ID]
+    billing = run.system or systems().default(Role.BILLING)
+    billing_payment = run.keys[Key.BILLING_PAYMENT_ID]
     customer_id = run.keys.get(Key.CUSTOMER_ID)
     if customer_id is None:
         return {"outcome": "unknown_customer"}
-    payment_id = payment_id_for(stripe_charge_id)
+    payment_id = payment_id_for(billing, billing_payment)
     legal_entity = legal_entity_of(customer_id)
     posted: list[str] = []
-    for obj in read_refunds(stripe_charge_id):
-        refund = mapping.refund_from_stripe(obj, payment_id=payment_id, customer_id=customer_id,
-                                            canonical_id=refund_id_for(str(obj["id"])))
-        erp = systems().erp_instance(legal_entity, refund.amount.currency)
-        link(refund.id, EntityType.REFUND.value, "stripe", str(obj["id"]))
+    for document in read_refunds(billing, billing_payment):
+        mapped = canonical_refund(billing, document, payment_id, customer_id)
+        refund = Refund.model_validate(mapped["refund"])
+        erp = systems().target(Role.ERP, legal_entity, refund.amount.currency)
+        link(refund.id, EntityType.REFUND.value, billing, mapped["source"])
         await_link(payment_id, erp, "payment")
         invoice_id = allocated_invoice(payment_id)
         if invoice_id is None:
             gave_up("payment", f"{payment_id} is applied to no invoice to credit")
             raise AssertionError("unreachable")  # pragma: no cover
         note = credit_note_for(refund, invoice_id)
-        memo = post_credit_memo(note.model_dump(mode="json"), legal_entity)
+        memo = post_credit_memo(erp, note.model_dump(mode="json"))
         link(note.id, EntityType.CREDIT_NOTE.value, erp, memo)
         refund = refund.model_copy(update={"credit_note_id": note.id})
-        internal = post_refund(refund.model_dump(mode="json"), legal_entity)
+        internal = post_refund(erp, refund.model_dump(mode="json"))
         link(refund.id, EntityType.REFUND.value, erp, internal)
         posted.append(internal)
     # last, so that refund flows started before this step existed recover unchanged
@@ -280,6 +254,5 @@ def refund_posting(run: FlowInput) -> dict[str, Any]:
     return {"outcome": "posted", "refunds": posted}
 
 
-__all__ = ["CLEARING_ACCOUNT", "FAILED_FLOW", "FEE_EXPENSE_ACCOUNT", "PAYMENT_FLOW",
-           "REFUND_FLOW", "fee_entry", "fee_journal_id_for", "payment_failed", "payment_id_for",
-           "payment_posting", "processor_fee", "refund_id_for", "refund_posting"]
+__all__ = ["FAILED_FLOW", "PAYMENT_FLOW", "REFUND_FLOW", "credit_note_for", "payment_failed",
+           "payment_posting", "refund_posting"]

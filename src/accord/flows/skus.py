@@ -1,8 +1,8 @@
 """The shared SKU mapping: the one place product codes are translated between systems.
 
-A deal's product code (Salesforce ``ProductCode``) is the canonical SKU; Stripe carries it in
-the price's and subscription item's metadata, NetSuite knows it as one of the reference
-data's item keys. An unknown SKU is a data-quality problem for master data.
+A deal's product code (the CRM's) is the canonical SKU; billing carries it in the price's
+and subscription item's metadata, the ERP knows it as one of its reference data's item keys
+(``erp_item``). An unknown SKU is a data-quality problem for master data.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import tomllib
 from decimal import Decimal
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from accord.canonical.catalog import ProductKind
 from accord.errors import DataQualityError, Team
@@ -23,13 +23,15 @@ class SkuEntry(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
-    netsuite_item: str
+    erp_item: str = Field(validation_alias=AliasChoices("erp_item", "netsuite_item"))
+    """The ERP item key of the ERP connector's reference data (``netsuite_item`` in files
+    written before keys were named by role)."""
     kind: ProductKind
     revenue_category: str
     prices: dict[str, Decimal] = Field(default_factory=dict)
     """List price per currency (monthly for recurring items, per unit for usage)."""
     meter: str | None = None
-    """Usage items: the event name of the Stripe billing meter their usage is reported to."""
+    """Usage items: the event name of the billing meter their usage is reported to."""
 
     @model_validator(mode="after")
     def _usage_has_meter(self) -> SkuEntry:
@@ -51,8 +53,8 @@ class SkuMapping(BaseModel):
                                    f"{self.version}", owner=Team.MASTER_DATA)
         return found
 
-    def netsuite_item(self, sku: str | None, field: str = "product_sku") -> str:
-        return self.entry(sku, field).netsuite_item
+    def erp_item(self, sku: str | None, field: str = "product_sku") -> str:
+        return self.entry(sku, field).erp_item
 
 
 def load_skus(path: Path | None = None) -> SkuMapping:

@@ -1,10 +1,12 @@
-"""The connector clients flows talk to, reachable from DBOS steps.
+"""The systems flows talk to, by role, reachable from DBOS steps.
 
-DBOS steps are module-level functions, so they cannot take clients as arguments that survive
-a restart. Instead the start-up path (:mod:`accord.bootstrap`, shared by ``accord serve``,
-``accord worker`` and the tests) builds one :class:`Systems` from the settings and installs
-it, and steps fetch it with :func:`systems`. The ERP target is picked per legal entity
-with :mod:`accord.routing` (``netsuite`` or an instance such as ``netsuite-eu``).
+DBOS steps are module-level functions, so they cannot take adapters as arguments that
+survive a restart. Instead the start-up path (:mod:`accord.bootstrap`, shared by ``accord
+serve``, ``accord worker`` and the tests) builds one :class:`Systems` from the settings - an
+adapter per configured system instance, each playing its connector's role - and installs
+it; steps fetch it with :func:`systems`. Which instance plays a role for a record is the
+routing table's answer (legal entity, currency, region, migration wave); an event's own
+source plays its role for the flow it starts.
 """
 
 from __future__ import annotations
@@ -12,20 +14,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from accord.connectors.netsuite.posting import NetSuitePoster
-from accord.connectors.salesforce.client import SalesforceClient
-from accord.connectors.stripe.client import StripeClient
+from accord.canonical.roles import Role
 from accord.engine.failures import EngineError
 from accord.errors import PermanentError
 from accord.flows.entities import LegalEntities, load_entities
 from accord.flows.skus import SkuMapping, load_skus
+from accord.ports import BillingPort, CrmPort, ErpPort
 from accord.registry.ownership import OwnershipPolicy, load_policy
-from accord.routing import Role, RoutingContext, RoutingTable, load_routing, route
+from accord.routing import RoutingContext, RoutingTable, load_routing, route
 
 PaymentMethodFor = Callable[[str], str | None]
-"""Salesforce account id -> a Stripe payment method to attach when the customer is created
-(test mode only: in production the customer's card arrives through Checkout)."""
+"""CRM account id -> a payment method to attach when the billing customer is created
+(test mode only: in production the customer's card arrives through checkout)."""
 
 
 def _no_payment_method(_account_id: str) -> str | None:
@@ -40,9 +42,6 @@ class FlowSettings:
 
     wait_interval: float = 5.0
     wait_attempts: int = 60
-    use_test_clocks: bool = False
-    """Create each Stripe customer on a test clock frozen at the contract start, so a
-    sandbox or test-mode account bills the month as it happened (demo and tests)."""
 
 
 class SystemNotConfigured(PermanentError):
@@ -54,64 +53,72 @@ class SystemNotConfigured(PermanentError):
 
 @dataclass
 class Systems:
-    """The clients of the configured systems. A system left out (no credentials) raises
-    :class:`SystemNotConfigured` when a flow asks for it, so its events wait in the
-    exception queue with what to set."""
+    """The adapters of the configured systems, by role and instance. A system left out (no
+    credentials) raises :class:`SystemNotConfigured` when a flow asks for it, so its events
+    wait in the exception queue with what to set."""
 
-    crm: SalesforceClient | None
-    billing: StripeClient | None
-    netsuite: Mapping[str, NetSuitePoster]
+    crms: Mapping[str, CrmPort] = field(default_factory=dict)
+    billings: Mapping[str, BillingPort] = field(default_factory=dict)
+    erps: Mapping[str, ErpPort] = field(default_factory=dict)
     routing: RoutingTable = field(default_factory=load_routing)
     skus: SkuMapping = field(default_factory=load_skus)
     entities: LegalEntities = field(default_factory=load_entities)
     policy: OwnershipPolicy = field(default_factory=load_policy)
     settings: FlowSettings = field(default_factory=FlowSettings)
     payment_method_for: PaymentMethodFor = _no_payment_method
+    closers: list[Callable[[], None]] = field(default_factory=list)
 
-    @property
-    def salesforce(self) -> SalesforceClient:
-        if self.crm is None:
-            raise SystemNotConfigured("salesforce", "set [systems.salesforce] instance_url "
-                                      "and session_id (or ACCORD_SALESFORCE_*)")
-        return self.crm
-
-    @property
-    def stripe(self) -> StripeClient:
-        if self.billing is None:
-            raise SystemNotConfigured("stripe", "set [systems.stripe] api_key "
-                                      "(or ACCORD_STRIPE_API_KEY)")
-        return self.billing
-
-    def erp_instance(self, legal_entity: str, currency: str | None = None) -> str:
+    # -- which instance ---------------------------------------------------------------------
+    def target(self, role: Role, legal_entity: str, currency: str | None = None) -> str:
+        """The instance the routing table names for ``role`` and this legal entity."""
         chosen = route(self.routing, RoutingContext(legal_entity=legal_entity,
-                                                    currency=currency), (Role.ERP,))
-        return chosen.target(Role.ERP)
+                                                    currency=currency), (role,))
+        return chosen.target(role)
 
-    def erp(self, legal_entity: str, currency: str | None = None) -> NetSuitePoster:
-        instance = self.erp_instance(legal_entity, currency)
-        poster = self.netsuite.get(instance)
-        if poster is None:
-            raise SystemNotConfigured(instance, f"set [systems.{instance}] account_id, "
-                                      "consumer_key, consumer_secret, token_id and "
-                                      "token_secret")
-        return poster
+    def default(self, role: Role) -> str:
+        """The instance the routing table's catch-all rule names for ``role``."""
+        for rule in reversed(self.routing.rules):
+            if role in rule.targets and not rule.when.model_dump(exclude_none=True):
+                return rule.targets[role]
+        raise SystemNotConfigured(role.value, f"no routing rule without conditions names a "
+                                  f"{role.value} system")
 
-    def clients(self) -> dict[str, object]:
-        """Every configured system's client by system name (an ERP instance by its own)."""
-        found: dict[str, object] = {}
-        if self.crm is not None:
-            found["salesforce"] = self.crm
-        if self.billing is not None:
-            found["stripe"] = self.billing
-        for instance, poster in self.netsuite.items():
-            found[instance] = poster.client
+    # -- the adapters -------------------------------------------------------------------------
+    def crm(self, system: str) -> CrmPort:
+        found: CrmPort = _get(self.crms, system, Role.CRM)
         return found
 
+    def billing(self, system: str) -> BillingPort:
+        found: BillingPort = _get(self.billings, system, Role.BILLING)
+        return found
+
+    def erp(self, system: str) -> ErpPort:
+        found: ErpPort = _get(self.erps, system, Role.ERP)
+        return found
+
+    def adapters(self) -> dict[str, Any]:
+        """Every instance's adapter, by instance name."""
+        return {**self.crms, **self.billings, **self.erps}
+
+    def erp_for(self, legal_entity: str, currency: str | None = None) -> ErpPort:
+        return self.erp(self.target(Role.ERP, legal_entity, currency))
+
+    def instances(self, role: Role) -> list[str]:
+        found: Mapping[str, Any] = {Role.CRM: self.crms, Role.BILLING: self.billings,
+                                    Role.ERP: self.erps}.get(role, {})
+        return sorted(found)
+
     def close(self) -> None:
-        for poster in {id(p): p for p in self.netsuite.values()}.values():
-            poster.client.close()
-        if self.crm is not None:
-            self.crm.session.close()
+        for close in self.closers:
+            close()
+
+
+def _get(adapters: Mapping[str, Any], system: str, role: Role) -> Any:
+    found = adapters.get(system)
+    if found is None:
+        raise SystemNotConfigured(system, f"set its credentials in [systems.{system}] (a "
+                                  f"{role.value} system; `accord init` lists the settings)")
+    return found
 
 
 _lock = threading.Lock()

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from accord.connectors.registry import connector_for
 from accord.engine.failures import EngineError
 from accord.errors import AccordError
 from accord.reconcile.differences import Difference, DifferenceKind
@@ -46,7 +47,8 @@ class HealAttempt:
 
 @dataclass
 class Healers:
-    """Healers by (entity, target system)."""
+    """Healers by (entity, target): a system instance, or the role every instance of it
+    plays (a healer for the ERP role heals what any ERP lacks)."""
 
     _healers: dict[tuple[str, str], Healer] = field(default_factory=dict)
 
@@ -76,7 +78,12 @@ class Healers:
     def healer_for(self, difference: Difference) -> Healer | None:
         if difference.kind not in HEALABLE:
             return None
-        return self._healers.get((difference.entity, difference.target_system))
+        found = self._healers.get((difference.entity, difference.target_system))
+        if found is None:
+            definition = connector_for(difference.target_system)
+            if definition is not None:
+                found = self._healers.get((difference.entity, definition.kind.value))
+        return found
 
     def heal(self, differences: Iterable[Difference]) -> list[HealAttempt]:
         attempts = []

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from accord.connectors.netsuite.client import NetSuiteClient
 from accord.connectors.netsuite.refdata import RefData
@@ -164,6 +165,28 @@ def client_readers(database: Database, *, stripe: StripeClient | None = None,
     return readers
 
 
+def adapter_readers(database: Database, adapters: Mapping[str, Any], *,
+                    period: Period | None = None,
+                    wanted: Sequence[str] | None = None) -> dict[str, Reader]:
+    """Readers over a running service's role adapters (one per account: ERP instances
+    sharing one are read once, under the first name), for ``wanted`` systems or all."""
+    readers: dict[str, Reader] = {}
+    seen: set[int] = set()
+    for name, adapter in sorted(adapters.items()):
+        if (wanted is not None and name not in wanted) or id(adapter) in seen:
+            continue
+        seen.add(id(adapter))
+        client = getattr(adapter, "client", None)
+        if isinstance(client, StripeClient):
+            readers.update(client_readers(database, stripe=client, period=period))
+        elif isinstance(client, NetSuiteClient):
+            readers.update(client_readers(database, netsuite=client, ref=adapter.ref,
+                                          period=period))
+        elif isinstance(client, SalesforceClient):
+            readers.update(client_readers(database, salesforce=client, period=period))
+    return readers
+
+
 @contextmanager
 def open_readers(systems: Sequence[str], database: Database, period: Period | None, *,
                  gates: Mapping[str, SlotGate] | None = None) -> Iterator[dict[str, Reader]]:
@@ -205,5 +228,6 @@ def open_readers(systems: Sequence[str], database: Database, period: Period | No
         yield readers
 
 
-__all__ = ["ALL_SYSTEMS", "GL_STEP", "GlReport", "Outcome", "check_gl", "client_readers",
+__all__ = ["ALL_SYSTEMS", "GL_STEP", "GlReport", "Outcome", "adapter_readers", "check_gl",
+           "client_readers",
            "gl_differences", "open_readers", "reconcile", "summary_line"]

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from accord.canonical.roles import Role
 from accord.errors import PermanentError
 
 DEFAULT_TABLE = Path(__file__).parent / "tables" / "default.v1.toml"
-
-
-class Role(StrEnum):
-    CRM = "crm"
-    BILLING = "billing"
-    ERP = "erp"
 
 
 class Condition(BaseModel):
@@ -74,8 +68,12 @@ class RoutingError(PermanentError):
 
 
 def route(table: RoutingTable, context: RoutingContext,
-          roles: tuple[Role, ...] = tuple(Role)) -> Route:
-    """Pick, for each role, the target named by the first rule that applies."""
+          roles: tuple[Role, ...] | None = None) -> Route:
+    """Pick, for each role (by default every role the table routes), the target named by the
+    first rule that applies."""
+    if roles is None:
+        roles = tuple(role for role in Role
+                      if any(role in rule.targets for rule in table.rules))
     targets: dict[Role, str] = {}
     because: dict[Role, str] = {}
     for rule in table.rules:

@@ -26,7 +26,8 @@ from typing import Any
 
 import pytest
 
-from accord.connectors.base import ConnectorDefinition, ConnectorKind
+from accord.canonical.roles import Role
+from accord.connectors.base import ConnectorDefinition
 from accord.errors import AccordError
 
 
@@ -77,7 +78,7 @@ class ConnectorConformance:
     def test_definition_is_complete(self, harness: ConformanceHarness) -> None:
         definition = harness.definition
         assert definition.name
-        assert isinstance(definition.kind, ConnectorKind)
+        assert isinstance(definition.kind, Role)
         assert definition.limits.page_size > 0
         assert (definition.limits.max_concurrency or definition.limits.requests_per_second), \
             "a connector must declare at least one published limit"

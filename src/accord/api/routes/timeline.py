@@ -13,6 +13,7 @@ from accord.api.responses import documented
 from accord.api.schemas import StepDetail, StepPage, TimelineAnswer
 from accord.api.tokens import Role
 from accord.engine.timeline import Milestone, StepOutcome
+from accord.flows.keys import LEGACY
 
 router = APIRouter(prefix="/v1/timeline", tags=["timeline"])
 
@@ -23,8 +24,10 @@ def search(session: SessionDep, _who: Viewer,
                           description="a business key value or a correlation id"),
            kind: str | None = Query(default=None, max_length=40, pattern=NO_NUL,
                                     description="restrict to one key kind, "
-                                    "e.g. opportunity_id, invoice_number"),
+                                    "e.g. deal_id, invoice_number"),
            limit: int = Query(default=20, ge=1, le=200)) -> TimelineAnswer:
+    if kind is not None and kind in LEGACY:  # a kind named by vendor before keys had roles
+        kind = LEGACY[kind].value
     return search_timeline(session, q, kind, limit)
 
 

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from accord.connectors.base import ConnectorDefinition, ConnectorKind
+import time
+
+from accord.canonical.roles import Role
+from accord.connectors.base import AdapterOptions, ConnectorDefinition
+from accord.connectors.netsuite.client import NetSuiteClient
+from accord.connectors.netsuite.erp import NetSuiteErp
+from accord.connectors.netsuite.events import EVENTS, describe_event
+from accord.connectors.netsuite.posting import NetSuitePoster
 from accord.connectors.netsuite.probe import probe
+from accord.connectors.netsuite.refdata import load_refdata
 from accord.connectors.netsuite.settings import STANDARD_CONCURRENCY, NetSuiteSettings
 from accord.connectors.netsuite.setup import verify_setup
 from accord.connectors.netsuite.streams import POLLS
@@ -16,9 +24,15 @@ LIMITS = LimitsProfile(
           "Plus license); 429 beyond it. Record lists and SuiteQL pages hold 1,000 rows.",
 )
 
+def adapter(name: str, settings: NetSuiteSettings, options: AdapterOptions) -> NetSuiteErp:
+    client = NetSuiteClient(settings, policy=options.policy, retry=options.retries,
+                            sleep=options.sleep or time.sleep)
+    return NetSuiteErp(NetSuitePoster(client, load_refdata(settings.refdata_path)), system=name)
+
+
 CONNECTOR = ConnectorDefinition(
     name="netsuite",
-    kind=ConnectorKind.ERP,
+    kind=Role.ERP,
     description="Oracle NetSuite (SuiteTalk REST web services, SuiteQL, OAuth 1.0a TBA)",
     limits=LIMITS,
     settings_model=NetSuiteSettings,
@@ -26,6 +40,9 @@ CONNECTOR = ConnectorDefinition(
     sandbox="netsuite",
     polls=POLLS,
     verify_setup=verify_setup,
+    adapter=adapter,
+    events=EVENTS,
+    describe_event=describe_event,
 )
 
 __all__ = ["CONNECTOR", "LIMITS", "NetSuiteSettings"]

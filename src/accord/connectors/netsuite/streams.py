@@ -14,7 +14,7 @@ def customer_poller(client: NetSuiteClient) -> SuiteQLChangePoller:
     return SuiteQLChangePoller(client, "customer", event_type=CUSTOMER_CHANGED)
 
 
-POLLS = (PollSpec("customer", 120, customer_poller,
+POLLS = (PollSpec("customer", 120, lambda erp: customer_poller(erp.client),
                   "customer changes (credit status, tax registration)"),)
 
 __all__ = ["CUSTOMER_CHANGED", "POLLS", "customer_poller"]

@@ -1,7 +1,13 @@
 """The Salesforce connector (CRM): accounts, opportunities and line items, products and price
 books, contracts. See ``docs/connectors/salesforce.md``."""
 
-from accord.connectors.base import ConnectorDefinition, ConnectorKind
+import time
+
+from accord.canonical.roles import Role
+from accord.connectors.base import AdapterOptions, ConnectorDefinition
+from accord.connectors.salesforce.client import SalesforceClient
+from accord.connectors.salesforce.crm import SalesforceCrm
+from accord.connectors.salesforce.events import EVENTS, describe_event
 from accord.connectors.salesforce.probe import probe
 from accord.connectors.salesforce.settings import SalesforceSettings
 from accord.connectors.salesforce.setup import verify_setup
@@ -18,9 +24,15 @@ LIMITS = LimitsProfile(
           "Collections take 200 records per call.",
 )
 
+def adapter(name: str, settings: SalesforceSettings, options: AdapterOptions) -> SalesforceCrm:
+    return SalesforceCrm(SalesforceClient(settings, policy=options.policy,
+                                          sleep=options.sleep or time.sleep,
+                                          retries=options.retries), system=name)
+
+
 CONNECTOR = ConnectorDefinition(
     name="salesforce",
-    kind=ConnectorKind.CRM,
+    kind=Role.CRM,
     description="Salesforce CRM over the REST API (simple-salesforce)",
     limits=LIMITS,
     settings_model=SalesforceSettings,
@@ -28,6 +40,9 @@ CONNECTOR = ConnectorDefinition(
     sandbox="salesforce",
     polls=POLLS,
     verify_setup=verify_setup,
+    adapter=adapter,
+    events=EVENTS,
+    describe_event=describe_event,
 )
 
 __all__ = ["CONNECTOR", "LIMITS"]

@@ -30,8 +30,10 @@ def account_poller(client: SalesforceClient) -> ModstampPoller:
 
 
 POLLS = (
-    PollSpec("opportunity", 30, opportunity_poller, "deals won and changed"),
-    PollSpec("account", 60, account_poller, "account changes (names, addresses, tax ids)"),
+    PollSpec("opportunity", 30, lambda crm: opportunity_poller(crm.client),
+             "deals won and changed"),
+    PollSpec("account", 60, lambda crm: account_poller(crm.client),
+             "account changes (names, addresses, tax ids)"),
 )
 
 __all__ = ["ACCOUNT_CHANGE_FIELDS", "ACCOUNT_FIELDS", "OPPORTUNITY_CHANGE_FIELDS", "POLLS",

@@ -5,9 +5,14 @@ See ``docs/connectors/stripe.md``.
 
 from __future__ import annotations
 
-from accord.connectors.base import ConnectorDefinition, ConnectorKind, PollSpec
+import time
+
+from accord.canonical.roles import Role
+from accord.connectors.base import AdapterOptions, ConnectorDefinition, PollSpec
+from accord.connectors.stripe.billing import StripeBilling
 from accord.connectors.stripe.client import TEST_MODE_LIMITS, StripeClient
 from accord.connectors.stripe.endpoints import register_endpoint, verify_setup
+from accord.connectors.stripe.events import EVENTS, describe_event
 from accord.connectors.stripe.intake import StripeEventsPoller, StripeWebhookVerifier
 from accord.connectors.stripe.probe import probe
 from accord.connectors.stripe.settings import StripeSettings
@@ -20,9 +25,14 @@ def webhook_verifier(settings: StripeSettings) -> StripeWebhookVerifier | None:
     return StripeWebhookVerifier(settings.webhook_secret, settings.webhook_tolerance_seconds)
 
 
+def adapter(name: str, settings: StripeSettings, options: AdapterOptions) -> StripeBilling:
+    return StripeBilling(StripeClient(settings, policy=options.policy, retries=options.retries,
+                                      sleep=options.sleep or time.sleep), system=name)
+
+
 CONNECTOR = ConnectorDefinition(
     name="stripe",
-    kind=ConnectorKind.BILLING,
+    kind=Role.BILLING,
     description="Stripe Billing: customers, catalog, subscriptions, invoices, payments, "
     "refunds and credit notes",
     limits=TEST_MODE_LIMITS,
@@ -33,7 +43,13 @@ CONNECTOR = ConnectorDefinition(
     register_webhook=register_endpoint,
     verify_setup=verify_setup,
     # webhooks carry the events; the poll of /v1/events catches up what a delivery missed
-    polls=(PollSpec("events", 300, StripeEventsPoller, "events a webhook delivery missed"),),
+    polls=(PollSpec("events", 300, lambda billing: StripeEventsPoller(billing.client),
+                    "events a webhook delivery missed"),),
+    adapter=adapter,
+    events=EVENTS,
+    describe_event=describe_event,
+    # customers on test clocks, so a month can be played through (as in test mode)
+    sandbox_settings={"test_clocks": True},
 )
 
 __all__ = ["CONNECTOR", "StripeClient", "StripeEventsPoller", "StripeSettings",

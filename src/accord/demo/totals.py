@@ -20,10 +20,12 @@ from accord.connectors.netsuite.client import NetSuiteClient
 from accord.connectors.stripe import mapping
 from accord.connectors.stripe.client import Kind, StripeClient
 from accord.engine.exceptions import ExceptionStatus
-from accord.flows.invoice_posting import invoice_id_for
-from accord.flows.payments import payment_id_for, refund_id_for
+from accord.flows.identities import invoice_id_for, payment_id_for, refund_id_for
 from accord.store import Database
 from accord.store.models import ExceptionRecord
+
+BILLING = "stripe"
+"""The demo's billing system instance (its ids derive the canonical ones)."""
 
 
 class Measure(StrEnum):
@@ -86,16 +88,17 @@ def reconcile(stripe: StripeClient, netsuite: NetSuiteClient, held_refs: set[str
             held_intents.update(str((entry.get("payment") or {}).get("payment_intent"))
                                 for entry in (invoice.get("payments") or {}).get("data") or [])
             continue
-        expected[invoice_id_for(str(invoice["id"]))] = f"invoice {invoice['id']}"
+        expected[invoice_id_for(BILLING, str(invoice["id"]))] = f"invoice {invoice['id']}"
     for charge in stripe.iterate(Kind.CHARGES):
         if charge.get("status") == "succeeded" and \
                 str(charge.get("payment_intent")) not in held_intents:
-            expected.setdefault(payment_id_for(str(charge["id"])), f"payment {charge['id']}")
+            expected.setdefault(payment_id_for(BILLING, str(charge["id"])),
+                                f"payment {charge['id']}")
     for refund in stripe.iterate(Kind.REFUNDS):
         if refund.get("status") == "succeeded":
             _add(stripe_totals, str(refund["currency"]), Measure.REFUNDED,
                  mapping.money(int(refund["amount"]), str(refund["currency"])).amount)
-            expected[refund_id_for(str(refund["id"]))] = f"refund {refund['id']}"
+            expected[refund_id_for(BILLING, str(refund["id"]))] = f"refund {refund['id']}"
 
     ns_totals: Totals = {}
     seen: Counter[str] = Counter()

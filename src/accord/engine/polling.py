@@ -1,4 +1,4 @@
-"""Change polling as jobs with durable cursors (the ``poll_cursor`` table).
+"""Change polling with durable cursors (the ``poll_cursor`` table).
 
 A poll reads the stream's stored cursor, asks the connector's poller for the changes after
 it, stores every event in the inbox and starts its flow (:func:`accord.engine.dispatch.accept`,
@@ -8,34 +8,16 @@ repeats deliveries the inbox recognises; re-running a poll from an old cursor ch
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from accord.connectors.base import ChangePoller, InboundEvent
-from accord.connectors.salesforce.streams import opportunity_poller
-from accord.connectors.stripe.client import StripeClient
-from accord.connectors.stripe.intake import StripeEventsPoller
 from accord.engine.dispatch import accept
-from accord.engine.inbox import Intake
+from accord.engine.inbox import Intake, jsonable
 from accord.store import Database
 from accord.store.models import PollCursor
-
-
-def jsonable(value: Any) -> Any:
-    """The payload as JSON can store it: Decimals (the Stripe library parses some amounts
-    as Decimal) become their exact text, as they travel on the wire."""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
 
 
 def storable(event: InboundEvent) -> InboundEvent:
@@ -99,18 +81,4 @@ def poll(database: Database, system: str, stream: str, poller: ChangePoller, *,
     return PollResult(events, started)
 
 
-def stripe_events_poller(client: StripeClient) -> StripeEventsPoller:
-    return StripeEventsPoller(client)
-
-
-__all__ = [
-    "PollResult",
-    "jsonable",
-    "opportunity_poller",
-    "poll",
-    "read_cursor",
-    "start_cursor",
-    "storable",
-    "stripe_events_poller",
-    "write_cursor",
-]
+__all__ = ["PollResult", "poll", "read_cursor", "start_cursor", "storable", "write_cursor"]
