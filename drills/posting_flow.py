@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from workload import EVENT_TYPE, SYSTEM
 
 from accord.canonical import Customer, Invoice
+from accord.canonical.roles import Role
 from accord.connectors.base import InboundEvent
 from accord.connectors.netsuite.client import NetSuiteClient
 from accord.connectors.netsuite.posting import NetSuitePoster
@@ -197,7 +198,7 @@ def record_salesforce_posting(_call: StepCall, customer_id: str, netsuite_id: st
         "NetSuite_Customer_Id__c": netsuite_id, "Billing_Status__c": "Synced"})
 
 
-@handles(SYSTEM, EVENT_TYPE, describe=describe)
+@handles(Role.BILLING, EVENT_TYPE)
 @flow("drill_invoice_posting")
 def drill_invoice_posting(run: FlowInput) -> str:
     found = check_event(run.payload)

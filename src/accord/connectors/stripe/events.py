@@ -22,16 +22,25 @@ def _object(payload: Any) -> dict[str, Any]:
 
 def describe_event(event: InboundEvent) -> EventFacts:
     """An invoice event names the invoice (and its number); a charge event the payment;
-    either names the Stripe customer, which orders it."""
+    either names the Stripe customer, which orders it. Never fails: a malformed event is
+    stored with what can be read of it, and its flow files the exception."""
     obj = _object(event.payload)
-    customer = str(obj["customer"]) if obj.get("customer") else None
+    customer = _text(obj.get("customer"))
     if event.event_type.startswith("charge."):
-        return EventFacts(keys={"billing_payment_id": str(obj.get("id"))},
+        payment = _text(obj.get("id"))
+        return EventFacts(keys={"billing_payment_id": payment} if payment else {},
                           customer_ref=customer)
-    keys = {"billing_invoice_id": str(obj.get("id"))}
-    if obj.get("number"):
-        keys["invoice_number"] = str(obj["number"])
+    keys = {}
+    if invoice := _text(obj.get("id")):
+        keys["billing_invoice_id"] = invoice
+    if number := _text(obj.get("number")):
+        keys["invoice_number"] = number
     return EventFacts(keys=keys, customer_ref=customer)
+
+
+def _text(value: Any) -> str | None:
+    """A Stripe id or number as text; anything else (an expanded object, a number) is None."""
+    return value if isinstance(value, str) and value else None
 
 
 __all__ = ["EVENTS", "describe_event"]
