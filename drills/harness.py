@@ -45,7 +45,7 @@ from systems import (
     stripe_limits,
 )
 
-from accord.api.tokens import Role, create_token
+from accord.api.tokens import Access, create_token
 from accord.canonical import Customer
 from accord.connectors.netsuite.client import NetSuiteClient
 from accord.connectors.netsuite.settings import NetSuiteSettings
@@ -352,7 +352,7 @@ class Stage:
         self.database = Database(self.database_url)
         upgrade(self.database.engine)
         with self.database.session() as session:
-            self.admin_token = create_token(session, "drills", Role.ADMIN)
+            self.admin_token = create_token(session, "drills", Access.ADMIN)
         base = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
         base.update({"PYTHONUNBUFFERED": "1", "ACCORD_LOG_LEVEL": "WARNING",
                      "ACCORD_CONFIG": str(data_dir / "accord.toml"),

@@ -44,7 +44,7 @@ from accord.connectors.base import ChangePoller
 from accord.connectors.registry import connector_for
 from accord.engine.context import current
 from accord.engine.dispatch import store
-from accord.engine.exceptions import ExceptionStatus, retry_exception
+from accord.engine.exception_queue import ExceptionStatus, retry_exception
 from accord.engine.polling import read_cursor, start_cursor, storable, write_cursor
 from accord.engine.schedules import JobResult, Schedule, ScheduleError, check_cron, every
 from accord.errors import AccordError

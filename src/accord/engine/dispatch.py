@@ -55,7 +55,7 @@ from accord.engine.inbox import (
     store_delivery,
     workflow_id_for,
 )
-from accord.engine.routing import RoutingRules
+from accord.engine.owners import OwnerRules
 from accord.engine.sweep import Sweeper
 from accord.registry.xref import Xrefs
 from accord.store import Database
@@ -286,11 +286,11 @@ class InboxPump:
     without an exception record get one)."""
 
     def __init__(self, database: Database, interval: float = 1.0, limit: int = 500, *,
-                 routing: RoutingRules | None = None, sweep_interval: float = 60.0) -> None:
+                 routing: OwnerRules | None = None, sweep_interval: float = 60.0) -> None:
         self.database = database
         self.interval = interval
         self.limit = limit
-        self.sweeper = Sweeper(database, routing or RoutingRules())
+        self.sweeper = Sweeper(database, routing or OwnerRules())
         self.sweep_interval = sweep_interval
         self._swept_at = 0.0
         self._stop = threading.Event()

@@ -34,7 +34,7 @@ from sqlalchemy import Select, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from accord.engine.context import current
-from accord.engine.exceptions import Problem, open_exception
+from accord.engine.exception_queue import Problem, open_exception
 from accord.engine.flow import FlowInput, start_flow
 from accord.engine.queues import SCHEDULES_QUEUE
 from accord.engine.tables import schedule_lease, schedule_run

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from accord.canonical.ids import EntityType
 from accord.engine import StepCall, step
 from accord.engine.context import current
-from accord.engine.exceptions import ExceptionStatus
+from accord.engine.exception_queue import ExceptionStatus
 from accord.engine.timeline import record_keys
 from accord.errors import DataQualityError, Team
 from accord.flows.systems import systems
