@@ -7,7 +7,7 @@ the first time instead of asking again.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from dbos import DBOS
 from sqlalchemy import select
@@ -68,7 +68,7 @@ def note_written(call: StepCall, system: str, entity: str, system_id: str,
 
 
 @step(ACCORD, "gave_up_waiting")
-def gave_up(_call: StepCall, field: str, reason: str) -> None:
+def gave_up(_call: StepCall, field: str, reason: str) -> NoReturn:
     raise DataQualityError(field, reason, owner=Team.FINANCE_OPERATIONS, system=ACCORD)
 
 
