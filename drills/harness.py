@@ -286,7 +286,7 @@ class SandboxLimits:
     each sandbox's defaults: Stripe 25 requests/s, NetSuite 5 concurrent)."""
 
     salesforce_concurrency: int | None = None
-    salesforce_daily: int = 15_000
+    salesforce_daily: int = 100_000
     salesforce_latency_ms: int = 0
 
 
@@ -372,34 +372,53 @@ class Stage:
         win_deals(self.crm, seeded, [d.ref for d in plan.deals])
         settle(self.outside, quiet, "deals won", since=since, polls=(OPPORTUNITY_POLL,),
                timeout=900)
-        customers = [str(row["Stripe_Customer_Id__c"]) for row in self.crm.query(
-            "SELECT Id, Stripe_Customer_Id__c FROM Account WHERE Stripe_Customer_Id__c != null")]
-        if len(customers) < self.customers:
-            raise SetupFailed(f"{len(customers)} of {self.customers} won deals became Stripe "
-                              f"customers; open exceptions: {self.open_exceptions()[:3]}")
-        known = self._setup_invoices_posted()
-        self.log(f"{len(customers)} customers set up through won deals in "
+        self.customer_ids = sorted(str(row["Stripe_Customer_Id__c"]) for row in self.crm.query(
+            "SELECT Id, Stripe_Customer_Id__c FROM Account WHERE Stripe_Customer_Id__c != null"))
+        if len(self.customer_ids) < self.customers:
+            raise SetupFailed(f"{len(self.customer_ids)} of {self.customers} won deals became "
+                              f"Stripe customers; open exceptions: "
+                              f"{self.open_exceptions()[:3]}")
+        self.known = self._setup_invoices_posted()
+        self.log(f"{len(self.customer_ids)} customers set up through won deals in "
                  f"{time.monotonic() - began:.0f} s")
         # from here on the drill's sender is Stripe's webhook delivery
         endpoints = list(self.stripe.v1.webhook_endpoints.list().data)
-        types = {t for e in endpoints for t in (e.enabled_events or [])}
+        self.event_types = {t for e in endpoints for t in (e.enabled_events or [])} or {"*"}
         for endpoint in endpoints:
             self.stripe.v1.webhook_endpoints.delete(str(endpoint.id))
-        price, unit = self._price(SKU)
+        self.price, self.unit_amount = self._price(SKU)
+        if not self.events:
+            self._apply_limits(self.sandbox_limits)
+            return Workload(invoices=[], events=[], known=set(self.known))
+        return self.next_workload(self.events, self.sandbox_limits)
+
+    def next_workload(self, events: int, limits: SandboxLimits | None = None) -> Workload:
+        """``events`` new invoices in Stripe (Stripe's rate limit lifted while the drill
+        creates them) and their events; then the sandboxes' limits for the drill. Invoices
+        of earlier workloads on this stage count as known, not expected."""
+        self.control("stripe", "PUT", "/faults", {"rate_limit_per_second": 0})
         since_s = int(time.time()) - 1
         began = time.monotonic()
-        invoices = create_invoices(self.stripe, sorted(customers), price, unit, self.events)
-        events = events_since(self.env.credentials["stripe"], since_s, types or {"*"})
-        finalized = {e["data"]["object"]["id"] for e in events
+        invoices = create_invoices(self.stripe, self.customer_ids, self.price,
+                                   self.unit_amount, events, seed=len(self.known) + 7)
+        found = events_since(self.env.credentials["stripe"], since_s, self.event_types)
+        finalized = {e["data"]["object"]["id"] for e in found
                      if e["type"] == "invoice.finalized"}
-        if finalized != {i.stripe_id for i in invoices}:
+        if not finalized >= {i.stripe_id for i in invoices}:
             raise SetupFailed(f"{len(finalized)} invoice.finalized events for "
                               f"{len(invoices)} invoices")
-        self.log(f"{len(invoices)} invoices in Stripe ({len(events)} events) in "
+        mine = {i.stripe_id for i in invoices}
+        found = [e for e in found if e["type"] != "invoice.finalized"
+                 or e["data"]["object"]["id"] in mine]
+        self.log(f"{len(invoices)} invoices in Stripe ({len(found)} events) in "
                  f"{time.monotonic() - began:.0f} s")
-        self._apply_limits()
+        self._apply_limits(limits or SandboxLimits())
+        self.setup_posted = 0
         self.setup_posted = self.posted()
-        return Workload(invoices=invoices, events=events, known=known)
+        workload = Workload(invoices=invoices, events=found, known=set(self.known))
+        self.known |= {i.canonical_id for i in invoices}
+        self.workload = workload
+        return workload
 
     def _run_schedule(self, name: str) -> datetime:
         asked = datetime.now(UTC)
@@ -430,21 +449,22 @@ class Stage:
                               f"not posted to NetSuite while setting up")
         return ids
 
-    def _apply_limits(self) -> None:
+    def _apply_limits(self, limits: SandboxLimits) -> None:
         """Stripe's limit back in force (and its figures forgotten); Salesforce's org limits
-        and latency when the drill sets them."""
+        and latency as the drill sets them (a production org's otherwise)."""
         self.control("stripe", "DELETE", "/faults")
         time.sleep(1.0)
         self.control("stripe", "POST", "/stripe/limits/reset")
-        limits = self.sandbox_limits
-        if limits.salesforce_concurrency:
-            self.control("salesforce", "PUT", "/salesforce/limits", {
-                "daily_api_requests": limits.salesforce_daily, "used": 0,
-                "concurrent_long_running": limits.salesforce_concurrency})
-            if limits.salesforce_latency_ms:
-                self.control("salesforce", "PUT", "/faults",
-                             {"latency_ms": limits.salesforce_latency_ms})
-            self.control("salesforce", "POST", "/salesforce/limits/reset")
+        self.control("salesforce", "PUT", "/salesforce/limits", {
+            "daily_api_requests": limits.salesforce_daily, "used": 0,
+            "concurrent_long_running": limits.salesforce_concurrency or 25})
+        if limits.salesforce_latency_ms:
+            self.control("salesforce", "PUT", "/faults",
+                         {"latency_ms": limits.salesforce_latency_ms})
+        else:
+            self.control("salesforce", "DELETE", "/faults")
+        self.control("salesforce", "POST", "/salesforce/limits/reset")
+        self.netsuite_rejected_before = int(self.governance()["rejected"])
 
     def __exit__(self, *exc: object) -> None:
         self._exit.close()
@@ -542,9 +562,11 @@ class Stage:
         return {"stripe": stripe_limits(self.control("stripe", "GET", "/stripe/limits"), began),
                 "salesforce": salesforce_limits(
                     self.control("salesforce", "GET", "/salesforce/limits"), began),
-                "netsuite": netsuite_limits(self.governance(), began, netsuite_first)}
+                "netsuite": netsuite_limits(self.governance(), began, netsuite_first,
+                                            self.netsuite_rejected_before)}
 
     setup_posted = 0
+    netsuite_rejected_before = 0
 
     def posted(self) -> int:
         """Workload flows finished successfully, the setup's postings left out (a cheap

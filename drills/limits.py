@@ -68,8 +68,10 @@ def salesforce_limits(raw: Mapping[str, Any], began: datetime) -> dict[str, Any]
 
 
 def netsuite_limits(raw: Mapping[str, Any], began: datetime,
-                    first_at: datetime | None) -> dict[str, Any]:
-    refused = int(raw["rejected"])
+                    first_at: datetime | None, rejected_before: int = 0) -> dict[str, Any]:
+    """NetSuite's governance figures (``rejected_before``: refusals before the drill, which
+    the sandbox cannot forget)."""
+    refused = int(raw["rejected"]) - rejected_before
     return {"limit": f"{raw['limit']} concurrent", "refused": refused,
             "refused_after_first": max(0, refused - 1),
             "first_refusal_s": seconds_after(began, first_at),

@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -93,38 +94,49 @@ class Drill:
         if not self.quiet:
             console.print(f"[dim]{self.name}: {line}[/]")
 
-    def run(self, trouble: Callable[[Drill], None] | None,
-            deadline_seconds: float = 1500) -> dict[str, Any]:
-        with Stage(workers=self.workers_wanted, use_postgres=self.use_postgres,
-                   customers=self.customers, events=self.events, log=self.say,
-                   **stage_options(self.knobs)) as stage:
-            self.stage = stage
-            self.workload = stage.workload
-            watch = RefusalWatch(lambda: int(stage.governance()["rejected"]))
-            started = time.monotonic()
-            self.began_at = datetime.now(UTC)
-            chaos = threading.Thread(target=trouble, args=(self,), daemon=True) if trouble \
-                else None
-            threading.Thread(target=self.watch, daemon=True).start()
-            if chaos:
-                chaos.start()
-            self.sender = stage.sender()
-            rate = float(self.knobs.get("rate", 0)) or None  # events per second
-            for n, event in enumerate(self.workload.events):
-                if rate:
-                    time.sleep(max(0.0, started + n / rate - time.monotonic()))
+    def run(self, trouble: Callable[[Drill], None] | None, deadline_seconds: float = 1500,
+            stage: Stage | None = None) -> dict[str, Any]:
+        """On a stage of its own, or on ``stage`` with a new workload (the short forms)."""
+        options = stage_options(self.knobs)
+        with ExitStack() as owned:
+            if stage is None:
+                stage = owned.enter_context(Stage(
+                    workers=self.workers_wanted, use_postgres=self.use_postgres,
+                    customers=self.customers, events=self.events, log=self.say, **options))
+            else:
+                stage.next_workload(self.events, options["limits"])
+            return self._run(stage, trouble, deadline_seconds)
+
+    def _run(self, stage: Stage, trouble: Callable[[Drill], None] | None,
+             deadline_seconds: float) -> dict[str, Any]:
+        self.stage = stage
+        self.workload = stage.workload
+        before = stage.netsuite_rejected_before
+        watch = RefusalWatch(lambda: int(stage.governance()["rejected"]) - before)
+        started = time.monotonic()
+        self.began_at = datetime.now(UTC)
+        chaos = threading.Thread(target=trouble, args=(self,), daemon=True) if trouble \
+            else None
+        threading.Thread(target=self.watch, daemon=True).start()
+        if chaos:
+            chaos.start()
+        self.sender = stage.sender()
+        rate = float(self.knobs.get("rate", 0)) or None  # events per second
+        for n, event in enumerate(self.workload.events):
+            if rate:
+                time.sleep(max(0.0, started + n / rate - time.monotonic()))
+            self.sender.send(event)
+            if n % self.duplicate_every == 0:
                 self.sender.send(event)
-                if n % self.duplicate_every == 0:
-                    self.sender.send(event)
-            self.sender.close()
-            self.delivering = False
+        self.sender.close()
+        self.delivering = False
+        self.wait(started + deadline_seconds)
+        if chaos:
+            chaos.join(timeout=900)
             self.wait(started + deadline_seconds)
-            if chaos:
-                chaos.join(timeout=900)
-                self.wait(started + deadline_seconds)
-            elapsed = time.monotonic() - started
-            watch.stop()
-            return self.judge(elapsed, watch.first_at)
+        elapsed = time.monotonic() - started
+        watch.stop()
+        return self.judge(elapsed, watch.first_at)
 
     def watch(self) -> None:
         """Keep ``progress`` current while deliveries are still being sent (the troubles
@@ -294,8 +306,9 @@ def db_restart(drill: Drill) -> None:
 
 def standard(trouble: Callable[[Drill], None] | None) -> Callable[..., dict[str, Any]]:
     def run(events: int, customers: int, workers: int, use_postgres: bool, name: str,
-            **knobs: Any) -> dict[str, Any]:
-        result = Drill(name, events, customers, workers, use_postgres, **knobs).run(trouble)
+            stage: Stage | None = None, **knobs: Any) -> dict[str, Any]:
+        result = Drill(name, events, customers, workers, use_postgres, **knobs).run(
+            trouble, stage=stage)
         if name == "outage":
             transient = [e for e in result["open_exceptions"] if e["kind"] in TRANSIENT_KINDS]
             result["transient_exceptions_left"] = len(transient)
@@ -307,7 +320,7 @@ def standard(trouble: Callable[[Drill], None] | None) -> Callable[..., dict[str,
 
 
 def _hostile(events: int, customers: int, workers: int, use_postgres: bool, name: str,
-             **knobs: Any) -> dict[str, Any]:
+             **knobs: Any) -> dict[str, Any]:  # knobs may carry stage=
     import hostile
 
     return hostile.run(events, customers, workers, use_postgres, **knobs)
@@ -342,6 +355,14 @@ DEFAULT_EVENTS = {"kill_storm": 5000, "outage": 2000, "throttle": 2000, "hostile
                   "bad_data": 1000, "db_restart": 2000}
 """The issue asks 5,000 events of the kill storm; the rest are sized so all six fit in 30
 minutes on the shared 2-core machine."""
+
+
+def shared_stage(customers: int, workers: int, use_postgres: bool = True) -> Stage:
+    """One stage for several drills in turn (the short forms in ``make test``): configured
+    as the throttle drill's (Salesforce gated at 5 concurrent), each drill on a workload of
+    its own (``stage=`` of :func:`run_drill`)."""
+    return Stage(workers=workers, use_postgres=use_postgres, customers=customers, events=0,
+                 tables=stage_options(KNOBS["throttle"])["tables"])
 
 
 def run_drill(name: str, events: int, customers: int, workers: int, use_postgres: bool,
