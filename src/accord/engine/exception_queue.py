@@ -303,6 +303,25 @@ def settle_retried(database: Database, correlation_id: str, workflow_id: str) ->
         return [int(record.id) for record in records]
 
 
+@retry_on_disconnect
+def resolve_recovered(database: Database, correlation_id: str, note: str) -> list[int]:
+    """What failed under ``correlation_id`` works again (a schedule whose runs failed in a
+    row has run to its end): its open exceptions are resolved by the engine, with ``note``."""
+    with database.session() as session:
+        records = list(session.scalars(select(ExceptionRecord).where(
+            ExceptionRecord.correlation_id == correlation_id,
+            ExceptionRecord.status == ExceptionStatus.OPEN.value)))
+        for record in records:
+            record.status = ExceptionStatus.RESOLVED.value
+            record.note = note
+            record.resolved_by = "engine"
+            record.resolved_at = utcnow()
+            record.updated_at = utcnow()
+            audit(session, actor="engine", action="exception.resolved_by_recovery",
+                  target_type="exception", target_id=str(record.id), detail={"note": note})
+        return [int(record.id) for record in records]
+
+
 __all__ = [
     "FORK_MARK",
     "OPEN_EXCEPTION_STEP",
@@ -317,6 +336,7 @@ __all__ = [
     "list_exceptions",
     "open_exception",
     "resolve_exception",
+    "resolve_recovered",
     "retry_exception",
     "root_workflow_id",
     "settle_retried",
