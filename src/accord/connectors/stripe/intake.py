@@ -27,15 +27,18 @@ from accord.errors import DataQualityError
 SIGNATURE_HEADER = "stripe-signature"
 
 
-def _timestamp_of(header: str) -> int | None:
-    for part in header.split(","):
-        key, _, value = part.strip().partition("=")
-        if key == "t":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+def signed_timestamp(header: str) -> int | None:
+    """The timestamp stripe-python's ``WebhookSignature`` checks the signature against: the
+    value of the first part whose key is exactly ``t`` (parts are split on ``,`` and are not
+    stripped, so `` t=`` is not a timestamp). Parsing it any other way (stripping, another
+    ``t=``) lets a header carry a fresh timestamp for the replay window while the signature
+    was made with an old one."""
+    items = [part.split("=", 2) for part in header.split(",")]
+    try:
+        # every "t" part is indexed, as stripe-python does (a bare "t" fails the header)
+        return int([item[1] for item in items if item[0] == "t"][0])  # noqa: RUF015
+    except (IndexError, ValueError):
+        return None
 
 
 def event_from(payload: Mapping[str, Any]) -> InboundEvent:
@@ -63,10 +66,12 @@ class StripeWebhookVerifier:
                        if key.lower() == SIGNATURE_HEADER), None)
         if not header:
             raise WebhookRejected("missing Stripe-Signature header")
-        signed_at = _timestamp_of(header)
+        signed_at = signed_timestamp(header)
         if signed_at is None:
             raise WebhookRejected("Stripe-Signature has no timestamp")
         try:
+            # the tolerance is checked below against the caller's clock, on the timestamp
+            # this call verified the signature with (parsed the same way)
             stripe.WebhookSignature.verify_header(body, header, self._secret.get_secret_value(),
                                                   tolerance=None)
         except stripe.SignatureVerificationError:
@@ -123,4 +128,4 @@ class StripeEventsPoller:
         return list(reversed(window))
 
 
-__all__ = ["StripeEventsPoller", "StripeWebhookVerifier", "event_from"]
+__all__ = ["StripeEventsPoller", "StripeWebhookVerifier", "event_from", "signed_timestamp"]

@@ -1,0 +1,15 @@
+"""Security suite fixtures: the real app on SQLite (each test its own database)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.security.support import App, running_app
+
+
+@pytest.fixture
+def app(sqlite_url: str) -> Iterator[App]:
+    with running_app(sqlite_url) as running:
+        yield running
