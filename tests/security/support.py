@@ -41,7 +41,8 @@ def running_app(database_url: str) -> Iterator[App]:
     app = create_app(load_settings(), db,
                      system_settings={"stripe": StripeSettings(webhook_secret=SecretStr(SECRET))})
     try:
-        with TestClient(app, base_url="http://testserver") as client:
+        with TestClient(app, base_url="http://testserver",
+                        raise_server_exceptions=False) as client:
             yield App(db, client, tokens)
     finally:
         db.dispose()

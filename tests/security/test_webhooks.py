@@ -3,12 +3,19 @@ for what a valid ``Stripe-Signature`` is."""
 
 from __future__ import annotations
 
+import json
+import logging
 import time
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from prometheus_client import REGISTRY
+from sqlalchemy import func, select
 
 import stripe
+from accord.store.models import InboxEntry
 from tests.security.support import SECRET, App, event_body, post_hook, sign
 
 OLD = 3600  # seconds: far outside Stripe's 300 s tolerance
@@ -57,3 +64,64 @@ def _fill(part: str, values: dict[str, str]) -> str:
     for name in sorted(values, key=len, reverse=True):
         part = part.replace(name, values[name])
     return part
+
+
+def rejections(reason: str) -> float:
+    return REGISTRY.get_sample_value("accord_webhook_rejections_total",
+                                     {"system": "stripe", "reason": reason}) or 0.0
+
+
+@pytest.mark.parametrize(("body", "named"), [
+    (b'{"a":' + b"[" * 5000 + b"]" * 5000 + b"}", "nested deeper"),
+    (b'{"id": "evt_1", "amount": ' + b"9" * 5000 + b"}", "too many digits"),
+], ids=["nested-5000-deep", "integer-5000-digits"])
+def test_a_body_python_cannot_parse_is_a_counted_400_with_one_log_line(
+        app: App, caplog: pytest.LogCaptureFixture, body: bytes, named: str) -> None:
+    before = rejections("malformed body")
+    with caplog.at_level(logging.INFO):
+        answer = post_hook(app, body, sign(body, int(time.time())))
+    assert answer.status_code == 400, answer.text
+    assert named in answer.json()["detail"]
+    assert rejections("malformed body") == before + 1
+    served = [record for record in caplog.records if record.name != "httpx"]  # the client's
+    assert [record.levelno for record in served] == [logging.WARNING]
+    assert all(record.exc_info is None for record in served)
+
+
+NAN = float("nan")
+
+
+def hostile(field: str, value: Any, raw: str | None = None) -> bytes:
+    """A Stripe event with ``field`` (dotted) set to ``value``; ``raw`` replaces the value's
+    JSON text (for numbers Python cannot write, such as ``1e999``)."""
+    event = json.loads(event_body("evt_hostile"))
+    *parents, last = field.split(".")
+    node = event
+    for parent in parents:
+        node = node[parent]
+    node[last] = "@RAW@" if raw is not None else value
+    text = json.dumps(event)
+    return text.replace('"@RAW@"', raw).encode() if raw is not None else text.encode()
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    (hostile("created", 10**20), "created"),
+    (hostile("created", None, raw="1e999"), "created"),
+    (hostile("id", "evt_\ud800"), "id"),
+    (hostile("id", "evt_\x00x"), "id"),
+    (hostile("id", "e" * 5000), "id"),
+    (hostile("id", {"nested": "object"}), "id"),
+    (hostile("data.object.balance", NAN), "data.object.balance"),
+    (hostile("data.object.balance", float("inf")), "data.object.balance"),
+    (hostile("data.object.name", None, raw="-Infinity"), "data.object.name"),
+    (hostile("type", "customer.created\x00"), "type"),
+], ids=["created-1e20", "created-1e999", "id-lone-surrogate", "id-nul", "id-5000-chars",
+        "id-object", "data-nan", "data-infinity", "data-minus-infinity", "type-nul"])
+def test_a_signed_hostile_event_is_refused_naming_its_field(app: App, body: bytes,
+                                                            field: str) -> None:
+    answer = post_hook(app, body, sign(body, int(time.time())))
+    assert answer.status_code == 400, answer.text
+    detail = answer.json()["detail"]
+    assert detail.split(":")[0] in (field, f"body.{field}"), detail
+    with app.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(InboxEntry)) == 0
