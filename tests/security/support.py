@@ -65,3 +65,13 @@ def sign(body: bytes | str, timestamp: int) -> str:
 def post_hook(app: App, body: bytes, signature: str) -> Any:
     return app.client.post("/hooks/stripe", content=body, headers={
         "Content-Type": "application/json", "Stripe-Signature": signature})
+
+
+ORIGIN = "http://testserver"
+
+
+def console_login(app: App, role: Role) -> None:
+    """Sign in to the console as a browser on the app's own origin would."""
+    answer = app.client.post("/console/login", data={"token": app.tokens[role]},
+                             headers={"Origin": ORIGIN}, follow_redirects=False)
+    assert answer.status_code == 303, answer.text

@@ -15,8 +15,9 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 import stripe
-from accord.store.models import InboxEntry
-from tests.security.support import SECRET, App, event_body, post_hook, sign
+from accord.api.tokens import Role
+from accord.store.models import InboxDelivery, InboxEntry
+from tests.security.support import SECRET, App, console_login, event_body, post_hook, sign
 
 OLD = 3600  # seconds: far outside Stripe's 300 s tolerance
 
@@ -125,3 +126,26 @@ def test_a_signed_hostile_event_is_refused_naming_its_field(app: App, body: byte
     assert detail.split(":")[0] in (field, f"body.{field}"), detail
     with app.db.session() as session:
         assert session.scalar(select(func.count()).select_from(InboxEntry)) == 0
+
+
+def test_the_same_event_id_with_another_body_is_a_visible_conflict(app: App) -> None:
+    now = int(time.time())
+    first = event_body("evt_conflict")
+    other = event_body("evt_conflict", data={"object": {"id": "cus_2", "object": "customer"}})
+    assert post_hook(app, first, sign(first, now)).status_code == 202
+    assert post_hook(app, first, sign(first, now)).status_code == 200  # a plain duplicate
+    assert post_hook(app, other, sign(other, now)).status_code == 200
+    with app.db.session() as session:
+        deliveries = session.execute(select(InboxDelivery.duplicate, InboxDelivery.conflict)
+                                     .order_by(InboxDelivery.id)).all()
+        kept = session.scalar(select(InboxEntry.payload))
+    assert [tuple(row) for row in deliveries] == [(False, False), (True, False), (True, True)]
+    assert kept is not None
+    assert kept["data"]["object"]["id"] == "cus_1"
+    listed = app.client.get("/v1/exceptions", params={"kind": "conflicting_redelivery"},
+                            headers=app.auth(Role.VIEWER)).json()
+    assert [(row["system"], row["record_ref"]) for row in listed] == [("stripe", "evt_conflict")]
+    console_login(app, Role.VIEWER)
+    page = app.client.get("/console/exceptions", params={"kind": "conflicting_redelivery"})
+    assert page.status_code == 200
+    assert "evt_conflict" in page.text

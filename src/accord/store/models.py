@@ -3,7 +3,7 @@
 | table          | holds                                                                   |
 |----------------|-------------------------------------------------------------------------|
 | inbox          | one row per inbound event, unique per (system, external event id)       |
-| inbox_delivery | every delivery of an inbound event, duplicates included                 |
+| inbox_delivery | every delivery of an inbound event, duplicates (and conflicts) included  |
 | golden_record  | versioned merged views of canonical entities, with each field's source  |
 | xref           | canonical id <-> system id; one id per system each way                  |
 | timeline       | one row per step attempt: outcome, milestone reached, keyed by correlation id |
@@ -36,6 +36,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -104,6 +105,9 @@ class InboxDelivery(Base):
     inbox_id: Mapped[int] = mapped_column(ForeignKey("inbox.id", ondelete="CASCADE"), index=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     duplicate: Mapped[bool] = mapped_column(default=False)
+    conflict: Mapped[bool] = mapped_column(
+        default=False, server_default=false(),
+        comment="a duplicate whose body differs from the first delivery's")
 
 
 class GoldenRecord(Base):
