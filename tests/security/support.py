@@ -4,6 +4,7 @@ secret, driven through FastAPI's TestClient (the app's own middleware, routes an
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -75,3 +76,15 @@ def console_login(app: App, role: Role) -> None:
     answer = app.client.post("/console/login", data={"token": app.tokens[role]},
                              headers={"Origin": ORIGIN}, follow_redirects=False)
     assert answer.status_code == 303, answer.text
+
+
+def open_an_exception(app: App, event_id: str = "evt_conflict") -> int:
+    """An exception opened by the real intake: an event id redelivered with another body."""
+    now = int(time.time())
+    first = event_body(event_id)
+    other = event_body(event_id, data={"object": {"id": "cus_2", "object": "customer"}})
+    for body in (first, other):
+        assert post_hook(app, body, sign(body, now)).status_code in (200, 202)
+    listed = app.client.get("/v1/exceptions", params={"kind": "conflicting_redelivery"},
+                            headers=app.auth(Role.VIEWER)).json()
+    return int(listed[0]["id"])

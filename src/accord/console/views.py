@@ -27,7 +27,7 @@ from accord.api.tokens import Principal, Role, authenticate
 from accord.console.formatting import duration, human
 from accord.engine import context as runtime
 from accord.engine.exceptions import ExceptionStatus, get_exception, retry_exception
-from accord.engine.failures import UnknownTarget
+from accord.engine.failures import AlreadyClosed, UnknownTarget
 from accord.errors import Team
 from accord.flows.keys import SEARCHABLE, Key
 from accord.store import Database
@@ -176,6 +176,8 @@ def act_on_exception(exception_id: int, action: Closing, request: Request, who: 
         close_exception(db, exception_id, action, actor=who.name, note=note)
     except UnknownTarget as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except AlreadyClosed as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     return RedirectResponse(request.headers.get("referer") or "/console/exceptions",
                             status_code=status.HTTP_303_SEE_OTHER)
 

@@ -21,7 +21,7 @@ from accord.engine.exceptions import (
     get_exception,
     retry_exception,
 )
-from accord.engine.failures import UnknownTarget
+from accord.engine.failures import AlreadyClosed, UnknownTarget
 from accord.store import Database
 
 router = APIRouter(prefix="/v1/exceptions", tags=["exceptions"])
@@ -87,7 +87,7 @@ def retry(exception_id: ExceptionId, request: Request, who: Operator,
     return RetryStarted(exception_id=exception_id, workflow_id=new_id)
 
 
-@router.post("/{exception_id}/{action}", responses=documented(404))
+@router.post("/{exception_id}/{action}", responses=documented(404, 409))
 def close(exception_id: ExceptionId, action: Closing, request: Request, who: Operator,
           body: Annotated[ActionNote, Body()]) -> ExceptionView:
     """Resolve (fixed) or ignore (needs no action) with a note; audited."""
@@ -96,3 +96,5 @@ def close(exception_id: ExceptionId, action: Closing, request: Request, who: Ope
                                note=body.note)
     except UnknownTarget as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except AlreadyClosed as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
