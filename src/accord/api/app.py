@@ -13,6 +13,8 @@ from fastapi.staticfiles import StaticFiles
 from pydantic_settings import BaseSettings
 
 from accord import __version__, bootstrap
+from accord.api.deps import COOKIE
+from accord.api.guards import csrf_guard
 from accord.api.inputs import reject_nul
 from accord.api.readiness import ProbeCache
 from accord.api.responses import AUTHENTICATED
@@ -101,6 +103,7 @@ def create_app(settings: AccordSettings | None = None, database: Database | None
     app.include_router(usage.router, responses=AUTHENTICATED)
     app.include_router(console_router)
     app.middleware("http")(reject_nul)
+    app.middleware("http")(csrf_guard(COOKIE))
     app.mount("/console/static", StaticFiles(directory=CONSOLE_DIR / "static"), name="static")
 
     @app.exception_handler(LoginRequired)

@@ -7,12 +7,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from accord.api.actions import Closing, close_exception
-from accord.api.deps import COOKIE, SessionDep, database, require
+from accord.api.deps import COOKIE, MAX_ID, SessionDep, database, require
+from accord.api.guards import back_to
 from accord.api.inputs import WORDS
 from accord.api.kpis import report
 from accord.api.queries import (
@@ -23,6 +25,7 @@ from accord.api.queries import (
     list_exceptions,
     search_timeline,
 )
+from accord.api.routes.exceptions import MAX_AGE_HOURS
 from accord.api.tokens import Principal, Role, authenticate
 from accord.console.formatting import duration, human
 from accord.engine import context as runtime
@@ -53,6 +56,8 @@ def viewer(request: Request, db: Annotated[Database, Depends(database)]) -> Prin
 
 
 Page = Annotated[Principal, Depends(viewer)]
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+"""A row id in a console path: validated as the API validates it (422 beyond 64 bits)."""
 
 
 def render(request: Request, name: str, who: Principal | None, **context: Any) -> HTMLResponse:
@@ -118,7 +123,8 @@ def customer(request: Request, canonical_id: str, session: SessionDep,
 @router.get("/exceptions", response_class=HTMLResponse)
 def exceptions(request: Request, session: SessionDep, who: Page, owner: str = "",
                system: str = "", kind: str = "", status_: str = ExceptionStatus.OPEN.value,
-               min_age_hours: float | None = None) -> HTMLResponse:
+               min_age_hours: Annotated[float | None, Query(ge=0, le=MAX_AGE_HOURS)] = None
+               ) -> HTMLResponse:
     age = timedelta(hours=min_age_hours) if min_age_hours else None
     rows = list_exceptions(session, ExceptionFilter(
         status=status_ or None, owner=owner or None, system=system or None, kind=kind or None,
@@ -128,7 +134,7 @@ def exceptions(request: Request, session: SessionDep, who: Page, owner: str = ""
 
 
 @router.get("/exceptions/{exception_id}", response_class=HTMLResponse)
-def exception(request: Request, exception_id: int, who: Page, session: SessionDep,
+def exception(request: Request, exception_id: RowId, who: Page, session: SessionDep,
               db: Annotated[Database, Depends(database)]) -> HTMLResponse:
     """One exception with the context needed to fix the data, the reconciliation
     differences it explains, and its actions."""
@@ -147,7 +153,7 @@ def _operator(who: Principal) -> None:
 
 
 @router.post("/exceptions/{exception_id}/retry")
-def retry(exception_id: int, who: Page, db: Annotated[Database, Depends(database)],
+def retry(exception_id: RowId, who: Page, db: Annotated[Database, Depends(database)],
           note: Annotated[str, Form(min_length=1, max_length=2000, pattern=WORDS)]
           ) -> RedirectResponse:
     """Re-run the failed flow from its failed step once the data is fixed (operator and
@@ -166,7 +172,7 @@ def retry(exception_id: int, who: Page, db: Annotated[Database, Depends(database
 
 
 @router.post("/exceptions/{exception_id}/{action}")
-def act_on_exception(exception_id: int, action: Closing, request: Request, who: Page,
+def act_on_exception(exception_id: RowId, action: Closing, request: Request, who: Page,
                      db: Annotated[Database, Depends(database)],
                      note: Annotated[str, Form(min_length=1, max_length=2000, pattern=WORDS)]
                      ) -> RedirectResponse:
@@ -178,7 +184,7 @@ def act_on_exception(exception_id: int, action: Closing, request: Request, who: 
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     except AlreadyClosed as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-    return RedirectResponse(request.headers.get("referer") or "/console/exceptions",
+    return RedirectResponse(back_to(request, f"/console/exceptions/{exception_id}"),
                             status_code=status.HTTP_303_SEE_OTHER)
 
 
