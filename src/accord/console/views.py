@@ -1,5 +1,7 @@
-"""Console pages. Sign-in takes an API token and keeps it in an HttpOnly, SameSite=Strict
-cookie; every page needs at least the viewer role."""
+"""Console pages. Sign-in takes an API token and opens a server-side session
+(:mod:`accord.api.sessions`): the HttpOnly, SameSite=Strict cookie holds only the session's
+opaque id, expires with it, and signing out revokes it. Every page needs at least the
+viewer role."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from accord.api.queries import (
     search_timeline,
 )
 from accord.api.routes.exceptions import MAX_AGE_HOURS
+from accord.api.sessions import SESSION_LIFETIME, close_session, open_session
 from accord.api.tokens import Principal, Role, authenticate
 from accord.console.formatting import duration, human
 from accord.engine import context as runtime
@@ -74,16 +77,31 @@ def login(request: Request, db: Annotated[Database, Depends(database)],
           token: Annotated[str, Form(min_length=1)]) -> Response:
     with db.session() as session:
         principal = authenticate(session, token.strip())
-    if principal is None:
-        return render(request, "login.html", None, error="That token is unknown or revoked.")
+        session_id = open_session(session, principal) if principal is not None else None
+    if session_id is None:
+        return render(request, "login.html", None,
+                      error="That token is unknown, expired or revoked.")
     response = RedirectResponse("/console", status_code=status.HTTP_303_SEE_OTHER)
-    response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", max_age=12 * 3600)
+    response.set_cookie(COOKIE, session_id, httponly=True, samesite="strict",
+                        secure=_over_https(request),
+                        max_age=int(SESSION_LIFETIME.total_seconds()))
     return response
 
 
+def _over_https(request: Request) -> bool:
+    """Whether the browser reached us over HTTPS (directly, or through a proxy that says so
+    in ``X-Forwarded-Proto``): the cookie is then marked ``Secure``."""
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return request.url.scheme == "https" or forwarded == "https"
+
+
 @router.post("/logout")
-def logout() -> RedirectResponse:
+def logout(request: Request, db: Annotated[Database, Depends(database)]) -> RedirectResponse:
+    """Sign out: the session is revoked in the database, not only forgotten by the browser."""
+    presented = request.cookies.get(COOKIE)
+    if presented:
+        with db.session() as session:
+            close_session(session, presented)
     response = RedirectResponse("/console/login", status_code=status.HTTP_303_SEE_OTHER)
     response.delete_cookie(COOKIE)
     return response

@@ -14,7 +14,8 @@
 | poll_cursor    | durable change-poll positions per (system, stream)                      |
 | match_key      | normalized matching keys (tax id, domain, name) per canonical entity     |
 | write_ledger   | the values accord last wrote to each system record (echo detection)     |
-| api_token      | API tokens (SHA-256 of the token only) with a role                      |
+| api_token      | API tokens (SHA-256 of the token only) with a role, unique name, expiry |
+| console_session | console sign-ins: SHA-256 of the cookie's session id, token, expiry    |
 | recon_run      | one reconciliation run: scope, status, control totals                   |
 | recon_difference | each difference a run found, with its class, owner and exception      |
 """
@@ -268,7 +269,7 @@ class WriteLedger(Base):
 
 class ApiToken(Base):
     __tablename__ = "api_token"
-    __table_args__ = (UniqueConstraint("token_hash"),)
+    __table_args__ = (UniqueConstraint("token_hash"), UniqueConstraint("name"))
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -276,6 +277,20 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), comment="sha256 hex of the token")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+
+
+class ConsoleSession(Base):
+    __tablename__ = "console_session"
+    __table_args__ = (UniqueConstraint("session_hash"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    session_hash: Mapped[str] = mapped_column(
+        String(64), comment="sha256 hex of the session id in the cookie")
+    token_id: Mapped[int] = mapped_column(Id, ForeignKey("api_token.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
 
 
@@ -316,6 +331,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "BusinessKey",
+    "ConsoleSession",
     "ExceptionRecord",
     "GoldenRecord",
     "InboxDelivery",
