@@ -236,7 +236,8 @@ def test_a_step_shows_its_payload_with_secrets_redacted_and_personal_data_masked
     assert "pi_secret_x" not in seen.text
     assert "ap@acme.example" not in seen.text
     assert shown["request"]["Authorization"] == "[redacted]"
-    assert shown["request"]["customer"]["name"] == "Acme"
+    # a customer's name in a payload is personal (it is often a person's): masked
+    assert shown["request"]["customer"]["name"] == "\u2022\u2022\u2022\u2022 (masked)"
     assert shown["request"]["customer"]["billing_address"] == "\u2022\u2022\u2022\u2022 (masked)"
     assert shown["response"] == {"id": "cus_1", "status": 200,
                                  "items": [{"client_secret": "[redacted]"}]}

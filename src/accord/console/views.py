@@ -118,7 +118,8 @@ def dashboard(request: Request, session: SessionDep, who: Page) -> HTMLResponse:
 @router.get("/timeline", response_class=HTMLResponse)
 def timeline(request: Request, session: SessionDep, who: Page, q: str = "",
              kind: str = "") -> HTMLResponse:
-    answer = search_timeline(session, q.strip(), kind or None) if q.strip() else None
+    answer = search_timeline(session, q.strip(), kind or None,
+                             mask=who.role is Role.VIEWER) if q.strip() else None
     return render(request, "timeline.html", who, q=q, kind=kind, answer=answer,
                   kinds=SEARCHABLE, invoice_key=Key.INVOICE_NUMBER)
 
@@ -146,7 +147,7 @@ def exceptions(request: Request, session: SessionDep, who: Page, owner: str = ""
     age = timedelta(hours=min_age_hours) if min_age_hours else None
     rows = list_exceptions(session, ExceptionFilter(
         status=status_ or None, owner=owner or None, system=system or None, kind=kind or None,
-        older_than=age))
+        older_than=age), mask=who.role is Role.VIEWER)
     return render(request, "exceptions.html", who, rows=rows, owner=owner, system=system,
                   kind=kind, status_=status_, statuses=list(ExceptionStatus), owners=list(Team))
 
@@ -160,7 +161,8 @@ def exception(request: Request, exception_id: RowId, who: Page, session: Session
         view = get_exception(db, exception_id)
     except UnknownTarget as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    return render(request, "exception.html", who, e=exception_detail(session, view),
+    return render(request, "exception.html", who,
+                  e=exception_detail(session, view, mask=who.role is Role.VIEWER),
                   can_retry=runtime.is_running())
 
 
