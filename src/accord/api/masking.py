@@ -23,29 +23,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from accord.canonical.privacy import PERSONAL_FIELDS, is_personal, is_secret, normalise
+
 MASK = "•••• (masked)"
 REDACTED = "[redacted]"
 
-PERSONAL_FIELDS = frozenset({"billing_address", "shipping_address", "contacts", "tax_profile",
-                             "name", "ssn", "iban", "bic", "dob"})
-PERSONAL_WORDS = frozenset({
-    "email", "emails", "address", "addresses", "phone", "phones", "mobile", "fax", "street",
-    "city", "postal", "postcode", "zip", "ssn", "iban", "vat", "contact", "contacts",
-    "birthdate", "birthday", "passport",
-})
-PERSONAL_PHRASES = ("tax_id", "first_name", "last_name", "middle_name", "full_name",
-                    "customer_name", "contact_name", "billing_name", "shipping_name",
-                    "person_name", "display_name", "date_of_birth", "birth_date",
-                    "bank_account", "account_number", "routing_number", "card_number",
-                    "ip_address", "national_id", "social_security", "line1", "line2")
-SECRET_WORDS = frozenset({
-    "secret", "secrets", "token", "tokens", "password", "passwd", "pwd", "apikey",
-    "authorization", "signature", "cookie", "cookies", "credential", "credentials",
-    "session", "sessionid", "passphrase",
-})
-SECRET_PHRASES = ("api_key", "private_key", "access_key", "client_secret", "set_cookie")
-
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SECRET_PARAM = re.compile(
     r"(?i)([?&;](?:api[_-]?key|apikey|access[_-]?token|token|key|secret|client[_-]?secret|"
     r"password|passwd|signature|sig|session[_-]?id|sessionid|auth)=)[^&#\s\"'<>]*")
@@ -53,26 +35,6 @@ _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 FREE_TEXT_FIELDS = frozenset({"system_said", "detail"})
 """An exception's quotes of what a system said: masked whole for viewers."""
-
-
-def normalise(field: str) -> str:
-    """``sessionId`` -> ``session_id``; ``Set-Cookie`` -> ``set_cookie``."""
-    return _CAMEL.sub("_", field).replace("-", "_").replace(" ", "_").lower()
-
-
-def _words(name: str) -> set[str]:
-    return {word for word in name.split("_") if word}
-
-
-def is_secret(field: str) -> bool:
-    name = normalise(field)
-    return bool(_words(name) & SECRET_WORDS) or any(p in name for p in SECRET_PHRASES)
-
-
-def is_personal(field: str) -> bool:
-    name = normalise(field)
-    return (name in PERSONAL_FIELDS or bool(_words(name) & PERSONAL_WORDS)
-            or any(phrase in name for phrase in PERSONAL_PHRASES))
 
 
 def scrub_text(text: str, *, mask_personal: bool) -> str:

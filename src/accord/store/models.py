@@ -42,6 +42,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from accord.store.sealing import BlindIndex, SealedJSON, SealedText
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -91,7 +93,7 @@ class InboxEntry(Base):
     system: Mapped[str] = mapped_column(String(40))
     external_event_id: Mapped[str] = mapped_column(String(255))
     event_type: Mapped[str] = mapped_column(String(120))
-    payload: Mapped[dict[str, Any]]
+    payload: Mapped[dict[str, Any]] = mapped_column(SealedJSON)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     occurred_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(20), default="received")
@@ -119,7 +121,7 @@ class GoldenRecord(Base):
     canonical_id: Mapped[str] = mapped_column(String(40), index=True)
     entity_type: Mapped[str] = mapped_column(String(40), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict[str, Any]]
+    data: Mapped[dict[str, Any]] = mapped_column(SealedJSON)
     field_sources: Mapped[dict[str, Any]] = mapped_column(
         JSON, default=dict, comment="field -> {system, changed_at}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -158,8 +160,8 @@ class TimelineEntry(Base):
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     error_code: Mapped[str | None] = mapped_column(String(80))
-    error_message: Mapped[str | None] = mapped_column(Text)
-    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error_message: Mapped[str | None] = mapped_column(SealedText)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
@@ -192,9 +194,9 @@ class ExceptionRecord(Base):
     entity_type: Mapped[str | None] = mapped_column(String(40))
     record_ref: Mapped[str | None] = mapped_column(String(255))
     field: Mapped[str | None] = mapped_column(String(255))
-    reason: Mapped[str] = mapped_column(Text)
-    system_said: Mapped[str | None] = mapped_column(Text)
-    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(SealedText)
+    system_said: Mapped[str | None] = mapped_column(SealedText)
+    error: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON)
     correlation_id: Mapped[str | None] = mapped_column(String(255), index=True)
     workflow_id: Mapped[str | None] = mapped_column(String(255))
     step: Mapped[str | None] = mapped_column(String(120))
@@ -203,7 +205,7 @@ class ExceptionRecord(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(120))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(SealedText)
 
 
 class AuditLog(Base):
@@ -215,7 +217,7 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(80))
     target_type: Mapped[str] = mapped_column(String(40))
     target_id: Mapped[str] = mapped_column(String(255))
-    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON)
 
 
 class OutboxEvent(Base):
@@ -226,7 +228,8 @@ class OutboxEvent(Base):
     event_id: Mapped[str] = mapped_column(String(64))
     event_type: Mapped[str] = mapped_column(String(120))
     subject: Mapped[str | None] = mapped_column(String(64))
-    envelope: Mapped[dict[str, Any]] = mapped_column(JSON, comment="CloudEvents structured JSON")
+    envelope: Mapped[dict[str, Any]] = mapped_column(SealedJSON,
+                                                     comment="CloudEvents structured JSON")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(index=True)
 
@@ -251,7 +254,7 @@ class MatchKey(Base):
     canonical_id: Mapped[str] = mapped_column(String(40), index=True)
     entity_type: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(20))
-    value: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(BlindIndex, comment="keyed HMAC of the normalised key")
 
 
 class WriteLedger(Base):
@@ -262,7 +265,8 @@ class WriteLedger(Base):
     system: Mapped[str] = mapped_column(String(40))
     entity_type: Mapped[str] = mapped_column(String(40))
     system_id: Mapped[str] = mapped_column(String(255))
-    values: Mapped[dict[str, Any]] = mapped_column(JSON, comment="field -> value accord wrote")
+    values: Mapped[dict[str, Any]] = mapped_column(SealedJSON,
+                                                   comment="field -> value accord wrote")
     written_at: Mapped[datetime] = mapped_column(default=utcnow)
     correlation_id: Mapped[str | None] = mapped_column(String(255))
 
