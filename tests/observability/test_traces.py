@@ -4,60 +4,21 @@ and exported by OTLP to a collector, the same spans in both."""
 
 from __future__ import annotations
 
-import random
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from accord import bootstrap
 from accord.api.app import create_app
 from accord.api.tokens import Role, create_token
-from accord.bootstrap import ClientOptions
-from accord.demo.scenario import Defect, generate
-from accord.demo.seeding import payment_methods, seed_scenario, win_deals
-from accord.engine import EngineOptions
 from accord.engine.timeline import search
 from accord.flows.keys import Key
-from accord.flows.systems import FlowSettings
 from accord.observability import tracing
 from accord.observability.spanstore import read_trace, traces_of
-from accord.resilience import RetryPolicy
 from accord.settings import AccordSettings
-from tests.flows.conftest import NoSleep, Sandboxes, sandbox_overrides
-from tests.flows.support import finish
-from tests.flows.vendors import Vendors, opportunity_poller, poll
+from tests.flows.vendors import Vendors
 
-from .receivers import Received, receiver
-
-
-@pytest.fixture
-def collector() -> Iterator[tuple[str, Received]]:
-    with receiver() as found:
-        yield found
-
-
-@pytest.fixture
-def traced_engine(sandboxes: Sandboxes, tmp_path: Path, collector: tuple[str, Received]
-                  ) -> Iterator[tuple[bootstrap.Service, Vendors]]:
-    url = f"sqlite:///{tmp_path / 'accord.db'}"
-    config = {"observability": {"otlp_endpoint": f"{collector[0]}/v1/traces",
-                                "export_interval_ms": 100}}
-    deployment = bootstrap.prepare(
-        AccordSettings(database_url=SecretStr(url)), config=config,
-        overrides=sandbox_overrides(sandboxes),
-        flow_settings=FlowSettings(wait_interval=0.2, wait_attempts=50),
-        client_options=ClientOptions(policy=RetryPolicy(max_attempts=4, base_delay=0),
-                                     sleep=NoSleep()))
-    options = EngineOptions(database_url=url, sleep=NoSleep(), rng=random.Random(7),
-                            worker_concurrency=4)
-    try:
-        with bootstrap.running(deployment, options) as service:
-            yield service, Vendors(deployment.systems)
-    finally:
-        deployment.close()
+from .receivers import Received
+from .support import win
 
 
 def test_a_deal_is_one_trace_from_intake_to_vendor_calls_stored_and_exported(
@@ -65,23 +26,13 @@ def test_a_deal_is_one_trace_from_intake_to_vendor_calls_stored_and_exported(
         collector: tuple[str, Received]) -> None:
     service, found = traced_engine
     database = service.runtime.database
-    scenario = generate(seed=3, accounts=12)
-    seeded = seed_scenario(found.salesforce, scenario)
-    found.payment_method_for = payment_methods(scenario, seeded)
-    bad = {a.ref for a in scenario.accounts if a.defect}
-    deal = next(d for d in scenario.deals if d.defect is None and d.account_ref not in bad
-                and d.legal_entity == "US01")
-    if deal.defect is Defect.UNKNOWN_SKU:  # pragma: no cover - filtered above
-        pytest.fail("picked a bad deal")
-    win_deals(found.salesforce, seeded, [deal.ref])
-    results, failures = finish(poll(database, "salesforce", "opportunity",
-                                    opportunity_poller(found.salesforce)).started)
+    won = win(service, found)
+    results, failures = won.results, won.failures
     assert failures == []
     assert [result["outcome"] for result in results] == ["created"]
-    service.runtime.timeline.flush()
     assert tracing.flush()
 
-    opportunity = seeded.deals[deal.ref]
+    opportunity = won.seeded.deals[won.good]
     correlation_ids = {row.correlation_id for row in search(database, opportunity,
                                                             kind=Key.DEAL_ID)}
     traces = traces_of(database, correlation_ids)
