@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -52,6 +53,8 @@ from accord.observability.spanstore import (
 )
 
 log = logging.getLogger(__name__)
+flow_log = logging.getLogger("accord.flows")
+"""One line per flow run (finished or failed) and per step retry, inside the trace."""
 
 TRACER = "accord"
 KEY_PREFIX = "accord.key."
@@ -228,7 +231,17 @@ def flow_span(flow: str, correlation_id: str, keys: Mapping[str, str],
         attributes[WORKFLOW_ATTRIBUTE] = workflow_id
     with _started(f"flow {flow}", context_of(parent) or otel_context.Context(),
                   attributes) as span:
-        yield span
+        began = time.perf_counter()
+        facts: dict[str, Any] = {"flow": flow, "workflow_id": workflow_id, "keys": dict(keys)}
+        try:
+            yield span
+        except BaseException as error:
+            facts["error_code"] = str(getattr(error, "code", None) or type(error).__name__)
+            facts["duration_ms"] = round((time.perf_counter() - began) * 1000)
+            flow_log.warning("flow failed", extra=facts)
+            raise
+        facts["duration_ms"] = round((time.perf_counter() - began) * 1000)
+        flow_log.info("flow finished", extra=facts)
 
 
 @contextmanager
@@ -264,6 +277,9 @@ def _started(name: str, context: otel_context.Context | None,
 
 
 def note_retry(span: Any, attempt: int, code: str, wait: float) -> None:
+    """A step's attempt failed and will be retried after ``wait`` seconds."""
+    flow_log.info("step retrying", extra={"attempt": attempt, "error_code": code,
+                                          "wait_seconds": round(wait, 3)})
     if span is not None and span.is_recording():
         span.add_event("retry", {"attempt": attempt, "error_code": code,
                                  "wait_seconds": round(wait, 3)})
