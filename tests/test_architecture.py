@@ -39,7 +39,7 @@ LAYERS: dict[str, int] = {
     "observability": 1,
     "connectors": 2, "testing": 3, "ports": 3,
     "engine": 4, "registry": 4, "routing": 4,
-    "flows": 5, "reconcile": 5,
+    "flows": 5, "reconcile": 5, "notify": 5,
     "bootstrap": 6,
     "api": 7, "console": 7, "cli": 8, "demo": 8,
 }

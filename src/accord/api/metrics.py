@@ -31,6 +31,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import case, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from accord.api import sla as _sla  # noqa: F401 - registers the SLA probe for notifications
 from accord.api.kpis import (
     Backlog,
     Percentiles,

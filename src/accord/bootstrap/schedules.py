@@ -49,6 +49,8 @@ from accord.engine.schedules import JobResult, Schedule, ScheduleError, check_cr
 from accord.errors import AccordError
 from accord.flows.product_sync import product_master_sync
 from accord.flows.systems import Systems
+from accord.notify import notification_settings, notify
+from accord.observability.slas import slas_of
 from accord.reconcile.heal import HEALERS
 from accord.reconcile.period import Period, period_of
 from accord.reconcile.service import adapter_readers, reconcile, summary_line
@@ -60,6 +62,7 @@ RECONCILE = "reconcile"
 RETRY_SWEEP = "exceptions.retry"
 PRODUCTS_SYNC = "products.sync"
 RETRY_ACTOR = "engine:retry-sweep"
+NOTIFY = "notify.owners"
 POLL_PAGE = 100
 
 
@@ -285,10 +288,30 @@ def _products_schedule(setting: ScheduleSetting | None) -> Schedule | None:
                                 "the CRM")
 
 
+# -- telling the owners -----------------------------------------------------------------------
+def _notify_schedule(config: Mapping[str, Any], setting: ScheduleSetting | None
+                     ) -> Schedule | None:
+    """The owners' notifications (:mod:`accord.notify`), when ``[notifications]`` names
+    any owner."""
+    found = notification_settings(config)
+    if not found.configured or (setting is not None and not setting.enabled):
+        return None
+    slas = slas_of(config)
+
+    def job(_due: datetime) -> JobResult:
+        result = notify(current().database, found, slas, datetime.now(UTC))
+        return JobResult(items=result.sent,
+                         detail=f"{result.sent} sent, {result.failed} failed")
+
+    return Schedule(name=NOTIFY, cron=_cron(NOTIFY, setting, every(found.every_seconds)),
+                    job=job, description="tell owners about their exceptions and SLA "
+                                         "breaches")
+
+
 # -- all of them ------------------------------------------------------------------------------
 def possible_names(system_names: Iterable[str]) -> set[str]:
     """Every schedule name a configuration may tune, configured systems or not."""
-    names = {RECONCILE, RETRY_SWEEP, PRODUCTS_SYNC}
+    names = {RECONCILE, RETRY_SWEEP, PRODUCTS_SYNC, NOTIFY}
     for system in system_names:
         definition = connector_for(system)
         if definition is not None:
@@ -308,10 +331,11 @@ def build_schedules(config: Mapping[str, Any], systems: Systems,
                             f"{', '.join(sorted(known))})")
     found = [*polls, _products_schedule(settings.get(PRODUCTS_SYNC)),
              _reconcile_schedule(systems, settings.get(RECONCILE)),
-             _retry_schedule(settings.get(RETRY_SWEEP))]
+             _retry_schedule(settings.get(RETRY_SWEEP)),
+             _notify_schedule(config, settings.get(NOTIFY))]
     return tuple(schedule for schedule in found if schedule is not None)
 
 
-__all__ = ["AUTOMATIC_KINDS", "PRODUCTS_SYNC", "RECONCILE", "RETRY_ACTOR", "RETRY_SWEEP",
+__all__ = ["AUTOMATIC_KINDS", "NOTIFY", "PRODUCTS_SYNC", "RECONCILE", "RETRY_ACTOR", "RETRY_SWEEP",
            "PollJob", "ScheduleSetting", "Start", "begin_stream", "begin_streams",
            "build_schedules", "poll_into_inbox", "possible_names", "retry_waiting"]

@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from accord import bootstrap
+from accord.api import sla as _sla  # noqa: F401 - registers the business SLA probe
 from accord.cli.console import err, out
 from accord.cli.failures import CommandFailed, ExitCode
 from accord.cli.store import opened
