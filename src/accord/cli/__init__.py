@@ -12,6 +12,7 @@ from accord import __version__
 from accord.cli import db, demo, doctor, keys, reconcile, sandbox, schema, serve, tokens
 from accord.cli import exceptions as exceptions_cli
 from accord.cli import init as init_cli
+from accord.cli import monitoring as monitoring_cli
 from accord.cli import replay as replay_cli
 from accord.cli import worker as worker_cli
 from accord.cli.console import err
@@ -54,6 +55,7 @@ app.command("demo")(demo.demo)
 app.command("worker")(worker_cli.worker)
 app.command("replay")(replay_cli.replay_command)
 app.add_typer(exceptions_cli.app, name="exceptions")
+app.add_typer(monitoring_cli.app, name="monitoring")
 app.command("reconcile")(reconcile.reconcile_command)
 
 

@@ -14,6 +14,7 @@ from accord.cli.console import err
 from accord.cli.failures import CommandFailed, ExitCode
 from accord.cli.store import opened
 from accord.cli.worker import warn_missing, worker_overrides
+from accord.observability.logs import configure_logging
 from accord.settings import load_settings
 
 
@@ -47,6 +48,7 @@ def serve(port: int = typer.Option(8080, help="port to listen on"),
           ) -> None:
     """Serve the operations API and console, and (by default) run the engine in-process."""
     settings = load_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
     with opened(settings):
         pass  # migrated before anything listens
     deployment = bootstrap.prepare(settings)
@@ -61,7 +63,10 @@ def serve(port: int = typer.Option(8080, help="port to listen on"),
         where = "with the engine" if workers else "without workers (run `accord worker`)"
         err.print(f"accord serving on http://{host}:{port} {where}; database "
                   f"{settings.display_database_url}", highlight=False)
-        config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=drain + 5)
+        # uvicorn's loggers go through accord's JSON lines (log_config=None); no access log:
+        # request lines carry query strings, which can name a customer
+        config = uvicorn.Config(app, log_level="warning", log_config=None, access_log=False,
+                                timeout_graceful_shutdown=drain + 5)
         # uvicorn stops gracefully on SIGTERM or Ctrl-C, then raises the signal again to the
         # handlers it found: these, so that a requested stop ends with exit code 0
         for stop_signal in (signal.SIGTERM, signal.SIGINT):

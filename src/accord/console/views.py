@@ -36,6 +36,7 @@ from accord.engine.exception_queue import ExceptionStatus, get_exception, retry_
 from accord.engine.failures import AlreadyClosed, UnknownTarget
 from accord.errors import Team
 from accord.flows.keys import SEARCHABLE, Key
+from accord.notify import notifications_of
 from accord.store import Database
 
 HERE = Path(__file__).parent
@@ -156,14 +157,14 @@ def exceptions(request: Request, session: SessionDep, who: Page, owner: str = ""
 def exception(request: Request, exception_id: RowId, who: Page, session: SessionDep,
               db: Annotated[Database, Depends(database)]) -> HTMLResponse:
     """One exception with the context needed to fix the data, the reconciliation
-    differences it explains, and its actions."""
+    differences it explains, who was told about it, and its actions."""
     try:
         view = get_exception(db, exception_id)
     except UnknownTarget as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     return render(request, "exception.html", who,
                   e=exception_detail(session, view, mask=who.role is Access.VIEWER),
-                  can_retry=runtime.is_running())
+                  can_retry=runtime.is_running(), notices=notifications_of(db, exception_id))
 
 
 def _operator(who: Principal) -> None:

@@ -72,6 +72,8 @@ class Delivery(BaseModel):
     keys: dict[str, str] = Field(default_factory=dict)
     customer: str | None = Field(default=None, description="canonical customer id: orders "
                                  "this event after the customer's earlier ones")
+    traceparent: str | None = Field(default=None, description="W3C trace context of the "
+                                    "event's trace, kept with the event for its flow")
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,8 @@ def store_delivery(database: Database, delivery: Delivery) -> tuple[int, bool]:
                                external_event_id=delivery.external_event_id,
                                event_type=delivery.event_type, payload=delivery.payload,
                                occurred_at=delivery.occurred_at,
-                               status=InboxStatus.RECEIVED.value, delivery_count=1)
+                               status=InboxStatus.RECEIVED.value, delivery_count=1,
+                               traceparent=delivery.traceparent)
             session.add(entry)
             session.flush()
             session.add(InboxDelivery(inbox_id=entry.id, duplicate=False))
@@ -166,7 +169,8 @@ def deliver(flow_fn: Callable[[FlowInput], Any], delivery: Delivery) -> Intake:
     workflow_id = workflow_id_for(inbox_id, delivery.system, delivery.external_event_id)
     correlation_id = correlation_id_for(delivery.system, delivery.external_event_id)
     run = FlowInput(correlation_id=correlation_id, keys=dict(delivery.keys),
-                    payload=dict(delivery.payload), partition_key=delivery.customer)
+                    payload=dict(delivery.payload), partition_key=delivery.customer,
+                    traceparent=delivery.traceparent)
     # A duplicate starts the flow too: if the first delivery died between storing and
     # starting, this one finishes the job; otherwise DBOS returns the existing workflow.
     start_flow(flow_fn, run, workflow_id=workflow_id)

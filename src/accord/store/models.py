@@ -18,6 +18,8 @@
 | console_session | console sign-ins: SHA-256 of the cookie's session id, token, expiry    |
 | recon_run      | one reconciliation run: scope, status, control totals                   |
 | recon_difference | each difference a run found, with its class, owner and exception      |
+| trace_span     | finished spans of the local trace store (one row per span)              |
+| notification   | each message sent to an owner (e-mail, webhook) about an exception or SLA |
 """
 
 from __future__ import annotations
@@ -99,6 +101,8 @@ class InboxEntry(Base):
     status: Mapped[str] = mapped_column(String(20), default="received")
     workflow_id: Mapped[str | None] = mapped_column(String(255))
     delivery_count: Mapped[int] = mapped_column(Integer, default=1)
+    traceparent: Mapped[str | None] = mapped_column(
+        String(55), comment="W3C trace context of the event's trace (CloudEvents extension)")
 
 
 class InboxDelivery(Base):
@@ -330,6 +334,49 @@ class ReconDifference(Base):
     exception_id: Mapped[int | None] = mapped_column(Integer)
 
 
+class TraceSpan(Base):
+    __tablename__ = "trace_span"
+    __table_args__ = (UniqueConstraint("trace_id", "span_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    trace_id: Mapped[str] = mapped_column(String(32), index=True)
+    span_id: Mapped[str] = mapped_column(String(16))
+    parent_span_id: Mapped[str | None] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(20))
+    system: Mapped[str | None] = mapped_column(String(40))
+    correlation_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    duration_us: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10), comment="unset, ok or error")
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    events: Mapped[dict[str, Any] | None] = mapped_column(JSON, comment="{'events': [...]}")
+
+
+class Notification(Base):
+    __tablename__ = "notification"
+    __table_args__ = (UniqueConstraint("dedup_key"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    dedup_key: Mapped[str] = mapped_column(String(255),
+                                           comment="one message per (reason, subject, channel)")
+    reason: Mapped[str] = mapped_column(String(20), comment="new, aging, breach, escalation, "
+                                        "sla_breach")
+    owner: Mapped[str] = mapped_column(String(40), index=True)
+    channel: Mapped[str] = mapped_column(String(20), comment="email or webhook")
+    recipient: Mapped[str] = mapped_column(String(255),
+                                           comment="addresses, or the webhook's name (never "
+                                           "its URL)")
+    exception_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    subject: Mapped[str] = mapped_column(String(255))
+    digest: Mapped[int] = mapped_column(Integer, default=0,
+                                        comment="exceptions in the digest it was part of; 0 "
+                                        "alone")
+    status: Mapped[str] = mapped_column(String(10), default="sent")
+    error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 __all__ = [
     "ApiToken",
     "AuditLog",
@@ -341,11 +388,13 @@ __all__ = [
     "InboxDelivery",
     "InboxEntry",
     "MatchKey",
+    "Notification",
     "OutboxEvent",
     "PollCursor",
     "ReconDifference",
     "ReconRun",
     "TimelineEntry",
+    "TraceSpan",
     "WriteLedger",
     "Xref",
 ]
