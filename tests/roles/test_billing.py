@@ -1,0 +1,155 @@
+"""Every billing adapter (:class:`accord.ports.BillingPort`) behaves the same on its sandbox:
+customers, the catalog, tax rates and subscriptions are created from canonical models once
+(a re-created one is the same record), and an issued invoice reads back as a canonical
+invoice whose amounts are exact Decimals in the currency's minor units (USD cents, whole
+yen), naming the customer and subscription it bills."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from accord.canonical import (
+    Address,
+    Contact,
+    ContactRole,
+    Contract,
+    ContractLine,
+    Customer,
+    InvoiceStatus,
+    Money,
+)
+from accord.canonical.catalog import ProductKind
+from accord.canonical.deals import TaxRate
+from accord.canonical.ids import EntityType, derived_id
+from accord.canonical.roles import Role
+from accord.canonical.subscription import SubscriptionStatus
+from accord.flows.catalog import price_for, product_for
+from accord.flows.skus import load_skus
+from tests.roles.kit import RoleSystem
+
+ROLE = Role.BILLING
+SKU = "BW-PLAT-SEAT"
+ENTRY = load_skus().entry(SKU)
+
+
+def customer(name: str, currency: str, legal_entity: str) -> Customer:
+    return Customer(id=derived_id(EntityType.CUSTOMER, "role-suite", name), legal_name=name,
+                    legal_entity=legal_entity, currency=currency,
+                    billing_address=Address(line1="1 Main St", city="Austin", region="TX",
+                                            postal_code="73301", country="US"),
+                    contacts=(Contact(name=name, email=f"ap@{name.lower()}.example",
+                                      role=ContactRole.BILLING),),
+                    domain=f"{name.lower()}.example")
+
+
+def starts_at(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
+
+
+def subscribe(system: RoleSystem, buyer: Customer, unit: Money, quantity: int,
+              tax: TaxRate | None) -> dict[str, Any]:
+    """The customer, the SKU's product and price, the tax rate and a subscription."""
+    billing = system.adapter
+    start = date.today()
+    billing_customer = billing.create_customer(buyer, starts_at=starts_at(start),
+                                               payment_method=None)
+    product = product_for(SKU, ENTRY)
+    price = price_for(product, unit)
+    billing_product = billing.ensure_product(product)
+    billing_price = billing.ensure_price(price, billing_product)
+    rate = billing.ensure_tax_rate(tax) if tax is not None else None
+    line = ContractLine(product_sku=SKU, quantity=Decimal(quantity), unit_price=unit)
+    contract = Contract(customer_id=buyer.id, legal_entity=buyer.legal_entity,
+                        currency=unit.currency, lines=(line,), term_months=12, start_date=start,
+                        end_date=date(start.year + 1, start.month, 1), deal_id=f"deal-{buyer.id}")
+    subscription_id = derived_id(EntityType.SUBSCRIPTION, "role-suite", buyer.id)
+    created = billing.create_subscription(
+        contract, subscription_id, billing_customer_id=billing_customer,
+        lines=[(line, ProductKind.RECURRING, billing_price)], tax_rate=rate,
+        deal_id=contract.deal_id, charge_automatically=False)
+    return {"customer": billing_customer, "product": billing_product, "price": billing_price,
+            "tax_rate": rate, "contract": contract, "subscription_id": subscription_id,
+            "subscription": created, "line": line}
+
+
+@pytest.fixture(scope="module")
+def usd(system: RoleSystem) -> dict[str, Any]:
+    return subscribe(system, customer("Northwind", "USD", "US01"), Money.of("49.00", "USD"),
+                     3, None)
+
+
+def test_customers_are_created_once(system: RoleSystem, usd: dict[str, Any]) -> None:
+    buyer = customer("Northwind", "USD", "US01")
+    again = system.adapter.create_customer(buyer, starts_at=starts_at(date.today()),
+                                           payment_method=None)
+    assert again == usd["customer"]
+
+
+def test_the_catalog_is_created_once(system: RoleSystem, usd: dict[str, Any]) -> None:
+    product = product_for(SKU, ENTRY)
+    assert system.adapter.ensure_product(product) == usd["product"]
+    price = price_for(product, Money.of("49.00", "USD"))
+    assert system.adapter.ensure_price(price, usd["product"]) == usd["price"]
+
+
+def test_tax_rates_are_created_once_and_none_for_no_tax(system: RoleSystem) -> None:
+    vat = TaxRate(code="DE01", country="DE", jurisdiction="DE", percentage=Decimal(19))
+    first = system.adapter.ensure_tax_rate(vat)
+    assert first is not None
+    assert system.adapter.ensure_tax_rate(vat) == first
+    free = TaxRate(code="US01", country="US", jurisdiction="US", percentage=Decimal(0))
+    assert system.adapter.ensure_tax_rate(free) is None
+
+
+def test_a_subscription_is_active_and_created_once(system: RoleSystem,
+                                                   usd: dict[str, Any]) -> None:
+    assert usd["subscription"].status is SubscriptionStatus.ACTIVE
+    again = system.adapter.create_subscription(
+        usd["contract"], usd["subscription_id"], billing_customer_id=usd["customer"],
+        lines=[(usd["line"], ProductKind.RECURRING, usd["price"])], tax_rate=None,
+        deal_id=usd["contract"].deal_id, charge_automatically=False)
+    assert again == usd["subscription"]
+
+
+@pytest.mark.parametrize(("currency", "amount", "tax_percent", "subtotal", "tax"), [
+    ("USD", "49.00", "0", "147.00", "0.00"),
+    ("JPY", "4900", "10", "14700", "1470"),
+])
+def test_an_issued_invoice_reads_back_as_canonical(
+        system: RoleSystem, currency: str, amount: str, tax_percent: str, subtotal: str,
+        tax: str) -> None:
+    buyer = customer(f"Invoiced{currency}", currency, "US01")
+    rate = TaxRate(code=f"RC-{currency}", country="US", jurisdiction="US-TX",
+                   percentage=Decimal(tax_percent)) if tax_percent != "0" else None
+    made = subscribe(system, buyer, Money.of(amount, currency), 3, rate)
+    billing_invoice = system.kit.issued_invoice(made["subscription"].id)
+
+    document = system.adapter.read_invoice(billing_invoice)
+    refs = system.adapter.invoice_refs(document)
+    assert (refs.customer, refs.subscription) == (made["customer"], made["subscription"].id)
+    canonical_id = derived_id(EntityType.INVOICE, "role-suite", billing_invoice)
+    invoice = system.adapter.to_invoice(
+        document, canonical_id=canonical_id, customer_id=buyer.id,
+        subscription_id=made["subscription_id"], legal_entity="US01",
+        sku_of_product={made["product"]: ENTRY.erp_item})
+
+    assert invoice.id == canonical_id
+    assert (invoice.customer_id, invoice.subscription_id, invoice.legal_entity) == \
+        (buyer.id, made["subscription_id"], "US01")
+    assert invoice.status is InvoiceStatus.OPEN
+    assert invoice.number
+    assert invoice.currency == currency
+    assert invoice.subtotal == Money.of(subtotal, currency)
+    assert invoice.tax_total == Money.of(tax, currency)
+    assert invoice.total == Money.of(Decimal(subtotal) + Decimal(tax), currency)
+    exponent = -2 if currency == "USD" else 0
+    for money in (invoice.subtotal, invoice.tax_total, invoice.total,
+                  *(line.amount for line in invoice.lines)):
+        assert isinstance(money.amount, Decimal)
+        assert money.amount.as_tuple().exponent == exponent, money
+    [line] = [line for line in invoice.lines if line.product_sku == ENTRY.erp_item]
+    assert (line.quantity, line.amount) == (Decimal(3), Money.of(subtotal, currency))
