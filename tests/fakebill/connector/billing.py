@@ -30,7 +30,7 @@ from accord.canonical.money import Money
 from accord.canonical.party import Customer
 from accord.canonical.payments import Payment, ProcessorFee, Refund
 from accord.canonical.subscription import SubscriptionStatus, UsageRecord
-from accord.errors import PermanentError
+from accord.errors import DataQualityError, PermanentError, Team
 from tests.fakebill.connector.client import FakeBillClient, idempotency_key
 
 Document = dict[str, Any]
@@ -41,8 +41,20 @@ INVOICE_STATES = {"draft": InvoiceStatus.DRAFT, "issued": InvoiceStatus.OPEN,
                   "settled": InvoiceStatus.PAID, "cancelled": InvoiceStatus.VOID}
 
 
+def address(customer: Customer) -> dict[str, Any]:
+    found = customer.billing_address
+    return found.model_dump(mode="json") if found is not None else {}
+
+
 def money(minor: int, currency: str) -> Money:
     return Money.from_minor_units(int(minor), currency)
+
+
+def minor_units(price: Price) -> int:
+    if price.unit_amount is None:
+        raise DataQualityError("unit_amount", "FakeBill plans have a fixed amount",
+                               owner=Team.REVENUE_OPERATIONS, system="fakebill")
+    return price.unit_amount.to_minor_units()
 
 
 class FakeBillBilling:
@@ -60,7 +72,7 @@ class FakeBillBilling:
         contact = customer.billing_contact
         body = {"name": customer.legal_name, "email": contact.email if contact else None,
                 "currency": customer.currency, "reference": customer.id,
-                "address": customer.billing_address.model_dump(mode="json")}
+                "address": address(customer)}
         return str(self.client.create("customers", body,
                                       key=idempotency_key(customer.id, "create"))["id"])
 
@@ -69,7 +81,7 @@ class FakeBillBilling:
         contact = customer.billing_contact
         self.client.call("POST", f"/v1/customers/{billing_customer_id}", json={
             "name": customer.legal_name, "email": contact.email if contact else None,
-            "address": customer.billing_address.model_dump(mode="json")})
+            "address": address(customer)})
 
     def ensure_product(self, product: Product) -> str:
         body = {"name": product.name, "code": product.sku, "reference": product.id}
@@ -79,7 +91,7 @@ class FakeBillBilling:
     def ensure_price(self, price: Price, billing_product_id: str, *,
                      meter: str | None = None) -> str:
         body = {"product": billing_product_id, "currency": price.currency,
-                "amount": price.unit_amount.to_minor_units(),
+                "amount": minor_units(price),
                 "interval": price.recurrence.interval.value if price.recurrence else None,
                 "meter": meter, "reference": price.id}
         return str(self.client.create("plans", body,
@@ -106,7 +118,8 @@ class FakeBillBilling:
                             charge_automatically: bool) -> SubscriptionRef:
         """Recurring and usage lines are subscription items; one-time and service lines
         one-off charges on the first invoice."""
-        items, one_off = [], []
+        items: list[dict[str, Any]] = []
+        one_off: list[dict[str, Any]] = []
         for line, kind, plan in lines:
             entry = {"plan": plan, "quantity": int(line.quantity)}
             (items if kind in (ProductKind.RECURRING, ProductKind.USAGE) else one_off).append(
