@@ -1,6 +1,7 @@
 """FakeBill's HTTP API: a vendor's, not accord's (it imports nothing of accord).
 
-Customers, products, plans, meters, tax rates, subscriptions and invoices, in memory.
+Customers, products, plans, meters, tax rates, subscriptions, invoices, card payments,
+refunds and usage, in memory.
 Amounts are integers in the currency's minor units. A subscription issues its first
 invoice at once (recurring items and one-off charges, tax on top). Every change is an
 event in ``GET /v1/events`` (oldest first after a cursor), which is how a client learns of
@@ -142,9 +143,14 @@ def _line(store: Store, item: Record, start: date, end: date | None) -> Record:
             "period_end": (end or start).isoformat()}
 
 
+def _item(store: Store, item: Record) -> Record:
+    return {"id": store.new_id("fbsi"), "plan": _required(item, "plan"),
+            "quantity": int(item.get("quantity") or 1), "sku": item.get("sku")}
+
+
 def create_subscription(store: Store, body: Record) -> Record:
     customer = store.get("customers", str(_required(body, "customer")))
-    items = body.get("items") or []
+    items = [_item(store, item) for item in body.get("items") or []]
     if not items:
         raise Refused(400, "missing_field", "a subscription needs items", field="items")
     start = date.fromisoformat(body.get("start") or datetime.now(UTC).date().isoformat())
@@ -170,13 +176,79 @@ def create_subscription(store: Store, body: Record) -> Record:
         "currency": customer["currency"], "state": "issued", "lines": lines, "taxes": taxes,
         "subtotal": subtotal, "tax_total": tax_total, "total": subtotal + tax_total,
         "issued_on": start.isoformat(), "due_on": start.isoformat(),
-        "metadata": subscription["metadata"]}, "invoice.issued")
+        "amount_paid": 0, "metadata": subscription["metadata"]}, "invoice.issued")
     return subscription
+
+
+def update_subscription(store: Store, record_id: str, body: Record) -> Record:
+    """Items by id get a new quantity; items without an id are added; ``end`` moves."""
+    found = store.get("subscriptions", record_id)
+    for change in body.get("items") or []:
+        if change.get("id"):
+            item = next((i for i in found["items"] if i["id"] == change["id"]), None)
+            if item is None:
+                raise Refused(400, "bad_item", f"no item {change['id']}", field="items")
+            item["quantity"] = int(change.get("quantity") or item["quantity"])
+        else:
+            found["items"].append(_item(store, change))
+    if body.get("end"):
+        found["end"] = body["end"]
+    return found
+
+
+def _fee(amount: int) -> int:
+    """2.9 % + 30 minor units, as card processors charge."""
+    return _tax(amount, "2.9") + 30
+
+
+def create_payment(store: Store, body: Record) -> Record:
+    """The customer pays an issued invoice in full by card."""
+    invoice = store.get("invoices", str(_required(body, "invoice")))
+    if invoice["state"] != "issued":
+        raise Refused(400, "not_payable", f"invoice {invoice['id']} is {invoice['state']}",
+                      field="invoice")
+    due = invoice["total"] - invoice["amount_paid"]
+    payment = store.add("payments", "fbpay", {
+        "invoice": invoice["id"], "customer": invoice["customer"], "amount": due,
+        "currency": invoice["currency"], "fee": _fee(due), "method": "card",
+        "state": "succeeded"}, "payment.succeeded")
+    invoice.update({"state": "settled", "amount_paid": invoice["total"]})
+    store.events.append({"id": f"ev_{len(store.events) + 1:08d}", "type": "invoice.settled",
+                         "created": int(time.time()), "data": dict(invoice)})
+    return payment
+
+
+def create_refund(store: Store, body: Record) -> Record:
+    payment = store.get("payments", str(_required(body, "payment")))
+    amount = int(_required(body, "amount"))
+    refunded = sum(r["amount"] for r in store.table("refunds").values()
+                   if r["payment"] == payment["id"])
+    if not 0 < amount <= payment["amount"] - refunded:
+        raise Refused(400, "bad_amount", "more than the payment has left", field="amount")
+    return store.add("refunds", "fbr", {
+        "payment": payment["id"], "customer": payment["customer"], "amount": amount,
+        "currency": payment["currency"], "state": "succeeded"}, "payment.refunded")
+
+
+def record_usage(store: Store, body: Record) -> Record:
+    """A meter reading; a second reading with the same ``identifier`` is refused."""
+    identifier = _required(body, "identifier")
+    if _by(store, "usage", "identifier", identifier) is not None:
+        raise Refused(400, "duplicate_identifier", f"usage {identifier} was recorded",
+                      field="identifier")
+    if _by(store, "meters", "event_name", _required(body, "meter")) is None:
+        raise Refused(400, "bad_meter", f"no meter {body['meter']}", field="meter")
+    store.get("customers", str(_required(body, "customer")))
+    return store.add("usage", "fbu", {"identifier": identifier, "meter": body["meter"],
+                                      "customer": body["customer"],
+                                      "value": str(Decimal(str(_required(body, "value"))))})
 
 
 CREATES = {"customers": create_customer, "products": create_product, "plans": create_plan,
            "meters": ensure_meter, "tax-rates": ensure_tax_rate,
-           "subscriptions": create_subscription}
+           "subscriptions": create_subscription, "payments": create_payment,
+           "refunds": create_refund, "usage": record_usage}
+UPDATES = {"customers": update_customer, "subscriptions": update_subscription}
 
 
 def create_app(api_key: str = DEFAULT_KEY) -> Starlette:
@@ -211,11 +283,12 @@ def create_app(api_key: str = DEFAULT_KEY) -> Starlette:
     async def update(request: Request) -> JSONResponse:
         try:
             authorized(request)
-            if request.path_params["kind"] != "customers":
-                raise Refused(405, "not_allowed", "only customers change")
+            change = UPDATES.get(request.path_params["kind"])
+            if change is None:
+                raise Refused(405, "not_allowed", "only customers and subscriptions change")
             body = await request.json()
             with store.lock:
-                return JSONResponse(update_customer(store, request.path_params["id"], body))
+                return JSONResponse(change(store, request.path_params["id"], body))
         except Refused as error:
             return refused(error)
 

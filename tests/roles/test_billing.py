@@ -23,17 +23,20 @@ from accord.canonical import (
     Money,
 )
 from accord.canonical.catalog import ProductKind
-from accord.canonical.deals import TaxRate
+from accord.canonical.deals import DealType, TaxRate
 from accord.canonical.ids import EntityType, derived_id
+from accord.canonical.payments import Allocation, PaymentStatus, RefundStatus
 from accord.canonical.roles import Role
-from accord.canonical.subscription import SubscriptionStatus
+from accord.canonical.subscription import SubscriptionStatus, UsageRecord
 from accord.flows.catalog import price_for, product_for
 from accord.flows.skus import load_skus
 from tests.roles.kit import RoleSystem
 
 ROLE = Role.BILLING
 SKU = "BW-PLAT-SEAT"
-ENTRY = load_skus().entry(SKU)
+USAGE_SKU = "BW-API-CALLS"
+SKUS = load_skus()
+ENTRY = SKUS.entry(SKU)
 
 
 def customer(name: str, currency: str, legal_entity: str) -> Customer:
@@ -50,28 +53,44 @@ def starts_at(day: date) -> datetime:
     return datetime.combine(day, time(), UTC)
 
 
+def billing_price(system: RoleSystem, sku: str, unit: Money) -> tuple[str, str]:
+    """The SKU's product and its price at ``unit`` in billing (a usage SKU's price bills
+    from its meter)."""
+    entry = SKUS.entry(sku)
+    product = product_for(sku, entry)
+    billing_product = system.adapter.ensure_product(product)
+    meter = (system.adapter.ensure_meter(entry.meter, entry.name)
+             if entry.kind is ProductKind.USAGE and entry.meter else None)
+    price = system.adapter.ensure_price(price_for(product, unit), billing_product, meter=meter)
+    return billing_product, price
+
+
 def subscribe(system: RoleSystem, buyer: Customer, unit: Money, quantity: int,
-              tax: TaxRate | None) -> dict[str, Any]:
-    """The customer, the SKU's product and price, the tax rate and a subscription."""
+              tax: TaxRate | None, *, extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The customer, the SKU's product and price, the tax rate and a subscription (with a
+    line of each ``extra`` SKU at its list price, quantity 1)."""
     billing = system.adapter
     start = date.today()
     billing_customer = billing.create_customer(buyer, starts_at=starts_at(start),
                                                payment_method=None)
-    product = product_for(SKU, ENTRY)
-    price = price_for(product, unit)
-    billing_product = billing.ensure_product(product)
-    billing_price = billing.ensure_price(price, billing_product)
+    billing_product, price = billing_price(system, SKU, unit)
     rate = billing.ensure_tax_rate(tax) if tax is not None else None
     line = ContractLine(product_sku=SKU, quantity=Decimal(quantity), unit_price=unit)
+    lines = [(line, ProductKind.RECURRING, price)]
+    for sku in extra:
+        list_price = Money.of(SKUS.entry(sku).prices[unit.currency], unit.currency)
+        lines.append((ContractLine(product_sku=sku, quantity=Decimal(1),
+                                   unit_price=list_price),
+                      SKUS.entry(sku).kind, billing_price(system, sku, list_price)[1]))
     contract = Contract(customer_id=buyer.id, legal_entity=buyer.legal_entity,
-                        currency=unit.currency, lines=(line,), term_months=12, start_date=start,
+                        currency=unit.currency, lines=tuple(found[0] for found in lines),
+                        term_months=12, start_date=start,
                         end_date=date(start.year + 1, start.month, 1), deal_id=f"deal-{buyer.id}")
     subscription_id = derived_id(EntityType.SUBSCRIPTION, "role-suite", buyer.id)
     created = billing.create_subscription(
-        contract, subscription_id, billing_customer_id=billing_customer,
-        lines=[(line, ProductKind.RECURRING, billing_price)], tax_rate=rate,
-        deal_id=contract.deal_id, charge_automatically=False)
-    return {"customer": billing_customer, "product": billing_product, "price": billing_price,
+        contract, subscription_id, billing_customer_id=billing_customer, lines=lines,
+        tax_rate=rate, deal_id=contract.deal_id, charge_automatically=False)
+    return {"customer": billing_customer, "product": billing_product, "price": price,
             "tax_rate": rate, "contract": contract, "subscription_id": subscription_id,
             "subscription": created, "line": line}
 
@@ -153,3 +172,82 @@ def test_an_issued_invoice_reads_back_as_canonical(
         assert money.amount.as_tuple().exponent == exponent, money
     [line] = [line for line in invoice.lines if line.product_sku == ENTRY.erp_item]
     assert (line.quantity, line.amount) == (Decimal(3), Money.of(subtotal, currency))
+
+
+def test_a_customer_update_reaches_billing(system: RoleSystem, usd: dict[str, Any]) -> None:
+    renamed = customer("Northwind", "USD", "US01").model_copy(
+        update={"legal_name": "Northwind Analytics"})
+    system.adapter.update_customer(usd["customer"], renamed, 2)
+    assert system.kit.customer_name(usd["customer"]) == "Northwind Analytics"
+
+
+def test_an_upgrade_changes_the_live_subscription(system: RoleSystem) -> None:
+    made = subscribe(system, customer("Upgraded", "USD", "US01"), Money.of("49.00", "USD"),
+                     3, None)
+    contract = made["contract"]
+    more = contract.model_copy(update={
+        "id": derived_id(EntityType.CONTRACT, "role-suite", "upgrade", contract.id),
+        "lines": (made["line"].model_copy(update={"quantity": Decimal(8)}),)})
+    amended = system.adapter.amend_subscription(made["customer"], more, [made["price"]],
+                                                DealType.UPGRADE, frozenset({SKU}))
+    assert amended.id == made["subscription"].id
+    assert amended.status is SubscriptionStatus.ACTIVE
+    assert system.kit.item_quantities(amended.id)[made["price"]] == 8
+
+
+def test_usage_is_reported_once_to_the_metered_item(system: RoleSystem) -> None:
+    entry = SKUS.entry(USAGE_SKU)
+    assert entry.meter
+    meter = system.adapter.ensure_meter(entry.meter, entry.name)
+    assert system.adapter.ensure_meter(entry.meter, entry.name) == meter
+    made = subscribe(system, customer("Metered", "USD", "US01"), Money.of("49.00", "USD"), 1,
+                     None, extra=(USAGE_SKU,))
+    item = system.adapter.metered_item(made["customer"], USAGE_SKU)
+    assert item.subscription == made["subscription"].id
+    usage = UsageRecord(id=derived_id(EntityType.USAGE_RECORD, "role-suite", "usage-1"),
+                        subscription_id=made["subscription_id"], product_sku=USAGE_SKU,
+                        quantity=Decimal(12), occurred_at=datetime.now(UTC))
+    assert system.adapter.report_usage(usage, meter_event=entry.meter,
+                                       billing_customer_id=made["customer"]) is True
+    assert system.adapter.report_usage(usage, meter_event=entry.meter,
+                                       billing_customer_id=made["customer"]) is False
+
+
+def test_a_paid_invoice_reads_back_as_a_payment_and_its_refund(system: RoleSystem) -> None:
+    buyer = customer("Payer", "USD", "US01")
+    made = subscribe(system, buyer, Money.of("49.00", "USD"), 2, None)
+    billing_invoice = system.kit.paid_invoice(made["customer"], made["subscription"].id)
+    invoice_id = derived_id(EntityType.INVOICE, "role-suite", billing_invoice)
+    total = Money.of("98.00", "USD")
+
+    document = system.adapter.read_payment(billing_invoice)
+    assert document is not None
+    read = system.adapter.payment_read(document)
+    assert read.customer == made["customer"]
+    assert read.failed_attempts_before == 0
+    payment_id = derived_id(EntityType.PAYMENT, "role-suite", read.payment)
+    payment = system.adapter.to_payment(document, canonical_id=payment_id,
+                                        customer_id=buyer.id, invoice_id=invoice_id)
+    assert (payment.id, payment.customer_id, payment.amount, payment.status) == \
+        (payment_id, buyer.id, total, PaymentStatus.SUCCEEDED)
+    assert payment.allocations == (Allocation(invoice_id=invoice_id, amount=total),)
+    fee = system.adapter.processor_fee(document)
+    if fee is not None:  # a billing system that keeps a fee says how much, on which payment
+        assert fee.payment_reference == read.payment
+        assert fee.amount.currency == "USD"
+        assert Money.zero("USD") < fee.amount < total
+
+    system.kit.refund(read.payment, Money.of("10.00", "USD"))
+    [refunded] = system.adapter.read_refunds(read.payment)
+    assert system.adapter.refund_id(refunded)
+    refund_id = derived_id(EntityType.REFUND, "role-suite", system.adapter.refund_id(refunded))
+    refund = system.adapter.to_refund(refunded, canonical_id=refund_id, payment_id=payment_id,
+                                      customer_id=buyer.id)
+    assert (refund.id, refund.payment_id, refund.amount, refund.status) == \
+        (refund_id, payment_id, Money.of("10.00", "USD"), RefundStatus.SUCCEEDED)
+
+
+def test_every_port_method_was_exercised(system: RoleSystem) -> None:
+    """Runs last in this module: each method of the port has a behavioural test above (a
+    method added to the port needs one here)."""
+    assert system.untested() == set()

@@ -94,3 +94,9 @@ def test_links_and_status_written_back_read_back(system: RoleSystem,
     assert (again.written_subscription, again.written_contract) == \
         ("billing-sub-1", deal.contract.id)
     assert again.customer.id == customer_id
+
+
+def test_every_port_method_was_exercised(system: RoleSystem) -> None:
+    """Runs last in this module: each method of the port has a behavioural test above (a
+    method added to the port needs one here)."""
+    assert system.untested() == set()

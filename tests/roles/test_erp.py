@@ -195,3 +195,9 @@ def test_products_post_once_and_items_are_checked(system: RoleSystem) -> None:
     with pytest.raises(DataQualityError) as missing:
         system.adapter.check_item("NO-SUCH-ITEM", sku="BW-NOTHING")
     assert missing.value.field
+
+
+def test_every_port_method_was_exercised(system: RoleSystem) -> None:
+    """Runs last in this module: each method of the port has a behavioural test above (a
+    method added to the port needs one here)."""
+    assert system.untested() == set()

@@ -1,18 +1,15 @@
 """FakeBill in the billing role (:class:`accord.ports.BillingPort`): customers, the catalog
 (products and plans), tax rates and subscriptions created from canonical models, each
 create keyed ``accord:<canonical id>:<action>`` so a replay makes nothing new; invoices read
-back as canonical invoices (minor units -> exact Decimal money).
-
-FakeBill takes no payments and has no usage metering API, so the payment, refund, usage
-and amendment methods say so with a permanent error (a flow that needs them stops on an
-exception naming it)."""
+back as canonical invoices (minor units -> exact Decimal money), and so do its card
+payments, their fees and refunds; usage goes to its meters, once per usage record."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Any
 
 from accord.canonical.base import DateRange
 from accord.canonical.billing import Invoice, InvoiceLine, InvoiceStatus, TaxLine
@@ -28,9 +25,17 @@ from accord.canonical.deals import (
 )
 from accord.canonical.money import Money
 from accord.canonical.party import Customer
-from accord.canonical.payments import Payment, ProcessorFee, Refund
+from accord.canonical.payments import (
+    Allocation,
+    Payment,
+    PaymentMethodKind,
+    PaymentStatus,
+    ProcessorFee,
+    Refund,
+    RefundStatus,
+)
 from accord.canonical.subscription import SubscriptionStatus, UsageRecord
-from accord.errors import DataQualityError, PermanentError, Team
+from accord.errors import DataQualityError, Team
 from tests.fakebill.connector.client import FakeBillClient, idempotency_key
 
 Document = dict[str, Any]
@@ -62,9 +67,6 @@ class FakeBillBilling:
         self.client = client
         self.system = system
         self.test_clocks = False
-
-    def _unsupported(self, what: str) -> NoReturn:
-        raise PermanentError(f"FakeBill has no {what}", system=self.system)
 
     # -- customers and the catalog --------------------------------------------------------
     def create_customer(self, customer: Customer, *, starts_at: datetime | None,
@@ -121,7 +123,7 @@ class FakeBillBilling:
         items: list[dict[str, Any]] = []
         one_off: list[dict[str, Any]] = []
         for line, kind, plan in lines:
-            entry = {"plan": plan, "quantity": int(line.quantity)}
+            entry = {"plan": plan, "quantity": int(line.quantity), "sku": line.product_sku}
             (items if kind in (ProductKind.RECURRING, ProductKind.USAGE) else one_off).append(
                 entry)
         body = {"customer": billing_customer_id, "items": items, "one_off": one_off,
@@ -136,17 +138,60 @@ class FakeBillBilling:
                                status=STATES.get(str(created["state"]),
                                                  SubscriptionStatus.INCOMPLETE))
 
+    def live_subscription(self, billing_customer_id: str) -> Document:
+        for subscription in self.client.list("subscriptions", customer=billing_customer_id):
+            if subscription["state"] != "ended":
+                return subscription
+        raise DataQualityError("deal_type", "an amendment or renewal needs a live "
+                               "subscription; the customer has none",
+                               owner=Team.REVENUE_OPERATIONS, system=self.system)
+
     def amend_subscription(self, billing_customer_id: str, contract: Contract,
                            prices: Sequence[str], kind: DealType,
                            recurring_skus: frozenset[str]) -> SubscriptionRef:
-        self._unsupported("subscription amendments")
+        """An upgrade sets the quantity of each recurring SKU's item (or adds one); a
+        renewal moves the end of the term."""
+        subscription = self.live_subscription(billing_customer_id)
+        by_sku = {item.get("sku"): item for item in subscription["items"]}
+        items: list[dict[str, Any]] = []
+        if kind is DealType.UPGRADE:
+            for line, plan in zip(contract.lines, prices, strict=True):
+                if line.product_sku not in recurring_skus:
+                    continue
+                existing = by_sku.get(line.product_sku)
+                items.append({"id": existing["id"], "quantity": int(line.quantity)}
+                             if existing else {"plan": plan, "quantity": int(line.quantity),
+                                               "sku": line.product_sku})
+        updated = self.client.call(
+            "POST", f"/v1/subscriptions/{subscription['id']}",
+            json={"items": items, "end": contract.end_date.isoformat()},
+            headers={"Idempotency-Key": idempotency_key(contract.id, "amend")})
+        return SubscriptionRef(id=str(updated["id"]),
+                               status=STATES.get(str(updated["state"]),
+                                                 SubscriptionStatus.INCOMPLETE))
 
     def metered_item(self, billing_customer_id: str, sku: str) -> MeteredItem:
-        self._unsupported("usage metering")
+        subscription = self.live_subscription(billing_customer_id)
+        for item in subscription["items"]:
+            if item.get("sku") == sku and self.client.get("plans", item["plan"]).get("meter"):
+                return MeteredItem(subscription=str(subscription["id"]), item=str(item["id"]))
+        raise DataQualityError("sku", f"subscription {subscription['id']} has no metered item "
+                               f"for {sku}: the deal did not sell it",
+                               owner=Team.REVENUE_OPERATIONS, system=self.system)
 
     def report_usage(self, usage: UsageRecord, *, meter_event: str,
                      billing_customer_id: str) -> bool:
-        self._unsupported("usage metering")
+        """One reading keyed by the usage record's id: FakeBill refuses a second one (no
+        Idempotency-Key, which would replay the first answer and hide that)."""
+        try:
+            self.client.call("POST", "/v1/usage", json={
+                "meter": meter_event, "customer": billing_customer_id,
+                "value": str(usage.quantity), "identifier": usage.id})
+        except DataQualityError as error:
+            if error.field == "identifier":
+                return False
+            raise
+        return True
 
     # -- invoices -----------------------------------------------------------------------------
     def read_invoice(self, invoice_id: str) -> Document:
@@ -188,29 +233,52 @@ class FakeBillBilling:
             due_date=date.fromisoformat(invoice["due_on"]) if invoice.get("due_on") else None,
             external_ids={self.system: str(invoice["id"])})
 
-    # -- payments and refunds: FakeBill takes none --------------------------------------------
+    # -- payments and refunds -----------------------------------------------------------------
     def read_payment(self, invoice_id: str) -> Document | None:
+        """The card payment that settled the invoice (None when it was settled otherwise)."""
+        for payment in self.client.list("payments", invoice=invoice_id):
+            if payment["state"] == "succeeded":
+                return {"payment": payment}
         return None
 
     def payment_read(self, document: Document) -> PaymentRead:
-        self._unsupported("payments")
+        payment = document["payment"]
+        return PaymentRead(customer=str(payment["customer"]), payment=str(payment["id"]),
+                           failed_attempts_before=0)
 
     def to_payment(self, document: Document, *, canonical_id: str, customer_id: str,
                    invoice_id: str) -> Payment:
-        self._unsupported("payments")
+        payment = document["payment"]
+        amount = money(payment["amount"], str(payment["currency"]))
+        return Payment(id=canonical_id, customer_id=customer_id, amount=amount,
+                       fee=money(payment["fee"], str(payment["currency"])),
+                       method=PaymentMethodKind.CARD, status=PaymentStatus.SUCCEEDED,
+                       allocations=(Allocation(invoice_id=invoice_id, amount=amount),),
+                       received_at=datetime.fromtimestamp(int(payment["created"]), UTC),
+                       external_ids={self.system: str(payment["id"])})
 
     def processor_fee(self, document: Document) -> ProcessorFee | None:
-        return None
+        payment = document["payment"]
+        if not int(payment.get("fee") or 0):
+            return None
+        return ProcessorFee(reference=f"{payment['id']}-fee",
+                            amount=money(payment["fee"], str(payment["currency"])),
+                            payment_reference=str(payment["id"]))
 
     def read_refunds(self, payment_id: str) -> list[Document]:
-        return []
+        return [refund for refund in self.client.list("refunds", payment=payment_id)
+                if refund["state"] == "succeeded"]
 
     def to_refund(self, document: Document, *, canonical_id: str, payment_id: str,
                   customer_id: str) -> Refund:
-        self._unsupported("refunds")
+        return Refund(id=canonical_id, payment_id=payment_id, customer_id=customer_id,
+                      amount=money(document["amount"], str(document["currency"])),
+                      status=RefundStatus.SUCCEEDED,
+                      refunded_at=datetime.fromtimestamp(int(document["created"]), UTC),
+                      external_ids={self.system: str(document["id"])})
 
     def refund_id(self, document: Document) -> str:
-        self._unsupported("refunds")
+        return str(document["id"])
 
     def close(self) -> None:
         self.client.close()

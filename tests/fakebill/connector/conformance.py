@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from accord.canonical.money import Money
 from accord.sandboxes.server import ThreadedServer, serve_in_thread
 from tests.fakebill.app import DEFAULT_KEY, create_app
 
@@ -22,12 +23,32 @@ class FakeBillKit:
     def base_url(self) -> str:
         return f"http://{self.server.host}:{self.server.port}"
 
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        answer = httpx.request(method, f"{self.base_url}/v1/{path}", timeout=30,
+                               headers={"Authorization": f"Bearer {DEFAULT_KEY}"}, **kwargs)
+        answer.raise_for_status()
+        return answer.json()
+
     def issued_invoice(self, subscription_id: str) -> str:
         """FakeBill issues a subscription's first invoice as it creates it."""
-        answer = httpx.get(f"{self.base_url}/v1/invoices", params={
-            "subscription": subscription_id}, headers={"Authorization": f"Bearer {DEFAULT_KEY}"})
-        answer.raise_for_status()
-        return str(answer.json()["data"][0]["id"])
+        found = self._call("GET", "invoices", params={"subscription": subscription_id})
+        return str(found["data"][0]["id"])
+
+    def paid_invoice(self, billing_customer_id: str, subscription_id: str) -> str:
+        invoice = self.issued_invoice(subscription_id)
+        self._call("POST", "payments", json={"invoice": invoice})
+        return invoice
+
+    def refund(self, payment_id: str, amount: Money) -> None:
+        self._call("POST", "refunds", json={"payment": payment_id,
+                                            "amount": amount.to_minor_units()})
+
+    def customer_name(self, billing_customer_id: str) -> str:
+        return str(self._call("GET", f"customers/{billing_customer_id}")["name"])
+
+    def item_quantities(self, subscription_id: str) -> dict[str, int]:
+        found = self._call("GET", f"subscriptions/{subscription_id}")
+        return {str(item["plan"]): int(item["quantity"]) for item in found["items"]}
 
     def stop(self) -> None:
         self.server.stop()
