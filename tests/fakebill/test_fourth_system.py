@@ -4,7 +4,8 @@ wired in by ``accord.toml`` only (``[connectors] packages``, a routing rule send
 billing role to it, its ``[systems.fakebill]`` table). ``accord serve`` then runs the month
 slice as it does for the bundled systems: a deal closed in the Salesforce sandbox becomes a
 FakeBill customer and subscription, FakeBill's invoice reaches accord through its polled
-event feed and becomes a NetSuite invoice - with no edit to accord's flows or engine.
+event feed and becomes a NetSuite invoice, and its card payment a NetSuite payment with the
+processor fee journalled - with no edit to accord's flows or engine.
 
 The test speaks to each system with its own API only (simple-salesforce, FakeBill's HTTP
 API, NetSuite's SuiteQL) and to accord through its command line and HTTP API."""
@@ -103,7 +104,7 @@ def netsuite(world: World, query: str) -> list[dict[str, Any]]:
     return items
 
 
-def test_a_closed_won_deal_runs_through_fakebill_to_a_netsuite_invoice(
+def test_a_won_deal_runs_through_fakebill_to_netsuite_by_configuration_alone(
         world: World, tmp_path: Path) -> None:
     (tmp_path / "accord.toml").write_text(configuration(world), encoding="utf-8")
     env = {key: value for key, value in os.environ.items() if not key.startswith("ACCORD_")}
@@ -154,5 +155,20 @@ def test_a_closed_won_deal_runs_through_fakebill_to_a_netsuite_invoice(
         assert Decimal(str(posted[0]["foreigntotal"])) == Decimal(invoice["total"]) / 100
         assert Decimal(invoice["total"]) / 100 == 5 * Decimal("49.00")
         assert netsuite(world, "SELECT id FROM customer WHERE companyname = 'fourthco Inc.'")
+
+        # the customer pays by card in FakeBill: the payment, and the fee FakeBill kept on
+        # it as a journal, reach NetSuite
+        paid = httpx.post(f"{world.fakebill_url}/v1/payments", json={"invoice": invoice["id"]},
+                          headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30)
+        paid.raise_for_status()
+        payment = paid.json()
+        [received] = eventually(lambda: netsuite(
+            world, "SELECT id, foreigntotal FROM transaction WHERE type = 'CustPymt'"),
+            timeout=60, what=f"the NetSuite payment of FakeBill's {payment['id']}")
+        assert Decimal(str(received["foreigntotal"])) == Decimal(payment["amount"]) / 100
+        [fee] = eventually(lambda: netsuite(
+            world, "SELECT id FROM transaction WHERE type = 'Journal'"),
+            timeout=30, what="the processor fee's journal")
+        assert fee["id"]
     finally:
         stack.stop()
