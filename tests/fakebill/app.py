@@ -5,7 +5,8 @@ refunds and usage, in memory.
 Amounts are integers in the currency's minor units. A subscription issues its first
 invoice at once (recurring items and one-off charges, tax on top). Every change is an
 event in ``GET /v1/events`` (oldest first after a cursor), which is how a client learns of
-it. Requests carry ``Authorization: Bearer <key>``; a POST with an ``Idempotency-Key``
+it. Lists page with ``limit`` and ``after`` (the last id of the previous page). Requests
+carry ``Authorization: Bearer <key>``; a POST with an ``Idempotency-Key``
 already seen answers what it answered the first time.
 """
 
@@ -299,14 +300,14 @@ def create_app(api_key: str = DEFAULT_KEY) -> Starlette:
             query = request.query_params
             with store.lock:
                 if kind == "events":
-                    found = store.events
-                    if query.get("after"):
-                        found = [e for e in found if e["id"] > query["after"]]
+                    found = list(store.events)
                 else:
-                    found = list(store.table(kind).values())
+                    found = sorted(store.table(kind).values(), key=lambda r: str(r["id"]))
                     found = [r for r in found
                              if all(str(r.get(f)) == v for f, v in query.items()
-                                    if f not in ("limit", "after"))]
+                                    if f not in ("limit", "after", "newest"))]
+                if query.get("after"):  # ids sort in creation order: the next page
+                    found = [r for r in found if str(r["id"]) > query["after"]]
                 if query.get("newest") == "true":
                     found = found[-1:]
                 return JSONResponse({"data": found[:int(query.get("limit") or 100)]})

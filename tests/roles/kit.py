@@ -20,18 +20,20 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Protocol
 
 from accord.canonical.money import Money
 from accord.canonical.roles import Role
 from accord.connectors.base import AdapterOptions, ConnectorDefinition
-from accord.connectors.registry import available
+from accord.connectors.registry import ENTRY_POINT_GROUP, available
 from accord.ports import BillingPort, CrmPort, ErpPort
 from accord.resilience import RetryPolicy
 from accord.sandboxes import registry as sandboxes
 from accord.sandboxes.base import SandboxOptions
 from accord.sandboxes.server import RunningSandbox, start_in_thread
+from accord.settings import read_config_file
 
 SUITE_CONFIG = Path(__file__).with_name("accord.toml")
 
@@ -120,10 +122,18 @@ def connectors_of(role: Role) -> list[ConnectorDefinition]:
 
 
 def _declaring_module(definition: ConnectorDefinition) -> str:
-    for name, module in list(sys.modules.items()):
-        if getattr(module, "CONNECTOR", None) is definition:
+    """The package the registry found ``definition`` in: one of accord's, an entry point's
+    or one the configuration names."""
+    with suite_configuration():
+        table = read_config_file(SUITE_CONFIG).get("connectors", {})
+    candidates = [name for name in sys.modules
+                  if name.startswith("accord.connectors.") and name.count(".") == 2]
+    candidates += list(table.get("packages", []))
+    candidates += [point.value for point in entry_points(group=ENTRY_POINT_GROUP)]
+    for name in candidates:
+        if getattr(sys.modules.get(name), "CONNECTOR", None) is definition:
             return name
-    raise LookupError(f"{definition.name}: no imported module declares it")
+    raise LookupError(f"{definition.name}: no connector package declares it")
 
 
 def kit_module(definition: ConnectorDefinition) -> Any:

@@ -4,12 +4,19 @@ table (each documented failure -> the accord error that says what happens next).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 
-from accord.connectors.base import ErrorRule, HttpFailure, classify, statuses
+from accord.connectors.base import (
+    ErrorRule,
+    HttpFailure,
+    Page,
+    classify,
+    iterate_pages,
+    statuses,
+)
 from accord.errors import DataQualityError, PermanentError, RateLimited, Team, TransientError
 from accord.resilience import RetryPolicy
 from accord.resilience.retry import call_with_retry
@@ -38,7 +45,8 @@ class FakeBillClient:
                                  system=system)
         self.settings = settings
         self.system = system
-        self.policy = (policy or RetryPolicy()) if retries else RetryPolicy(max_attempts=1)
+        self.policy = policy or RetryPolicy()
+        self.retries = retries
         self.sleep = sleep
         self.http = httpx.Client(
             base_url=settings.base_url, timeout=settings.timeout_seconds,
@@ -64,6 +72,10 @@ class FakeBillClient:
         return found
 
     def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """One request; retried by the policy only when the client retries (not under the
+        flows, where the engine's step budget is the one retry layer)."""
+        if not self.retries:
+            return self._send(method, path, **kwargs)
         return call_with_retry(lambda: self._send(method, path, **kwargs), self.policy,
                                sleep=self.sleep)
 
@@ -76,6 +88,18 @@ class FakeBillClient:
     def list(self, kind: str, **query: str | int) -> list[dict[str, Any]]:
         data: list[dict[str, Any]] = self.call("GET", f"/v1/{kind}", params=query)["data"]
         return data
+
+    def iterate(self, kind: str, page_size: int = 100) -> Iterator[dict[str, Any]]:
+        """Every record of ``kind``, following pages (``after`` the last id)."""
+
+        def fetch(cursor: str | None) -> Page[dict[str, Any]]:
+            query: dict[str, str | int] = {"limit": page_size}
+            if cursor:
+                query["after"] = cursor
+            items = self.list(kind, **query)
+            return Page(items, str(items[-1]["id"]) if len(items) == page_size else None)
+
+        return iterate_pages(fetch, system=self.system)
 
     def close(self) -> None:
         self.http.close()
