@@ -79,7 +79,7 @@ def test_cli_refuses_a_bad_period_and_unknown_system() -> None:
     assert "YYYY-MM" in bad.output
     unknown = runner.invoke(app, ["reconcile", "--systems", "sap"], terminal_width=200)
     assert unknown.exit_code == 2
-    assert "unknown sap" in unknown.output
+    assert "unknown or not configured: sap" in unknown.output
 
 
 def test_heal_redrives_the_missing_posting_through_its_healer_and_rechecks(
@@ -100,7 +100,7 @@ def test_heal_redrives_the_missing_posting_through_its_healer_and_rechecks(
 
     routing = RoutingRules(rules=(RoutingRule(kind="reconciliation", entity="subscription",
                                               owner=Team.REVENUE_OPERATIONS),))
-    outcome = reconcile(baseline.database, routing, baseline.readers(), healers=healers)
+    outcome = reconcile(baseline.database, routing, baseline.by_role(), healers=healers)
     assert [(a.difference.kind, a.result) for a in outcome.healed] == [
         (DifferenceKind.MISSING_IN_TARGET, HealResult.REDRIVEN)]
     assert len(posted) == 1

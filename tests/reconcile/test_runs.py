@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from accord.canonical import Money
+from accord.canonical.reconciliation import Contribution, Measure
 from accord.engine.exceptions import Problem, open_exception, resolve_exception
 from accord.engine.routing import RoutingRule, RoutingRules
 from accord.errors import Team
 from accord.reconcile import DifferenceKind, RecordView
 from accord.reconcile.runs import KIND, Comparison, explained_by, run_reconciliation
-from accord.reconcile.totals import Contribution, Measure
 from accord.store import Database, upgrade
 from accord.store.models import BusinessKey, ExceptionRecord, ReconDifference, ReconRun
 

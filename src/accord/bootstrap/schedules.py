@@ -39,6 +39,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, select
 
+from accord.canonical.period import Period, period_of
 from accord.connectors.base import ChangePoller
 from accord.connectors.registry import connector_for
 from accord.engine.context import current
@@ -50,7 +51,6 @@ from accord.errors import AccordError
 from accord.flows.product_sync import product_master_sync
 from accord.flows.systems import Systems
 from accord.reconcile.heal import HEALERS
-from accord.reconcile.period import Period, period_of
 from accord.reconcile.service import adapter_readers, reconcile, summary_line
 from accord.store import Database
 from accord.store.models import AuditLog, ExceptionRecord
@@ -220,7 +220,7 @@ def _reconcile_schedule(systems: Systems, setting: ScheduleSetting | None) -> Sc
         readers = adapter_readers(runtime.database, systems.adapters(), period=period,
                                   wanted=chosen)
         if len(readers) < 2:
-            return JobResult(detail="fewer than two systems configured: nothing to compare")
+            return JobResult(detail="fewer than two roles configured: nothing to compare")
         outcome = reconcile(runtime.database, runtime.options.routing, readers,
                             period=period, healers=HEALERS if heal else None)
         return JobResult(items=len(outcome.report.differences), detail=summary_line(outcome))
