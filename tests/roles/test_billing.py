@@ -173,6 +173,17 @@ def test_an_issued_invoice_reads_back_as_canonical(
     [line] = [line for line in invoice.lines if line.product_sku == ENTRY.erp_item]
     assert (line.quantity, line.amount) == (Decimal(3), Money.of(subtotal, currency))
 
+    # an operator looks the invoice up by its number: billing's view of it now
+    assert invoice.number is not None
+    view = system.adapter.find_invoice(invoice.number)
+    assert view is not None
+    assert (view.invoice_id, view.currency, view.total) == \
+        (billing_invoice, currency, invoice.total.amount)
+    assert (view.customer_ref, view.subscription_ref) == \
+        (made["customer"], made["subscription"].id)
+    assert view.amount_remaining == invoice.total.amount
+    assert system.adapter.find_invoice(f"NO-{invoice.number}") is None
+
 
 def test_a_customer_update_reaches_billing(system: RoleSystem, usd: dict[str, Any]) -> None:
     renamed = customer("Northwind", "USD", "US01").model_copy(
@@ -231,6 +242,15 @@ def test_a_paid_invoice_reads_back_as_a_payment_and_its_refund(system: RoleSyste
     assert (payment.id, payment.customer_id, payment.amount, payment.status) == \
         (payment_id, buyer.id, total, PaymentStatus.SUCCEEDED)
     assert payment.allocations == (Allocation(invoice_id=invoice_id, amount=total),)
+    number = system.adapter.to_invoice(
+        system.adapter.read_invoice(billing_invoice), canonical_id=invoice_id,
+        customer_id=buyer.id, subscription_id=made["subscription_id"], legal_entity="US01",
+        sku_of_product={}).number
+    assert number is not None
+    view = system.adapter.find_invoice(number)
+    assert view is not None
+    assert (view.amount_paid, view.amount_remaining) == (total.amount, Decimal(0))
+    assert view.paid_at is not None
     fee = system.adapter.processor_fee(document)
     if fee is not None:  # a billing system that keeps a fee says how much, on which payment
         assert fee.payment_reference == read.payment

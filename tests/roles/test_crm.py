@@ -90,6 +90,15 @@ def test_links_and_status_written_back_read_back(system: RoleSystem,
     assert system.kit.fields("account", deal.account_id, list(account_fields)) == account_fields
     assert system.kit.fields("deal", deal_id, list(deal_fields)) == deal_fields
     assert {"billing-cus-1", "erp-cus-1", customer_id} <= set(account_fields.values())
+    # what sales sees of billing: the status as written, following it when it changes
+    active = system.adapter.billing_view(account_id=deal.account_id, contract_id=None)
+    assert active.account_billing_status in account_fields.values()
+    assert active.subscription_status is None
+    system.adapter.write_back_account(CustomerLinks(account_id=deal.account_id,
+                                                    status=BillingStatus.PAST_DUE))
+    past_due = system.adapter.billing_view(account_id=deal.account_id, contract_id=None)
+    assert past_due.account_billing_status not in (None, active.account_billing_status)
+
     again = system.adapter.read_deal(deal_id)
     assert (again.written_subscription, again.written_contract) == \
         ("billing-sub-1", deal.contract.id)

@@ -132,6 +132,22 @@ def test_an_invoice_posts_once_with_its_total(system: RoleSystem,
     assert erp_id == posted["erp_invoice"]
 
 
+def test_an_invoice_is_found_by_erp_id_canonical_id_or_number(
+        system: RoleSystem, posted: dict[str, Any]) -> None:
+    bill: Invoice = posted["invoice"]
+    erp_id: str = posted["erp_invoice"]
+    for ids in ({"internal_id": erp_id, "external_id": None},
+                {"internal_id": None, "external_id": bill.id},
+                {"internal_id": None, "external_id": None}):
+        view = system.adapter.find_invoice(**ids, number=str(bill.number))
+        assert view is not None, ids
+        assert (view.internal_id, view.document_number, view.total) == \
+            (erp_id, bill.number, Decimal("1000.00")), ids
+        assert view.amount_remaining is not None
+    assert system.adapter.find_invoice(internal_id=None, external_id=None,
+                                       number="RC-NO-SUCH-INVOICE") is None
+
+
 def test_invoices_post_in_a_batch_once(system: RoleSystem, posted: dict[str, Any],
                                        day: date) -> None:
     buyer: Customer = posted["customer"]

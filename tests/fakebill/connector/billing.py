@@ -23,6 +23,7 @@ from accord.canonical.deals import (
     SubscriptionRef,
     TaxRate,
 )
+from accord.canonical.lookups import BillingInvoiceView
 from accord.canonical.money import Money
 from accord.canonical.party import Customer
 from accord.canonical.payments import (
@@ -279,6 +280,26 @@ class FakeBillBilling:
 
     def refund_id(self, document: Document) -> str:
         return str(document["id"])
+
+    # -- what operators look up ---------------------------------------------------------------
+    def find_invoice(self, number: str) -> BillingInvoiceView | None:
+        """The invoice numbered ``number`` as FakeBill shows it (its own state words)."""
+        found = self.client.list("invoices", number=number)
+        if not found:
+            return None
+        invoice = found[0]
+        currency = str(invoice["currency"])
+        paid = [p for p in self.client.list("payments", invoice=str(invoice["id"]))
+                if p["state"] == "succeeded"]
+        return BillingInvoiceView(
+            invoice_id=str(invoice["id"]), status=str(invoice["state"]), currency=currency,
+            total=money(invoice["total"], currency).amount,
+            amount_paid=money(invoice["amount_paid"], currency).amount,
+            amount_remaining=money(invoice["total"] - invoice["amount_paid"], currency).amount,
+            customer_ref=str(invoice["customer"]), subscription_ref=invoice.get("subscription"),
+            finalized_at=datetime.fromtimestamp(int(invoice["created"]), UTC),
+            paid_at=datetime.fromtimestamp(int(paid[0]["created"]), UTC) if paid else None,
+            carried_id=None)
 
     def close(self) -> None:
         self.client.close()
