@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from accord.canonical.money import Money
 from accord.canonical.roles import Role
-from accord.connectors.base import AdapterOptions, ConnectorDefinition
+from accord.connectors.base import AdapterOptions, ConnectorDefinition, ReaderOptions
 from accord.connectors.registry import ENTRY_POINT_GROUP, available
 from accord.ports import BillingPort, CrmPort, ErpPort
 from accord.resilience import RetryPolicy
@@ -211,6 +211,13 @@ class RoleSystem:
     definition: ConnectorDefinition
     adapter: Any
     kit: Any
+
+    def reader(self, **options: Any) -> Any:
+        """The connector's reconciliation reader over the adapter (no identity registry:
+        records are keyed by what they carry)."""
+        build = self.definition.reconciliation_reader
+        assert build is not None, f"{self.definition.name} declares no reconciliation reader"
+        return build(self.adapter.adapter, ReaderOptions(**options))
 
     def untested(self) -> set[str]:
         """Port methods no test of the module called (so far)."""

@@ -25,11 +25,14 @@ from accord.canonical import (
 from accord.canonical.catalog import ProductKind
 from accord.canonical.deals import DealType, TaxRate
 from accord.canonical.ids import EntityType, derived_id
+from accord.canonical.money import money_sum
 from accord.canonical.payments import Allocation, PaymentStatus, RefundStatus
+from accord.canonical.reconciliation import Entity, Measure
 from accord.canonical.roles import Role
 from accord.canonical.subscription import SubscriptionStatus, UsageRecord
 from accord.flows.catalog import price_for, product_for
 from accord.flows.skus import load_skus
+from accord.ports.reconciliation import ReconciliationReader
 from tests.roles.kit import RoleSystem
 
 ROLE = Role.BILLING
@@ -224,18 +227,28 @@ def test_usage_is_reported_once_to_the_metered_item(system: RoleSystem) -> None:
                                        billing_customer_id=made["customer"]) is False
 
 
-def test_a_paid_invoice_reads_back_as_a_payment_and_its_refund(system: RoleSystem) -> None:
+@pytest.fixture(scope="module")
+def paid(system: RoleSystem) -> dict[str, Any]:
+    """A subscription whose first invoice (98.00) the customer paid by card."""
     buyer = customer("Payer", "USD", "US01")
     made = subscribe(system, buyer, Money.of("49.00", "USD"), 2, None)
-    billing_invoice = system.kit.paid_invoice(made["customer"], made["subscription"].id)
+    made["buyer"] = buyer
+    made["invoice"] = system.kit.paid_invoice(made["customer"], made["subscription"].id)
+    return made
+
+
+def test_a_paid_invoice_reads_back_as_a_payment_and_its_refund(
+        system: RoleSystem, paid: dict[str, Any]) -> None:
+    buyer, billing_invoice = paid["buyer"], paid["invoice"]
     invoice_id = derived_id(EntityType.INVOICE, "role-suite", billing_invoice)
     total = Money.of("98.00", "USD")
 
     document = system.adapter.read_payment(billing_invoice)
     assert document is not None
     read = system.adapter.payment_read(document)
-    assert read.customer == made["customer"]
+    assert read.customer == paid["customer"]
     assert read.failed_attempts_before == 0
+    paid["payment"] = read.payment
     payment_id = derived_id(EntityType.PAYMENT, "role-suite", read.payment)
     payment = system.adapter.to_payment(document, canonical_id=payment_id,
                                         customer_id=buyer.id, invoice_id=invoice_id)
@@ -244,9 +257,10 @@ def test_a_paid_invoice_reads_back_as_a_payment_and_its_refund(system: RoleSyste
     assert payment.allocations == (Allocation(invoice_id=invoice_id, amount=total),)
     number = system.adapter.to_invoice(
         system.adapter.read_invoice(billing_invoice), canonical_id=invoice_id,
-        customer_id=buyer.id, subscription_id=made["subscription_id"], legal_entity="US01",
+        customer_id=buyer.id, subscription_id=paid["subscription_id"], legal_entity="US01",
         sku_of_product={}).number
     assert number is not None
+    paid["number"] = number
     view = system.adapter.find_invoice(number)
     assert view is not None
     assert (view.amount_paid, view.amount_remaining) == (total.amount, Decimal(0))
@@ -260,12 +274,45 @@ def test_a_paid_invoice_reads_back_as_a_payment_and_its_refund(system: RoleSyste
     system.kit.refund(read.payment, Money.of("10.00", "USD"))
     [refunded] = system.adapter.read_refunds(read.payment)
     assert system.adapter.refund_id(refunded)
+    paid["refund"] = system.adapter.refund_id(refunded)
     refund_id = derived_id(EntityType.REFUND, "role-suite", system.adapter.refund_id(refunded))
     refund = system.adapter.to_refund(refunded, canonical_id=refund_id, payment_id=payment_id,
                                       customer_id=buyer.id)
     assert (refund.id, refund.payment_id, refund.amount, refund.status) == \
         (refund_id, payment_id, Money.of("10.00", "USD"), RefundStatus.SUCCEEDED)
 
+
+def test_reconciliation_reads_what_billing_holds(system: RoleSystem, paid: dict[str, Any],
+                                                 usd: dict[str, Any]) -> None:
+    """In accord's words: the paid invoice (by its number) paid, an issued one open, the
+    payment and its refund, the customers and the live subscription; cash is the payment
+    less the refund."""
+    assert "refund" in paid, "runs after the payment test, which refunds 10.00"
+    open_invoice = system.kit.issued_invoice(usd["subscription"].id)
+    reader = system.reader()
+    assert isinstance(reader, ReconciliationReader)
+    assert reader.system == system.definition.name
+    invoices = {view.system_id: view for view in reader.records(Entity.INVOICE)}
+    assert (invoices[paid["invoice"]].key, invoices[paid["invoice"]].amount,
+            invoices[paid["invoice"]].status) == (paid["number"], Money.of("98.00", "USD"),
+                                                  "paid")
+    assert (invoices[open_invoice].amount, invoices[open_invoice].status) == \
+        (Money.of("147.00", "USD"), "open")
+    payments = {view.system_id: view.amount for view in reader.records(Entity.PAYMENT)}
+    assert payments[paid["payment"]] == Money.of("98.00", "USD")
+    refunds = {view.system_id: view.amount for view in reader.records(Entity.REFUND)}
+    assert refunds[paid["refund"]] == Money.of("10.00", "USD")
+    customers = {view.system_id for view in reader.records(Entity.CUSTOMER)}
+    assert {paid["customer"], usd["customer"]} <= customers
+    subscriptions = {view.system_id: view.status
+                     for view in reader.records(Entity.SUBSCRIPTION)}
+    assert subscriptions[paid["subscription"].id] == SubscriptionStatus.ACTIVE.value
+    cash = [c.amount for c in reader.contributions()
+            if c.measure is Measure.CASH and c.amount.currency == "USD"]
+    assert money_sum(cash, "USD") == Money.of("88.00", "USD")
+    invoiced = [c.amount for c in reader.contributions() if c.measure is Measure.INVOICED]
+    assert Money.of("98.00", "USD") in invoiced
+    assert Money.of("147.00", "USD") in invoiced
 
 def test_every_port_method_was_exercised(system: RoleSystem) -> None:
     """Runs last in this module: each method of the port has a behavioural test above (a

@@ -13,10 +13,12 @@ import pytest
 from accord.canonical import Money
 from accord.canonical.deals import BillingStatus, CustomerLinks, DealLinks, DealType
 from accord.canonical.ids import EntityType, derived_id
+from accord.canonical.reconciliation import Entity
 from accord.canonical.roles import Role
 from accord.errors import DataQualityError
 from accord.flows.catalog import list_prices, product_for
 from accord.flows.skus import load_skus
+from accord.ports.reconciliation import ReconciliationReader
 from tests.roles.kit import RoleSystem
 
 ROLE = Role.CRM
@@ -103,6 +105,24 @@ def test_links_and_status_written_back_read_back(system: RoleSystem,
     assert (again.written_subscription, again.written_contract) == \
         ("billing-sub-1", deal.contract.id)
     assert again.customer.id == customer_id
+
+
+def test_reconciliation_reads_the_won_accounts_and_written_subscriptions(
+        system: RoleSystem, published: dict[str, str]) -> None:
+    deal_id = system.kit.won_deal(sku=SKU, quantity=1, unit_price=UNIT, legal_entity="US01",
+                                  name="Wingtip")
+    deal = system.adapter.read_deal(deal_id)
+    system.adapter.write_back_deal(DealLinks(deal_id=deal_id, status=BillingStatus.ACTIVE,
+                                             accord_id=deal.contract.id,
+                                             billing_subscription_id="billing-sub-wingtip"))
+    reader = system.reader()
+    assert isinstance(reader, ReconciliationReader)
+    assert reader.system == system.definition.name
+    customers = {view.system_id: view for view in reader.records(Entity.CUSTOMER)}
+    assert deal_id in customers[deal.account_id].refs
+    assert customers[deal.account_id].currency == "USD"
+    subscriptions = {view.key for view in reader.records(Entity.SUBSCRIPTION)}
+    assert "billing-sub-wingtip" in subscriptions
 
 
 def test_every_port_method_was_exercised(system: RoleSystem) -> None:

@@ -34,9 +34,11 @@ from accord.canonical import (
 from accord.canonical.ids import EntityType, derived_id
 from accord.canonical.ledger import Side
 from accord.canonical.payments import ProcessorFee
+from accord.canonical.reconciliation import Entity, Measure
 from accord.canonical.roles import Role
 from accord.errors import DataQualityError
 from accord.flows.skus import load_skus
+from accord.ports.reconciliation import LedgerReader
 from tests.roles.kit import RoleSystem
 
 ROLE = Role.ERP
@@ -211,6 +213,39 @@ def test_products_post_once_and_items_are_checked(system: RoleSystem) -> None:
     with pytest.raises(DataQualityError) as missing:
         system.adapter.check_item("NO-SUCH-ITEM", sku="BW-NOTHING")
     assert missing.value.field
+
+
+def test_reconciliation_reads_the_postings_and_a_ledger_that_agrees(
+        system: RoleSystem, posted: dict[str, Any]) -> None:
+    """The posted invoice and customer in accord's words (the invoice keyed by its number),
+    its part of the control totals, and a general ledger whose journals balance and whose
+    receivables agree with the subledger of open items."""
+    reader = system.reader()
+    assert isinstance(reader, LedgerReader)
+    assert reader.system == system.definition.name
+    bill: Invoice = posted["invoice"]
+    invoices = {view.system_id: view for view in reader.records(Entity.INVOICE)}
+    assert (invoices[posted["erp_invoice"]].key, invoices[posted["erp_invoice"]].amount) == \
+        (bill.number, bill.total)
+    customers = {view.system_id: view.key for view in reader.records(Entity.CUSTOMER)}
+    assert customers[posted["erp_customer"]] == posted["customer"].id
+    invoiced = [c for c in reader.contributions() if c.measure is Measure.INVOICED]
+    assert any(c.amount == bill.subtotal and c.subsidiary == LEGAL_ENTITY for c in invoiced)
+
+    lines = list(reader.journal_lines())
+    assert lines
+    for transaction in {line.transaction for line in lines}:
+        mine = [line for line in lines if line.transaction == transaction]
+        assert sum(x.debit for x in mine) == sum(x.credit for x in mine), transaction
+    for entry in reader.postings():  # balanced by construction, in the ERP's accounts
+        assert entry.total(Side.DEBIT) == entry.total(Side.CREDIT)
+    accounts = reader.ledger_accounts()
+    assert accounts.cash
+    assert {accounts.tax_payable, accounts.processor_fees} <= set(accounts.types)
+    rows = [row for row in reader.receivable_rows()
+            if row.customer in (posted["erp_customer"], posted["customer"].id)]
+    assert rows
+    assert sum(row.control_account for row in rows) == sum(row.subledger for row in rows)
 
 
 def test_every_port_method_was_exercised(system: RoleSystem) -> None:

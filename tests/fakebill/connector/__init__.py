@@ -14,6 +14,7 @@ from accord.connectors.base import (
     PollSpec,
     ProbeResult,
     ProbeStatus,
+    ReaderOptions,
 )
 from accord.errors import AccordError
 from accord.resilience import LimitsProfile
@@ -21,6 +22,7 @@ from tests.fakebill.connector.billing import FakeBillBilling
 from tests.fakebill.connector.client import FakeBillClient
 from tests.fakebill.connector.events import EVENTS, describe_event
 from tests.fakebill.connector.intake import FakeBillEventsPoller
+from tests.fakebill.connector.reconciliation import FakeBillReader
 from tests.fakebill.connector.settings import FakeBillSettings
 
 
@@ -28,6 +30,10 @@ def adapter(name: str, settings: FakeBillSettings, options: AdapterOptions) -> F
     return FakeBillBilling(FakeBillClient(settings, system=name, policy=options.policy,
                                           retries=options.retries,
                                           sleep=options.sleep or time.sleep), system=name)
+
+
+def reader(billing: FakeBillBilling, options: ReaderOptions) -> FakeBillReader:
+    return FakeBillReader(billing.client, keys=options.keys, period=options.period)
 
 
 def probe(settings: Any) -> ProbeResult:
@@ -55,6 +61,7 @@ CONNECTOR = ConnectorDefinition(
     polls=(PollSpec("events", 30, lambda billing: FakeBillEventsPoller(billing.client),
                     "FakeBill's event feed (it sends no webhooks)"),),
     adapter=adapter,
+    reconciliation_reader=reader,
     events=EVENTS,
     describe_event=describe_event,
 )
