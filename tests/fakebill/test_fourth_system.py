@@ -4,8 +4,9 @@ wired in by ``accord.toml`` only (``[connectors] packages``, a routing rule send
 billing role to it, its ``[systems.fakebill]`` table). ``accord serve`` then runs the month
 slice as it does for the bundled systems: a deal closed in the Salesforce sandbox becomes a
 FakeBill customer and subscription, FakeBill's invoice reaches accord through its polled
-event feed and becomes a NetSuite invoice, and its card payment a NetSuite payment with the
-processor fee journalled - with no edit to accord's flows or engine.
+event feed and becomes a NetSuite invoice, its card payment a NetSuite payment with the
+processor fee journalled, and ``accord reconcile`` finds FakeBill, Salesforce and NetSuite in
+agreement - with no edit to accord's flows or engine.
 
 The test speaks to each system with its own API only (simple-salesforce, FakeBill's HTTP
 API, NetSuite's SuiteQL) and to accord through its command line and HTTP API."""
@@ -170,5 +171,20 @@ def test_a_won_deal_runs_through_fakebill_to_netsuite_by_configuration_alone(
             world, "SELECT id FROM transaction WHERE type = 'Journal'"),
             timeout=30, what="the processor fee's journal")
         assert fee["id"]
+
+        # and the month reconciles: the routing table pairs FakeBill with Salesforce and
+        # NetSuite, its reader gives the same control totals as the ERP's
+        done = run_accord(["reconcile", "--json"], cwd=tmp_path, env=env)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        outcome = json.loads(done.stdout)
+        assert (outcome["clean"], outcome["gl_clean"]) == (True, True)
+        totals = {(row["system"], row["measure"]): Decimal(row["total"])
+                  for row in outcome["control_totals"]}
+        billed = {measure: total for (system, measure), total in totals.items()
+                  if system == "fakebill"}
+        assert billed == {measure: total for (system, measure), total in totals.items()
+                          if system == "netsuite"}
+        assert billed["invoiced"] == billed["cash"] == Decimal(invoice["total"]) / 100
+        assert billed["fees"] == Decimal(payment["fee"]) / 100
     finally:
         stack.stop()
