@@ -40,7 +40,7 @@ from accord.connectors.netsuite.client import NetSuiteClient
 from accord.connectors.netsuite.reconciliation import NetSuiteReader
 from accord.connectors.netsuite.refdata import load_refdata
 from accord.connectors.netsuite.settings import NetSuiteSettings
-from accord.engine.routing import RoutingRules
+from accord.engine.owners import OwnerRules
 from accord.reconcile import RecordView, compare
 from accord.reconcile.runs import Comparison, run_reconciliation
 from accord.store import Database, upgrade
@@ -124,7 +124,7 @@ def full_run(count: int) -> dict[str, Any]:
                 yield from contributions_of(count, "stripe", target=False)
                 yield from contributions_of(count, "netsuite", target=True)
 
-            report = run_reconciliation(database, RoutingRules(), comparisons, both(),
+            report = run_reconciliation(database, OwnerRules(), comparisons, both(),
                                         period=PERIOD, compare_totals=("stripe", "netsuite"))
             assert len(report.total_differences) == 2
             return len(report.differences)

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from accord.cli import app
 from accord.connectors.netsuite.posting import NetSuitePoster
 from accord.connectors.stripe import mapping
-from accord.engine.routing import RoutingRule, RoutingRules
+from accord.engine.owners import OwnerRule, OwnerRules
 from accord.errors import Team
 from accord.reconcile.differences import Difference, DifferenceKind
 from accord.reconcile.heal import HEALERS, Healers, HealResult
@@ -98,7 +98,7 @@ def test_heal_redrives_the_missing_posting_through_its_healer_and_rechecks(
         posted.append(NetSuitePoster(baseline.netsuite, baseline.ref).post_invoice(invoice))
         return HealResult.REDRIVEN
 
-    routing = RoutingRules(rules=(RoutingRule(kind="reconciliation", entity="subscription",
+    routing = OwnerRules(rules=(OwnerRule(kind="reconciliation", entity="subscription",
                                               owner=Team.REVENUE_OPERATIONS),))
     outcome = reconcile(baseline.database, routing, baseline.by_role(), healers=healers)
     assert [(a.difference.kind, a.result) for a in outcome.healed] == [

@@ -22,7 +22,7 @@ from accord.canonical.roles import Role
 from accord.demo.scenario import DEFECT_OWNERS, Defect, Scenario
 from accord.demo.seeding import Seeded
 from accord.engine import Runtime
-from accord.engine.routing import RoutingRules
+from accord.engine.owners import OwnerRules
 from accord.ports.reconciliation import ReconciliationReader
 from accord.reconcile.differences import Difference, DifferenceKind
 from accord.reconcile.heal import HEALERS, HealResult
@@ -102,7 +102,7 @@ def reopen_period(found: Vendors, name: str) -> None:
 
 def run(runtime: Runtime, found: Vendors, period: Period | None = None, **options: Any
         ) -> Outcome:
-    return reconcile(runtime.database, RoutingRules(), readers(runtime.database, found, period),
+    return reconcile(runtime.database, OwnerRules(), readers(runtime.database, found, period),
                      period=period, **options)
 
 

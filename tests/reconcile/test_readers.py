@@ -11,7 +11,7 @@ from accord.canonical.ids import EntityType, new_id
 from accord.canonical.period import Period, period_of
 from accord.canonical.reconciliation import Entity, Measure
 from accord.canonical.record_keys import CHUNK, keyed
-from accord.engine.routing import RoutingRules
+from accord.engine.owners import OwnerRules
 from accord.reconcile.matcher import compare
 from accord.reconcile.plan import comparisons, contributions
 from accord.reconcile.runs import run_reconciliation
@@ -25,7 +25,7 @@ def test_the_consistent_baseline_reconciles_clean(baseline: World) -> None:
     netsuite_invoices = sorted(r.key for r in readers["netsuite"].records(Entity.INVOICE))
     assert len(stripe_invoices) == 6
     assert stripe_invoices == netsuite_invoices
-    report = run_reconciliation(baseline.database, RoutingRules(), comparisons(by_role(readers)),
+    report = run_reconciliation(baseline.database, OwnerRules(), comparisons(by_role(readers)),
                                 contributions(by_role(readers)),
                                 compare_totals=("stripe", "netsuite"))
     assert report.differences == []
@@ -103,7 +103,7 @@ def test_zero_decimal_currencies_reconcile_exactly(world: World) -> None:
     post_invoice(world, "J", invoice)
     readers = by_role({name: reader for name, reader in world.readers().items()
                        if name != "salesforce"})
-    report = run_reconciliation(world.database, RoutingRules(), comparisons(readers),
+    report = run_reconciliation(world.database, OwnerRules(), comparisons(readers),
                                 contributions(readers), compare_totals=("stripe", "netsuite"))
     assert report.clean
     invoiced = {(t.system, t.subsidiary): t.total for t in report.totals

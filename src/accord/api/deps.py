@@ -9,7 +9,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from accord.api.tokens import Principal, Role, authenticate
+from accord.api.tokens import Access, Principal, authenticate
 from accord.store import Database
 
 bearer = HTTPBearer(auto_error=False, description="an API token from `accord tokens create`")
@@ -41,7 +41,7 @@ def presented_token(request: Request,
     return request.cookies.get(COOKIE)
 
 
-def require(role: Role) -> Callable[..., Principal]:
+def require(role: Access) -> Callable[..., Principal]:
     """A dependency admitting tokens whose role is at least ``role``."""
 
     def check(request: Request, db: Annotated[Database, Depends(database)],
@@ -66,9 +66,9 @@ def require(role: Role) -> Callable[..., Principal]:
     return check
 
 
-Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
-Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
-Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
+Viewer = Annotated[Principal, Depends(require(Access.VIEWER))]
+Operator = Annotated[Principal, Depends(require(Access.OPERATOR))]
+Admin = Annotated[Principal, Depends(require(Access.ADMIN))]
 
 __all__ = ["COOKIE", "MAX_ID", "Admin", "Operator", "SessionDep", "Viewer", "database",
            "presented_token", "require", "session"]

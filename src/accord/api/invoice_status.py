@@ -34,9 +34,9 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.api.configured_systems import ConfiguredSystems, connector_for
 from accord.api.queries import ExceptionFilter, list_exceptions
 from accord.api.schemas import ExceptionSummary
-from accord.api.systems import Systems, connector_for
 from accord.canonical.ids import EntityType
 from accord.canonical.lookups import BillingInvoiceView
 from accord.canonical.roles import Role
@@ -133,7 +133,7 @@ class _NotConfigured(Exception):
 
 
 @contextmanager
-def _adapter(systems: Systems, instance: str) -> Iterator[Any]:
+def _adapter(systems: ConfiguredSystems, instance: str) -> Iterator[Any]:
     """The instance's role adapter, built for this request (reads retry at most twice)."""
     definition = connector_for(instance)
     settings = systems.settings(instance)
@@ -153,7 +153,7 @@ def _adapter(systems: Systems, instance: str) -> Iterator[Any]:
 
 
 # -- billing -----------------------------------------------------------------------------------
-def billing_state(systems: Systems, number: str
+def billing_state(systems: ConfiguredSystems, number: str
                   ) -> tuple[BillingState, BillingInvoiceView | None]:
     """The first billing system that knows the invoice, else what they said."""
     answer = BillingState(lookup=Lookup.NOT_CONFIGURED, detail="no billing system configured")
@@ -185,7 +185,7 @@ def billing_state(systems: Systems, number: str
 
 
 # -- ERP ---------------------------------------------------------------------------------------
-def erp_state(systems: Systems, xrefs: Xrefs, canonical_id: str | None,
+def erp_state(systems: ConfiguredSystems, xrefs: Xrefs, canonical_id: str | None,
               number: str) -> ErpState:
     ids = xrefs.ids_for(canonical_id) if canonical_id else {}
     known = {system: system_id for system, system_id in ids.items()
@@ -224,7 +224,7 @@ def erp_state(systems: Systems, xrefs: Xrefs, canonical_id: str | None,
 
 
 # -- CRM ---------------------------------------------------------------------------------------
-def crm_state(systems: Systems, xrefs: Xrefs, customer_id: str | None,
+def crm_state(systems: ConfiguredSystems, xrefs: Xrefs, customer_id: str | None,
               subscription_id: str | None) -> CrmState:
     crms = systems.instances(Role.CRM)
     if not crms:
@@ -252,7 +252,8 @@ def crm_state(systems: Systems, xrefs: Xrefs, customer_id: str | None,
 
 
 # -- together ----------------------------------------------------------------------------------
-def invoice_status(session: Session, systems: Systems, number: str) -> InvoiceStatus | None:
+def invoice_status(session: Session, systems: ConfiguredSystems, number: str
+                   ) -> InvoiceStatus | None:
     """The invoice's state everywhere, or None when billing, the ERP and the timeline all
     say they do not know it."""
     xrefs = Xrefs(session)

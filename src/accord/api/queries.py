@@ -25,7 +25,7 @@ from accord.api.schemas import (
     Trace,
 )
 from accord.canonical.ids import EntityType
-from accord.engine.exceptions import ExceptionStatus, ExceptionView
+from accord.engine.exception_queue import ExceptionStatus, ExceptionView
 from accord.engine.inbox import PENDING_STATUSES
 from accord.engine.timeline import Milestone, StepOutcome
 from accord.errors import DataQualityError

@@ -19,16 +19,16 @@ from accord.store.models import ApiToken, utcnow
 PREFIX = "acc_"
 
 
-class Role(StrEnum):
+class Access(StrEnum):
     VIEWER = "viewer"
     OPERATOR = "operator"
     ADMIN = "admin"
 
     @property
     def rank(self) -> int:
-        return list(Role).index(self)
+        return list(Access).index(self)
 
-    def allows(self, needed: Role) -> bool:
+    def allows(self, needed: Access) -> bool:
         return self.rank >= needed.rank
 
 
@@ -36,14 +36,14 @@ class Role(StrEnum):
 class Principal:
     token_id: int
     name: str
-    role: Role
+    role: Access
 
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, name: str, role: Role) -> str:
+def create_token(session: Session, name: str, role: Access) -> str:
     """Store a new token's digest and return the token (the only time it is visible)."""
     token = PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(name=name, role=role.value, token_hash=digest(token)))
@@ -57,7 +57,7 @@ def authenticate(session: Session, token: str) -> Principal | None:
     if row is None:
         return None
     row.last_used_at = utcnow()
-    return Principal(row.id, row.name, Role(row.role))
+    return Principal(row.id, row.name, Access(row.role))
 
 
 def revoke(session: Session, token_id: int) -> bool:
@@ -68,4 +68,4 @@ def revoke(session: Session, token_id: int) -> bool:
     return True
 
 
-__all__ = ["PREFIX", "Principal", "Role", "authenticate", "create_token", "digest", "revoke"]
+__all__ = ["PREFIX", "Access", "Principal", "authenticate", "create_token", "digest", "revoke"]

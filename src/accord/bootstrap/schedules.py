@@ -34,6 +34,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -44,7 +45,8 @@ from accord.connectors.base import ChangePoller
 from accord.connectors.registry import connector_for
 from accord.engine.context import current
 from accord.engine.dispatch import store
-from accord.engine.exceptions import ExceptionStatus, retry_exception
+from accord.engine.exception_queue import ExceptionStatus, retry_exception
+from accord.engine.flow import CallStats, gated_call
 from accord.engine.polling import read_cursor, start_cursor, storable, write_cursor
 from accord.engine.schedules import JobResult, Schedule, ScheduleError, check_cron, every
 from accord.errors import AccordError
@@ -167,8 +169,11 @@ def poll_into_inbox(system: str, stream: str, poller: ChangePoller,
         return JobResult(detail=f"stream started ({start.value}); changes from here on")
     position = read_cursor(database, system, stream) or None
     stored = duplicates = 0
+    stats = CallStats()
     while True:
-        batch = poller.poll(position, POLL_PAGE)
+        # through the system's limits, as a flow's calls go: a poll shares the system's
+        # concurrency and rate with every flow of every worker
+        batch = gated_call(system, stats, partial(poller.poll, position, POLL_PAGE))
         for event in batch.events:
             _, duplicate = store(database, storable(event))
             duplicates += int(duplicate)

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from accord.cli.console import err, out
-from accord.engine.exceptions import (
+from accord.engine.exception_queue import (
     ExceptionStatus,
     ExceptionView,
     get_exception,

@@ -14,7 +14,7 @@ from accord import bootstrap
 from accord.canonical.period import Period
 from accord.cli.console import out
 from accord.cli.store import opened
-from accord.engine.routing import load_routing
+from accord.engine.owners import load_owner_rules
 from accord.engine.runtime import control_options, running
 from accord.reconcile.heal import HEALERS
 from accord.reconcile.service import Outcome, adapter_readers, reconcile, summary_line
@@ -137,7 +137,7 @@ def reconcile_command(
         else:
             database = stack.enter_context(opened(settings))
         readers = adapter_readers(database, adapters, period=chosen, wanted=wanted)
-        outcome = reconcile(database, load_routing(), readers, period=chosen,
+        outcome = reconcile(database, load_owner_rules(), readers, period=chosen,
                             healers=HEALERS if heal else None, ledger_path=ledger)
     if as_json:
         typer.echo(json.dumps(outcome_json(outcome), indent=2))

@@ -10,7 +10,7 @@ import uvicorn
 
 from accord import bootstrap
 from accord.api.app import create_app
-from accord.api.tokens import Role, create_token, revoke
+from accord.api.tokens import Access, create_token, revoke
 from accord.cli.console import err, out
 from accord.cli.failures import CommandFailed, ExitCode
 from accord.cli.store import opened
@@ -76,7 +76,7 @@ def serve(port: int = typer.Option(8080, help="port to listen on"),
 
 
 @tokens_app.command("create")
-def create(role: Role = typer.Option(Role.VIEWER, help="viewer, operator or admin"),
+def create(role: Access = typer.Option(Access.VIEWER, help="viewer, operator or admin"),
            name: str = typer.Option("cli", help="who or what the token is for")) -> None:
     """Create a token and print it once; only its SHA-256 digest is stored."""
     with opened() as database, database.session() as session:

@@ -23,10 +23,10 @@ from accord.api.queries import (
     list_exceptions,
     search_timeline,
 )
-from accord.api.tokens import Principal, Role, authenticate
+from accord.api.tokens import Access, Principal, authenticate
 from accord.console.formatting import duration, human
 from accord.engine import context as runtime
-from accord.engine.exceptions import ExceptionStatus, get_exception, retry_exception
+from accord.engine.exception_queue import ExceptionStatus, get_exception, retry_exception
 from accord.engine.failures import UnknownTarget
 from accord.errors import Team
 from accord.flows.keys import SEARCHABLE, Key
@@ -45,7 +45,7 @@ class LoginRequired(Exception):
 
 def viewer(request: Request, db: Annotated[Database, Depends(database)]) -> Principal:
     try:
-        return require(Role.VIEWER)(request, db, None)
+        return require(Access.VIEWER)(request, db, None)
     except HTTPException as exc:
         if exc.status_code == status.HTTP_401_UNAUTHORIZED:
             raise LoginRequired from exc
@@ -109,7 +109,7 @@ def customers(request: Request, session: SessionDep, who: Page, q: str = "") -> 
 def customer(request: Request, canonical_id: str, session: SessionDep,
              who: Page) -> HTMLResponse:
     view = customer_360(session, request.app.state.ownership, canonical_id,
-                        mask=who.role is Role.VIEWER)
+                        mask=who.role is Access.VIEWER)
     if view is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no customer {canonical_id}")
     return render(request, "customer.html", who, customer=view)
@@ -141,7 +141,7 @@ def exception(request: Request, exception_id: int, who: Page, session: SessionDe
 
 
 def _operator(who: Principal) -> None:
-    if not who.role.allows(Role.OPERATOR):
+    if not who.role.allows(Access.OPERATOR):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             f"role {who.role.value} may not act on exceptions")
 

@@ -27,8 +27,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.canonical.reconciliation import Contribution, RecordView
-from accord.engine.exceptions import ExceptionStatus, Problem, open_exception, resolve_exception
-from accord.engine.routing import RoutingRules
+from accord.engine.exception_queue import (
+    ExceptionStatus,
+    Problem,
+    open_exception,
+    resolve_exception,
+)
+from accord.engine.owners import OwnerRules
 from accord.errors import Team
 from accord.reconcile.differences import Difference
 from accord.reconcile.matcher import compare
@@ -127,7 +132,7 @@ def _held(database: Database, difference: Difference) -> Difference:
     return replace(difference, owner=Team(holder.owner), held_by=int(holder.id))
 
 
-def run_reconciliation(database: Database, routing: RoutingRules,
+def run_reconciliation(database: Database, routing: OwnerRules,
                        comparisons: Sequence[Comparison],
                        contributions: Iterable[Contribution] = (), *,
                        period: str | None = None,

@@ -13,7 +13,7 @@ from accord.canonical.period import Period
 from accord.canonical.roles import Role
 from accord.connectors.base import ReaderOptions
 from accord.connectors.registry import connector_for
-from accord.engine.routing import RoutingRules
+from accord.engine.owners import OwnerRules
 from accord.ports.reconciliation import LedgerReader, ReconciliationReader
 from accord.reconcile.differences import DEFAULT_OWNERS, Difference, DifferenceKind
 from accord.reconcile.gl import (
@@ -89,7 +89,7 @@ def gl_differences(report: GlReport, system: str) -> Iterator[Difference]:
                       f"{mismatch.ledger} {mismatch.currency}")
 
 
-def reconcile(database: Database, routing: RoutingRules, readers: Readers, *,
+def reconcile(database: Database, routing: OwnerRules, readers: Readers, *,
               period: Period | None = None, healers: Healers | None = None,
               ledger_path: Path | None = None) -> Outcome:
     """Run once (comparisons, control totals and, when the ERP's reader opens its ledger, GL

@@ -15,7 +15,7 @@ from accord.api.queries import ExceptionFilter, exception_detail, list_exception
 from accord.api.responses import documented
 from accord.api.schemas import ExceptionDetail, ExceptionSummary
 from accord.engine import context as runtime
-from accord.engine.exceptions import (
+from accord.engine.exception_queue import (
     ExceptionStatus,
     ExceptionView,
     get_exception,

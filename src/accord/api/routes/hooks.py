@@ -33,8 +33,8 @@ from pydantic import BaseModel
 from pydantic_settings import BaseSettings
 from sqlalchemy.exc import SQLAlchemyError
 
+from accord.api.configured_systems import ConfiguredSystems, connector_for
 from accord.api.responses import documented
-from accord.api.systems import Systems, connector_for
 from accord.connectors.base import (
     ConnectorDefinition,
     InboundEvent,
@@ -83,7 +83,7 @@ class BodyTooLarge(Exception):
 
 def system_settings(request: Request, system: str, definition: ConnectorDefinition
                     ) -> BaseSettings:
-    systems = Systems(request.app.state.system_settings)
+    systems = ConfiguredSystems(request.app.state.system_settings)
     return systems.settings(system) or systems.settings(definition.name) or \
         definition.settings_model()
 

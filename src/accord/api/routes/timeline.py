@@ -11,7 +11,7 @@ from accord.api.inputs import NO_NUL
 from accord.api.queries import list_steps, search_timeline, step_detail
 from accord.api.responses import documented
 from accord.api.schemas import StepDetail, StepPage, TimelineAnswer
-from accord.api.tokens import Role
+from accord.api.tokens import Access
 from accord.engine.timeline import Milestone, StepOutcome
 from accord.flows.keys import LEGACY
 
@@ -51,7 +51,7 @@ def step(step_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep,
          who: Viewer) -> StepDetail:
     """One step with the payload it sent and got: secrets redacted for everyone, personal
     data masked for viewers."""
-    found = step_detail(session, step_id, mask=who.role is Role.VIEWER)
+    found = step_detail(session, step_id, mask=who.role is Access.VIEWER)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"step_id: no step {step_id}")
     return found
