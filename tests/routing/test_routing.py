@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
 from accord.routing import Role, RoutingContext, RoutingError, RoutingTable, load_routing, route
+from accord.routing.rules import DEFAULT_TABLE
+from accord.settings import ConfigFileError
 
 
 def test_default_table_routes_eu_entities_to_the_eu_erp() -> None:
@@ -46,3 +50,19 @@ def test_malformed_rules_name_the_field() -> None:
         RoutingTable.model_validate({"version": "v1", "rules": [
             {"name": "x", "targets": {"warehouse": "sap"}}]})
     assert caught.value.errors()[0]["loc"][:3] == ("rules", 0, "targets")
+
+
+def test_accord_toml_routes_a_role_to_another_system(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "routed.toml"
+    config.write_text('[[routing.rules]]\nname = "default"\n'
+                      'targets = { crm = "salesforce", billing = "acme", erp = "netsuite" }\n')
+    monkeypatch.setenv("ACCORD_CONFIG", str(config))
+    table = load_routing()
+    assert route(table, RoutingContext(legal_entity="DE01")).targets == {
+        Role.CRM: "salesforce", Role.BILLING: "acme", Role.ERP: "netsuite"}
+    config.write_text('[[routing.rules]]\nname = "x"\ntargets = { warehouse = "sap" }\n')
+    with pytest.raises(ConfigFileError, match=r"routing\.rules\.0\.targets"):
+        load_routing()
+    config.write_text('[routing]\n')
+    assert load_routing() == load_routing(DEFAULT_TABLE)

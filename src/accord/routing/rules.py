@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from accord.canonical.roles import Role
 from accord.errors import PermanentError
+from accord.settings import ConfigFileError, read_config_file
 
 DEFAULT_TABLE = Path(__file__).parent / "tables" / "default.v1.toml"
 
@@ -91,9 +94,35 @@ def route(table: RoutingTable, context: RoutingContext,
 
 
 def load_routing(path: Path | None = None) -> RoutingTable:
+    """The table in ``path``; without one, the ``[routing]`` table of ``accord.toml`` when
+    it lists rules, else the default table. A deployment routes a role to another system
+    through configuration alone::
+
+        [[routing.rules]]
+        name = "default"
+        targets = { crm = "salesforce", billing = "acme-billing", erp = "netsuite" }
+    """
+    if path is None:
+        configured = configured_routing()
+        if configured is not None:
+            return configured
     source = path or DEFAULT_TABLE
     return RoutingTable.model_validate(tomllib.loads(source.read_text(encoding="utf-8")))
 
 
+def configured_routing(config: Mapping[str, Any] | None = None) -> RoutingTable | None:
+    """The routing table ``accord.toml`` (or ``config``) gives in ``[routing]``, or None."""
+    data = read_config_file() if config is None else config
+    table = data.get("routing")
+    if not isinstance(table, Mapping) or "rules" not in table:
+        return None
+    try:
+        return RoutingTable.model_validate({"version": "config", **table})
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        raise ConfigFileError(f"routing.{where}: {problem['msg']}") from None
+
+
 __all__ = ["DEFAULT_TABLE", "Condition", "Role", "Route", "RoutingContext", "RoutingError",
-           "RoutingTable", "Rule", "load_routing", "route"]
+           "RoutingTable", "Rule", "configured_routing", "load_routing", "route"]
