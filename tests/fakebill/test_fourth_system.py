@@ -26,6 +26,7 @@ import pytest
 import requests
 
 from accord.demo.processes import Stack, free_port, run_accord
+from accord.flows.skus import load_skus
 from accord.sandboxes.base import SandboxOptions
 from accord.sandboxes.netsuite import SANDBOX as NETSUITE
 from accord.sandboxes.salesforce import SANDBOX as SALESFORCE
@@ -154,7 +155,9 @@ def test_a_won_deal_runs_through_fakebill_to_netsuite_by_configuration_alone(
             what=f"the NetSuite invoice of FakeBill's {invoice['number']}")
         assert len(posted) == 1
         assert Decimal(str(posted[0]["foreigntotal"])) == Decimal(invoice["total"]) / 100
-        assert Decimal(invoice["total"]) / 100 == 5 * Decimal("49.00")
+        # five seats at the SKU's list price, as the deal sold them
+        assert Decimal(invoice["total"]) / 100 == 5 * Decimal(
+            load_skus().entry("BW-PLAT-SEAT").prices["USD"])
         assert netsuite(world, "SELECT id FROM customer WHERE companyname = 'fourthco Inc.'")
 
         # the customer pays by card in FakeBill: the payment, and the fee FakeBill kept on
