@@ -6,8 +6,9 @@
   role with a vendor's API (every ``accord.connectors.<name>`` but accord's own metering).
 * **Dependencies point downward.** Each package imports only its own layer and the ones
   below: canonical < connectors < ports < engine, registry, routing < flows, reconcile <
-  bootstrap < api, console, cli, demo. Sandboxes stand apart: they import only the
-  canonical model and their own shared parts.
+  bootstrap < api, console, cli, demo. Observability (traces, logs, alert rules) sits with the
+  store, so the engine can trace itself; notifications sit with the flows. Sandboxes stand
+  apart: they import only the canonical model and their own shared parts.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ leave it, and a new one naming a vendor fails the test."""
 
 LAYERS: dict[str, int] = {
     "canonical": 0, "errors": 0, "resilience": 0, "settings": 0, "store": 1,
+    "observability": 1,
     "connectors": 2, "testing": 3, "ports": 3,
     "engine": 4, "registry": 4, "routing": 4,
-    "flows": 5, "reconcile": 5,
+    "flows": 5, "reconcile": 5, "notify": 5,
     "bootstrap": 6,
     "api": 7, "console": 7, "cli": 8, "demo": 8,
 }

@@ -56,7 +56,9 @@ def console(sqlite_url: str) -> Iterator[Console]:
 
 @contextmanager
 def _signed_in(console: Console, token: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=console.base, timeout=30) as client:
+    # a browser on the console sends its origin with every form
+    with httpx.Client(base_url=console.base, timeout=30,
+                      headers={"Origin": console.base}) as client:
         assert client.post("/console/login", data={"token": token}).status_code == 303
         yield client
 

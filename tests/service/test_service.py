@@ -5,7 +5,7 @@ invoice - through the scheduled polls and Stripe's webhooks, with no further com
 
 On PostgreSQL, ``accord serve --no-workers`` and two ``accord worker`` processes share the
 schedules (each firing runs once, on one worker), and a worker SIGKILLed in the middle of a
-poll loses no change."""
+poll loses no change; the API's ``/metrics`` reports the workers' flows and vendor calls."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from accord.demo.environment import WORKER_PREFIX, Environment, Layout, start
 from accord.engine.schedules import runs
@@ -108,6 +109,9 @@ def test_workers_share_the_schedules_and_a_killed_worker_loses_no_change(
                                           timeout=180, what=f"the subscription of {opportunity}")
                 assert subscription.status == "active"
             history = runs(database)
+            # the API process runs no flow: its /metrics totals are the workers', read
+            # from the shared database
+            figures = _metrics(env.api_url)
         finally:
             database.dispose()
     # every firing ran to its end once, on one worker (a run cut short by the kill is marked
@@ -124,3 +128,12 @@ def test_workers_share_the_schedules_and_a_killed_worker_loses_no_change(
     cut_short = [run for run in history if run.schedule == OPPORTUNITIES
                  and run.outcome == "failed" and run.executor == victim]
     assert cut_short, "the killed poll is recorded as cut short"
+    assert figures[("accord_flows_finished_total", (("flow", "closed_won"),))] >= len(deals)
+    for system in ("salesforce", "stripe", "netsuite"):
+        assert figures[("accord_vendor_calls_total", (("system", system),))] > 0
+
+
+def _metrics(api_url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    text = httpx.get(f"{api_url}/metrics", timeout=30).text
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples}

@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from accord.api.sessions import resolve_session
 from accord.api.tokens import Access, Principal, authenticate
 from accord.store import Database
 
@@ -28,7 +29,8 @@ def session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(session)]
 
 
-COOKIE = "accord_token"
+COOKIE = "accord_session"
+"""The console's cookie: an opaque session id (:mod:`accord.api.sessions`), not a token."""
 MAX_ID = 2**63 - 1
 """The largest id (or offset) a route accepts: the database's 64-bit integer."""
 
@@ -39,6 +41,14 @@ def presented_token(request: Request,
     if credentials is not None and credentials.scheme.lower() == "bearer":
         return credentials.credentials
     return request.cookies.get(COOKIE)
+
+
+def _principal(opened: Session, presented: str, from_cookie: bool) -> Principal | None:
+    """A bearer token is a token; the cookie is only ever a session id (a token pasted
+    into the cookie does not sign in)."""
+    if from_cookie:
+        return resolve_session(opened, presented)
+    return authenticate(opened, presented)
 
 
 def require(role: Access) -> Callable[..., Principal]:
@@ -53,9 +63,11 @@ def require(role: Access) -> Callable[..., Principal]:
                                 "missing bearer token: send Authorization: Bearer <token>",
                                 headers={"WWW-Authenticate": "Bearer"})
         with db.session() as opened:
-            principal = authenticate(opened, token)
+            principal = _principal(opened, token, from_cookie=not (
+                credentials is not None and credentials.scheme.lower() == "bearer"))
         if principal is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked token",
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED,
+                                "unknown, expired or revoked token or session",
                                 headers={"WWW-Authenticate": "Bearer"})
         if not principal.role.allows(role):
             raise HTTPException(status.HTTP_403_FORBIDDEN,

@@ -52,6 +52,10 @@ from accord.engine.schedules import JobResult, Schedule, ScheduleError, check_cr
 from accord.errors import AccordError
 from accord.flows.product_sync import product_master_sync
 from accord.flows.systems import Systems
+from accord.notify import notification_settings, notify
+from accord.observability.settings import observability_settings
+from accord.observability.slas import slas_of
+from accord.observability.spanstore import prune
 from accord.reconcile.heal import HEALERS
 from accord.reconcile.service import adapter_readers, reconcile, summary_line
 from accord.store import Database
@@ -62,6 +66,8 @@ RECONCILE = "reconcile"
 RETRY_SWEEP = "exceptions.retry"
 PRODUCTS_SYNC = "products.sync"
 RETRY_ACTOR = "engine:retry-sweep"
+NOTIFY = "notify.owners"
+PRUNE_TRACES = "traces.prune"
 POLL_PAGE = 100
 
 
@@ -290,10 +296,49 @@ def _products_schedule(setting: ScheduleSetting | None) -> Schedule | None:
                                 "the CRM")
 
 
+# -- telling the owners -----------------------------------------------------------------------
+def _notify_schedule(config: Mapping[str, Any], setting: ScheduleSetting | None
+                     ) -> Schedule | None:
+    """The owners' notifications (:mod:`accord.notify`), when ``[notifications]`` names
+    any owner."""
+    found = notification_settings(config)
+    if not found.configured or (setting is not None and not setting.enabled):
+        return None
+    slas = slas_of(config)
+
+    def job(_due: datetime) -> JobResult:
+        result = notify(current().database, found, slas, datetime.now(UTC))
+        return JobResult(items=result.sent,
+                         detail=f"{result.sent} sent, {result.failed} failed")
+
+    return Schedule(name=NOTIFY, cron=_cron(NOTIFY, setting, every(found.every_seconds)),
+                    job=job, description="tell owners about their exceptions and SLA "
+                                         "breaches")
+
+
+def _prune_schedule(config: Mapping[str, Any], setting: ScheduleSetting | None
+                    ) -> Schedule | None:
+    """Daily: spans older than ``[observability] trace_retention_days`` leave the local
+    trace store."""
+    found = observability_settings(config)
+    if not found.local_traces or (setting is not None and not setting.enabled):
+        return None
+    keep = timedelta(days=found.trace_retention_days)
+
+    def job(_due: datetime) -> JobResult:
+        removed = prune(current().database, keep)
+        return JobResult(items=removed, detail=f"{removed} spans older than "
+                                               f"{found.trace_retention_days} days removed")
+
+    return Schedule(name=PRUNE_TRACES, cron=_cron(PRUNE_TRACES, setting, "0 30 3 * * *"),
+                    job=job, description="remove spans past their retention from the local "
+                                         "trace store")
+
+
 # -- all of them ------------------------------------------------------------------------------
 def possible_names(system_names: Iterable[str]) -> set[str]:
     """Every schedule name a configuration may tune, configured systems or not."""
-    names = {RECONCILE, RETRY_SWEEP, PRODUCTS_SYNC}
+    names = {RECONCILE, RETRY_SWEEP, PRODUCTS_SYNC, NOTIFY, PRUNE_TRACES}
     for system in system_names:
         definition = connector_for(system)
         if definition is not None:
@@ -313,10 +358,13 @@ def build_schedules(config: Mapping[str, Any], systems: Systems,
                             f"{', '.join(sorted(known))})")
     found = [*polls, _products_schedule(settings.get(PRODUCTS_SYNC)),
              _reconcile_schedule(systems, settings.get(RECONCILE)),
-             _retry_schedule(settings.get(RETRY_SWEEP))]
+             _retry_schedule(settings.get(RETRY_SWEEP)),
+             _notify_schedule(config, settings.get(NOTIFY)),
+             _prune_schedule(config, settings.get(PRUNE_TRACES))]
     return tuple(schedule for schedule in found if schedule is not None)
 
 
-__all__ = ["AUTOMATIC_KINDS", "PRODUCTS_SYNC", "RECONCILE", "RETRY_ACTOR", "RETRY_SWEEP",
+__all__ = ["AUTOMATIC_KINDS", "NOTIFY", "PRODUCTS_SYNC", "PRUNE_TRACES", "RECONCILE",
+           "RETRY_ACTOR", "RETRY_SWEEP",
            "PollJob", "ScheduleSetting", "Start", "begin_stream", "begin_streams",
            "build_schedules", "poll_into_inbox", "possible_names", "retry_waiting"]

@@ -25,6 +25,8 @@ from accord.engine.context import Runtime
 from accord.engine.runtime import EngineOptions, launch, options_from_settings, shutdown
 from accord.engine.schedules import Schedule
 from accord.flows.systems import FlowSettings, Systems, install
+from accord.observability import tracing
+from accord.observability.settings import observability_settings
 from accord.routing import RoutingTable, load_routing
 from accord.settings import (
     AccordSettings,
@@ -59,6 +61,7 @@ class Deployment:
                 if found.enabled and not found.configured]
 
     def close(self) -> None:
+        tracing.flush()
         self.systems.close()
 
 
@@ -70,6 +73,7 @@ def prepare(settings: AccordSettings | None = None, *, config: Mapping[str, Any]
     ``overrides`` gives system settings by name that win over the file (tests)."""
     chosen = settings or load_settings()
     data = dict(read_config_file() if config is None else config)
+    tracing.configure(chosen.effective_database_url, observability_settings(data))
     routing = load_routing()
     configured = system_settings(data, routing, overrides)
     found = build_systems(configured, routing,

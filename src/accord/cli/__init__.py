@@ -9,9 +9,10 @@ import typer
 from typer.core import TyperGroup
 
 from accord import __version__
-from accord.cli import db, demo, doctor, reconcile, sandbox, schema, serve
+from accord.cli import db, demo, doctor, keys, reconcile, sandbox, schema, serve, tokens
 from accord.cli import exceptions as exceptions_cli
 from accord.cli import init as init_cli
+from accord.cli import monitoring as monitoring_cli
 from accord.cli import replay as replay_cli
 from accord.cli import worker as worker_cli
 from accord.cli.console import err
@@ -45,7 +46,8 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(schema.app, name="schema")
 app.add_typer(sandbox.app, name="sandbox")
-app.add_typer(serve.tokens_app, name="tokens")
+app.add_typer(tokens.tokens_app, name="tokens")
+app.add_typer(keys.keys_app, name="keys")
 app.command("init")(init_cli.init)
 app.command("serve")(serve.serve)
 app.command("doctor")(doctor.doctor)
@@ -53,6 +55,7 @@ app.command("demo")(demo.demo)
 app.command("worker")(worker_cli.worker)
 app.command("replay")(replay_cli.replay_command)
 app.add_typer(exceptions_cli.app, name="exceptions")
+app.add_typer(monitoring_cli.app, name="monitoring")
 app.command("reconcile")(reconcile.reconcile_command)
 
 

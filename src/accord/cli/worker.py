@@ -14,9 +14,11 @@ from typing import Any
 import typer
 
 from accord import bootstrap
+from accord.api import sla as _sla  # noqa: F401 - registers the business SLA probe
 from accord.cli.console import err, out
 from accord.cli.failures import CommandFailed, ExitCode
 from accord.cli.store import opened
+from accord.observability.logs import configure_logging
 from accord.settings import load_settings
 
 
@@ -51,6 +53,7 @@ def worker(
 ) -> None:
     """Run a worker: recover its unfinished flows, pump the inbox, run flows and schedules."""
     settings = load_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
     with opened(settings):
         pass
     deployment = bootstrap.prepare(settings)

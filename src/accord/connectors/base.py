@@ -228,11 +228,14 @@ def iterate_pages(fetch: Callable[[str | None], Page[T]], *, system: str,
 
 # -- intake -----------------------------------------------------------------------------------
 class WebhookRejected(Exception):
-    """A delivery that failed verification. ``reason`` is safe to show; it holds no secret."""
+    """A delivery that failed verification. ``reason`` is safe to show; it holds no secret.
+    ``field`` names the event's field when the delivery is signed but that field is not
+    valid (an id that is not a string, a timestamp out of range)."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(f"{field}: {reason}" if field else reason)
         self.reason = reason
+        self.field = field
 
 
 @dataclass(frozen=True)

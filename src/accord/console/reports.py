@@ -5,24 +5,27 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from accord.api.configured_systems import ConfiguredSystems
-from accord.api.deps import SessionDep
+from accord.api.deps import MAX_ID, SessionDep
 from accord.api.invoice_status import NUMBER_PATTERN, invoice_status
 from accord.api.kpis import report
 from accord.api.queries import step_detail
 from accord.api.reconciliation import DifferenceFilter, list_runs, run_detail
 from accord.api.systems_view import list_systems, probe_system
 from accord.api.tokens import Access
-from accord.console.views import Page, render
+from accord.console.views import Page, RowId, render
 from accord.store import Database
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 PAGE_SIZE = 50
+PageNumber = Annotated[int, Query(ge=1, le=MAX_ID // PAGE_SIZE)]
+"""A page whose offset fits the database's 64-bit integers (422 beyond, as the API)."""
 
 
 @router.get("/invoices", response_class=HTMLResponse)
@@ -42,7 +45,7 @@ async def invoices(request: Request, session: SessionDep, who: Page,
 
 
 @router.get("/timeline/steps/{step_id}", response_class=HTMLResponse)
-def step(request: Request, step_id: int, session: SessionDep, who: Page) -> HTMLResponse:
+def step(request: Request, step_id: RowId, session: SessionDep, who: Page) -> HTMLResponse:
     found = step_detail(session, step_id, mask=who.role is Access.VIEWER)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no step {step_id}")
@@ -71,17 +74,15 @@ async def systems(request: Request, session: SessionDep, who: Page,
 
 @router.get("/reconciliation", response_class=HTMLResponse)
 def reconciliation(request: Request, session: SessionDep, who: Page,
-                   page: int = 1) -> HTMLResponse:
-    page = max(1, page)
+                   page: PageNumber = 1) -> HTMLResponse:
     runs = list_runs(session, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render(request, "reconciliation.html", who, runs=runs[:PAGE_SIZE], page=page,
                   more=len(runs) > PAGE_SIZE)
 
 
 @router.get("/reconciliation/{run_id}", response_class=HTMLResponse)
-def reconciliation_run(request: Request, run_id: int, session: SessionDep, who: Page,
-                       kind: str = "", page: int = 1) -> HTMLResponse:
-    page = max(1, page)
+def reconciliation_run(request: Request, run_id: RowId, session: SessionDep, who: Page,
+                       kind: str = "", page: PageNumber = 1) -> HTMLResponse:
     detail = run_detail(session, run_id, DifferenceFilter(
         kind=kind or None, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE))
     if detail is None:

@@ -74,6 +74,8 @@ class BatchItem(BaseModel):
     correlation_id: str
     keys: dict[str, str] = Field(default_factory=dict)
     payload: dict[str, Any] = Field(default_factory=dict)
+    traceparent: str | None = None
+    """The event's trace context, as stored with the event."""
 
 
 @dataclass(frozen=True)

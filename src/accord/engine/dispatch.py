@@ -18,6 +18,9 @@ worker - starts the flow of each stored row. The workflow id is derived from the
 so two workers pumping the same row, or a pump racing a direct :func:`accept`, start one flow.
 Events no flow handles are marked ``unhandled`` in the inbox: kept and visible, never lost.
 
+Each stored event opens its own trace (:func:`accord.observability.tracing.intake_span`);
+the inbox row keeps its ``traceparent`` and the flow started for it joins that trace.
+
 A flow registered with ``batch=N`` (a :func:`~accord.engine.batch.batch_flow`) gets up to ``N``
 stored events of its types per run. The pump *claims* the rows first - one ``UPDATE ... WHERE
 status = 'received' RETURNING id`` that sets status ``claimed`` and a fresh batch workflow id -
@@ -57,6 +60,7 @@ from accord.engine.inbox import (
 )
 from accord.engine.owners import OwnerRules
 from accord.engine.sweep import Sweeper
+from accord.observability import tracing
 from accord.registry.xref import Xrefs
 from accord.store import Database
 from accord.store.models import InboxEntry
@@ -115,7 +119,8 @@ def event_types_for(system: str) -> list[str]:
                   if (definition.kind.value, canonical) in _handlers)
 
 
-def describe_event(database: Database, event: InboundEvent) -> Delivery:
+def describe_event(database: Database, event: InboundEvent,
+                   traceparent: str | None = None) -> Delivery:
     """The event as the engine keeps it: its connector's business keys and the canonical
     customer that orders it (known to the identity registry, else derived from the
     source's id, as the customer's first flow derives it)."""
@@ -135,7 +140,15 @@ def describe_event(database: Database, event: InboundEvent) -> Delivery:
             customer = derived_id(EntityType.CUSTOMER, event.system, facts.customer_ref)
     return Delivery(system=event.system, external_event_id=event.event_id,
                     event_type=event.event_type, payload=jsonable(dict(event.payload)),
-                    occurred_at=event.occurred_at, keys=keys, customer=customer)
+                    occurred_at=event.occurred_at, keys=keys, customer=customer,
+                    traceparent=traceparent)
+
+
+def _traced(database: Database, event: InboundEvent) -> Delivery:
+    """The event described inside the root span of its own trace, which it carries."""
+    with tracing.intake_span(event.system, event.event_type,
+                             correlation_id_for(event.system, event.event_id)):
+        return describe_event(database, event, tracing.traceparent())
 
 
 def storable_ref(ref: str) -> bool:
@@ -144,19 +157,23 @@ def storable_ref(ref: str) -> bool:
     return isinstance(ref, str) and "\x00" not in ref and len(ref) <= 255
 
 
-def as_received(event: InboundEvent) -> Delivery:
-    """The event as it came, not yet described (the pump describes it before its flow)."""
+def as_received(event: InboundEvent, traceparent: str | None = None) -> Delivery:
+    """The event as it came, not yet described (the pump describes it before its flow),
+    with the trace it starts."""
     return Delivery(system=event.system, external_event_id=event.event_id,
                     event_type=event.event_type, payload=jsonable(dict(event.payload)),
-                    occurred_at=event.occurred_at)
+                    occurred_at=event.occurred_at, traceparent=traceparent)
 
 
 def store(database: Database, event: InboundEvent) -> tuple[int, bool]:
     """Durably record the event as it came (phase one); returns (inbox id, duplicate).
     Describing it - its keys, the customer it concerns, which needs the identity registry -
     is the pump's, so a signed event too malformed to describe is still stored, and its
-    flow turns it into an exception."""
-    return store_delivery(database, as_received(event))
+    flow turns it into an exception. The event starts its own trace (the intake span),
+    which the inbox row carries to its flow."""
+    with tracing.intake_span(event.system, event.event_type,
+                             correlation_id_for(event.system, event.event_id)):
+        return store_delivery(database, as_received(event, tracing.traceparent()))
 
 
 def batch_workflow_id(first_inbox_id: int, count: int) -> str:
@@ -168,7 +185,8 @@ def _item(inbox_id: int, delivery: Delivery) -> BatchItem:
     return BatchItem(inbox_id=inbox_id,
                      correlation_id=correlation_id_for(delivery.system,
                                                        delivery.external_event_id),
-                     keys=dict(delivery.keys), payload=dict(delivery.payload))
+                     keys=dict(delivery.keys), payload=dict(delivery.payload),
+                     traceparent=delivery.traceparent)
 
 
 def _enqueue_batch(database: Database, handler: Handler, workflow_id: str,
@@ -208,13 +226,13 @@ def _recover_claims(database: Database) -> int:
         rows = session.execute(select(
             InboxEntry.id, InboxEntry.system, InboxEntry.external_event_id,
             InboxEntry.event_type, InboxEntry.payload, InboxEntry.occurred_at,
-            InboxEntry.workflow_id
+            InboxEntry.workflow_id, InboxEntry.traceparent
         ).where(InboxEntry.status == CLAIMED).order_by(InboxEntry.id)).all()
     batches: dict[str, list[Any]] = {}
     for row in rows:
         batches.setdefault(str(row.workflow_id), []).append(row)
     for workflow_id, members in batches.items():
-        deliveries = [(int(row.id), describe_event(database, _event_of(row)))
+        deliveries = [(int(row.id), describe_event(database, _event_of(row), row.traceparent))
                       for row in members]
         handler = handler_for(deliveries[0][1].system, deliveries[0][1].event_type)
         if handler is None:  # pragma: no cover - the flow was unregistered meanwhile
@@ -251,7 +269,7 @@ def _start(database: Database, inbox_id: int, delivery: Delivery) -> Intake | No
     correlation_id = correlation_id_for(delivery.system, delivery.external_event_id)
     run = FlowInput(correlation_id=correlation_id, keys=dict(delivery.keys),
                     payload=dict(delivery.payload), partition_key=delivery.customer,
-                    system=delivery.system)
+                    system=delivery.system, traceparent=delivery.traceparent)
     start_flow(handler.flow, run, workflow_id=workflow_id)
     with database.session() as session:
         session.execute(update(InboxEntry).where(InboxEntry.id == inbox_id).values(
@@ -262,7 +280,7 @@ def _start(database: Database, inbox_id: int, delivery: Delivery) -> Intake | No
 def accept(database: Database, event: InboundEvent) -> Intake | None:
     """Store the event and start its flow now (the engine runs in this process). Returns
     None when no flow handles the event (it stays in the inbox as ``unhandled``)."""
-    delivery = describe_event(database, event)
+    delivery = _traced(database, event)
     inbox_id, duplicate = store_delivery(database, delivery)
     intake = _start(database, inbox_id, delivery)
     if intake is None:
@@ -278,12 +296,13 @@ def pump(database: Database, *, settle_seconds: float = 1.0, limit: int = 500,
     with database.session() as session:
         rows = session.execute(select(
             InboxEntry.id, InboxEntry.system, InboxEntry.external_event_id,
-            InboxEntry.event_type, InboxEntry.payload, InboxEntry.occurred_at
+            InboxEntry.event_type, InboxEntry.payload, InboxEntry.occurred_at,
+            InboxEntry.traceparent
         ).where(InboxEntry.status == InboxStatus.RECEIVED.value,
                 InboxEntry.received_at <= cutoff).order_by(InboxEntry.id).limit(limit)).all()
     batched: dict[tuple[str, str], tuple[Handler, list[tuple[int, Delivery]]]] = {}
     for row in rows:
-        delivery = describe_event(database, _event_of(row))
+        delivery = describe_event(database, _event_of(row), row.traceparent)
         handler = handler_for(delivery.system, delivery.event_type)
         if handler is not None and handler.batch:
             batched.setdefault((handler.role, handler.event_type), (handler, []))[1].append(

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from accord.engine.audit import audit
-from accord.engine.failures import UnknownTarget
+from accord.engine.failures import AlreadyClosed, UnknownTarget
 from accord.engine.owners import OwnerRules
 from accord.engine.queues import FLOWS_QUEUE
 from accord.errors import AccordError, PermanentError, Team
@@ -67,6 +67,9 @@ class ExceptionView(BaseModel):
     resolved_at: datetime | None
     resolved_by: str | None
     note: str | None
+
+
+CLOSED_STATUSES = (ExceptionStatus.RESOLVED.value, ExceptionStatus.IGNORED.value)
 
 
 @dataclass(frozen=True)
@@ -209,6 +212,9 @@ def _close(database: Database, exception_id: int, status: ExceptionStatus, actor
         if record is None:
             raise UnknownTarget(f"exception {exception_id}: no such record")
         before = record.status
+        if before in CLOSED_STATUSES:
+            raise AlreadyClosed(f"exception {exception_id}: already {before} by "
+                                f"{record.resolved_by}; it stays as it was closed")
         record.status = status.value
         record.note = note
         record.resolved_by = actor
@@ -323,6 +329,7 @@ def resolve_recovered(database: Database, correlation_id: str, note: str) -> lis
 
 
 __all__ = [
+    "CLOSED_STATUSES",
     "FORK_MARK",
     "OPEN_EXCEPTION_STEP",
     "RETRY_MARK",

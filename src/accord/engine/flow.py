@@ -12,6 +12,11 @@ payload). A *step* is a DBOS step making one idempotent call to one system::
     def order_to_invoice(run: FlowInput) -> str:
         return create_invoice(run.payload)
 
+Each flow run and each step is a trace span (:mod:`accord.observability.tracing`): a flow
+joins the trace of the event that started it (``FlowInput.traceparent``, stored with the
+event), a step's vendor calls are its child spans and its retries span events. Spans are
+exported in batches off the flow's thread.
+
 Every step attempt writes a timeline row (system, action, outcome, attempt, latency, error).
 A step that completes a business milestone declares it (``@step("erp", "post_invoice",
 milestone=Milestone.INVOICE_POSTED)``); its succeeded row carries the milestone, which is
@@ -58,6 +63,7 @@ from accord.engine.queues import CUSTOMER_QUEUE, FLOWS_QUEUE
 from accord.engine.retry import RetryBudget, run_with_retry
 from accord.engine.timeline import Milestone, StepOutcome, StepRecord, record_step
 from accord.errors import AccordError, PermanentError, RateLimited, TransientError
+from accord.observability import tracing
 from accord.store.transient import is_disconnect
 
 P = ParamSpec("P")
@@ -85,6 +91,9 @@ class FlowInput(BaseModel):
     partition_key: str | None = None
     system: str | None = None
     """The system instance the event came from (it plays its role for this flow)."""
+    traceparent: str | None = None
+    """W3C trace context of the event's trace: the flow's spans join it (also when the flow
+    is recovered, retried or replayed, which DBOS does with the same input)."""
 
     @field_validator("keys", mode="before")
     @classmethod
@@ -175,7 +184,13 @@ def flow(name: str) -> Callable[[Callable[[FlowInput], R]], Callable[[FlowInput]
             finally:
                 _active.reset(token)
 
-        return DBOS.workflow(name=name)(body)
+        @functools.wraps(fn)
+        def traced(run: FlowInput) -> R:
+            with tracing.flow_span(name, run.correlation_id, run.keys,
+                                   getattr(run, "traceparent", None), DBOS.workflow_id):
+                return body(run)
+
+        return DBOS.workflow(name=name)(traced)
 
     return decorate
 
@@ -265,14 +280,19 @@ def step(system: str | Role, action: str, *, entity: str | None = None,
 
             def on_retry(number: int, error: AccordError, wait: float) -> None:
                 record(StepOutcome.RETRYING, error, {"wait_seconds": round(wait, 3)})
+                tracing.note_retry(span, stats.attempt, error.code, wait)
 
-            try:
-                result = run_with_retry(once, retry or runtime.options.retry,
-                                        sleep=runtime.options.sleep, rng=runtime.rng,
-                                        on_retry=on_retry)
-            except AccordError as error:
-                record(StepOutcome.FAILED, error)
-                raise StepFailed(error.to_record(), step_name, target, entity) from None
+            with tracing.step_span(step_name, target, action,
+                                   active.run.correlation_id) as span:
+                try:
+                    result = run_with_retry(once, retry or runtime.options.retry,
+                                            sleep=runtime.options.sleep, rng=runtime.rng,
+                                            on_retry=on_retry)
+                except AccordError as error:
+                    record(StepOutcome.FAILED, error)
+                    tracing.mark_failed(span, error.code)
+                    raise StepFailed(error.to_record(), step_name, target, entity) from None
+                span.set_attribute("accord.attempts", stats.attempt)
             record(StepOutcome.SUCCEEDED, None)
             return result
 

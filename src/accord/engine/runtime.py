@@ -35,6 +35,7 @@ from accord.engine.owners import OwnerRules, load_owner_rules
 from accord.engine.queues import register_queues
 from accord.engine.retry import STEP_RETRY, RetryBudget
 from accord.engine.schedules import Schedule
+from accord.engine.sealing import SealedSerializer
 from accord.resilience import LimitsProfile
 from accord.settings import AccordSettings, load_settings, read_config_file
 from accord.store import Database, make_engine, upgrade
@@ -89,6 +90,8 @@ def _dbos_config(options: EngineOptions, engine: Engine) -> DBOSConfig:
         "log_level": options.log_level,
         "notification_listener_polling_interval_sec": 0.05,
         "scheduler_polling_interval_sec": 30.0,
+        # checkpoints hold vendor payloads: sealed at rest with the field key
+        "serializer": SealedSerializer(),
     }
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from accord.api.deps import database
+from accord.api.metrics import DatabaseCollector
 from accord.api.readiness import (
     EngineReadiness,
     ScheduleReadiness,
@@ -80,6 +81,19 @@ def readyz(request: Request, response: Response,
                      schedules=schedules)
 
 
+def _database_metrics(request: Request) -> CollectorRegistry:
+    """This app's registry of database-backed figures (made on the first scrape)."""
+    registry: CollectorRegistry | None = getattr(request.app.state, "metrics_registry", None)
+    if registry is None:
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(DatabaseCollector(request.app.state.database))
+        request.app.state.metrics_registry = registry
+    return registry
+
+
 @router.get("/metrics", response_class=Response)
-def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+def metrics(request: Request) -> Response:
+    """Prometheus text format: this process's webhook counters, then the figures computed
+    from the database (the same from every process; ``docs/operations.md``, "Metrics")."""
+    return Response(generate_latest() + generate_latest(_database_metrics(request)),
+                    media_type=CONTENT_TYPE_LATEST)

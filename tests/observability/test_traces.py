@@ -1,0 +1,83 @@
+"""One deal won in the CRM, through the real sandboxes: its trace runs from the poll's
+intake through the flow's steps to each vendor HTTP call, stored locally in ``trace_span``
+and exported by OTLP to a collector, the same spans in both."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from accord import bootstrap
+from accord.api.app import create_app
+from accord.api.tokens import Access, create_token
+from accord.engine.timeline import search
+from accord.flows.keys import Key
+from accord.observability import tracing
+from accord.observability.spanstore import read_trace, traces_of
+from accord.settings import AccordSettings
+from tests.flows.vendors import Vendors
+
+from .receivers import Received
+from .support import win
+
+
+def test_a_deal_is_one_trace_from_intake_to_vendor_calls_stored_and_exported(
+        traced_engine: tuple[bootstrap.Service, Vendors],
+        collector: tuple[str, Received]) -> None:
+    service, found = traced_engine
+    database = service.runtime.database
+    won = win(service, found)
+    results, failures = won.results, won.failures
+    assert failures == []
+    assert [result["outcome"] for result in results] == ["created"]
+    assert tracing.flush()
+
+    opportunity = won.seeded.deals[won.good]
+    correlation_ids = {row.correlation_id for row in search(database, opportunity,
+                                                            kind=Key.DEAL_ID)}
+    traces = traces_of(database, correlation_ids)
+    assert len(traces) == 1, "one business event, one trace"
+    spans = read_trace(database, traces[0])
+    by_id = {span.span_id: span for span in spans}
+
+    root = spans[0]
+    assert root.depth == 0
+    assert root.name.startswith("intake salesforce")
+    flows = [span for span in spans if span.name.startswith("flow ")]
+    assert len(flows) == 1
+    assert flows[0].parent_span_id == root.span_id
+    assert flows[0].attributes["accord.key.deal_id"] == opportunity
+    assert flows[0].attributes["accord.correlation_id"] in correlation_ids
+    steps = [span for span in spans if span.name.startswith("step ")]
+    assert steps
+    assert all(step.parent_span_id == flows[0].span_id for step in steps)
+    # every vendor call is a child of the step that made it, to the system the step names
+    calls = [span for span in spans if span.kind == "client"]
+    assert calls
+    assert all(by_id[call.parent_span_id or ""].name.startswith("step ")
+                         for call in calls)
+    called = {by_id[call.parent_span_id or ""].system for call in calls}
+    assert called == {"salesforce", "stripe", "netsuite"}
+    assert all("?" not in str(call.attributes.get("http.url", call.attributes.get(
+        "url.full", ""))) for call in calls)
+
+    # the same spans reached the OTLP collector
+    exported = {span.span_id: span for span in collector[1].spans
+                if span.trace_id == traces[0]}
+    assert set(exported) == set(by_id)
+    assert {span.parent_span_id for span in exported.values()} == {
+        span.parent_span_id for span in spans}
+
+    # the console draws the same waterfall, linked from the deal's timeline
+    with database.session() as session:
+        token = create_token(session, "auditor", Access.VIEWER)
+    app = create_app(AccordSettings(database_url=SecretStr(str(database.engine.url))),
+                     database)
+    with TestClient(app) as client:
+        assert client.post("/console/login", data={"token": token},
+                           follow_redirects=False).status_code == 303
+        timeline = client.get("/console/timeline", params={"q": opportunity})
+        assert f"/console/traces?q={opportunity}" in timeline.text
+        page = client.get("/console/traces", params={"q": opportunity})
+        assert page.status_code == 200
+        assert all(f'data-span="{span.span_id}"' in page.text for span in spans)
