@@ -108,12 +108,23 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+class NotJson(ValueError):
+    """A token Python's parser accepts but JSON has not (``NaN``, ``Infinity``): no
+    system sends one, and no JSON column stores one."""
+
+
+def _not_json(token: str) -> Any:
+    raise NotJson(token)
+
+
 def json_problem(body: bytes) -> str | None:
     """What is wrong with ``body`` as a JSON webhook payload, or None."""
     if not body.strip():
         return "body: empty; expected a JSON event"
     try:
-        parsed: Any = json.loads(body.decode("utf-8"))
+        parsed: Any = json.loads(body.decode("utf-8"), parse_constant=_not_json)
+    except NotJson as exc:
+        return f"body: not valid JSON ({exc} is not a JSON number)"
     except UnicodeDecodeError as exc:
         return f"body: not UTF-8 (invalid byte at offset {exc.start})"
     except json.JSONDecodeError as exc:
