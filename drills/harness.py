@@ -120,8 +120,8 @@ def operator_tables(workers: int, extra: Mapping[str, Mapping[str, Any]] | None 
         "flows": {"wait_interval": 1.0, "wait_attempts": 20},
         'schedules."poll.stripe.events"': {"enabled": False},
     }
-    for name, values in (extra or {}).items():
-        found[name] = {**found.get(name, {}), **values}
+    for name, values in (extra or {}).items():  # an empty table replaces the drill's own
+        found[name] = {**found.get(name, {}), **values} if values else {}
     return found
 
 
