@@ -136,8 +136,6 @@ class ApiProcess:
         self.url = env.api_url
         self.port = int(self.url.rsplit(":", 1)[1])
         self.kills = 0
-        self.args = list(entry.process.args)[3:] if isinstance(entry.process.args, list) \
-            else []
 
     def kill(self, down_for: float = 1.0) -> None:
         os.kill(self.entry.process.pid, signal.SIGKILL)
@@ -302,7 +300,7 @@ class Stage:
 
     def __init__(self, *, workers: int, use_postgres: bool, customers: int, events: int,
                  tables: Mapping[str, Mapping[str, Any]] | None = None,
-                 limits: SandboxLimits | None = None, quiet: bool = False,
+                 limits: SandboxLimits | None = None,
                  log: Callable[[str], None] | None = None) -> None:
         self.workers_wanted = workers if use_postgres else 0
         self.use_postgres = use_postgres
