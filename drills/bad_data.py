@@ -44,7 +44,7 @@ INVOICE_PATHS = ("id", "object", "number", "customer", "currency", "status", "li
 ENVELOPE_PATHS = ("id", "object", "type", "created", "data", "data.object")
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=30) | st.sampled_from(["", "USD", "JPY", "-1", "1e400", "NaN", "0.001",
                                               "2026-02-30", "\x00", "x" * 300]),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
@@ -205,10 +205,15 @@ def run(events: int, customers: int, workers: int, use_postgres: bool, *,
             fuzz_deliveries(client, stage.webhook_secret, workload.events, delivery_examples,
                             accepted, problems, first=record_examples)
         sender.close()
+        fuzzed_at = time.monotonic()
         operations = fuzz_api(stage.api.url, stage.env.token, api_examples, problems)
+        api_at = time.monotonic()
         alive = stage.api.alive()
         stage.wait_for_drain(len(workload.invoices), started + deadline_seconds)
         elapsed = time.monotonic() - started
+        phases = {"deliveries_and_fuzzed_events": round(fuzzed_at - started, 1),
+                  "api_fuzz": round(api_at - fuzzed_at, 1),
+                  "drain": round(time.monotonic() - api_at, 1)}
         stuck = stage.stuck_records()
         result = verdict(workload, stage.netsuite_invoices(), len(stuck))
         inbox = stage.inbox()
@@ -251,6 +256,9 @@ def run(events: int, customers: int, workers: int, use_postgres: bool, *,
                          api_examples, "accepted_fuzzed_events": len(accepted),
                          **outcomes, "exception_fields": fields[:40]},
                 "sender": sender.stats.summary(), "seconds": round(elapsed, 1),
+                "phases_seconds": phases,
+                "exceptions": [{k: e[k] for k in ("kind", "field", "reason", "correlation_id")}
+                               for e in exceptions][:20],
                 "events_per_second": round(events / elapsed, 1),
                 "open_exception_count": sum(e["status"] == "open" for e in exceptions),
                 "netsuite_governance": stage.governance(), "verdict": summary}
