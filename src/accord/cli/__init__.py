@@ -9,7 +9,19 @@ import typer
 from typer.core import TyperGroup
 
 from accord import __version__
-from accord.cli import db, demo, doctor, keys, reconcile, sandbox, schema, serve, tokens
+from accord.cli import (
+    audit,
+    db,
+    demo,
+    doctor,
+    keys,
+    reconcile,
+    retention,
+    sandbox,
+    schema,
+    serve,
+    tokens,
+)
 from accord.cli import exceptions as exceptions_cli
 from accord.cli import init as init_cli
 from accord.cli import monitoring as monitoring_cli
@@ -48,6 +60,8 @@ app.add_typer(schema.app, name="schema")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(tokens.tokens_app, name="tokens")
 app.add_typer(keys.keys_app, name="keys")
+app.add_typer(audit.audit_app, name="audit")
+app.add_typer(retention.retention_app, name="retention")
 app.command("init")(init_cli.init)
 app.command("serve")(serve.serve)
 app.command("doctor")(doctor.doctor)

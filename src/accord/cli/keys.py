@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from accord.cli.console import err, out
+from accord.cli.exceptions import default_actor
 from accord.cli.store import opened
+from accord.engine.audit import audit
 from accord.settings import load_settings
 from accord.store.reseal import reseal
 from accord.store.sealing import forget, keyring
@@ -27,6 +29,9 @@ def rotate() -> None:
     forget(path)
     with opened(settings) as database:
         rows = reseal(database)
+        with database.session() as session:
+            audit(session, actor=default_actor(), action="keys.rotate", target_type="key",
+                  target_id=keyring(path).current, detail={"from": before, "rows": rows})
     err.print(f"field key {before} -> {keyring(path).current}; {rows} rows sealed again "
               f"(key file {path})", highlight=False)
     out.print(keyring(path).current)

@@ -118,7 +118,9 @@ def store_delivery(database: Database, delivery: Delivery) -> tuple[int, bool]:
         if inbox_id is None:  # pragma: no cover - the row we collided with vanished
             raise RuntimeError("inbox row disappeared after a unique-key conflict")
         stored = session.scalar(select(InboxEntry.payload).where(InboxEntry.id == inbox_id))
-        conflict = payload_digest(stored or {}) != payload_digest(delivery.payload)
+        # an empty stored payload was purged by retention: nothing left to compare
+        conflict = bool(stored) and payload_digest(stored or {}) != payload_digest(
+            delivery.payload)
         session.execute(update(InboxEntry).where(InboxEntry.id == inbox_id)
                         .values(delivery_count=InboxEntry.delivery_count + 1))
         session.add(InboxDelivery(inbox_id=inbox_id, duplicate=True, conflict=conflict))

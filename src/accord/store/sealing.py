@@ -129,11 +129,24 @@ def write_private(path: Path, text: str) -> None:
     enter (0700), atomically."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path.parent, 0o700)
-    temporary = path.with_suffix(".tmp")
+    temporary = path.with_name(f".{path.name}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(text)
     os.replace(temporary, path)
+
+
+def create_exclusive(path: Path, text: str) -> None:
+    """Create ``path`` (0600) unless it exists: of processes starting together (a server
+    and its workers), the first one's key wins and the others read it."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    write_private(temporary, text)
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 _rings: dict[Path, KeyRing] = {}
@@ -156,11 +169,9 @@ def keyring(path: Path | None = None) -> KeyRing:
     with _lock:
         ring = _rings.get(target)
         if ring is None:
-            if target.exists():
-                ring = KeyRing.from_json(target.read_text(encoding="utf-8"), target)
-            else:
-                ring = KeyRing.generate(target)
-                ring.save()
+            if not target.exists():
+                create_exclusive(target, KeyRing.generate(target).to_json())
+            ring = KeyRing.from_json(target.read_text(encoding="utf-8"), target)
             _rings[target] = ring
         return ring
 
