@@ -34,16 +34,15 @@ from typing import Any
 import httpx
 
 from accord.canonical import Money
+from accord.canonical.period import period_of
+from accord.canonical.reconciliation import Contribution, Entity, Measure
 from accord.connectors.netsuite.client import NetSuiteClient
+from accord.connectors.netsuite.reconciliation import NetSuiteReader
 from accord.connectors.netsuite.refdata import load_refdata
 from accord.connectors.netsuite.settings import NetSuiteSettings
-from accord.engine.routing import RoutingRules
+from accord.engine.owners import OwnerRules
 from accord.reconcile import RecordView, compare
-from accord.reconcile.period import period_of
-from accord.reconcile.readers.base import Entity
-from accord.reconcile.readers.netsuite import NetSuiteReader
 from accord.reconcile.runs import Comparison, run_reconciliation
-from accord.reconcile.totals import Contribution, Measure
 from accord.store import Database, upgrade
 
 VOLUMES = (10_000, 50_000, 200_000)
@@ -125,7 +124,7 @@ def full_run(count: int) -> dict[str, Any]:
                 yield from contributions_of(count, "stripe", target=False)
                 yield from contributions_of(count, "netsuite", target=True)
 
-            report = run_reconciliation(database, RoutingRules(), comparisons, both(),
+            report = run_reconciliation(database, OwnerRules(), comparisons, both(),
                                         period=PERIOD, compare_totals=("stripe", "netsuite"))
             assert len(report.total_differences) == 2
             return len(report.differences)

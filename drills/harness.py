@@ -1,7 +1,17 @@
-"""The parts every drill shares: a fresh database, the NetSuite sandbox (and Stripe's and
-Salesforce's when the flow involves them: drills/systems.py), the API as a real
-``accord serve`` process (which a drill may SIGKILL), worker processes (likewise), and a
-webhook sender that signs and retries as Stripe does.
+"""The parts every drill shares: a deployment of accord as a company runs it, a workload of
+real vendor data, and a webhook sender that signs and retries as Stripe does.
+
+:class:`Stage` starts, as separate processes, the three sandboxes, ``accord serve
+--no-workers`` and N ``accord worker`` processes (the demo's start-up,
+:func:`accord.demo.environment.start`: ``accord init --sandboxes`` writes the configuration,
+registers the webhook endpoint in the Stripe sandbox and keeps its signing secret), on a
+fresh PostgreSQL database. The drill tunes ``accord.toml`` as an operator would before the
+service starts (limits, retry budget, polls). It then sets up the customers through the
+vendors' public APIs (:mod:`workload`) and creates the workload's invoices in Stripe. From
+then on Stripe's webhook endpoint is the drill's sender: the sandbox's own endpoint is
+removed and the drill delivers Stripe's recorded events itself, at its own pace and with its
+own troubles (a process a drill SIGKILLs is started again under its name, as a process
+manager would).
 
 Used by drills/run.py (full size) and by tests/drills (short forms inside ``make test``).
 """
@@ -17,49 +27,42 @@ import queue
 import re
 import secrets
 import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
-from config import ENV as CONFIG_ENV
-from config import DrillConfig
+from limits import netsuite_limits, salesforce_limits, stripe_limits
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from systems import (
-    RefusalWatch,
-    SystemsSetup,
-    VendorSandboxes,
-    netsuite_limits,
-    salesforce_limits,
-    stripe_limits,
-)
+from workload import SKU, Expected, Workload, create_invoices, events_since, scenario
 
-from accord.api.tokens import Role, create_token
-from accord.canonical import Customer
 from accord.connectors.netsuite.client import NetSuiteClient
 from accord.connectors.netsuite.settings import NetSuiteSettings
-from accord.engine.inbox import correlation_id_for
-from accord.sandboxes.base import SandboxOptions
-from accord.sandboxes.netsuite import SANDBOX
-from accord.sandboxes.server import RunningSandbox, start_in_thread
-from accord.store import Database, upgrade
+from accord.demo.environment import WORKER_PREFIX, Environment, Layout, start
+from accord.demo.month import OPPORTUNITY_POLL, PRODUCTS_SYNC, Outside, crm_client, settle
+from accord.demo.month import stripe_client as vendor_stripe
+from accord.demo.processes import Started
+from accord.demo.seeding import seed_scenario, win_deals
+from accord.engine.inbox import PENDING_STATUSES, correlation_id_for
+from accord.flows.identities import invoice_id_for
+from accord.store import Database
 from accord.store.models import ExceptionRecord, InboxEntry
 from accord.testing.databases import postgres_available as server_answers
 from accord.testing.databases import scratch_database
 
 HERE = Path(__file__).parent
 PG_URL = os.environ.get("ACCORD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+FLOW = "invoice_posting"
+"""The product flow the workload's events start (src/accord/flows/invoice_posting.py)."""
 
 
 # -- databases ----------------------------------------------------------------------------
@@ -73,56 +76,76 @@ def fresh_database(use_postgres: bool, url: str = PG_URL) -> Iterator[str]:
         yield database
 
 
-def free_port() -> int:
-    """A port the OS has just handed out (the API process is restarted on the same one, so
-    the sender's URL stays valid across a kill)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+# -- accord.toml, as the operator tunes it ------------------------------------------------
+def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
+    return json.dumps(str(value))
+
+
+def set_tables(path: Path, tables: Mapping[str, Mapping[str, Any]]) -> None:
+    """Write each ``[table]`` of ``tables`` into the TOML file, replacing a table of that
+    name ``accord init`` wrote."""
+    lines = path.read_text().splitlines()
+    kept: list[str] = []
+    skipping = False
+    headers = {f"[{name}]" for name in tables}
+    for line in lines:
+        if line.startswith("["):
+            skipping = line.strip() in headers
+        if not skipping:
+            kept.append(line)
+    for name, values in tables.items():
+        kept += ["", f"[{name}]", *(f"{k} = {toml_value(v)}" for k, v in values.items())]
+    path.write_text("\n".join(kept) + "\n")
+
+
+def operator_tables(workers: int, extra: Mapping[str, Mapping[str, Any]] | None = None
+                    ) -> dict[str, dict[str, Any]]:
+    """What an operator running accord under these drills sets in ``accord.toml``: a
+    standard NetSuite account's 5 concurrent requests; a step retry budget that outlasts a
+    few minutes of outage (waits up to 8 s, 15 minutes in all); a webhook-only Stripe intake
+    (the events poll, a fallback, is off so every Stripe event arrives as a delivery); the
+    flows' waits for a record short (a posting waits for its customer 1 s at a time)."""
+    found: dict[str, dict[str, Any]] = {
+        "engine": {"worker_concurrency": 10, "pump_interval": 0.2, "polling_interval": 0.2,
+                   "retry": {"max_attempts": 200, "base_delay": 0.5, "max_delay": 8.0,
+                             "max_total_wait": 900}},
+        "engine.limits.netsuite": {"max_concurrency": 5},
+        "flows": {"wait_interval": 1.0, "wait_attempts": 120},
+        'schedules."poll.stripe.events"': {"enabled": False},
+    }
+    for name, values in (extra or {}).items():
+        found[name] = {**found.get(name, {}), **values}
+    return found
 
 
 # -- processes ----------------------------------------------------------------------------
-def _log_file(name: str) -> Any:
-    return open(Path(tempfile.gettempdir()) / f"accord-drill-{name}.log", "a")
-
-
 class ApiProcess:
-    """``accord serve --no-workers`` as a subprocess: the webhook intake under test."""
+    """``accord serve --no-workers`` of the stage: the webhook intake under test; a kill
+    SIGKILLs it and starts it again on the same port."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: Environment, entry: Started) -> None:
         self.env = env
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.entry = entry
+        self.url = env.api_url
+        self.port = int(self.url.rsplit(":", 1)[1])
         self.kills = 0
-        self.log = _log_file("api")
-        self.proc: subprocess.Popen[str] | None = None
-        self.start()
-
-    def start(self, ready_within: float = 60.0) -> None:
-        self.proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "accord"), "serve", "--no-workers", "--port",
-             str(self.port)], env=self.env, stdout=self.log, stderr=self.log, text=True)
-        deadline = time.monotonic() + ready_within
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"accord serve exited with {self.proc.returncode}; see "
-                                   f"{self.log.name}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"accord serve not ready after {ready_within:.0f} s")
+        self.args = list(entry.process.args)[3:] if isinstance(entry.process.args, list) \
+            else []
 
     def kill(self, down_for: float = 1.0) -> None:
-        """SIGKILL the API while deliveries are arriving, then start it again."""
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
+        os.kill(self.entry.process.pid, signal.SIGKILL)
+        self.entry.process.wait()
         self.kills += 1
         time.sleep(down_for)
-        self.start()
+        self.entry = self.env.stack.start("serve", ["serve", "--no-workers", "--port",
+                                                    str(self.port)])
+        self.env.stack.wait_ready(self.entry, f"{self.url}/healthz")
 
     def alive(self) -> bool:
         try:
@@ -142,73 +165,24 @@ class ApiProcess:
                 found[labels.get("reason", "")] = float(match["value"])
         return found
 
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
 
 class Workers:
-    """Worker processes that can be SIGKILLed and come back under their own executor ids.
+    """The stage's ``accord worker`` processes by name; a kill SIGKILLs one and starts a new
+    ``accord worker --id <name>`` at once, as a process manager restarts a crashed service:
+    the new process recovers the flows its name left unfinished."""
 
-    Each runs under a small supervisor (drills/worker.py with a pid file) that forks a fresh
-    worker as soon as one dies, as a process manager restarts a crashed service."""
-
-    def __init__(self, database_url: str, count: int, env: dict[str, str]) -> None:
-        self.database_url = database_url
+    def __init__(self, env: Environment) -> None:
         self.env = env
-        self.procs: dict[str, subprocess.Popen[str]] = {}
+        self.procs: dict[str, Started] = {e.name: e for e in env.stack.started
+                                          if e.name.startswith(WORKER_PREFIX)}
         self.kills = 0
-        self.log = _log_file("workers")
-        self._dir = tempfile.TemporaryDirectory(prefix="accord-drill-pids-")
-        for n in range(count):
-            self.start(f"drill-worker-{n}")
 
-    def pid_file(self, executor: str) -> Path:
-        return Path(self._dir.name) / f"{executor}.pid"
-
-    def start(self, executor: str) -> None:
-        self.procs[executor] = subprocess.Popen(
-            [sys.executable, str(HERE / "worker.py"), self.database_url, executor,
-             str(self.pid_file(executor))],
-            env=self.env, stdout=self.log, stderr=self.log, text=True)
-
-    def worker_pid(self, executor: str, timeout: float = 60.0) -> int:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError, ValueError):
-                return int(self.pid_file(executor).read_text())
-            time.sleep(0.05)
-        raise RuntimeError(f"{executor}: no worker process after {timeout:.0f} s")
-
-    def kill_one(self, executor: str) -> None:
-        """SIGKILL the worker; its supervisor starts a new one at once."""
-        pid = self.worker_pid(executor)
-        os.kill(pid, signal.SIGKILL)
+    def kill_one(self, name: str) -> None:
+        entry = self.procs[name]
+        os.kill(entry.process.pid, signal.SIGKILL)
+        entry.process.wait()
         self.kills += 1
-        deadline = time.monotonic() + 60
-        while self.worker_pid(executor) == pid and time.monotonic() < deadline:
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        for proc in self.procs.values():
-            proc.terminate()
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        for executor in self.procs:  # a worker whose supervisor had to be killed
-            with contextlib.suppress(OSError, ValueError):
-                os.kill(int(self.pid_file(executor).read_text()), signal.SIGKILL)
-        self.log.close()
-        self._dir.cleanup()
+        self.procs[name] = self.env.stack.start(name, ["worker", "--id", name])
 
 
 # -- the webhook sender -------------------------------------------------------------------
@@ -256,8 +230,11 @@ class StripeSender:
         for thread in self._threads:
             thread.start()
 
-    def send(self, event: dict[str, Any]) -> None:
+    def send(self, event: Mapping[str, Any]) -> None:
         self._queue.put((str(event["id"]), json.dumps(event).encode()))
+
+    def send_body(self, event_id: str, body: bytes) -> None:
+        self._queue.put((event_id, body))
 
     def close(self) -> None:
         """Wait until every queued event is delivered (or given up)."""
@@ -302,125 +279,238 @@ class StripeSender:
             delay = min(self.max_delay, delay * 2)
 
 
-# -- the stage: sandbox + database + API + workers ----------------------------------------
-def netsuite_env(sandbox: RunningSandbox) -> dict[str, str]:
-    creds = sandbox.credentials()
-    return {"ACCORD_NETSUITE_BASE_URL": creds["base_url"],
-            "ACCORD_NETSUITE_ACCOUNT_ID": creds["account_id"],
-            "ACCORD_NETSUITE_CONSUMER_KEY": creds["consumer_key"],
-            "ACCORD_NETSUITE_CONSUMER_SECRET": creds["consumer_secret"],
-            "ACCORD_NETSUITE_TOKEN_ID": creds["token_id"],
-            "ACCORD_NETSUITE_TOKEN_SECRET": creds["token_secret"]}
+# -- the stage: sandboxes + database + accord + the customers -------------------------------
+@dataclass(frozen=True)
+class SandboxLimits:
+    """The limits the sandboxes enforce during the drill (the throttle drill's; otherwise
+    each sandbox's defaults: Stripe 25 requests/s, NetSuite 5 concurrent)."""
+
+    salesforce_concurrency: int | None = None
+    salesforce_daily: int = 100_000
+    salesforce_latency_ms: int = 0
+
+
+class SetupFailed(RuntimeError):
+    """The customers or the workload could not be set up: the drill did not start."""
 
 
 class Stage:
     """Everything one drill runs against. Use as a context manager.
 
-    ``setup`` names the systems the posting flow involves (NetSuite only by default) and the
-    limits their sandboxes enforce; ``customers`` are seeded in Stripe and Salesforce when
-    the flow involves them (drills/systems.py)."""
+    ``tables`` add to (or replace) what :func:`operator_tables` writes into accord.toml."""
 
-    def __init__(self, *, workers: int, use_postgres: bool,
-                 setup: SystemsSetup | None = None,
-                 customers: Mapping[str, Customer] | None = None) -> None:
-        self.workers_wanted = workers
+    def __init__(self, *, workers: int, use_postgres: bool, customers: int, events: int,
+                 tables: Mapping[str, Mapping[str, Any]] | None = None,
+                 limits: SandboxLimits | None = None, quiet: bool = False,
+                 log: Callable[[str], None] | None = None) -> None:
+        self.workers_wanted = workers if use_postgres else 0
         self.use_postgres = use_postgres
-        self.webhook_secret = "whsec_" + secrets.token_hex(16)
-        self.setup = setup or SystemsSetup()
-        self.customers = customers or {}
+        self.customers = customers
+        self.events = events
+        self.tables = operator_tables(self.workers_wanted, tables)
+        self.sandbox_limits = limits or SandboxLimits()
+        self.log = log or (lambda _line: None)
 
+    # -- set-up ---------------------------------------------------------------------------
     def __enter__(self) -> Stage:
-        self._tmp = tempfile.TemporaryDirectory(prefix="accord-drill-")
-        self._db_cm = fresh_database(self.use_postgres)
-        self.database_url = self._db_cm.__enter__()
-        data_dir = Path(self._tmp.name)
-        (data_dir / "netsuite").mkdir()
-        self.sandbox = start_in_thread(SANDBOX, SandboxOptions(data_dir=data_dir / "netsuite"))
-        self.control = httpx.Client(base_url=self.sandbox.base_url, timeout=30)
-        self.vendors = VendorSandboxes(self.setup)
-        self.vendors.start(data_dir, self.customers)
-        drill_config = data_dir / "drill.json"
-        DrillConfig(systems=self.setup.systems, accounts=self.vendors.accounts,
-                    limiters=self.setup.limiters,
-                    salesforce_concurrency=self.setup.salesforce_concurrency
-                    if self.setup.involves("salesforce") else None,
-                    stripe_rate=self.setup.stripe_accord_rate).save(drill_config)
-        self.netsuite_watch = RefusalWatch(lambda: int(self.governance()["rejected"]))
-        ns = netsuite_env(self.sandbox)
-        self.settings = NetSuiteSettings.model_validate(
-            {k.removeprefix("ACCORD_NETSUITE_").lower(): v for k, v in ns.items()})
-        self.database = Database(self.database_url)
-        upgrade(self.database.engine)
-        with self.database.session() as session:
-            self.admin_token = create_token(session, "drills", Role.ADMIN)
-        base = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
-        base.update({"PYTHONUNBUFFERED": "1", "ACCORD_LOG_LEVEL": "WARNING",
-                     "ACCORD_CONFIG": str(data_dir / "accord.toml"),
-                     "ACCORD_DATA_DIR": str(data_dir / "accord")})
-        self.api = ApiProcess({**base, "ACCORD_DATABASE_URL": self.database_url,
-                               "ACCORD_STRIPE_WEBHOOK_SECRET": self.webhook_secret})
-        self.workers = Workers(self.database_url, self.workers_wanted, {
-            **base, **ns, **self.vendors.env(), CONFIG_ENV: str(drill_config)})
+        self._exit = ExitStack()
+        try:
+            self._enter()
+        except BaseException:
+            self._exit.close()
+            raise
         return self
 
+    def _enter(self) -> None:
+        tmp = Path(self._exit.enter_context(tempfile.TemporaryDirectory(prefix="accord-drill-")))
+        self.directory = tmp
+        self.database_url = self._exit.enter_context(fresh_database(self.use_postgres))
+        layout = Layout(default_sandbox_ports=False, api_port=0, workers=self.workers_wanted,
+                        database_url=self.database_url if self.use_postgres else None,
+                        poll_every=2)
+        began = time.monotonic()
+        self.env = self._exit.enter_context(start(
+            tmp, layout, lambda path: set_tables(path, self.tables)))
+        self.log(f"accord up in {time.monotonic() - began:.0f} s")
+        serve = next(e for e in self.env.stack.started if e.name == "serve")
+        self.api = ApiProcess(self.env, serve)
+        self.workers = Workers(self.env)
+        self.webhook_secret = (tmp / ".accord" / "secrets" / "ACCORD_STRIPE_WEBHOOK_SECRET"
+                               ).read_text().strip()
+        creds = self.env.credentials
+        self.netsuite_settings = NetSuiteSettings.model_validate(
+            {k: v for k, v in creds["netsuite"].items() if k != "api_version"})
+        self.stripe = vendor_stripe(creds["stripe"])
+        self.crm = crm_client(creds["salesforce"])
+        self._exit.callback(self.crm.close)
+        self.http = self._exit.enter_context(httpx.Client(timeout=30))
+        self.admin = self._exit.enter_context(self.env.api())
+        self.outside = Outside(api=self.admin, crm=self.crm, stripe=self.stripe,
+                               controls=self.env.sandboxes)
+        self.database = Database(self.database_url)
+        self._exit.callback(self.database.dispose)
+        self.workload = self._set_up()
+
+    def control(self, sandbox: str, method: str, path: str, body: Any = None) -> Any:
+        verify: str | bool = self.env.credentials["salesforce"]["ca_cert"] \
+            if sandbox == "salesforce" else True
+        answer = httpx.request(method, f"{self.env.sandboxes[sandbox]}/__sandbox{path}",
+                               json=body, verify=verify, timeout=30)
+        answer.raise_for_status()
+        return answer.json() if answer.content else None
+
+    def _set_up(self) -> Workload:
+        """Customers through closed-won deals, then the workload's invoices in Stripe."""
+        began = time.monotonic()
+        self.control("stripe", "PUT", "/faults", {"rate_limit_per_second": 0})
+        quiet = lambda *_: None  # noqa: E731
+        settle(self.outside, quiet, "product sync", since=self._run_schedule(PRODUCTS_SYNC),
+               polls=(PRODUCTS_SYNC,), timeout=300)
+        plan = scenario(self.customers)
+        seeded = seed_scenario(self.crm, plan)
+        since = datetime.now(UTC)
+        win_deals(self.crm, seeded, [d.ref for d in plan.deals])
+        settle(self.outside, quiet, "deals won", since=since, polls=(OPPORTUNITY_POLL,),
+               timeout=900)
+        self.customer_ids = sorted(str(row["Stripe_Customer_Id__c"]) for row in self.crm.query(
+            "SELECT Id, Stripe_Customer_Id__c FROM Account WHERE Stripe_Customer_Id__c != null"))
+        if len(self.customer_ids) < self.customers:
+            raise SetupFailed(f"{len(self.customer_ids)} of {self.customers} won deals became "
+                              f"Stripe customers; open exceptions: "
+                              f"{self.open_exceptions()[:3]}")
+        self.known = self._setup_invoices_posted()
+        self.log(f"{len(self.customer_ids)} customers set up through won deals in "
+                 f"{time.monotonic() - began:.0f} s")
+        # from here on the drill's sender is Stripe's webhook delivery
+        endpoints = list(self.stripe.v1.webhook_endpoints.list().data)
+        self.event_types = {t for e in endpoints for t in (e.enabled_events or [])} or {"*"}
+        for endpoint in endpoints:
+            self.stripe.v1.webhook_endpoints.delete(str(endpoint.id))
+        self.price, self.unit_amount = self._price(SKU)
+        if not self.events:
+            self._apply_limits(self.sandbox_limits)
+            return Workload(invoices=[], events=[], known=set(self.known))
+        return self.next_workload(self.events, self.sandbox_limits)
+
+    def next_workload(self, events: int, limits: SandboxLimits | None = None) -> Workload:
+        """``events`` new invoices in Stripe (Stripe's rate limit lifted while the drill
+        creates them) and their events; then the sandboxes' limits for the drill. Invoices
+        of earlier workloads on this stage count as known, not expected."""
+        self.control("stripe", "PUT", "/faults", {"rate_limit_per_second": 0})
+        since_s = int(time.time()) - 1
+        began = time.monotonic()
+        invoices = create_invoices(self.stripe, self.customer_ids, self.price,
+                                   self.unit_amount, events, seed=len(self.known) + 7)
+        found = events_since(self.env.credentials["stripe"], since_s, self.event_types)
+        finalized = {e["data"]["object"]["id"] for e in found
+                     if e["type"] == "invoice.finalized"}
+        if not finalized >= {i.stripe_id for i in invoices}:
+            raise SetupFailed(f"{len(finalized)} invoice.finalized events for "
+                              f"{len(invoices)} invoices")
+        mine = {i.stripe_id for i in invoices}
+        found = [e for e in found if e["type"] != "invoice.finalized"
+                 or e["data"]["object"]["id"] in mine]
+        self.log(f"{len(invoices)} invoices in Stripe ({len(found)} events) in "
+                 f"{time.monotonic() - began:.0f} s")
+        self._apply_limits(limits or SandboxLimits())
+        self.setup_posted = 0
+        self.setup_posted = self.posted()
+        workload = Workload(invoices=invoices, events=found, known=set(self.known))
+        self.known |= {i.canonical_id for i in invoices}
+        self.workload = workload
+        return workload
+
+    def _run_schedule(self, name: str) -> datetime:
+        asked = datetime.now(UTC)
+        self.admin.post(f"/v1/schedules/{name}/run").raise_for_status()
+        return asked
+
+    def _price(self, sku: str) -> tuple[str, Decimal]:
+        """The one-time USD Stripe price accord's product sync published for ``sku``."""
+        skus: dict[str, str] = {}
+        for price in self.stripe.v1.prices.list(params={"limit": 100}).auto_paging_iter():
+            product = str(price.product)
+            if product not in skus:
+                metadata = self.stripe.v1.products.retrieve(product).metadata
+                skus[product] = str(metadata.to_dict().get("sku") if metadata else None)
+            if skus[product] == sku and price.currency == "usd" and price.recurring is None \
+                    and price.unit_amount is not None:
+                return str(price.id), Decimal(price.unit_amount) / 100
+        raise SetupFailed(f"no one-time USD Stripe price for {sku} after the product sync")
+
+    def _setup_invoices_posted(self) -> set[str]:
+        """Every invoice Stripe holds (the subscriptions' first) is in NetSuite: the stage
+        starts from a settled company. Returns their canonical ids."""
+        ids = {invoice_id_for("stripe", str(i.id)) for i in self.stripe.v1.invoices.list(
+            params={"limit": 100}).auto_paging_iter() if i.status != "draft"}
+        posted = {str(r["externalid"]) for r in self.netsuite_invoices()}
+        if ids - posted:
+            raise SetupFailed(f"{len(ids - posted)} of the subscriptions' first invoices were "
+                              f"not posted to NetSuite while setting up")
+        return ids
+
+    def _apply_limits(self, limits: SandboxLimits) -> None:
+        """Stripe's limit back in force (and its figures forgotten); Salesforce's org limits
+        and latency as the drill sets them (a production org's otherwise)."""
+        self.control("stripe", "DELETE", "/faults")
+        time.sleep(1.0)
+        self.control("stripe", "POST", "/stripe/limits/reset")
+        self.control("salesforce", "PUT", "/salesforce/limits", {
+            "daily_api_requests": limits.salesforce_daily, "used": 0,
+            "concurrent_long_running": limits.salesforce_concurrency or 25})
+        if limits.salesforce_latency_ms:
+            self.control("salesforce", "PUT", "/faults",
+                         {"latency_ms": limits.salesforce_latency_ms})
+        else:
+            self.control("salesforce", "DELETE", "/faults")
+        self.control("salesforce", "POST", "/salesforce/limits/reset")
+        self.netsuite_rejected_before = int(self.governance()["rejected"])
+
     def __exit__(self, *exc: object) -> None:
-        try:
-            self.workers.stop()
-            self.api.stop()
-        finally:
-            self.netsuite_watch.stop()
-            self.control.close()
-            self.sandbox.stop()
-            self.vendors.stop()
-            self.database.dispose()
-            self._db_cm.__exit__(None, None, None)
-            self._tmp.cleanup()
+        self._exit.close()
 
     def sender(self, **options: Any) -> StripeSender:
         return StripeSender(self.api.url, self.webhook_secret, **options)
 
     # -- reading the outcome --------------------------------------------------------------
     def netsuite_invoices(self) -> list[dict[str, Any]]:
-        with NetSuiteClient(self.settings) as client:
+        with NetSuiteClient(self.netsuite_settings) as client:
             return list(client.suiteql(
                 "SELECT id, externalid, foreigntotal FROM transaction WHERE type = 'CustInvc'"))
 
+    def _dbos(self) -> str:
+        return "dbos.workflow_status" if self.use_postgres else "workflow_status"
+
     def pending(self) -> int:
-        """Inbox rows not yet started plus workflows queued or running."""
-        try:
-            with self.database.session() as session:
-                waiting = session.scalar(select(func.count()).select_from(InboxEntry).where(
-                    InboxEntry.status == "received")) or 0
-        except OperationalError:
-            return 1  # the database is restarting
-        dbos = "dbos.workflow_status" if self.use_postgres else "workflow_status"
+        """Inbox rows not yet started plus the flows they started still queued or running."""
         try:
             with self.database.engine.connect() as connection:
+                waiting = connection.execute(select(func.count()).select_from(
+                    InboxEntry).where(InboxEntry.status.in_(PENDING_STATUSES))).scalar() or 0
                 running = connection.execute(text(
-                    f"SELECT COUNT(*) FROM {dbos} WHERE status IN "
-                    "('PENDING', 'ENQUEUED')")).scalar() or 0
+                    f"SELECT COUNT(*) FROM {self._dbos()} w WHERE w.status IN "
+                    "('PENDING', 'ENQUEUED') AND w.workflow_uuid IN "
+                    "(SELECT workflow_id FROM inbox WHERE workflow_id IS NOT NULL)"
+                )).scalar() or 0
         except (OperationalError, ProgrammingError):
-            return int(waiting) + 1  # the workers have not created DBOS's tables yet
+            return 1  # the database is restarting
         return int(waiting) + int(running)
 
     def stuck_records(self) -> list[str]:
-        """Event ids still waiting in the inbox or in a workflow that has not finished."""
-        with self.database.session() as session:
-            waiting = list(session.scalars(select(InboxEntry.external_event_id).where(
-                InboxEntry.status == "received")))
-        dbos = "dbos.workflow_status" if self.use_postgres else "workflow_status"
+        """Event ids still waiting in the inbox or whose flow has not finished."""
         with self.database.engine.connect() as connection:
-            running = [str(r) for r in connection.execute(text(
-                f"SELECT workflow_uuid FROM {dbos} WHERE status IN ('PENDING', 'ENQUEUED')"
-            )).scalars()]
-        return waiting + running
+            return [str(r) for r in connection.execute(text(
+                f"SELECT i.external_event_id FROM inbox i LEFT JOIN {self._dbos()} w "
+                "ON w.workflow_uuid = i.workflow_id WHERE i.status IN ('received', 'claimed') "
+                "OR w.status IN ('PENDING', 'ENQUEUED')")).scalars()]
 
     def workflow_statuses(self) -> dict[str, int]:
-        """Flows by DBOS status: anything but SUCCESS left after the drain is a lead."""
-        dbos = "dbos.workflow_status" if self.use_postgres else "workflow_status"
+        """The workload's flows by DBOS status: anything but SUCCESS after the drain is a
+        lead."""
         with self.database.engine.connect() as connection:
             return {str(status): int(count) for status, count in connection.execute(text(
-                f"SELECT status, COUNT(*) FROM {dbos} GROUP BY status"))}
+                f"SELECT status, COUNT(*) FROM {self._dbos()} WHERE name = :flow "
+                "GROUP BY status"), {"flow": FLOW})}
 
     def failed_flows(self, limit: int = 10) -> list[dict[str, str]]:
         """Flows DBOS ended in ERROR, with their error (the records a failed verdict names)."""
@@ -440,10 +530,9 @@ class Stage:
 
     def inbox(self) -> dict[str, dict[str, Any]]:
         """Stored event id -> inbox status, deliveries and its workflow's DBOS status."""
-        dbos = "dbos.workflow_status" if self.use_postgres else "workflow_status"
         with self.database.engine.connect() as connection:
             flows = {str(r[0]): str(r[1]) for r in connection.execute(text(
-                f"SELECT workflow_uuid, status FROM {dbos}"))}
+                f"SELECT workflow_uuid, status FROM {self._dbos()}"))}
         with self.database.session() as session:
             return {str(r.external_event_id): {
                 "status": str(r.status), "deliveries": int(r.delivery_count),
@@ -463,52 +552,49 @@ class Stage:
                     for e in session.scalars(select(ExceptionRecord))]
 
     def governance(self) -> dict[str, Any]:
-        found: dict[str, Any] = self.control.get("/__sandbox/netsuite/governance").json()
+        found: dict[str, Any] = self.control("netsuite", "GET", "/netsuite/governance")
         return found
 
-    def limits(self, began: datetime) -> dict[str, dict[str, Any]]:
-        """Each involved system's limit, its refusals (how many, the first one's moment in
-        seconds after ``began``, how many after it) and its peak."""
-        raw = self.vendors.figures()
-        found = {"netsuite": netsuite_limits(self.governance(), began,
-                                             self.netsuite_watch.first_at)}
-        if "stripe" in raw:
-            found["stripe"] = stripe_limits(raw["stripe"], began)
-        if "salesforce" in raw:
-            found["salesforce"] = salesforce_limits(raw["salesforce"], began)
-        return found
+    def limits(self, began: datetime, netsuite_first: datetime | None
+               ) -> dict[str, dict[str, Any]]:
+        """Each system's limit, its refusals (how many, the first one's moment in seconds
+        after ``began``, how many after it) and its peak."""
+        return {"stripe": stripe_limits(self.control("stripe", "GET", "/stripe/limits"), began),
+                "salesforce": salesforce_limits(
+                    self.control("salesforce", "GET", "/salesforce/limits"), began),
+                "netsuite": netsuite_limits(self.governance(), began, netsuite_first,
+                                            self.netsuite_rejected_before)}
 
-    def netsuite_customers(self) -> dict[str, str]:
-        """NetSuite customer internal id by external id (the canonical customer id)."""
-        with NetSuiteClient(self.settings) as client:
-            return {str(row["externalid"]): str(row["id"]) for row in client.suiteql(
-                "SELECT id, externalid FROM customer")}
+    setup_posted = 0
+    netsuite_rejected_before = 0
 
-    def succeeded(self) -> int:
-        """Flows finished successfully (a cheap progress figure; the verdict reads NetSuite)."""
-        dbos = "dbos.workflow_status" if self.use_postgres else "workflow_status"
+    def posted(self) -> int:
+        """Workload flows finished successfully, the setup's postings left out (a cheap
+        progress figure; the verdict reads NetSuite)."""
         try:
             with self.database.engine.connect() as connection:
                 return int(connection.execute(text(
-                    f"SELECT COUNT(*) FROM {dbos} WHERE status = 'SUCCESS'")).scalar() or 0)
+                    f"SELECT COUNT(*) FROM {self._dbos()} WHERE status = 'SUCCESS' "
+                    "AND name = :flow"), {"flow": FLOW}).scalar() or 0) - self.setup_posted
         except (OperationalError, ProgrammingError):
             return 0
 
     def wait_for_drain(self, expected: int, deadline: float, on_progress: Any = None,
-                       settle: float = 15.0) -> int:
-        """Poll until nothing is pending and ``expected`` flows have succeeded (or nothing has
-        moved for ``settle`` seconds with nothing pending); returns the flows succeeded."""
+                       settle_seconds: float = 15.0) -> int:
+        """Poll until nothing is pending and ``expected`` workload flows have succeeded (or
+        nothing has moved for ``settle_seconds`` with nothing pending); returns the flows
+        succeeded."""
         idle_since: float | None = None
         done = 0
         while time.monotonic() < deadline:
-            done = self.succeeded()
+            done = self.posted()
             if on_progress:
                 on_progress(done)
             if self.pending() == 0:
                 if done >= expected:
                     return done
                 idle_since = idle_since or time.monotonic()
-                if time.monotonic() - idle_since > settle:
+                if time.monotonic() - idle_since > settle_seconds:
                     return done
             else:
                 idle_since = None
@@ -520,15 +606,6 @@ def correlation_of(event_id: str) -> str:
     return correlation_id_for("stripe", event_id)
 
 
-__all__ = [
-    "ApiProcess",
-    "SenderStats",
-    "Stage",
-    "StripeSender",
-    "Workers",
-    "correlation_of",
-    "free_port",
-    "fresh_database",
-    "postgres_available",
-    "stripe_signature",
-]
+__all__ = ["ApiProcess", "Expected", "SandboxLimits", "SenderStats", "SetupFailed", "Stage",
+           "StripeSender", "Workers", "correlation_of", "fresh_database", "operator_tables",
+           "postgres_available", "set_tables", "stripe_signature"]

@@ -1,11 +1,12 @@
-"""Hostile deliveries: the workload arrives out of order, partly twice, partly hours late and
-replayed, mixed with forged, tampered, expired, oversized and malformed deliveries.
+"""Hostile deliveries: Stripe's events of the workload arrive out of order, partly twice,
+partly late and replayed, mixed with forged, tampered, expired, oversized and malformed
+deliveries.
 
-Every genuine event must be posted exactly once with its amount; every hostile delivery must
-get its 4xx (400 for signatures and bodies, 413 for size), be counted by the API's rejection
-counter (``accord_webhook_rejections_total`` on ``/metrics``) and leave nothing in the inbox;
-the API must answer ``/healthz`` after each. ``delayed`` events were created hours before they
-arrive: the NetSuite sandbox's clock is moved forward by the same hours before they come.
+Every genuine event's invoice must be posted exactly once with its amount; every hostile
+delivery must get its 4xx (400 for signatures and bodies, 413 for size), be counted by the
+API's rejection counter (``accord_webhook_rejections_total`` on ``/metrics``) and leave
+nothing in the inbox; the API must answer ``/healthz`` after each. ``late`` events are held
+back until every other delivery (and the duplicates) has been made.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import random
 import sys
 import time
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,7 @@ import contextlib
 
 import httpx
 from harness import Stage, stripe_signature
-from workload import generate, verdict
-
-HOURS_LATE = 6
+from workload import verdict
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ def hostile_deliveries(stage: Stage, genuine: list[bytes], forged: list[bytes],
             body, "whsec_" + "0" * 32, now)}, 400, "no signature matches the payload"))
     for body in rng.sample(genuine, min(len(genuine), max(5, len(forged)))):
         event = json.loads(body)
-        event["data"]["object"]["invoice"]["total"]["amount"] = "0.01"
+        event["data"]["object"]["amount_due"] = 1
         tampered = json.dumps(event).encode()  # signed as it was, altered on the way
         found.append(Hostile("tampered", tampered, {"Stripe-Signature": stripe_signature(
             body, secret, now)}, 400, "no signature matches the payload"))
@@ -78,17 +77,22 @@ def hostile_deliveries(stage: Stage, genuine: list[bytes], forged: list[bytes],
 
 
 def run(events: int, customers: int, workers: int, use_postgres: bool, *, forged: int = 50,
-        quiet: bool = False, deadline_seconds: float = 1500, **_knobs: Any) -> dict[str, Any]:
+        quiet: bool = False, deadline_seconds: float = 1500, stage: Stage | None = None,
+        **_knobs: Any) -> dict[str, Any]:
     rng = random.Random(23)
-    workload = generate(events, customers)
-    impostors = generate(forged, 5, seed=99)
-    with Stage(workers=workers, use_postgres=use_postgres) as stage:
+    with ExitStack() as owned:
+        if stage is None:
+            stage = owned.enter_context(Stage(workers=workers, use_postgres=use_postgres,
+                                              customers=customers, events=events))
+        else:
+            stage.next_workload(events)
+        workload = stage.workload
+        genuine = workload.events
         started = time.monotonic()
-        delayed = set(range(3, events, 20))  # every 20th event arrives hours late
-        hours_ago = time.time() - HOURS_LATE * 3600
-        bodies = {n: json.dumps(workload.envelope(n, datetime.fromtimestamp(
-            hours_ago, UTC) if n in delayed else None)).encode() for n in range(events)}
-        on_time = [n for n in range(events) if n not in delayed]
+        count = len(genuine)
+        late = set(range(3, count, 20))  # every 20th event is held back to the end
+        bodies = {n: json.dumps(event).encode() for n, event in enumerate(genuine)}
+        on_time = [n for n in range(count) if n not in late]
         # out of order: shuffled within windows of 50 events
         order: list[int] = []
         for at in range(0, len(on_time), 50):
@@ -96,7 +100,7 @@ def run(events: int, customers: int, workers: int, use_postgres: bool, *, forged
             rng.shuffle(window)
             order += window
         twice = set(rng.sample(on_time, len(on_time) // 5))
-        forged_bodies = [json.dumps({**impostors.envelope(n), "id": f"evt_forged_{n:05d}"}
+        forged_bodies = [json.dumps({**genuine[n % count], "id": f"evt_forged_{n:05d}"}
                                     ).encode() for n in range(forged)]
         hostile = hostile_deliveries(stage, [bodies[n] for n in on_time[:200]],
                                      forged_bodies, rng)
@@ -107,24 +111,22 @@ def run(events: int, customers: int, workers: int, use_postgres: bool, *, forged
         answers: list[dict[str, Any]] = []
         with httpx.Client(base_url=stage.api.url, timeout=30) as client:
             for i, n in enumerate(order):
-                sender.send(json.loads(bodies[n]))
+                sender.send_body(str(genuine[n]["id"]), bodies[n])
                 if n in twice:  # a duplicate right behind the original
-                    sender.send(json.loads(bodies[n]))
+                    sender.send_body(str(genuine[n]["id"]), bodies[n])
                 if i in hostile_at:
                     answers.append(send_hostile(client, hostile_at[i]))
             sender.close()
-            clock = stage.control.post("/__sandbox/clock/advance",
-                                       json={"seconds": HOURS_LATE * 3600}).json()
-            late = StageSender(stage)
-            for n in sorted(delayed):
-                late.send(bodies[n])
+            behind = stage.sender()
+            for n in sorted(late):
+                behind.send_body(str(genuine[n]["id"]), bodies[n])
             replayed = rng.sample(on_time, max(1, len(on_time) // 20))
             for n in replayed:  # redelivered later, freshly signed (a resend)
-                late.send(bodies[n])
-            late.close()
+                behind.send_body(str(genuine[n]["id"]), bodies[n])
+            behind.close()
             after = stage.api.rejections()
             alive = stage.api.alive()
-        stage.wait_for_drain(events, started + deadline_seconds)
+        stage.wait_for_drain(len(workload.invoices), started + deadline_seconds)
         elapsed = time.monotonic() - started
         stuck = stage.stuck_records()
         rows = stage.netsuite_invoices()
@@ -154,32 +156,20 @@ def run(events: int, customers: int, workers: int, use_postgres: bool, *, forged
                   "duplicates_recorded_not_processed": dup_seen >= dup_expected}
         summary["checks"] = checks
         summary["ok"] = summary["ok"] and all(checks.values())
-        return {"drill": "hostile", "events": events, "workers": workers,
+        return {"drill": "hostile", "events": count, "workers": stage.workers_wanted,
+                "customers": customers,
                 "database": "postgresql" if use_postgres else "sqlite",
-                "intake": "signed Stripe webhooks to POST /hooks/stripe (accord serve)",
+                "intake": "Stripe's invoice.finalized events, signed, to POST /hooks/stripe "
+                          "(accord serve --no-workers); flows on accord worker processes",
                 "deliveries": {"out_of_order_window": 50, "duplicated": len(twice),
-                               "delayed_hours": HOURS_LATE, "delayed": len(delayed),
-                               "replayed": len(replayed),
-                               "netsuite_clock_after_advance": clock.get("now"),
+                               "late": len(late), "replayed": len(replayed),
                                "hostile": dict(Counter(h.kind for h in hostile))},
                 "rejections_counted": counted, "duplicate_deliveries_recorded": dup_seen,
                 "sender": sender.stats.summary(), "seconds": round(elapsed, 1),
-                "events_per_second": round(events / elapsed, 1),
+                "events_per_second": round(count / elapsed, 1),
+                "flows_by_status": stage.workflow_statuses(),
                 "open_exception_count": len(stage.open_exceptions()),
                 "netsuite_governance": stage.governance(), "verdict": summary}
-
-
-class StageSender:
-    """The retrying sender for raw bodies (delayed and replayed events)."""
-
-    def __init__(self, stage: Stage) -> None:
-        self.sender = stage.sender()
-
-    def send(self, body: bytes) -> None:
-        self.sender.send(json.loads(body))
-
-    def close(self) -> None:
-        self.sender.close()
 
 
 def send_hostile(client: httpx.Client, hostile: Hostile) -> dict[str, Any]:

@@ -110,6 +110,13 @@ class AccordSettings(_Base):
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True, description="JSON log lines (false: plain text for "
                            "a terminal); either way with trace and correlation ids")
+    key_file: Path | None = Field(
+        default=None, description="the field-encryption key file (a mounted secret); default "
+        "<data_dir>/keys/field-keys.json, created on first use")
+
+    @property
+    def effective_key_file(self) -> Path:
+        return self.key_file or self.data_dir / "keys" / "field-keys.json"
 
     @property
     def effective_database_url(self) -> str:

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from pydantic_settings import BaseSettings
 
 from accord.api import create_app
-from accord.api.tokens import Role, create_token
+from accord.api.tokens import Access, create_token
 from accord.sandboxes.server import serve_in_thread
 from accord.settings import load_settings
 from accord.store import Database, upgrade
@@ -22,10 +22,10 @@ from accord.store import Database, upgrade
 class Api:
     url: str
     db: Database
-    tokens: dict[Role, str]
+    tokens: dict[Access, str]
     app: FastAPI
 
-    def client(self, role: Role | None = Role.VIEWER) -> httpx.Client:
+    def client(self, role: Access | None = Access.VIEWER) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
         return httpx.Client(base_url=self.url, headers=headers)
 
@@ -36,7 +36,7 @@ def serve_api(database_url: str, *, system_settings: Mapping[str, BaseSettings] 
     db = Database(database_url)
     upgrade(db.engine)
     with db.session() as session:
-        tokens = {role: create_token(session, f"test-{role.value}", role) for role in Role}
+        tokens = {role: create_token(session, f"test-{role.value}", role) for role in Access}
     app = create_app(load_settings(), db, system_settings=system_settings, clock=clock)
     server = serve_in_thread(app, name="api")
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from api_support import Api
 from tests.steps import write_keys, write_step
 
-from accord.api.tokens import Role
+from accord.api.tokens import Access
 from accord.canonical import Customer, EntityType
 from accord.canonical.party import (
     Address,
@@ -128,13 +128,13 @@ def test_operators_resolve_and_ignore_with_a_note_and_it_is_audited(api: Api) ->
         session.add_all([first, second])
         session.flush()
         ids = (first.id, second.id)
-    with api.client(Role.VIEWER) as viewer:
+    with api.client(Access.VIEWER) as viewer:
         refused = viewer.post(f"/v1/exceptions/{ids[0]}/resolve", json={"note": "fixed"})
         assert refused.status_code == 403
         assert "operator or higher" in refused.json()["detail"]
         detail = viewer.get(f"/v1/exceptions/{ids[0]}").json()
         assert (detail["reason"], detail["status"]) == ("sku unknown", "open")
-    with api.client(Role.OPERATOR) as operator:
+    with api.client(Access.OPERATOR) as operator:
         empty = operator.post(f"/v1/exceptions/{ids[0]}/resolve", json={"note": ""})
         assert empty.status_code == 422
         assert empty.json()["detail"][0]["loc"] == ["body", "note"]
@@ -156,7 +156,7 @@ def test_operators_resolve_and_ignore_with_a_note_and_it_is_audited(api: Api) ->
 
 
 def test_nul_characters_are_refused_before_reaching_the_database(api: Api) -> None:
-    with api.client(Role.OPERATOR) as client:
+    with api.client(Access.OPERATOR) as client:
         for path in ("/v1/timeline?q=a%00b", "/v1/customers/cus_%00", "/console/timeline?q=%00",
                      "/v1/exceptions?owner=x%00"):
             answer = client.get(path)
@@ -173,7 +173,7 @@ def test_a_note_of_only_whitespace_is_refused(api: Api) -> None:
         session.add(record)
         session.flush()
         record_id = record.id
-    with api.client(Role.OPERATOR) as client:
+    with api.client(Access.OPERATOR) as client:
         for note in (" ", "\u00a0\t"):
             answer = client.post(f"/v1/exceptions/{record_id}/resolve", json={"note": note})
             assert answer.status_code == 422
@@ -192,9 +192,9 @@ def test_personal_data_is_masked_for_viewers_only(api: Api) -> None:
     with api.db.session() as session:
         GoldenRecords(session, load_policy()).merge(
             customer.id, EntityType.CUSTOMER, "salesforce", customer.model_dump(mode="json"))
-    with api.client(Role.VIEWER) as viewer:
+    with api.client(Access.VIEWER) as viewer:
         seen = viewer.get(f"/v1/customers/{customer.id}")
-    with api.client(Role.OPERATOR) as operator:
+    with api.client(Access.OPERATOR) as operator:
         full = operator.get(f"/v1/customers/{customer.id}").json()["fields"]
     fields = seen.json()["fields"]
     for name in ("billing_address", "contacts", "tax_profile"):
@@ -207,7 +207,9 @@ def test_personal_data_is_masked_for_viewers_only(api: Api) -> None:
     assert fields["billing_address"]["owner"] == full["billing_address"]["owner"]
     assert full["contacts"]["value"][0]["email"] == "ap@acme.example"
     with api.client(None) as browser:
-        browser.cookies.set("accord_token", api.tokens[Role.VIEWER])
+        # the console signs in with the token and keeps only a session id
+        assert browser.post("/console/login", data={"token": api.tokens[Access.VIEWER]},
+                            headers={"Origin": api.url}).status_code == 303
         page = browser.get(f"/console/customers/{customer.id}")
     assert page.status_code == 200
     assert 'data-masked="contacts"' in page.text
@@ -222,11 +224,11 @@ def test_a_step_shows_its_payload_with_secrets_redacted_and_personal_data_masked
                                                  "items": [{"client_secret": "pi_secret_x"}]}}
     step_id = write_step(api.db, "corr-9", "stripe.create_customer", system="stripe",
                          detail=detail)
-    with api.client(Role.VIEWER) as viewer:
+    with api.client(Access.VIEWER) as viewer:
         seen = viewer.get(f"/v1/timeline/steps/{step_id}")
         listed = viewer.get("/v1/timeline", params={"q": "corr-9"}).json()
         missing = viewer.get("/v1/timeline/steps/999999")
-    with api.client(Role.OPERATOR) as operator:
+    with api.client(Access.OPERATOR) as operator:
         full = operator.get(f"/v1/timeline/steps/{step_id}").json()["detail"]
     assert listed["traces"][0]["steps"][0]["id"] == step_id
     shown = seen.json()["detail"]
@@ -234,7 +236,8 @@ def test_a_step_shows_its_payload_with_secrets_redacted_and_personal_data_masked
     assert "pi_secret_x" not in seen.text
     assert "ap@acme.example" not in seen.text
     assert shown["request"]["Authorization"] == "[redacted]"
-    assert shown["request"]["customer"]["name"] == "Acme"
+    # a customer's name in a payload is personal (it is often a person's): masked
+    assert shown["request"]["customer"]["name"] == "\u2022\u2022\u2022\u2022 (masked)"
     assert shown["request"]["customer"]["billing_address"] == "\u2022\u2022\u2022\u2022 (masked)"
     assert shown["response"] == {"id": "cus_1", "status": 200,
                                  "items": [{"client_secret": "[redacted]"}]}
@@ -242,7 +245,9 @@ def test_a_step_shows_its_payload_with_secrets_redacted_and_personal_data_masked
     assert full["request"]["api_key"] == "[redacted]"
     assert missing.status_code == 404
     with api.client(None) as browser:
-        browser.cookies.set("accord_token", api.tokens[Role.VIEWER])
+        # the console signs in with the token and keeps only a session id
+        assert browser.post("/console/login", data={"token": api.tokens[Access.VIEWER]},
+                            headers={"Origin": api.url}).status_code == 303
         page = browser.get(f"/console/timeline/steps/{step_id}")
     assert page.status_code == 200
     assert "[redacted]" in page.text
@@ -262,14 +267,16 @@ def test_customer_fields_are_json_in_the_api_and_text_for_people_on_the_console(
     with api.db.session() as session:
         GoldenRecords(session, load_policy()).merge(
             customer.id, EntityType.CUSTOMER, "salesforce", customer.model_dump(mode="json"))
-    with api.client(Role.OPERATOR) as client:
+    with api.client(Access.OPERATOR) as client:
         fields = client.get(f"/v1/customers/{customer.id}").json()["fields"]
     assert fields["billing_address"]["value"] == {
         "line1": "1 Market Street", "line2": None, "city": "San Francisco", "region": None,
         "postal_code": None, "country": "US"}
     assert fields["contacts"]["value"][0]["email"] == "ap@contoso.example"
     with api.client(None) as browser:
-        browser.cookies.set("accord_token", api.tokens[Role.OPERATOR])
+        # the console signs in with the token and keeps only a session id
+        assert browser.post("/console/login", data={"token": api.tokens[Access.OPERATOR]},
+                            headers={"Origin": api.url}).status_code == 303
         page = browser.get(f"/console/customers/{customer.id}").text
     assert "1 Market Street, San Francisco, US" in page
     assert "EIN 80-8122250 (US)" in page

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from tests.netsuite import documents
 
 import stripe
-from accord.api.tokens import Role
+from accord.api.tokens import Access
 from accord.canonical.ids import EntityType
 from accord.connectors.netsuite.posting import NetSuitePoster
 from accord.connectors.netsuite.settings import NetSuiteSettings
@@ -123,7 +123,7 @@ def test_invoice_status_across_billing_erp_instances_and_crm(
         xrefs.link(canonical.id, EntityType.INVOICE, "stripe", posted.id)
         xrefs.link(unposted_id, EntityType.INVOICE, "stripe", unposted.id)
 
-    with wired.client(Role.VIEWER) as http:
+    with wired.client(Access.VIEWER) as http:
         answer = http.get(f"/v1/invoices/{posted.number}")
         assert answer.status_code == 200, answer.text
         body = answer.json()
@@ -171,7 +171,7 @@ def test_invoice_status_across_billing_erp_instances_and_crm(
                    subscription.id)
         xrefs.link("sub_aaaaaaaaaaaaaaaaaaaaaaaaaa", EntityType.SUBSCRIPTION, "salesforce",
                    contract)
-    with wired.client(Role.VIEWER) as http:
+    with wired.client(Access.VIEWER) as http:
         renewal = http.get(f"/v1/invoices/{first.number}").json()
     assert renewal["billing"]["subscription_id"] == subscription.id
     assert (renewal["crm"]["lookup"], renewal["crm"]["account_id"],
@@ -189,7 +189,7 @@ def test_invoice_status_across_billing_erp_instances_and_crm(
         us_internal_id = poster.post_invoice(elsewhere)
     finally:
         poster.client.close()
-    with wired.client(Role.VIEWER) as http:
+    with wired.client(Access.VIEWER) as http:
         found = http.get(f"/v1/invoices/{first.number}").json()["erp"]
     assert (found["posted"], found["instance"], found["internal_id"],
             found["document_number"], found["total"]) == (
@@ -197,7 +197,7 @@ def test_invoice_status_across_billing_erp_instances_and_crm(
 
     wired.app.state.system_settings["salesforce"] = salesforce_settings(
         sandboxes["salesforce"], session_id="00D000000000001!expired")
-    with wired.client(Role.VIEWER) as http:
+    with wired.client(Access.VIEWER) as http:
         degraded = http.get(f"/v1/invoices/{posted.number}").json()
     assert degraded["crm"]["lookup"] == "unavailable"
     assert degraded["crm"]["detail"] == "PermanentError: [salesforce] Session expired or invalid"

@@ -17,8 +17,8 @@ from tests.steps import write_keys, write_step
 from accord.api.kpis import history, percentile, report, workflow_table
 from accord.canonical.ids import EntityType
 from accord.connectors.salesforce import LIMITS as SALESFORCE_LIMITS
-from accord.engine.exceptions import Problem, open_exception, resolve_exception
-from accord.engine.routing import RoutingRules
+from accord.engine.exception_queue import Problem, open_exception, resolve_exception
+from accord.engine.owners import OwnerRules
 from accord.engine.timeline import Milestone, StepOutcome
 from accord.errors import DataQualityError, Team, TransientError
 from accord.flows.closed_won import MATCH_CUSTOMER_STEP
@@ -122,7 +122,7 @@ def test_business_kpis_count_records_by_the_milestones_their_flows_declare(
                outcome=FAILED)
     # the exception queue: a probable duplicate (a person decides the match), an unknown
     # SKU, a probable duplicate already resolved, an outage
-    rules = RoutingRules()
+    rules = OwnerRules()
     duplicate = DataQualityError("legal_name", "probable duplicate of cus_x: same domain")
     open_exception(db, rules, _problem(duplicate.to_record(), MATCH_CUSTOMER_STEP,
                                        Key.DEAL_ID, "006E"))

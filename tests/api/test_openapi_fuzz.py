@@ -13,7 +13,7 @@ import schemathesis
 from api_support import serve_api
 from hypothesis import HealthCheck, given, settings
 
-from accord.api.tokens import Role
+from accord.api.tokens import Access
 
 EXAMPLES = 30
 
@@ -29,7 +29,7 @@ def no_internal_error(_ctx: Any, response: Any, case: Any) -> bool | None:
 
 def test_no_server_errors_and_responses_match_the_schema(database_url: str) -> None:
     with serve_api(database_url) as api:
-        headers = {"Authorization": f"Bearer {api.tokens[Role.ADMIN]}"}
+        headers = {"Authorization": f"Bearer {api.tokens[Access.ADMIN]}"}
         schema = schemathesis.openapi.from_url(f"{api.url}/openapi.json")
         operations = [result.ok() for result in schema.get_all_operations()]
         assert len(operations) >= 12

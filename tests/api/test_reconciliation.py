@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from api_support import Api
 from tests.steps import write_keys
 
-from accord.api.tokens import Role
+from accord.api.tokens import Access
 from accord.canonical import Money
-from accord.engine.exceptions import Problem, open_exception
-from accord.engine.routing import RoutingRules
+from accord.engine.exception_queue import Problem, open_exception
+from accord.engine.owners import OwnerRules
 from accord.errors import DataQualityError, Team
 from accord.flows.keys import Key
 from accord.reconcile import RecordView
@@ -50,7 +50,7 @@ def seed(api: Api) -> tuple[int, int]:
 
 def test_runs_newest_first_with_filters(api: Api) -> None:
     older, newer = seed(api)
-    with api.client(Role.VIEWER) as client:
+    with api.client(Access.VIEWER) as client:
         runs = client.get("/v1/reconciliation/runs").json()
         assert [(r["id"], r["period"], r["difference_count"]) for r in runs] == [
             (newer, "2026-02", 3), (older, "2026-01", 0)]
@@ -65,7 +65,7 @@ def test_runs_newest_first_with_filters(api: Api) -> None:
 
 def test_run_detail_lists_differences_with_their_exceptions(api: Api) -> None:
     _older, newer = seed(api)
-    with api.client(Role.VIEWER) as client:
+    with api.client(Access.VIEWER) as client:
         detail = client.get(f"/v1/reconciliation/runs/{newer}").json()
         assert detail["differences_by_kind"] == {"amount": 1, "missing": 2}
         assert [(d["entity"], d["key"], d["kind"], d["expected"], d["actual"],
@@ -86,7 +86,7 @@ def test_run_detail_lists_differences_with_their_exceptions(api: Api) -> None:
 def test_an_exception_lists_the_differences_it_explains_and_counts_once(api: Api) -> None:
     """A payment flow refused on its invoice: reconciliation finds the invoice and the
     payment missing and attaches both to that one exception."""
-    cause = open_exception(api.db, RoutingRules(), Problem(
+    cause = open_exception(api.db, OwnerRules(), Problem(
         error=DataQualityError("period", "the accounting period Nov 2026 is closed",
                                owner=Team.FINANCE_OPERATIONS).to_record(),
         correlation_id="stripe:evt_7", workflow_id=None, flow="payment_posting",
@@ -95,12 +95,12 @@ def test_an_exception_lists_the_differences_it_explains_and_counts_once(api: Api
     write_keys(api.db, "stripe:evt_7", {Key.BILLING_INVOICE_ID: "in_7",
                                         Key.INVOICE_NUMBER: "INV-7", Key.PAYMENT_ID: "pay_7"})
     usd = Money.of("39.50", "USD")
-    run = run_reconciliation(api.db, RoutingRules(), [
+    run = run_reconciliation(api.db, OwnerRules(), [
         Comparison("invoice", "stripe", "netsuite",
                    lambda: [RecordView("INV-7", "in_7", usd)], lambda: []),
         Comparison("payment", "stripe", "netsuite",
                    lambda: [RecordView("pay_7", "ch_7", usd)], lambda: [])])
-    with api.client(Role.VIEWER) as client:
+    with api.client(Access.VIEWER) as client:
         queue = client.get("/v1/exceptions").json()
         detail = client.get(f"/v1/exceptions/{cause}").json()
         kpis = client.get("/v1/kpis").json()
@@ -110,7 +110,9 @@ def test_an_exception_lists_the_differences_it_explains_and_counts_once(api: Api
         ("payment", "pay_7", "missing_in_target", run.run_id)]
     assert (kpis["open_exceptions"], kpis["differences_explained"]) == (1, 2)
     with api.client(None) as browser:
-        browser.cookies.set("accord_token", api.tokens[Role.VIEWER])
+        # the console signs in with the token and keeps only a session id
+        assert browser.post("/console/login", data={"token": api.tokens[Access.VIEWER]},
+                            headers={"Origin": api.url}).status_code == 303
         page = browser.get(f"/console/exceptions/{cause}")
     assert "Reconciliation differences it explains (2)" in page.text
     assert 'data-key="INV-7"' in page.text

@@ -10,7 +10,7 @@ import pytest
 from tests.steps import write_keys, write_step
 
 from accord.api import create_app
-from accord.api.tokens import Role, create_token
+from accord.api.tokens import Access, create_token
 from accord.engine.timeline import StepOutcome
 from accord.errors import PermanentError
 from accord.flows.keys import Key
@@ -31,7 +31,7 @@ def console(sqlite_url: str) -> Iterator[tuple[str, str]]:
                error=PermanentError("period 2026-10 is closed", system="netsuite"))
     write_keys(db, "corr-77", {Key.INVOICE_NUMBER: "INV-2026-0042"})
     with db.session() as session:
-        token = create_token(session, "ops-lead", Role.OPERATOR)
+        token = create_token(session, "ops-lead", Access.OPERATOR)
         session.add(ExceptionRecord(fingerprint="f", kind="data_quality",
                                     owner="finance_operations", system="netsuite",
                                     reason="posting period 2026-10 is closed",

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from accord.api import create_app
-from accord.api.tokens import Role, create_token
+from accord.api.tokens import Access, create_token
 from accord.canonical.ids import EntityType
 from accord.sandboxes.server import serve_in_thread
 from accord.settings import load_settings
@@ -32,8 +32,8 @@ def console(sqlite_url: str) -> Iterator[Console]:
     db = Database(sqlite_url)
     upgrade(db.engine)
     with db.session() as session:
-        viewer = create_token(session, "auditor", Role.VIEWER)
-        operator = create_token(session, "ops-lead", Role.OPERATOR)
+        viewer = create_token(session, "auditor", Access.VIEWER)
+        operator = create_token(session, "ops-lead", Access.OPERATOR)
         record = ExceptionRecord(fingerprint="f", kind="data_quality", owner="master_data",
                                  system="salesforce", reason="unknown SKU 'BW-LEGACY-GOLD'",
                                  field="sku", record_ref="006000000000001AAA",
@@ -56,7 +56,9 @@ def console(sqlite_url: str) -> Iterator[Console]:
 
 @contextmanager
 def _signed_in(console: Console, token: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=console.base, timeout=30) as client:
+    # a browser on the console sends its origin with every form
+    with httpx.Client(base_url=console.base, timeout=30,
+                      headers={"Origin": console.base}) as client:
         assert client.post("/console/login", data={"token": token}).status_code == 303
         yield client
 

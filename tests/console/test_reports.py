@@ -16,7 +16,7 @@ from tests.steps import write_keys, write_step
 
 import stripe
 from accord.api import create_app
-from accord.api.tokens import Role, create_token
+from accord.api.tokens import Access, create_token
 from accord.canonical.ids import EntityType
 from accord.connectors.netsuite.posting import NetSuitePoster
 from accord.connectors.netsuite.settings import NetSuiteSettings
@@ -81,7 +81,7 @@ def seed(db: Database, billing: RunningSandbox, erp: RunningSandbox) -> dict[str
     write_step(db, "waiting", "stripe.read_invoice", system="stripe",
                at=now - timedelta(hours=2))
     with db.session() as session:
-        token = create_token(session, "controller", Role.VIEWER)
+        token = create_token(session, "controller", Access.VIEWER)
         Xrefs(session).link(canonical.id, EntityType.INVOICE, "stripe", invoice.id)
         run = ReconRun(period="2026-02", systems="stripe,netsuite", status="finished",
                        started_at=now - timedelta(days=1), finished_at=now - timedelta(days=1),

@@ -22,11 +22,11 @@ from tests.flows.vendors import Vendors, opportunity_poller, poll, stripe_events
 
 from accord import bootstrap
 from accord.api import create_app
-from accord.api.tokens import Role, create_token
+from accord.api.tokens import Access, create_token
 from accord.demo.scenario import Defect, generate
 from accord.demo.seeding import payment_methods, seed_scenario, win_deals
 from accord.engine import EngineOptions
-from accord.engine.exceptions import RETRY_MARK
+from accord.engine.exception_queue import RETRY_MARK
 from accord.sandboxes.base import SandboxOptions
 from accord.sandboxes.netsuite import SANDBOX as NETSUITE
 from accord.sandboxes.salesforce import SANDBOX as SALESFORCE
@@ -79,7 +79,7 @@ def live(sqlite_url: str, tmp_path: Path) -> Iterator[Live]:
         _finish(poll(runtime.database, "stripe", "events",
                      stripe_events_poller(found.stripe)).started)
         with runtime.database.session() as session:
-            token = create_token(session, "controller", Role.OPERATOR)
+            token = create_token(session, "controller", Access.OPERATOR)
         # the engine runs in this process: the app serves, and its Retry forks the flow here
         server = serve_in_thread(create_app(load_settings(), runtime.database), name="console")
         yield Live(f"http://127.0.0.1:{server.port}", token, runtime.database, found)

@@ -9,9 +9,9 @@ from engine_support_flows import quote_to_cash
 from engine_support_server import Scripted
 
 from accord.api import create_app
-from accord.api.tokens import Role, create_token
+from accord.api.tokens import Access, create_token
 from accord.engine import FlowFailed, FlowInput, run_flow
-from accord.engine.exceptions import ExceptionStatus, get_exception, list_exceptions
+from accord.engine.exception_queue import ExceptionStatus, get_exception, list_exceptions
 from accord.sandboxes.server import serve_in_thread
 from accord.settings import load_settings
 
@@ -25,7 +25,7 @@ def test_operator_retry_over_http_reruns_the_flow(sqlite_url, engine_factory, ef
                                           keys={"customer": "cus_9"})).get_result()
     [record] = list_exceptions(runtime.database, status=ExceptionStatus.OPEN)
     with runtime.database.session() as session:
-        token = create_token(session, "ana", Role.OPERATOR)
+        token = create_token(session, "ana", Access.OPERATOR)
     # the engine is already running in this process: the app only serves
     server = serve_in_thread(create_app(load_settings(), runtime.database), name="api")
     try:

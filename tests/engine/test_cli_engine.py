@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from accord.cli import app
 from accord.engine import EngineOptions, FlowFailed, FlowInput, launch, run_flow, shutdown
-from accord.engine.exceptions import ExceptionStatus, get_exception, list_exceptions
+from accord.engine.exception_queue import ExceptionStatus, get_exception, list_exceptions
 from accord.engine.flow import start_flow
 from accord.store import Database
 

@@ -9,7 +9,7 @@ from engine_support_server import Scripted
 from sqlalchemy import select
 
 from accord.engine import FlowFailed, FlowInput, Runtime, UnknownTarget, run_flow
-from accord.engine.exceptions import ExceptionStatus, list_exceptions
+from accord.engine.exception_queue import ExceptionStatus, list_exceptions
 from accord.engine.replay import ReplayMode, replay
 from accord.store.models import AuditLog
 

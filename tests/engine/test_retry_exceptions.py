@@ -10,7 +10,7 @@ from engine_support_server import Scripted
 from sqlalchemy import select
 
 from accord.engine import FlowFailed, FlowInput, RetryBudget, run_flow
-from accord.engine.exceptions import (
+from accord.engine.exception_queue import (
     ExceptionStatus,
     get_exception,
     ignore_exception,
@@ -18,7 +18,7 @@ from accord.engine.exceptions import (
     resolve_exception,
     retry_exception,
 )
-from accord.engine.routing import RoutingRule, RoutingRules, load_routing
+from accord.engine.owners import OwnerRule, OwnerRules, load_owner_rules
 from accord.engine.tables import limit_rate
 from accord.engine.timeline import Milestone, StepOutcome, StepRecord, search
 from accord.errors import Team
@@ -148,9 +148,9 @@ def test_data_quality_errors_are_not_retried_and_keep_their_owner(
 
 def test_routing_rules_pick_the_owner_by_kind_system_and_entity(
         sqlite_url, engine_factory, effects) -> None:
-    routing = RoutingRules(rules=(
-        RoutingRule(kind="data_quality", system="erp", owner=Team.MASTER_DATA),
-        RoutingRule(kind="data_quality", entity="customer", owner=Team.FINANCE_OPERATIONS),
+    routing = OwnerRules(rules=(
+        OwnerRule(kind="data_quality", system="erp", owner=Team.MASTER_DATA),
+        OwnerRule(kind="data_quality", entity="customer", owner=Team.FINANCE_OPERATIONS),
     ))
     runtime = engine_factory(sqlite_url, routing=routing)
     effects.state.fail_next("create_subscription",
@@ -162,7 +162,7 @@ def test_routing_rules_pick_the_owner_by_kind_system_and_entity(
 
 
 def test_routing_rules_load_from_config() -> None:
-    rules = load_routing({"engine": {"exceptions": {
+    rules = load_owner_rules({"engine": {"exceptions": {
         "default_owner": "revenue_operations",
         "rules": [{"kind": "conflict", "system": "stripe", "owner": "finance_operations"}]}}})
     assert rules.owner_for("conflict", "stripe", None) is Team.FINANCE_OPERATIONS
@@ -170,7 +170,7 @@ def test_routing_rules_load_from_config() -> None:
     assert rules.owner_for("permanent", None, None) is Team.REVENUE_OPERATIONS
     assert rules.owner_for("data_quality", None, None, Team.MASTER_DATA) is Team.MASTER_DATA
     with pytest.raises(ValueError, match="owner"):
-        load_routing({"engine": {"exceptions": {"rules": [{"kind": "x", "owner": "nobody"}]}}})
+        load_owner_rules({"engine": {"exceptions": {"rules": [{"kind": "x", "owner": "nobody"}]}}})
 
 
 def test_the_same_problem_is_one_record_with_occurrences(sqlite_url, engine_factory,

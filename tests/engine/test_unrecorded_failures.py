@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from accord.engine import FlowFailed, FlowInput, run_flow
 from accord.engine.batch import BatchItem, batch_input
-from accord.engine.exceptions import (
+from accord.engine.exception_queue import (
     UNEXPECTED_ENTITY,
     ExceptionStatus,
     get_exception,

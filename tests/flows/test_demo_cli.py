@@ -75,7 +75,8 @@ def test_keep_running_leaves_the_console_up_with_the_demo_data(demo_month: DemoM
     assert console.startswith("http://127.0.0.1:")
     assert console.endswith("/console")
     assert token.startswith("acc_")
-    with httpx.Client(base_url=demo_month.base, timeout=30) as http:
+    with httpx.Client(base_url=demo_month.base, timeout=30,
+                      headers={"Origin": demo_month.base}) as http:
         # the API takes the token as a bearer token
         exceptions = http.get("/v1/exceptions", headers={
             "Authorization": f"Bearer {token}"}).json()

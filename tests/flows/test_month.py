@@ -8,9 +8,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from accord.connectors.stripe.mapping import money
+from accord.demo.lost_and_doubled import held_references, reconcile
 from accord.demo.scenario import DEFECT_OWNERS, USAGE_SKU, Defect, PaymentBehaviour, Scenario
 from accord.demo.seeding import Seeded
-from accord.demo.totals import held_references, reconcile
 from accord.flows.systems import Systems
 from accord.store import Database
 from accord.store.models import ExceptionRecord

@@ -7,9 +7,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from accord.connectors.stripe.mapping import money
+from accord.demo.lost_and_doubled import held_references, reconcile
 from accord.demo.scenario import USAGE_SKU, generate
 from accord.demo.seeding import payment_methods, seed_scenario, win_deals
-from accord.demo.totals import held_references, reconcile
 from accord.engine import FlowInput, run_flow
 from accord.flows.systems import Systems
 from accord.flows.usage import ALREADY_REPORTED, REPORTED, usage_reporting

@@ -25,9 +25,9 @@ from sqlalchemy import select
 
 from accord import bootstrap
 from accord.api.app import create_app
-from accord.api.tokens import Role, create_token
-from accord.engine.exceptions import Problem, open_exception
-from accord.engine.routing import RoutingRules
+from accord.api.tokens import Access, create_token
+from accord.engine.exception_queue import Problem, open_exception
+from accord.engine.owners import OwnerRules
 from accord.errors import DataQualityError, Team
 from accord.notify import notification_settings, notify
 from accord.observability.slas import BusinessHours, slas_of
@@ -116,10 +116,10 @@ def test_an_exception_past_its_sla_is_told_once_escalated_once_and_recorded(
         ("escalation", "email", "sent", exception_id)]
 
     with database.session() as session:
-        token = create_token(session, "auditor", Role.VIEWER)
+        token = create_token(session, "auditor", Access.VIEWER)
     app = create_app(AccordSettings(database_url=SecretStr(str(database.engine.url))),
                      database)
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Origin": "http://testserver"}) as client:
         client.post("/console/login", data={"token": token}, follow_redirects=False)
         page = client.get(f"/console/exceptions/{exception_id}").text
     assert 'data-reason="escalation" data-channel="email"' in page
@@ -133,7 +133,7 @@ def test_a_burst_goes_as_one_digest_per_channel(tmp_path: Path, smtp: tuple[int,
     owner = Team.FINANCE_OPERATIONS
     for number in range(4):
         error = DataQualityError("tax_code", f"invoice {number} has no tax code", owner=owner)
-        open_exception(database, RoutingRules(), Problem(
+        open_exception(database, OwnerRules(), Problem(
             error=error.to_record(), correlation_id=f"billing:evt_{number}",
             workflow_id=f"wf-{number}", flow="invoice_posting", step="erp.post_invoice",
             system="erp", entity="invoice_number", record_ref=f"INV-{number}"))

@@ -9,7 +9,7 @@ from pydantic import SecretStr
 
 from accord import bootstrap
 from accord.api.app import create_app
-from accord.api.tokens import Role, create_token
+from accord.api.tokens import Access, create_token
 from accord.engine.timeline import search
 from accord.flows.keys import Key
 from accord.observability import tracing
@@ -70,10 +70,10 @@ def test_a_deal_is_one_trace_from_intake_to_vendor_calls_stored_and_exported(
 
     # the console draws the same waterfall, linked from the deal's timeline
     with database.session() as session:
-        token = create_token(session, "auditor", Role.VIEWER)
+        token = create_token(session, "auditor", Access.VIEWER)
     app = create_app(AccordSettings(database_url=SecretStr(str(database.engine.url))),
                      database)
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Origin": "http://testserver"}) as client:
         assert client.post("/console/login", data={"token": token},
                            follow_redirects=False).status_code == 303
         timeline = client.get("/console/timeline", params={"q": opportunity})

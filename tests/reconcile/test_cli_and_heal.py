@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from accord.cli import app
 from accord.connectors.netsuite.posting import NetSuitePoster
 from accord.connectors.stripe import mapping
-from accord.engine.routing import RoutingRule, RoutingRules
+from accord.engine.owners import OwnerRule, OwnerRules
 from accord.errors import Team
 from accord.reconcile.differences import Difference, DifferenceKind
 from accord.reconcile.heal import HEALERS, Healers, HealResult
@@ -79,7 +79,7 @@ def test_cli_refuses_a_bad_period_and_unknown_system() -> None:
     assert "YYYY-MM" in bad.output
     unknown = runner.invoke(app, ["reconcile", "--systems", "sap"], terminal_width=200)
     assert unknown.exit_code == 2
-    assert "unknown sap" in unknown.output
+    assert "unknown or not configured: sap" in unknown.output
 
 
 def test_heal_redrives_the_missing_posting_through_its_healer_and_rechecks(
@@ -98,9 +98,9 @@ def test_heal_redrives_the_missing_posting_through_its_healer_and_rechecks(
         posted.append(NetSuitePoster(baseline.netsuite, baseline.ref).post_invoice(invoice))
         return HealResult.REDRIVEN
 
-    routing = RoutingRules(rules=(RoutingRule(kind="reconciliation", entity="subscription",
+    routing = OwnerRules(rules=(OwnerRule(kind="reconciliation", entity="subscription",
                                               owner=Team.REVENUE_OPERATIONS),))
-    outcome = reconcile(baseline.database, routing, baseline.readers(), healers=healers)
+    outcome = reconcile(baseline.database, routing, baseline.by_role(), healers=healers)
     assert [(a.difference.kind, a.result) for a in outcome.healed] == [
         (DifferenceKind.MISSING_IN_TARGET, HealResult.REDRIVEN)]
     assert len(posted) == 1

@@ -15,32 +15,30 @@ from typing import Any
 from sqlalchemy import select
 from tests.flows.conftest import deployment, engine, make_systems, sandboxes  # noqa: F401
 from tests.flows.month import current_month, run_month
-from tests.flows.vendors import payment_id_for
+from tests.flows.vendors import Vendors, payment_id_for
 
+from accord.canonical.period import Period
+from accord.canonical.roles import Role
 from accord.demo.scenario import DEFECT_OWNERS, Defect, Scenario
 from accord.demo.seeding import Seeded
 from accord.engine import Runtime
-from accord.engine.routing import RoutingRules
-from accord.flows.systems import Systems
+from accord.engine.owners import OwnerRules
+from accord.ports.reconciliation import ReconciliationReader
 from accord.reconcile.differences import Difference, DifferenceKind
 from accord.reconcile.heal import HEALERS, HealResult
-from accord.reconcile.period import Period
-from accord.reconcile.readers.base import Reader
 from accord.reconcile.runs import explained_by
-from accord.reconcile.service import Outcome, client_readers, reconcile, summary_line
+from accord.reconcile.service import Outcome, adapter_readers, reconcile, summary_line
 from accord.store import Database
 from accord.store.models import ExceptionRecord
 
 Row = tuple[str, str, str, str, str, str]  # entity, key, kind, source, target, owner
 
 
-def readers(database: Database, found: Systems, period: Period | None = None
-            ) -> dict[str, Reader]:
-    """The three systems through the flows' own clients (every ERP instance of the demo is
-    the one NetSuite sandbox)."""
-    erp = found.netsuite["netsuite"]
-    return client_readers(database, stripe=found.stripe, netsuite=erp.client, ref=erp.ref,
-                          salesforce=found.salesforce, period=period)
+def readers(database: Database, found: Vendors, period: Period | None = None
+            ) -> dict[Role, list[ReconciliationReader]]:
+    """The three systems through the deployment's own adapters (every ERP instance of the
+    demo is the one NetSuite sandbox, read once)."""
+    return adapter_readers(database, found.systems.adapters(), period=period)
 
 
 def row(difference: Difference) -> Row:
@@ -48,7 +46,7 @@ def row(difference: Difference) -> Row:
             difference.source_system, difference.target_system, difference.owner.value)
 
 
-def planted_rows(found: Systems, scenario: Scenario, seeded: Seeded) -> dict[Row, Defect]:
+def planted_rows(found: Vendors, scenario: Scenario, seeded: Seeded) -> dict[Row, Defect]:
     """What each planted bad record must show as. A deal refused for its account's data or
     an unknown SKU leaves a won Salesforce account that never reached billing: missing in
     Stripe, once (the ERP is compared with Stripe). The deal backdated into the closed
@@ -93,7 +91,7 @@ def exception(database: Database, exception_id: int) -> ExceptionRecord:
         return found
 
 
-def reopen_period(found: Systems, name: str) -> None:
+def reopen_period(found: Vendors, name: str) -> None:
     """Finance reopens the closed period in the ERP (the cause of the refused posting)."""
     client = found.netsuite["netsuite"].client
     period = next(row for row in client.suiteql(
@@ -102,15 +100,15 @@ def reopen_period(found: Systems, name: str) -> None:
         "isClosed": False, "arLocked": False, "apLocked": False, "allLocked": False})
 
 
-def run(runtime: Runtime, found: Systems, period: Period | None = None, **options: Any
+def run(runtime: Runtime, found: Vendors, period: Period | None = None, **options: Any
         ) -> Outcome:
-    return reconcile(runtime.database, RoutingRules(), readers(runtime.database, found, period),
+    return reconcile(runtime.database, OwnerRules(), readers(runtime.database, found, period),
                      period=period, **options)
 
 
 def test_after_a_demo_month_only_the_planted_records_differ_and_heal_clears_the_healable(
         engine: Runtime, make_systems: Any, tmp_path: Path) -> None:  # noqa: F811
-    found: Systems = make_systems()
+    found: Vendors = make_systems()
     month = run_month(engine.database, found)
     scenario, seeded = month.scenario, month.seeded
     expected = planted_rows(found, scenario, seeded)
@@ -194,7 +192,7 @@ def test_after_a_demo_month_only_the_planted_records_differ_and_heal_clears_the_
 
 def test_the_demo_months_erp_postings_pass_bean_check_matching_the_control_totals(
         engine: Runtime, make_systems: Any, tmp_path: Path) -> None:  # noqa: F811
-    found: Systems = make_systems()
+    found: Vendors = make_systems()
     run_month(engine.database, found)
     period = Period.parse(current_month())
     ledger = tmp_path / f"erp-{period.label}.beancount"

@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import select
 
 from accord.canonical import JournalEntry, JournalLine, Money, Side
+from accord.canonical.period import Period, period_of
 from accord.connectors.netsuite.posting import NetSuitePoster
-from accord.engine.routing import RoutingRules
+from accord.connectors.netsuite.reconciliation import NetSuiteReader
+from accord.engine.owners import OwnerRules
 from accord.errors import DataQualityError, Team
 from accord.reconcile.differences import DifferenceKind
 from accord.reconcile.gl import export_ledger, receivables_gaps, unbalanced_journals
-from accord.reconcile.period import Period, period_of
-from accord.reconcile.readers.netsuite import NetSuiteReader
 from accord.reconcile.service import reconcile
 from accord.store.models import ExceptionRecord
 
@@ -105,7 +105,7 @@ def test_beancount_export_passes_bean_check_and_matches_control_totals(
 def test_gl_findings_open_an_exception_that_a_later_clean_run_resolves(baseline: World
                                                                        ) -> None:
     journal = manual_receivables_journal(baseline)
-    outcome = reconcile(baseline.database, RoutingRules(), baseline.readers())
+    outcome = reconcile(baseline.database, OwnerRules(), baseline.by_role())
     assert [(d.kind, d.entity, d.owner) for d in outcome.report.differences] == [
         (DifferenceKind.RECEIVABLES_GAP, "customer", Team.FINANCE_OPERATIONS)]
     assert outcome.report.differences[0].describe().endswith(
@@ -113,7 +113,7 @@ def test_gl_findings_open_an_exception_that_a_later_clean_run_resolves(baseline:
     assert not outcome.clean
 
     baseline.netsuite.delete("journalEntry", journal)
-    again = reconcile(baseline.database, RoutingRules(), baseline.readers())
+    again = reconcile(baseline.database, OwnerRules(), baseline.by_role())
     assert again.clean
     assert len(again.report.closed_exceptions) == 1
     with baseline.database.session() as session:

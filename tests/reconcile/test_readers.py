@@ -8,16 +8,15 @@ from decimal import Decimal
 
 from accord.canonical import Customer, Money
 from accord.canonical.ids import EntityType, new_id
-from accord.engine.routing import RoutingRules
-from accord.reconcile.keys import CHUNK, keyed
+from accord.canonical.period import Period, period_of
+from accord.canonical.reconciliation import Entity, Measure
+from accord.canonical.record_keys import CHUNK, keyed
+from accord.engine.owners import OwnerRules
 from accord.reconcile.matcher import compare
-from accord.reconcile.period import Period, period_of
 from accord.reconcile.plan import comparisons, contributions
-from accord.reconcile.readers.base import Entity
 from accord.reconcile.runs import run_reconciliation
-from accord.reconcile.totals import Measure
 
-from .world import World, add_customer, post_invoice, stripe_invoice
+from .world import World, add_customer, by_role, post_invoice, stripe_invoice
 
 
 def test_the_consistent_baseline_reconciles_clean(baseline: World) -> None:
@@ -26,8 +25,9 @@ def test_the_consistent_baseline_reconciles_clean(baseline: World) -> None:
     netsuite_invoices = sorted(r.key for r in readers["netsuite"].records(Entity.INVOICE))
     assert len(stripe_invoices) == 6
     assert stripe_invoices == netsuite_invoices
-    report = run_reconciliation(baseline.database, RoutingRules(), comparisons(readers),
-                                contributions(readers), compare_totals=("stripe", "netsuite"))
+    report = run_reconciliation(baseline.database, OwnerRules(), comparisons(by_role(readers)),
+                                contributions(by_role(readers)),
+                                compare_totals=("stripe", "netsuite"))
     assert report.differences == []
     assert report.total_differences == []
     cash = {t.system: t.total for t in report.totals if t.measure is Measure.CASH}
@@ -101,9 +101,9 @@ def test_zero_decimal_currencies_reconcile_exactly(world: World) -> None:
     add_customer(world)
     invoice = stripe_invoice(world, 98_000, "Platform", currency="jpy")
     post_invoice(world, "J", invoice)
-    readers = {name: reader for name, reader in world.readers().items()
-               if name != "salesforce"}
-    report = run_reconciliation(world.database, RoutingRules(), comparisons(readers),
+    readers = by_role({name: reader for name, reader in world.readers().items()
+                       if name != "salesforce"})
+    report = run_reconciliation(world.database, OwnerRules(), comparisons(readers),
                                 contributions(readers), compare_totals=("stripe", "netsuite"))
     assert report.clean
     invoiced = {(t.system, t.subsidiary): t.total for t in report.totals
@@ -135,7 +135,7 @@ def test_salesforce_customers_are_won_accounts_and_won_deals_carry_subscriptions
                          (f"salesforce:{prospect}", tuple(sorted(deals)))]
     subscriptions = {s.key: (s.system_id, s.refs, s.status)
                      for s in reader.records(Entity.SUBSCRIPTION)}
-    assert subscriptions == {baseline.subscription: (baseline.contract, (), "Active"),
+    assert subscriptions == {baseline.subscription: (baseline.contract, (), "active"),
                              "sub_NEW": (deals[0], (deals[1],), None)}
 
 

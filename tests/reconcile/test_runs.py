@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from accord.canonical import Money
-from accord.engine.exceptions import Problem, open_exception, resolve_exception
-from accord.engine.routing import RoutingRule, RoutingRules
+from accord.canonical.reconciliation import Contribution, Measure
+from accord.engine.exception_queue import Problem, open_exception, resolve_exception
+from accord.engine.owners import OwnerRule, OwnerRules
 from accord.errors import Team
 from accord.reconcile import DifferenceKind, RecordView
 from accord.reconcile.runs import KIND, Comparison, explained_by, run_reconciliation
-from accord.reconcile.totals import Contribution, Measure
 from accord.store import Database, upgrade
 from accord.store.models import BusinessKey, ExceptionRecord, ReconDifference, ReconRun
 
@@ -39,7 +39,7 @@ def invoices(target: list[RecordView]) -> Comparison:
 
 
 def test_run_opens_updates_and_closes_exceptions(db: Database) -> None:
-    routing = RoutingRules(rules=(RoutingRule(kind="reconciliation", entity="invoice",
+    routing = OwnerRules(rules=(OwnerRule(kind="reconciliation", entity="invoice",
                                               system="netsuite",
                                               owner=Team.FINANCE_OPERATIONS),))
     drifted = [RecordView("INV-1", "101", usd("10.00")), RecordView("INV-9", "109", usd("5.00"))]
@@ -77,7 +77,7 @@ def test_run_opens_updates_and_closes_exceptions(db: Database) -> None:
 
 
 def test_default_owner_applies_without_rules(db: Database) -> None:
-    report = run_reconciliation(db, RoutingRules(), [invoices([])])
+    report = run_reconciliation(db, OwnerRules(), [invoices([])])
     with db.session() as session:
         owners = {e.record_ref: e.owner for e in session.scalars(select(ExceptionRecord))}
     assert {d.key for d in report.differences} == {"INV-1", "INV-2"}
@@ -87,7 +87,7 @@ def test_default_owner_applies_without_rules(db: Database) -> None:
 def test_a_difference_held_by_an_open_flow_exception_takes_its_owner(db: Database) -> None:
     """The Stripe invoice in_2 was refused by the ERP (a closed period, finance's); the
     flow that noted INV-3's number failed too; INV-1's exception was resolved."""
-    routing = RoutingRules()
+    routing = OwnerRules()
 
     def flow_exception(record_ref: str | None, correlation: str, owner: Team,
                        flow_step: str) -> int:
@@ -126,7 +126,7 @@ def test_a_difference_held_by_an_open_flow_exception_takes_its_owner(db: Databas
 
 def _flow_exception(db: Database, record_ref: str, correlation: str) -> int:
     """A payment flow stopped on the invoice it pays: an open flow exception about in_7."""
-    exception_id = open_exception(db, RoutingRules(), Problem(
+    exception_id = open_exception(db, OwnerRules(), Problem(
         error={"code": "data_quality", "reason": "the accounting period is closed",
                "owner": Team.FINANCE_OPERATIONS.value},
         correlation_id=correlation, workflow_id=None, flow="payment_posting",
@@ -150,7 +150,7 @@ def _month(invoices_in_erp: list[RecordView], payments_in_erp: list[RecordView]
 
 
 def test_one_cause_one_exception_listing_the_differences_it_explains(db: Database) -> None:
-    routing = RoutingRules()
+    routing = OwnerRules()
     # a run before the cause was known opened a reconciliation exception for the invoice
     run_reconciliation(db, routing, _month([], [RecordView("pay_7", "9", usd("39.50"))]))
     [(early_id, early_status)] = _exceptions(db, KIND)
@@ -183,7 +183,7 @@ def test_one_cause_one_exception_listing_the_differences_it_explains(db: Databas
 
 def test_a_cause_closed_while_the_records_still_disagree_leaves_a_reconciliation_exception(
         db: Database) -> None:
-    routing = RoutingRules()
+    routing = OwnerRules()
     cause = _flow_exception(db, "in_7", "stripe:evt_7")
     run_reconciliation(db, routing, _month([], [RecordView("pay_7", "18", usd("39.50"))]))
     assert _exceptions(db, KIND) == []

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from accord.canonical import JournalEntry, JournalLine, Money, Side
+from accord.canonical.reconciliation import Contribution, Measure
 from accord.reconcile.beancount_export import (
     AccountType,
     Chart,
@@ -18,7 +19,7 @@ from accord.reconcile.beancount_export import (
     render_ledger,
     trial_balance,
 )
-from accord.reconcile.totals import Contribution, Measure, control_totals, total_differences
+from accord.reconcile.totals import control_totals, total_differences
 
 CHART = Chart({"1100": AccountType.ASSETS, "1200": AccountType.ASSETS,
                "2200": AccountType.LIABILITIES, "4000": AccountType.INCOME,

@@ -3,7 +3,7 @@ connectors (as the flows would), and the xref links the flows would record."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,20 +14,22 @@ from pydantic import SecretStr
 
 from accord.canonical import Customer
 from accord.canonical.ids import EntityType
+from accord.canonical.roles import Role
 from accord.connectors.netsuite.client import NetSuiteClient
 from accord.connectors.netsuite.posting import NetSuitePoster
+from accord.connectors.netsuite.reconciliation import NetSuiteReader
 from accord.connectors.netsuite.refdata import RefData, load_refdata
 from accord.connectors.netsuite.settings import NetSuiteSettings
+from accord.connectors.registry import connector_for
 from accord.connectors.salesforce.client import SalesforceClient
+from accord.connectors.salesforce.reconciliation import SalesforceReader
 from accord.connectors.salesforce.settings import SalesforceSettings
 from accord.connectors.stripe import mapping
 from accord.connectors.stripe.client import StripeClient
+from accord.connectors.stripe.reconciliation import StripeReader
 from accord.connectors.stripe.settings import StripeSettings
+from accord.ports.reconciliation import ReconciliationReader
 from accord.reconcile.keys import XrefKeys
-from accord.reconcile.readers.base import Reader
-from accord.reconcile.readers.netsuite import NetSuiteReader
-from accord.reconcile.readers.salesforce import SalesforceReader
-from accord.reconcile.readers.stripe import StripeReader
 from accord.registry.xref import Xrefs
 from accord.resilience import RetryPolicy
 from accord.sandboxes.base import SandboxOptions
@@ -99,15 +101,31 @@ class World:
     subscription: str = ""
     contract: str = ""
 
-    def readers(self, period: Any = None) -> dict[str, Reader]:
+    def readers(self, period: Any = None) -> dict[str, ReconciliationReader]:
+        """Each system's reader, by system."""
         keys = XrefKeys(self.database)
         return {"stripe": StripeReader(self.stripe, keys=keys, period=period),
-                "netsuite": NetSuiteReader(self.netsuite, self.ref, keys=keys, period=period),
+                "netsuite": NetSuiteReader(self.netsuite, self.ref, keys=keys, period=period,
+                                           upstream=("stripe",)),
                 "salesforce": SalesforceReader(self.salesforce, keys=keys)}
+
+    def by_role(self, period: Any = None) -> dict[Role, list[ReconciliationReader]]:
+        """The readers as a reconciliation run takes them: by the role of their system."""
+        return by_role(self.readers(period))
 
     def link(self, canonical_id: str, entity: EntityType, system: str, system_id: str) -> None:
         with self.database.session() as session:
             Xrefs(session).link(canonical_id, entity, system, system_id)
+
+
+def by_role(readers: Mapping[str, ReconciliationReader]
+            ) -> dict[Role, list[ReconciliationReader]]:
+    grouped: dict[Role, list[ReconciliationReader]] = {}
+    for name, reader in readers.items():
+        definition = connector_for(name)
+        assert definition is not None, name
+        grouped.setdefault(definition.kind, []).append(reader)
+    return grouped
 
 
 def connect(sandboxes: Sandboxes, database: Database) -> Iterator[World]:

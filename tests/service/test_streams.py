@@ -6,17 +6,20 @@ explicit ``start = "beginning"``. Each connector's poller, against its sandbox o
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from tests.flows.conftest import Sandboxes, sandbox_deployment
 from tests.flows.vendors import Vendors
 
 from accord import bootstrap
 from accord.bootstrap import Deployment
-from accord.bootstrap.schedules import PollJob, Start, begin_stream
+from accord.bootstrap.schedules import PollJob, Start, begin_stream, poll_into_inbox
 from accord.connectors.netsuite.streams import customer_poller
 from accord.connectors.salesforce.streams import opportunity_poller
 from accord.connectors.stripe.intake import StripeEventsPoller
+from accord.engine.limits import DbSlotGate
 from accord.engine.polling import read_cursor
+from accord.resilience import LimitsProfile
 from accord.store import Database, upgrade
 
 
@@ -101,3 +104,39 @@ def test_each_connectors_initial_cursor_is_past_what_exists_now(
     newer_id = erp.upsert("customer", "cus_newer", {"companyName": "Newer",
                                                    "subsidiary": {"id": "1"}})
     assert [str(e.payload["id"]) for e in ns.poll(start, 100).events] == [str(newer_id)]
+
+
+class GateWatcher:
+    """A poller that notes who holds the system's concurrency gate while it reads."""
+
+    def __init__(self, inner: Any, gate: DbSlotGate) -> None:
+        self.inner = inner
+        self.gate = gate
+        self.holders: list[list[str]] = []
+
+    def initial_cursor(self) -> str | None:
+        found: str | None = self.inner.initial_cursor()
+        return found
+
+    def poll(self, cursor: str | None, limit: int) -> Any:
+        self.holders.append(self.gate.holders())
+        return self.inner.poll(cursor, limit)
+
+
+def test_a_poll_reads_inside_the_systems_concurrency_limit(
+        deployment: Deployment, sqlite_url: str) -> None:
+    """The throttle drill's finding: polls called Salesforce beside the flows' gated calls,
+    and the org's concurrent-request limit was exceeded. A poll's read takes a slot of the
+    system's gate like any step's call."""
+    options = bootstrap.engine_options(deployment, database_url=sqlite_url, limits={
+        "salesforce": LimitsProfile(max_concurrency=2)})
+    with bootstrap.running(deployment, options) as started:
+        gate = DbSlotGate(started.runtime.database.engine, "salesforce", 2)
+        watcher = GateWatcher(opportunity_poller(Vendors(deployment.systems).salesforce), gate)
+        poll_into_inbox("salesforce", "opportunity", watcher)  # the stream starts
+        _deal(deployment, "gated")
+        result = poll_into_inbox("salesforce", "opportunity", watcher)
+        assert result.items == 1
+        assert watcher.holders
+        assert all(len(holders) == 1 for holders in watcher.holders), watcher.holders
+        assert gate.holders() == []  # released after the read

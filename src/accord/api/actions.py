@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from accord.engine.exceptions import ExceptionView, ignore_exception, resolve_exception
+from accord.engine.exception_queue import ExceptionView, ignore_exception, resolve_exception
 from accord.store import Database
 
 

@@ -13,6 +13,8 @@ from fastapi.staticfiles import StaticFiles
 from pydantic_settings import BaseSettings
 
 from accord import __version__, bootstrap
+from accord.api.deps import COOKIE
+from accord.api.guards import csrf_guard, security_headers
 from accord.api.inputs import reject_nul
 from accord.api.readiness import ProbeCache
 from accord.api.responses import AUTHENTICATED
@@ -73,7 +75,10 @@ def create_app(settings: AccordSettings | None = None, database: Database | None
             if owns_database:
                 db.dispose()
 
+    # no /docs or /redoc: FastAPI's pages load their scripts from a public CDN; the
+    # OpenAPI document at /openapi.json is served, for any viewer the operator trusts
     app = FastAPI(title="accord", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
                   description="Operations API: trace every deal from CRM to cash.")
     app.state.database = db
     app.state.settings = settings
@@ -101,6 +106,8 @@ def create_app(settings: AccordSettings | None = None, database: Database | None
     app.include_router(usage.router, responses=AUTHENTICATED)
     app.include_router(console_router)
     app.middleware("http")(reject_nul)
+    app.middleware("http")(csrf_guard(COOKIE))
+    app.middleware("http")(security_headers)
     app.mount("/console/static", StaticFiles(directory=CONSOLE_DIR / "static"), name="static")
 
     @app.exception_handler(LoginRequired)

@@ -9,7 +9,8 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from accord.api.tokens import Principal, Role, authenticate
+from accord.api.sessions import resolve_session
+from accord.api.tokens import Access, Principal, authenticate
 from accord.store import Database
 
 bearer = HTTPBearer(auto_error=False, description="an API token from `accord tokens create`")
@@ -28,7 +29,8 @@ def session(db: Annotated[Database, Depends(database)]) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(session)]
 
 
-COOKIE = "accord_token"
+COOKIE = "accord_session"
+"""The console's cookie: an opaque session id (:mod:`accord.api.sessions`), not a token."""
 MAX_ID = 2**63 - 1
 """The largest id (or offset) a route accepts: the database's 64-bit integer."""
 
@@ -41,7 +43,15 @@ def presented_token(request: Request,
     return request.cookies.get(COOKIE)
 
 
-def require(role: Role) -> Callable[..., Principal]:
+def _principal(opened: Session, presented: str, from_cookie: bool) -> Principal | None:
+    """A bearer token is a token; the cookie is only ever a session id (a token pasted
+    into the cookie does not sign in)."""
+    if from_cookie:
+        return resolve_session(opened, presented)
+    return authenticate(opened, presented)
+
+
+def require(role: Access) -> Callable[..., Principal]:
     """A dependency admitting tokens whose role is at least ``role``."""
 
     def check(request: Request, db: Annotated[Database, Depends(database)],
@@ -53,9 +63,11 @@ def require(role: Role) -> Callable[..., Principal]:
                                 "missing bearer token: send Authorization: Bearer <token>",
                                 headers={"WWW-Authenticate": "Bearer"})
         with db.session() as opened:
-            principal = authenticate(opened, token)
+            principal = _principal(opened, token, from_cookie=not (
+                credentials is not None and credentials.scheme.lower() == "bearer"))
         if principal is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked token",
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED,
+                                "unknown, expired or revoked token or session",
                                 headers={"WWW-Authenticate": "Bearer"})
         if not principal.role.allows(role):
             raise HTTPException(status.HTTP_403_FORBIDDEN,
@@ -66,9 +78,9 @@ def require(role: Role) -> Callable[..., Principal]:
     return check
 
 
-Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
-Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
-Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
+Viewer = Annotated[Principal, Depends(require(Access.VIEWER))]
+Operator = Annotated[Principal, Depends(require(Access.OPERATOR))]
+Admin = Annotated[Principal, Depends(require(Access.ADMIN))]
 
 __all__ = ["COOKIE", "MAX_ID", "Admin", "Operator", "SessionDep", "Viewer", "database",
            "presented_token", "require", "session"]

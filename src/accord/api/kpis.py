@@ -34,13 +34,13 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from accord.api.configured_systems import connector_for
 from accord.api.queries import StepCounts, step_counts
 from accord.api.queries import kpis as summary
 from accord.api.schemas import CountBy, Kpis
-from accord.api.systems import connector_for
 from accord.canonical.ids import EntityType
 from accord.canonical.roles import CUSTOMER_ROLES, Role
-from accord.engine.exceptions import ExceptionStatus
+from accord.engine.exception_queue import ExceptionStatus
 from accord.engine.inbox import PENDING_STATUSES
 from accord.engine.timeline import Milestone, StepOutcome
 from accord.errors import DataQualityError

@@ -41,7 +41,7 @@ from accord.api.kpis import (
     load_records,
     workflow_table,
 )
-from accord.engine.exceptions import ExceptionStatus
+from accord.engine.exception_queue import ExceptionStatus
 from accord.engine.inbox import PENDING_STATUSES
 from accord.engine.timeline import Milestone
 from accord.errors import RateLimited

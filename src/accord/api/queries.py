@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from accord.api.masking import MASK, is_personal, scrub
+from accord.api.masking import MASK, is_personal, scrub, scrub_exception, scrub_text
 from accord.api.schemas import (
     CountBy,
     Customer360,
@@ -25,7 +26,7 @@ from accord.api.schemas import (
     Trace,
 )
 from accord.canonical.ids import EntityType
-from accord.engine.exceptions import ExceptionStatus, ExceptionView
+from accord.engine.exception_queue import ExceptionStatus, ExceptionView
 from accord.engine.inbox import PENDING_STATUSES
 from accord.engine.timeline import Milestone, StepOutcome
 from accord.errors import DataQualityError
@@ -41,10 +42,11 @@ from accord.store.models import (
 )
 
 PENDING_INBOX = PENDING_STATUSES
+_S = TypeVar("_S", bound=Step)
 
 
 def search_timeline(session: Session, q: str, kind: str | None = None,
-                    limit: int = 20) -> TimelineAnswer:
+                    limit: int = 20, *, mask: bool = True) -> TimelineAnswer:
     """Traces whose business keys (or correlation/workflow id) equal ``q``, oldest first."""
     keyed = select(BusinessKey.correlation_id).where(BusinessKey.value == q)
     if kind:
@@ -53,13 +55,21 @@ def search_timeline(session: Session, q: str, kind: str | None = None,
     if not kind:
         correlation_ids.update(session.scalars(select(TimelineEntry.correlation_id).where(
             or_(TimelineEntry.correlation_id == q, TimelineEntry.workflow_id == q)).limit(1)))
-    traces = [trace(session, cid) for cid in sorted(correlation_ids)]
+    traces = [trace(session, cid, mask=mask) for cid in sorted(correlation_ids)]
     latest = datetime.max.replace(tzinfo=UTC)
     traces.sort(key=lambda t: t.steps[0].occurred_at if t.steps else latest)
     return TimelineAnswer(query=q, traces=traces)
 
 
-def trace(session: Session, correlation_id: str) -> Trace:
+def _shown(step: _S, mask: bool) -> _S:
+    """A step as displayed: its error message scrubbed (secrets; e-mails for viewers)."""
+    if step.error_message is None:
+        return step
+    return step.model_copy(update={"error_message": scrub_text(step.error_message,
+                                                                mask_personal=mask)})
+
+
+def trace(session: Session, correlation_id: str, *, mask: bool = True) -> Trace:
     keys: dict[str, list[str]] = {}
     for key in session.scalars(select(BusinessKey).where(
             BusinessKey.correlation_id == correlation_id).order_by(BusinessKey.kind,
@@ -68,7 +78,7 @@ def trace(session: Session, correlation_id: str) -> Trace:
     rows = session.scalars(select(TimelineEntry).where(
         TimelineEntry.correlation_id == correlation_id).order_by(TimelineEntry.occurred_at,
                                                                  TimelineEntry.id))
-    steps = [Step.model_validate(row, from_attributes=True) for row in rows]
+    steps = [_shown(Step.model_validate(row, from_attributes=True), mask) for row in rows]
     return Trace(correlation_id=correlation_id, keys=keys, steps=steps)
 
 
@@ -90,7 +100,7 @@ def customer_360(session: Session, policy: OwnershipPolicy,
     return Customer360(canonical_id=canonical_id, version=view.version, fields=fields,
                        ids=Xrefs(session).ids_for(canonical_id),
                        open_exceptions=list_exceptions(
-                           session, ExceptionFilter(record_ref=canonical_id)))
+                           session, ExceptionFilter(record_ref=canonical_id), mask=mask))
 
 
 def list_customers(session: Session, q: str = "", limit: int = 200) -> list[CustomerRow]:
@@ -118,7 +128,7 @@ def list_customers(session: Session, q: str = "", limit: int = 200) -> list[Cust
 
 def list_steps(session: Session, *, outcome: StepOutcome | None = None,
                milestone: Milestone | None = None, after_id: int = 0,
-               limit: int = 500) -> StepPage:
+               limit: int = 500, mask: bool = True) -> StepPage:
     """Timeline rows after ``after_id`` in id order, optionally of one outcome or milestone."""
     query = select(TimelineEntry).where(TimelineEntry.id > after_id)
     if outcome is not None:
@@ -126,7 +136,8 @@ def list_steps(session: Session, *, outcome: StepOutcome | None = None,
     if milestone is not None:
         query = query.where(TimelineEntry.milestone == milestone.value)
     rows = list(session.scalars(query.order_by(TimelineEntry.id).limit(limit + 1)))
-    steps = [StepRow.model_validate(row, from_attributes=True) for row in rows[:limit]]
+    steps = [_shown(StepRow.model_validate(row, from_attributes=True), mask)
+             for row in rows[:limit]]
     return StepPage(steps=steps, next_after_id=steps[-1].id if len(rows) > limit else None)
 
 
@@ -134,7 +145,7 @@ def step_detail(session: Session, step_id: int, *, mask: bool) -> StepDetail | N
     row = session.get(TimelineEntry, step_id)
     if row is None:
         return None
-    base = Step.model_validate(row, from_attributes=True).model_dump()
+    base = _shown(Step.model_validate(row, from_attributes=True), mask).model_dump()
     detail = scrub(row.detail, mask_personal=mask) if row.detail is not None else None
     return StepDetail(**base, correlation_id=row.correlation_id, workflow_id=row.workflow_id,
                       detail=detail)
@@ -151,7 +162,9 @@ class ExceptionFilter:
     limit: int = 200
 
 
-def list_exceptions(session: Session, where: ExceptionFilter) -> list[ExceptionSummary]:
+def list_exceptions(session: Session, where: ExceptionFilter, *,
+                    mask: bool = True) -> list[ExceptionSummary]:
+    """Exceptions matching ``where``; ``mask`` (for viewers) masks personal data in them."""
     query = select(ExceptionRecord)
     for column, value in ((ExceptionRecord.status, where.status),
                           (ExceptionRecord.owner, where.owner),
@@ -165,13 +178,17 @@ def list_exceptions(session: Session, where: ExceptionFilter) -> list[ExceptionS
     rows = list(session.scalars(query.order_by(ExceptionRecord.created_at).limit(where.limit)))
     explained = explained_by(session, [int(row.id) for row in rows])
     return [ExceptionSummary.model_validate(row, from_attributes=True).model_copy(
-        update={"differences": len(explained.get(int(row.id), []))}) for row in rows]
+        update={"differences": len(explained.get(int(row.id), [])),
+                "reason": scrub_text(row.reason, mask_personal=mask)}) for row in rows]
 
 
-def exception_detail(session: Session, view: ExceptionView) -> ExceptionDetail:
-    """The exception with the reconciliation differences it explains."""
+def exception_detail(session: Session, view: ExceptionView, *,
+                     mask: bool = True) -> ExceptionDetail:
+    """The exception with the reconciliation differences it explains, scrubbed by
+    :func:`accord.api.masking.scrub_exception` (personal data masked with ``mask``)."""
     explained = explained_by(session, [view.id]).get(view.id, [])
-    return ExceptionDetail(**view.model_dump(), differences=explained)
+    return ExceptionDetail(**scrub_exception(view.model_dump(), mask_personal=mask),
+                           differences=explained)
 
 
 def _count_by(session: Session, column: object, *where: object) -> list[CountBy]:

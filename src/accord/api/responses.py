@@ -18,6 +18,7 @@ DESCRIPTIONS = {
     401: "missing, unknown or revoked token",
     403: "the token's role may not do this",
     404: "no such resource",
+    409: "the resource is not in a state that allows this (already closed)",
     413: "body over the size limit",
     503: "a dependency (engine, database, configuration) is unavailable",
 }

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from accord.engine.exceptions import ExceptionView
+from accord.engine.exception_queue import ExceptionView
 from accord.engine.timeline import Milestone, StepOutcome
 from accord.reconcile.runs import ExplainedDifference
 

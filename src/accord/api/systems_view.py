@@ -9,8 +9,8 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from accord.api.configured_systems import ConfiguredSystems, connector_for
 from accord.api.kpis import api_usage
-from accord.api.systems import Systems, connector_for
 from accord.connectors.registry import available
 
 
@@ -34,7 +34,7 @@ class ProbeView(BaseModel):
     fix: str
 
 
-def list_systems(session: Session, systems: Systems, now: datetime) -> list[SystemView]:
+def list_systems(session: Session, systems: ConfiguredSystems, now: datetime) -> list[SystemView]:
     """Every connector by its name, every configured instance, and every system the timeline
     has seen in the last 24 hours."""
     usage = {row.system: row for row in api_usage(session, now)}
@@ -58,7 +58,7 @@ def list_systems(session: Session, systems: Systems, now: datetime) -> list[Syst
     return views
 
 
-def probe_system(systems: Systems, system: str) -> ProbeView | None:
+def probe_system(systems: ConfiguredSystems, system: str) -> ProbeView | None:
     """Run the connector's probe with the system's settings; None for an unknown system."""
     definition = connector_for(system)
     settings = systems.settings(system)

@@ -34,16 +34,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, select
 
+from accord.canonical.period import Period, period_of
 from accord.connectors.base import ChangePoller
 from accord.connectors.registry import connector_for
 from accord.engine.context import current
 from accord.engine.dispatch import store
-from accord.engine.exceptions import ExceptionStatus, retry_exception
+from accord.engine.exception_queue import ExceptionStatus, retry_exception
+from accord.engine.flow import CallStats, gated_call
 from accord.engine.polling import read_cursor, start_cursor, storable, write_cursor
 from accord.engine.schedules import JobResult, Schedule, ScheduleError, check_cron, every
 from accord.errors import AccordError
@@ -54,7 +57,6 @@ from accord.observability.settings import observability_settings
 from accord.observability.slas import slas_of
 from accord.observability.spanstore import prune
 from accord.reconcile.heal import HEALERS
-from accord.reconcile.period import Period, period_of
 from accord.reconcile.service import adapter_readers, reconcile, summary_line
 from accord.store import Database
 from accord.store.models import AuditLog, ExceptionRecord
@@ -173,8 +175,11 @@ def poll_into_inbox(system: str, stream: str, poller: ChangePoller,
         return JobResult(detail=f"stream started ({start.value}); changes from here on")
     position = read_cursor(database, system, stream) or None
     stored = duplicates = 0
+    stats = CallStats()
     while True:
-        batch = poller.poll(position, POLL_PAGE)
+        # through the system's limits, as a flow's calls go: a poll shares the system's
+        # concurrency and rate with every flow of every worker
+        batch = gated_call(system, stats, partial(poller.poll, position, POLL_PAGE))
         for event in batch.events:
             _, duplicate = store(database, storable(event))
             duplicates += int(duplicate)
@@ -226,7 +231,7 @@ def _reconcile_schedule(systems: Systems, setting: ScheduleSetting | None) -> Sc
         readers = adapter_readers(runtime.database, systems.adapters(), period=period,
                                   wanted=chosen)
         if len(readers) < 2:
-            return JobResult(detail="fewer than two systems configured: nothing to compare")
+            return JobResult(detail="fewer than two roles configured: nothing to compare")
         outcome = reconcile(runtime.database, runtime.options.routing, readers,
                             period=period, healers=HEALERS if heal else None)
         return JobResult(items=len(outcome.report.differences), detail=summary_line(outcome))

@@ -28,7 +28,13 @@ from accord.flows.systems import FlowSettings, Systems, install
 from accord.observability import tracing
 from accord.observability.settings import observability_settings
 from accord.routing import RoutingTable, load_routing
-from accord.settings import AccordSettings, SystemSettings, load_settings, read_config_file
+from accord.settings import (
+    AccordSettings,
+    ConfigFileError,
+    SystemSettings,
+    load_settings,
+    read_config_file,
+)
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,8 @@ def prepare(settings: AccordSettings | None = None, *, config: Mapping[str, Any]
     tracing.configure(chosen.effective_database_url, observability_settings(data))
     routing = load_routing()
     configured = system_settings(data, routing, overrides)
-    found = build_systems(configured, routing, flow_settings=flow_settings,
+    found = build_systems(configured, routing,
+                          flow_settings=flow_settings or flow_settings_from(data),
                           client_options=client_options)
     try:
         schedules = build_schedules(data, found, configured)
@@ -79,6 +86,36 @@ def prepare(settings: AccordSettings | None = None, *, config: Mapping[str, Any]
         raise
     return Deployment(settings=chosen, config=data, routing=routing,
                       system_settings=configured, systems=found, schedules=schedules)
+
+
+def flow_settings_from(config: Mapping[str, Any]) -> FlowSettings:
+    """The flows' tunables from the ``[flows]`` table (defaults where it is absent)::
+
+        [flows]
+        wait_interval = 5.0   # seconds between looks for a record a posting waits for
+        wait_attempts = 60    # looks before the wait becomes an exception
+    """
+    table = config.get("flows", {})
+    if not isinstance(table, Mapping):
+        raise FlowSettingsError("flows: must be a table ([flows])")
+    known = {f.name for f in dataclasses.fields(FlowSettings)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise FlowSettingsError(f"flows.{unknown[0]}: not a setting (settings: "
+                                f"{', '.join(sorted(known))})")
+    values: dict[str, Any] = {}
+    for name, value in table.items():
+        kind = float if name == "wait_interval" else int
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0 \
+                or (kind is int and not isinstance(value, int)):
+            raise FlowSettingsError(f"flows.{name}: must be a positive "
+                                    f"{'number' if kind is float else 'whole number'}")
+        values[name] = kind(value)
+    return FlowSettings(**values)
+
+
+class FlowSettingsError(ConfigFileError):
+    """A ``[flows]`` setting is not valid; the message names it."""
 
 
 @dataclass
@@ -130,5 +167,5 @@ def running(deployment: Deployment, options: EngineOptions | None = None,
         stop(service, drain_seconds=drain_seconds)
 
 
-__all__ = ["Deployment", "Missing", "Service", "engine_options", "prepare", "running",
-           "start", "stop"]
+__all__ = ["Deployment", "FlowSettingsError", "Missing", "Service", "engine_options",
+           "flow_settings_from", "prepare", "running", "start", "stop"]

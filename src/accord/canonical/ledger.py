@@ -18,6 +18,16 @@ AccountingPeriod = Annotated[
 ]
 
 
+class AccountType(StrEnum):
+    """The five classes of a chart of accounts."""
+
+    ASSETS = "Assets"
+    LIABILITIES = "Liabilities"
+    EQUITY = "Equity"
+    INCOME = "Income"
+    EXPENSES = "Expenses"
+
+
 class Side(StrEnum):
     DEBIT = "debit"
     CREDIT = "credit"
@@ -108,6 +118,7 @@ class RevenueSchedule(Entity):
 
 
 __all__ = [
+    "AccountType",
     "AccountingPeriod",
     "JournalEntry",
     "JournalLine",

@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from accord import __version__
-from accord.cli import db, demo, doctor, reconcile, sandbox, schema, serve
+from accord.cli import db, demo, doctor, keys, reconcile, sandbox, schema, serve, tokens
 from accord.cli import exceptions as exceptions_cli
 from accord.cli import init as init_cli
 from accord.cli import monitoring as monitoring_cli
@@ -46,7 +46,8 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(schema.app, name="schema")
 app.add_typer(sandbox.app, name="sandbox")
-app.add_typer(serve.tokens_app, name="tokens")
+app.add_typer(tokens.tokens_app, name="tokens")
+app.add_typer(keys.keys_app, name="keys")
 app.command("init")(init_cli.init)
 app.command("serve")(serve.serve)
 app.command("doctor")(doctor.doctor)

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from accord.cli.console import err, out
-from accord.engine.exceptions import (
+from accord.engine.exception_queue import (
     ExceptionStatus,
     ExceptionView,
     get_exception,
@@ -18,7 +18,7 @@ from accord.engine.exceptions import (
     resolve_exception,
     retry_exception,
 )
-from accord.engine.failures import EngineError
+from accord.engine.failures import AlreadyClosed, EngineError
 from accord.engine.runtime import control_options, running
 from accord.errors import Team
 from accord.settings import load_settings
@@ -129,7 +129,7 @@ def _close(exception_id: int, note: str, actor: str, status: ExceptionStatus) ->
         action = resolve_exception if status is ExceptionStatus.RESOLVED else ignore_exception
         try:
             record = action(database, exception_id, actor=actor, note=note)
-        except ValueError as exc:
+        except (ValueError, AlreadyClosed) as exc:
             err.print(f"[red]{exc}[/]")
             raise typer.Exit(1) from exc
     finally:

@@ -10,24 +10,27 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from accord import bootstrap
+from accord.canonical.period import Period
 from accord.cli.console import out
 from accord.cli.store import opened
-from accord.engine.routing import load_routing
+from accord.engine.owners import load_owner_rules
 from accord.engine.runtime import control_options, running
 from accord.reconcile.heal import HEALERS
-from accord.reconcile.period import Period
-from accord.reconcile.service import ALL_SYSTEMS, Outcome, open_readers, reconcile, summary_line
+from accord.reconcile.service import Outcome, adapter_readers, reconcile, summary_line
 from accord.settings import load_settings
 
 
-def _systems(values: list[str] | None) -> list[str]:
+def _systems(values: list[str] | None, configured: list[str]) -> list[str]:
+    """The systems asked for (all configured ones by default), each one configured."""
     chosen = [part.strip() for value in values or [] for part in value.split(",")
               if part.strip()]
-    unknown = sorted(set(chosen) - set(ALL_SYSTEMS))
+    unknown = sorted(set(chosen) - set(configured))
     if unknown:
-        raise typer.BadParameter(f"unknown {', '.join(unknown)}; choose from "
-                                 f"{', '.join(ALL_SYSTEMS)}", param_hint="--systems")
-    return chosen or list(ALL_SYSTEMS)
+        raise typer.BadParameter(f"unknown or not configured: {', '.join(unknown)}; choose "
+                                 f"from {', '.join(configured) or 'no configured system'}",
+                                 param_hint="--systems")
+    return chosen or configured
 
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
@@ -103,7 +106,7 @@ def _print(outcome: Outcome) -> None:
 def reconcile_command(
     period: Annotated[str | None, typer.Option(help="accounting period, YYYY-MM")] = None,
     systems: Annotated[list[str] | None, typer.Option(
-        help="systems to read (repeat or comma-separate): salesforce, stripe, netsuite")
+        help="systems to read (repeat or comma-separate); default: every configured one")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
     heal: Annotated[bool, typer.Option(
@@ -120,7 +123,11 @@ def reconcile_command(
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--period") from error
     settings = load_settings()
+    deployment = bootstrap.prepare(settings)
     with ExitStack() as stack:
+        stack.callback(deployment.close)
+        adapters = deployment.systems.adapters()
+        wanted = _systems(systems, sorted(adapters))
         if heal:
             # healers re-drive flows through the engine: register them, run as a control
             # process (the flows themselves run on the workers)
@@ -129,9 +136,9 @@ def reconcile_command(
             database = stack.enter_context(running(control_options())).database
         else:
             database = stack.enter_context(opened(settings))
-        with open_readers(_systems(systems), database, chosen) as readers:
-            outcome = reconcile(database, load_routing(), readers, period=chosen,
-                                healers=HEALERS if heal else None, ledger_path=ledger)
+        readers = adapter_readers(database, adapters, period=chosen, wanted=wanted)
+        outcome = reconcile(database, load_owner_rules(), readers, period=chosen,
+                            healers=HEALERS if heal else None, ledger_path=ledger)
     if as_json:
         typer.echo(json.dumps(outcome_json(outcome), indent=2))
     else:

@@ -1,4 +1,4 @@
-"""``accord serve`` and ``accord tokens``."""
+"""``accord serve``."""
 
 from __future__ import annotations
 
@@ -10,15 +10,12 @@ import uvicorn
 
 from accord import bootstrap
 from accord.api.app import create_app
-from accord.api.tokens import Role, create_token, revoke
-from accord.cli.console import err, out
+from accord.cli.console import err
 from accord.cli.failures import CommandFailed, ExitCode
 from accord.cli.store import opened
 from accord.cli.worker import warn_missing, worker_overrides
 from accord.observability.logs import configure_logging
 from accord.settings import load_settings
-
-tokens_app = typer.Typer(help="API tokens (stored hashed; shown once).", no_args_is_help=True)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -78,23 +75,3 @@ def serve(port: int = typer.Option(8080, help="port to listen on"),
     finally:
         deployment.close()
     err.print("accord stopped", highlight=False)
-
-
-@tokens_app.command("create")
-def create(role: Role = typer.Option(Role.VIEWER, help="viewer, operator or admin"),
-           name: str = typer.Option("cli", help="who or what the token is for")) -> None:
-    """Create a token and print it once; only its SHA-256 digest is stored."""
-    with opened() as database, database.session() as session:
-        token = create_token(session, name, role)
-    err.print(f"created a {role.value} token for {name!r}; store it now, it is not shown again")
-    out.print(token, soft_wrap=True)
-
-
-@tokens_app.command("revoke")
-def revoke_command(token_id: int = typer.Argument(..., help="the token's numeric id")) -> None:
-    """Revoke a token by id."""
-    with opened() as database, database.session() as session:
-        done = revoke(session, token_id)
-    if not done:
-        raise CommandFailed(f"token_id: no active token {token_id}", ExitCode.PROBLEM_FOUND)
-    out.print(f"revoked token {token_id}")

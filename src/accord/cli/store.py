@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,10 +15,17 @@ from accord.store import Database, ensure_current
 
 
 def prepare_sqlite_dir(url: str) -> None:
-    """Create the folder a SQLite database file lives in (``.accord/`` by default)."""
+    """Create the folder a SQLite database file lives in (``.accord/`` by default), only
+    its owner may enter (0700)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
+        Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def private_data_dir(settings: AccordSettings) -> None:
+    """The data directory (database, keys, secrets) closed to other users: 0700."""
+    if settings.data_dir.is_dir() and stat.S_IMODE(settings.data_dir.stat().st_mode) != 0o700:
+        os.chmod(settings.data_dir, 0o700)
 
 
 @contextmanager
@@ -24,6 +33,7 @@ def opened(settings: AccordSettings | None = None) -> Iterator[Database]:
     """The configured database, migrated to the newest schema, disposed afterwards."""
     chosen = settings or load_settings()
     prepare_sqlite_dir(chosen.effective_database_url)
+    private_data_dir(chosen)
     database = Database(chosen.effective_database_url)
     try:
         ensure_current(database.engine)
@@ -32,4 +42,4 @@ def opened(settings: AccordSettings | None = None) -> Iterator[Database]:
         database.dispose()
 
 
-__all__ = ["opened", "prepare_sqlite_dir"]
+__all__ = ["opened", "prepare_sqlite_dir", "private_data_dir"]

@@ -20,6 +20,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic_settings import BaseSettings
 
+from accord.canonical.period import Period
+from accord.canonical.record_keys import KeyResolver, NoKeys
 from accord.canonical.roles import Role
 from accord.errors import AccordError, PermanentError, RateLimited, Team
 from accord.resilience.limits import LimitsProfile
@@ -52,6 +54,18 @@ class AdapterOptions:
     policy: RetryPolicy | None = None
     sleep: Callable[[float], None] | None = None
     retries: bool = False
+
+
+@dataclass(frozen=True)
+class ReaderOptions:
+    """How reconciliation reads a system: ``keys`` resolves the system's ids to canonical
+    ones (the identity registry), ``period`` limits documents to one accounting period
+    (None: all time), and ``upstream`` names the systems whose ids this one may carry as
+    its own external ids (an ERP's records posted under a billing system's id)."""
+
+    keys: KeyResolver = field(default_factory=NoKeys)
+    period: Period | None = None
+    upstream: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +130,9 @@ class ConnectorDefinition:
     events: Mapping[str, str] = field(default_factory=dict)
     # what an event of the system is about (its keys and customer), from its payload
     describe_event: Callable[[InboundEvent], EventFacts] | None = None
+    # builds the system's reconciliation reader from its role adapter (see
+    # ``accord.ports.reconciliation``); None for systems reconciliation does not read
+    reconciliation_reader: Callable[[Any, ReaderOptions], Any] | None = None
     # settings a deployment on the connector's sandbox adds to its credentials
     sandbox_settings: Mapping[str, Any] = field(default_factory=dict)
 
@@ -211,11 +228,14 @@ def iterate_pages(fetch: Callable[[str | None], Page[T]], *, system: str,
 
 # -- intake -----------------------------------------------------------------------------------
 class WebhookRejected(Exception):
-    """A delivery that failed verification. ``reason`` is safe to show; it holds no secret."""
+    """A delivery that failed verification. ``reason`` is safe to show; it holds no secret.
+    ``field`` names the event's field when the delivery is signed but that field is not
+    valid (an id that is not a string, a timestamp out of range)."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(f"{field}: {reason}" if field else reason)
         self.reason = reason
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -268,6 +288,7 @@ __all__ = [
     "PollSpec",
     "ProbeResult",
     "ProbeStatus",
+    "ReaderOptions",
     "SetupCheck",
     "WebhookRejected",
     "WebhookVerifier",

@@ -5,24 +5,27 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from accord.api.deps import SessionDep
+from accord.api.configured_systems import ConfiguredSystems
+from accord.api.deps import MAX_ID, SessionDep
 from accord.api.invoice_status import NUMBER_PATTERN, invoice_status
 from accord.api.kpis import report
 from accord.api.queries import step_detail
 from accord.api.reconciliation import DifferenceFilter, list_runs, run_detail
-from accord.api.systems import Systems
 from accord.api.systems_view import list_systems, probe_system
-from accord.api.tokens import Role
-from accord.console.views import Page, render
+from accord.api.tokens import Access
+from accord.console.views import Page, RowId, render
 from accord.store import Database
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 PAGE_SIZE = 50
+PageNumber = Annotated[int, Query(ge=1, le=MAX_ID // PAGE_SIZE)]
+"""A page whose offset fits the database's 64-bit integers (422 beyond, as the API)."""
 
 
 @router.get("/invoices", response_class=HTMLResponse)
@@ -33,7 +36,7 @@ async def invoices(request: Request, session: SessionDep, who: Page,
     if number and not re.fullmatch(NUMBER_PATTERN, number):
         problem = "An invoice number has letters, digits, '.', '_', '/' or '-' only."
     elif number:
-        systems = Systems(request.app.state.system_settings)
+        systems = ConfiguredSystems(request.app.state.system_settings)
         answer = await run_in_threadpool(invoice_status, session, systems, number)
         if answer is None:
             problem = f"No system knows invoice {number}: check the number, or search the " \
@@ -42,8 +45,8 @@ async def invoices(request: Request, session: SessionDep, who: Page,
 
 
 @router.get("/timeline/steps/{step_id}", response_class=HTMLResponse)
-def step(request: Request, step_id: int, session: SessionDep, who: Page) -> HTMLResponse:
-    found = step_detail(session, step_id, mask=who.role is Role.VIEWER)
+def step(request: Request, step_id: RowId, session: SessionDep, who: Page) -> HTMLResponse:
+    found = step_detail(session, step_id, mask=who.role is Access.VIEWER)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no step {step_id}")
     shown = json.dumps(found.detail, indent=2, sort_keys=True, default=str) \
@@ -61,7 +64,7 @@ def kpis(request: Request, session: SessionDep, who: Page) -> HTMLResponse:
 @router.get("/systems", response_class=HTMLResponse)
 async def systems(request: Request, session: SessionDep, who: Page,
                   probe: str = "") -> HTMLResponse:
-    known = Systems(request.app.state.system_settings)
+    known = ConfiguredSystems(request.app.state.system_settings)
     rows = list_systems(session, known, datetime.now(UTC))
     probed = None
     if probe in {row.system for row in rows}:
@@ -71,17 +74,15 @@ async def systems(request: Request, session: SessionDep, who: Page,
 
 @router.get("/reconciliation", response_class=HTMLResponse)
 def reconciliation(request: Request, session: SessionDep, who: Page,
-                   page: int = 1) -> HTMLResponse:
-    page = max(1, page)
+                   page: PageNumber = 1) -> HTMLResponse:
     runs = list_runs(session, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render(request, "reconciliation.html", who, runs=runs[:PAGE_SIZE], page=page,
                   more=len(runs) > PAGE_SIZE)
 
 
 @router.get("/reconciliation/{run_id}", response_class=HTMLResponse)
-def reconciliation_run(request: Request, run_id: int, session: SessionDep, who: Page,
-                       kind: str = "", page: int = 1) -> HTMLResponse:
-    page = max(1, page)
+def reconciliation_run(request: Request, run_id: RowId, session: SessionDep, who: Page,
+                       kind: str = "", page: PageNumber = 1) -> HTMLResponse:
     detail = run_detail(session, run_id, DifferenceFilter(
         kind=kind or None, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE))
     if detail is None:

@@ -1,5 +1,7 @@
-"""Console pages. Sign-in takes an API token and keeps it in an HttpOnly, SameSite=Strict
-cookie; every page needs at least the viewer role."""
+"""Console pages. Sign-in takes an API token and opens a server-side session
+(:mod:`accord.api.sessions`): the HttpOnly, SameSite=Strict cookie holds only the session's
+opaque id, expires with it, and signing out revokes it. Every page needs at least the
+viewer role."""
 
 from __future__ import annotations
 
@@ -7,12 +9,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from accord.api.actions import Closing, close_exception
-from accord.api.deps import COOKIE, SessionDep, database, require
+from accord.api.deps import COOKIE, MAX_ID, SessionDep, database, require
+from accord.api.guards import back_to
 from accord.api.inputs import WORDS
 from accord.api.kpis import report
 from accord.api.queries import (
@@ -23,11 +27,13 @@ from accord.api.queries import (
     list_exceptions,
     search_timeline,
 )
-from accord.api.tokens import Principal, Role, authenticate
+from accord.api.routes.exceptions import MAX_AGE_HOURS
+from accord.api.sessions import SESSION_LIFETIME, close_session, open_session
+from accord.api.tokens import Access, Principal, authenticate
 from accord.console.formatting import duration, human
 from accord.engine import context as runtime
-from accord.engine.exceptions import ExceptionStatus, get_exception, retry_exception
-from accord.engine.failures import UnknownTarget
+from accord.engine.exception_queue import ExceptionStatus, get_exception, retry_exception
+from accord.engine.failures import AlreadyClosed, UnknownTarget
 from accord.errors import Team
 from accord.flows.keys import SEARCHABLE, Key
 from accord.notify import notifications_of
@@ -46,7 +52,7 @@ class LoginRequired(Exception):
 
 def viewer(request: Request, db: Annotated[Database, Depends(database)]) -> Principal:
     try:
-        return require(Role.VIEWER)(request, db, None)
+        return require(Access.VIEWER)(request, db, None)
     except HTTPException as exc:
         if exc.status_code == status.HTTP_401_UNAUTHORIZED:
             raise LoginRequired from exc
@@ -54,6 +60,8 @@ def viewer(request: Request, db: Annotated[Database, Depends(database)]) -> Prin
 
 
 Page = Annotated[Principal, Depends(viewer)]
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+"""A row id in a console path: validated as the API validates it (422 beyond 64 bits)."""
 
 
 def render(request: Request, name: str, who: Principal | None, **context: Any) -> HTMLResponse:
@@ -70,16 +78,31 @@ def login(request: Request, db: Annotated[Database, Depends(database)],
           token: Annotated[str, Form(min_length=1)]) -> Response:
     with db.session() as session:
         principal = authenticate(session, token.strip())
-    if principal is None:
-        return render(request, "login.html", None, error="That token is unknown or revoked.")
+        session_id = open_session(session, principal) if principal is not None else None
+    if session_id is None:
+        return render(request, "login.html", None,
+                      error="That token is unknown, expired or revoked.")
     response = RedirectResponse("/console", status_code=status.HTTP_303_SEE_OTHER)
-    response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", max_age=12 * 3600)
+    response.set_cookie(COOKIE, session_id, httponly=True, samesite="strict",
+                        secure=_over_https(request),
+                        max_age=int(SESSION_LIFETIME.total_seconds()))
     return response
 
 
+def _over_https(request: Request) -> bool:
+    """Whether the browser reached us over HTTPS (directly, or through a proxy that says so
+    in ``X-Forwarded-Proto``): the cookie is then marked ``Secure``."""
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return request.url.scheme == "https" or forwarded == "https"
+
+
 @router.post("/logout")
-def logout() -> RedirectResponse:
+def logout(request: Request, db: Annotated[Database, Depends(database)]) -> RedirectResponse:
+    """Sign out: the session is revoked in the database, not only forgotten by the browser."""
+    presented = request.cookies.get(COOKIE)
+    if presented:
+        with db.session() as session:
+            close_session(session, presented)
     response = RedirectResponse("/console/login", status_code=status.HTTP_303_SEE_OTHER)
     response.delete_cookie(COOKIE)
     return response
@@ -96,7 +119,8 @@ def dashboard(request: Request, session: SessionDep, who: Page) -> HTMLResponse:
 @router.get("/timeline", response_class=HTMLResponse)
 def timeline(request: Request, session: SessionDep, who: Page, q: str = "",
              kind: str = "") -> HTMLResponse:
-    answer = search_timeline(session, q.strip(), kind or None) if q.strip() else None
+    answer = search_timeline(session, q.strip(), kind or None,
+                             mask=who.role is Access.VIEWER) if q.strip() else None
     return render(request, "timeline.html", who, q=q, kind=kind, answer=answer,
                   kinds=SEARCHABLE, invoice_key=Key.INVOICE_NUMBER)
 
@@ -110,7 +134,7 @@ def customers(request: Request, session: SessionDep, who: Page, q: str = "") -> 
 def customer(request: Request, canonical_id: str, session: SessionDep,
              who: Page) -> HTMLResponse:
     view = customer_360(session, request.app.state.ownership, canonical_id,
-                        mask=who.role is Role.VIEWER)
+                        mask=who.role is Access.VIEWER)
     if view is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no customer {canonical_id}")
     return render(request, "customer.html", who, customer=view)
@@ -119,17 +143,18 @@ def customer(request: Request, canonical_id: str, session: SessionDep,
 @router.get("/exceptions", response_class=HTMLResponse)
 def exceptions(request: Request, session: SessionDep, who: Page, owner: str = "",
                system: str = "", kind: str = "", status_: str = ExceptionStatus.OPEN.value,
-               min_age_hours: float | None = None) -> HTMLResponse:
+               min_age_hours: Annotated[float | None, Query(ge=0, le=MAX_AGE_HOURS)] = None
+               ) -> HTMLResponse:
     age = timedelta(hours=min_age_hours) if min_age_hours else None
     rows = list_exceptions(session, ExceptionFilter(
         status=status_ or None, owner=owner or None, system=system or None, kind=kind or None,
-        older_than=age))
+        older_than=age), mask=who.role is Access.VIEWER)
     return render(request, "exceptions.html", who, rows=rows, owner=owner, system=system,
                   kind=kind, status_=status_, statuses=list(ExceptionStatus), owners=list(Team))
 
 
 @router.get("/exceptions/{exception_id}", response_class=HTMLResponse)
-def exception(request: Request, exception_id: int, who: Page, session: SessionDep,
+def exception(request: Request, exception_id: RowId, who: Page, session: SessionDep,
               db: Annotated[Database, Depends(database)]) -> HTMLResponse:
     """One exception with the context needed to fix the data, the reconciliation
     differences it explains, who was told about it, and its actions."""
@@ -137,18 +162,19 @@ def exception(request: Request, exception_id: int, who: Page, session: SessionDe
         view = get_exception(db, exception_id)
     except UnknownTarget as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    return render(request, "exception.html", who, e=exception_detail(session, view),
+    return render(request, "exception.html", who,
+                  e=exception_detail(session, view, mask=who.role is Access.VIEWER),
                   can_retry=runtime.is_running(), notices=notifications_of(db, exception_id))
 
 
 def _operator(who: Principal) -> None:
-    if not who.role.allows(Role.OPERATOR):
+    if not who.role.allows(Access.OPERATOR):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             f"role {who.role.value} may not act on exceptions")
 
 
 @router.post("/exceptions/{exception_id}/retry")
-def retry(exception_id: int, who: Page, db: Annotated[Database, Depends(database)],
+def retry(exception_id: RowId, who: Page, db: Annotated[Database, Depends(database)],
           note: Annotated[str, Form(min_length=1, max_length=2000, pattern=WORDS)]
           ) -> RedirectResponse:
     """Re-run the failed flow from its failed step once the data is fixed (operator and
@@ -167,7 +193,7 @@ def retry(exception_id: int, who: Page, db: Annotated[Database, Depends(database
 
 
 @router.post("/exceptions/{exception_id}/{action}")
-def act_on_exception(exception_id: int, action: Closing, request: Request, who: Page,
+def act_on_exception(exception_id: RowId, action: Closing, request: Request, who: Page,
                      db: Annotated[Database, Depends(database)],
                      note: Annotated[str, Form(min_length=1, max_length=2000, pattern=WORDS)]
                      ) -> RedirectResponse:
@@ -177,7 +203,9 @@ def act_on_exception(exception_id: int, action: Closing, request: Request, who: 
         close_exception(db, exception_id, action, actor=who.name, note=note)
     except UnknownTarget as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    return RedirectResponse(request.headers.get("referer") or "/console/exceptions",
+    except AlreadyClosed as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    return RedirectResponse(back_to(request, f"/console/exceptions/{exception_id}"),
                             status_code=status.HTTP_303_SEE_OTHER)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,16 +101,23 @@ def _wait_for_line(stack: Stack, name: str, pattern: str, timeout: float = 120.0
     raise StartFailed(f"{name} did not start within {timeout:.0f} s (see {entry.log})")
 
 
+Configure = Callable[[Path], None]
+"""Called with the path of ``accord.toml`` once ``accord init`` wrote it, before the service
+starts: the place to tune the deployment as its operator would (the drills set limits,
+retries and schedules there)."""
+
+
 @contextmanager
-def start(directory: Path, layout: Layout) -> Iterator[Environment]:
+def start(directory: Path, layout: Layout, configure: Configure | None = None
+          ) -> Iterator[Environment]:
     stack = Stack(directory, _environment(directory, layout))
     try:
-        yield _start(stack, layout)
+        yield _start(stack, layout, configure)
     finally:
         stack.stop()
 
 
-def _start(stack: Stack, layout: Layout) -> Environment:
+def _start(stack: Stack, layout: Layout, configure: Configure | None = None) -> Environment:
     api_port = _port(layout.api_port, "the API and console",
                      "pass --port N, or --port 0 for a free one")
     urls: dict[str, str] = {}
@@ -131,6 +138,8 @@ def _start(stack: Stack, layout: Layout) -> Environment:
          str(layout.poll_every), *overrides)
     for name, url in urls.items():
         credentials[name] = _credentials(stack, name, url)
+    if configure is not None:
+        configure(stack.directory / "accord.toml")
     if layout.workers:
         serve = stack.start("serve", ["serve", "--no-workers", "--port", str(api_port)])
         for index in range(1, layout.workers + 1):
@@ -163,4 +172,4 @@ def _credentials(stack: Stack, name: str, url: str) -> dict[str, Any]:
     return found
 
 
-__all__ = ["WORKER_PREFIX", "Environment", "Layout", "PortTaken", "start"]
+__all__ = ["WORKER_PREFIX", "Configure", "Environment", "Layout", "PortTaken", "start"]

@@ -15,10 +15,10 @@ from accord.connectors.netsuite.settings import NetSuiteSettings
 from accord.connectors.stripe.client import StripeClient
 from accord.connectors.stripe.settings import StripeSettings
 from accord.demo.environment import Environment
+from accord.demo.lost_and_doubled import jsonable_totals, reconcile
 from accord.demo.month import Outside, flow_summary
 from accord.demo.processes import run_accord
 from accord.demo.scenario import Scenario
-from accord.demo.totals import jsonable_totals, reconcile
 
 
 class ExceptionLine(BaseModel):

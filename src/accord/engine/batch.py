@@ -38,7 +38,7 @@ from dbos import error as dbos_error
 from pydantic import BaseModel, ConfigDict, Field
 
 from accord.engine.context import current
-from accord.engine.exceptions import (
+from accord.engine.exception_queue import (
     FORK_MARK,
     Problem,
     open_exception,

@@ -18,6 +18,7 @@ from sqlalchemy import func, inspect, select
 from accord.engine.inbox import PENDING_STATUSES
 from accord.engine.queues import SCHEDULES_QUEUE
 from accord.engine.schedules import WORKFLOW as SCHEDULE_WORKFLOW
+from accord.engine.sealing import SealedSerializer
 from accord.store import Database
 from accord.store.models import InboxEntry
 
@@ -84,7 +85,8 @@ class EngineClient:
                 if not inspect(engine).has_table("workflow_status", schema=schema):
                     return None
                 self._client = DBOSClient(system_database_engine=engine,
-                                          application_name=APP_NAME)
+                                          application_name=APP_NAME,
+                                          serializer=SealedSerializer())
             return self._client
 
     def backlog(self) -> int:

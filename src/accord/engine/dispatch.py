@@ -58,7 +58,7 @@ from accord.engine.inbox import (
     store_delivery,
     workflow_id_for,
 )
-from accord.engine.routing import RoutingRules
+from accord.engine.owners import OwnerRules
 from accord.engine.sweep import Sweeper
 from accord.observability import tracing
 from accord.registry.xref import Xrefs
@@ -130,7 +130,7 @@ def describe_event(database: Database, event: InboundEvent,
              else EventFacts(keys={"event_id": event.event_id}))
     keys = {str(k): str(v) for k, v in facts.keys.items()}
     customer = None
-    if facts.customer_ref:
+    if facts.customer_ref and storable_ref(facts.customer_ref):
         with database.session() as session:
             customer = Xrefs(session).canonical_id(event.system, EntityType.CUSTOMER,
                                                    facts.customer_ref)
@@ -151,9 +151,28 @@ def _traced(database: Database, event: InboundEvent) -> Delivery:
         return describe_event(database, event, tracing.traceparent())
 
 
+def storable_ref(ref: str) -> bool:
+    """Whether a record id an event names can be looked up (a malformed event may name one
+    with a NUL byte, which no database column holds, or one longer than any id column)."""
+    return isinstance(ref, str) and "\x00" not in ref and len(ref) <= 255
+
+
+def as_received(event: InboundEvent, traceparent: str | None = None) -> Delivery:
+    """The event as it came, not yet described (the pump describes it before its flow)."""
+    return Delivery(system=event.system, external_event_id=event.event_id,
+                    event_type=event.event_type, payload=jsonable(dict(event.payload)),
+                    occurred_at=event.occurred_at, traceparent=traceparent)
+
+
 def store(database: Database, event: InboundEvent) -> tuple[int, bool]:
-    """Durably record the event (phase one); returns (inbox id, duplicate)."""
-    return store_delivery(database, _traced(database, event))
+    """Durably record the event as it came (phase one); returns (inbox id, duplicate).
+    Describing it - its keys, the customer it concerns, which needs the identity registry -
+    is the pump's, so a signed event too malformed to describe is still stored, and its
+    flow turns it into an exception. The event's trace starts here: the row keeps its
+    traceparent."""
+    with tracing.intake_span(event.system, event.event_type,
+                             correlation_id_for(event.system, event.event_id)):
+        return store_delivery(database, as_received(event, tracing.traceparent()))
 
 
 def batch_workflow_id(first_inbox_id: int, count: int) -> str:
@@ -301,11 +320,11 @@ class InboxPump:
     without an exception record get one)."""
 
     def __init__(self, database: Database, interval: float = 1.0, limit: int = 500, *,
-                 routing: RoutingRules | None = None, sweep_interval: float = 60.0) -> None:
+                 routing: OwnerRules | None = None, sweep_interval: float = 60.0) -> None:
         self.database = database
         self.interval = interval
         self.limit = limit
-        self.sweeper = Sweeper(database, routing or RoutingRules())
+        self.sweeper = Sweeper(database, routing or OwnerRules())
         self.sweep_interval = sweep_interval
         self._swept_at = 0.0
         self._stop = threading.Event()

@@ -19,6 +19,11 @@ class UnknownTarget(EngineError):
     """No workflow, correlation id or exception matches what was asked for."""
 
 
+class AlreadyClosed(EngineError):
+    """The exception was already resolved or ignored: closing it again would overwrite who
+    closed it and why (an HTTP 409)."""
+
+
 class StepFailed(Exception):
     """A step ended with a classified error. Carries the error as a JSON record so that DBOS
     can store and reload it (accord errors take keyword arguments and do not pickle)."""
@@ -60,4 +65,5 @@ class FlowFailed(Exception):
                 f"(exception {self.exception_id})")
 
 
-__all__ = ["EngineError", "EngineNotRunning", "FlowFailed", "StepFailed", "UnknownTarget"]
+__all__ = ["AlreadyClosed", "EngineError", "EngineNotRunning", "FlowFailed", "StepFailed",
+           "UnknownTarget"]

@@ -50,7 +50,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from accord.canonical.roles import Role
 from accord.engine.context import current
-from accord.engine.exceptions import (
+from accord.engine.exception_queue import (
     FORK_MARK,
     OPEN_EXCEPTION_STEP,
     Problem,

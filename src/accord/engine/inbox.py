@@ -1,7 +1,10 @@
 """Intake: every inbound event is stored once and starts its flow once.
 
 The inbox's unique key (system, external event id) is the dedup: the first delivery inserts
-the row, every delivery (duplicates included) adds an ``inbox_delivery`` row. The flow's
+the row, every delivery (duplicates included) adds an ``inbox_delivery`` row. A delivery that
+reuses an event id with a different body is no plain duplicate: its row is marked
+``conflict`` and an exception (kind ``conflicting_redelivery``) shows it to a person; the
+first body stays the one the flow runs on. The flow's
 workflow id is derived from the inbox row, ``in-<zero-padded inbox id>-<system>-<event id>``:
 duplicates name the same workflow, which DBOS starts at most once, and ids sort in arrival
 order, which keeps one customer's events in order on SQLite too (DBOS breaks ties between
@@ -11,6 +14,8 @@ workflows enqueued in the same second by workflow id).
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,9 +28,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from accord.engine.context import current
+from accord.engine.exception_queue import UNEXPECTED_ENTITY, Problem, open_exception
 from accord.engine.flow import FlowInput, start_flow
+from accord.engine.owners import load_owner_rules
 from accord.store import Database
 from accord.store.models import InboxDelivery, InboxEntry
+
+log = logging.getLogger(__name__)
 
 
 class InboxStatus(StrEnum):
@@ -108,10 +117,49 @@ def store_delivery(database: Database, delivery: Delivery) -> tuple[int, bool]:
             InboxEntry.external_event_id == delivery.external_event_id))
         if inbox_id is None:  # pragma: no cover - the row we collided with vanished
             raise RuntimeError("inbox row disappeared after a unique-key conflict")
+        stored = session.scalar(select(InboxEntry.payload).where(InboxEntry.id == inbox_id))
+        conflict = payload_digest(stored or {}) != payload_digest(delivery.payload)
         session.execute(update(InboxEntry).where(InboxEntry.id == inbox_id)
                         .values(delivery_count=InboxEntry.delivery_count + 1))
-        session.add(InboxDelivery(inbox_id=inbox_id, duplicate=True))
-        return int(inbox_id), True
+        session.add(InboxDelivery(inbox_id=inbox_id, duplicate=True, conflict=conflict))
+    if conflict:
+        _report_conflict(database, delivery)
+    return int(inbox_id), True
+
+
+CONFLICTING_REDELIVERY = "conflicting_redelivery"
+
+
+def payload_digest(payload: Mapping[str, Any]) -> str:
+    """SHA-256 of the payload's canonical JSON (sorted keys): equal for equal bodies."""
+    text = json.dumps(jsonable(payload), sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _report_conflict(database: Database, delivery: Delivery) -> None:
+    """An exception for a person: the sender reused an event id for another body (a bug on
+    its side, or a forged replay with a valid signature)."""
+    log.warning("inbox: %s event %s delivered again with a different body; kept the first",
+                delivery.system, delivery.external_event_id)
+    correlation_id = correlation_id_for(delivery.system, delivery.external_event_id)
+    error = {"code": CONFLICTING_REDELIVERY, "system": delivery.system,
+             "reason": f"event {delivery.external_event_id} was delivered again with a "
+                       "different body; the first body was kept",
+             "detail": f"first {payload_digest(_first_payload(database, delivery))[:16]}, "
+                       f"now {payload_digest(delivery.payload)[:16]} (SHA-256 prefixes)"}
+    open_exception(database, load_owner_rules(), Problem(
+        error=error, correlation_id=correlation_id, workflow_id=None, flow="intake",
+        step="intake", system=delivery.system, entity=UNEXPECTED_ENTITY,
+        record_ref=delivery.external_event_id))
+
+
+def _first_payload(database: Database, delivery: Delivery) -> dict[str, Any]:
+    with database.session() as session:
+        stored = session.scalar(select(InboxEntry.payload).where(
+            InboxEntry.system == delivery.system,
+            InboxEntry.external_event_id == delivery.external_event_id))
+    return dict(stored or {})
 
 
 def deliver(flow_fn: Callable[[FlowInput], Any], delivery: Delivery) -> Intake:
@@ -134,12 +182,14 @@ def deliver(flow_fn: Callable[[FlowInput], Any], delivery: Delivery) -> Intake:
 
 
 __all__ = [
+    "CONFLICTING_REDELIVERY",
     "Delivery",
     "InboxStatus",
     "Intake",
     "correlation_id_for",
     "deliver",
     "jsonable",
+    "payload_digest",
     "store_delivery",
     "workflow_id_for",
 ]

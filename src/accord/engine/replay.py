@@ -20,7 +20,7 @@ from dbos import DBOS, SetWorkflowID
 from sqlalchemy import select
 
 from accord.engine.audit import audit
-from accord.engine.exceptions import FORK_MARK, root_workflow_id
+from accord.engine.exception_queue import FORK_MARK, root_workflow_id
 from accord.engine.failures import EngineError, UnknownTarget
 from accord.engine.queues import FLOWS_QUEUE
 from accord.engine.timeline import correlations_for_key

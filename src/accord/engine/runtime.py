@@ -31,10 +31,11 @@ from accord import __version__
 from accord.engine import schedules as schedules_module
 from accord.engine.context import Runtime, current, is_running, set_current
 from accord.engine.dispatch import InboxPump
+from accord.engine.owners import OwnerRules, load_owner_rules
 from accord.engine.queues import register_queues
 from accord.engine.retry import STEP_RETRY, RetryBudget
-from accord.engine.routing import RoutingRules, load_routing
 from accord.engine.schedules import Schedule
+from accord.engine.sealing import SealedSerializer
 from accord.resilience import LimitsProfile
 from accord.settings import AccordSettings, load_settings, read_config_file
 from accord.store import Database, make_engine, upgrade
@@ -56,7 +57,7 @@ class EngineOptions:
     listen: bool = True
     limits: Mapping[str, LimitsProfile] = field(default_factory=dict)
     retry: RetryBudget = field(default_factory=RetryBudget)
-    routing: RoutingRules = field(default_factory=RoutingRules)
+    routing: OwnerRules = field(default_factory=OwnerRules)
     sleep: Callable[[float], None] = time.sleep
     gate_sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
@@ -89,6 +90,8 @@ def _dbos_config(options: EngineOptions, engine: Engine) -> DBOSConfig:
         "log_level": options.log_level,
         "notification_listener_polling_interval_sec": 0.05,
         "scheduler_polling_interval_sec": 30.0,
+        # checkpoints hold vendor payloads: sealed at rest with the field key
+        "serializer": SealedSerializer(),
     }
 
 
@@ -182,7 +185,7 @@ def options_from_settings(settings: AccordSettings | None = None,
         "executor_id": os.environ.get("ACCORD_WORKER_ID", "local"),
         "limits": limits,
         "retry": RetryBudget(dataclasses.replace(STEP_RETRY, **retry_table), max_total_wait),
-        "routing": load_routing(data),
+        "routing": load_owner_rules(data),
     }
     values["pump_interval"] = engine_table.get("pump_interval", 1.0)
     for key in ("worker_concurrency", "polling_interval"):

@@ -34,7 +34,7 @@ from sqlalchemy import Select, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from accord.engine.context import current
-from accord.engine.exceptions import Problem, open_exception
+from accord.engine.exception_queue import Problem, open_exception, resolve_recovered
 from accord.engine.flow import FlowInput, start_flow
 from accord.engine.queues import SCHEDULES_QUEUE
 from accord.engine.tables import schedule_lease, schedule_run
@@ -204,6 +204,7 @@ def run_job(name: str, scheduled_at: str) -> dict[str, Any]:
     finally:
         _release_lease(database, name, holder)
     _finish(database, run_id, RunOutcome.OK, result.items, result.detail)
+    recovered(database, name)
     return {"outcome": RunOutcome.OK.value, "items": result.items, "detail": result.detail}
 
 
@@ -288,9 +289,21 @@ def _escalate(database: Database, schedule: Schedule, reason: str) -> None:
     error = PermanentError(f"schedule {schedule.name} failed {len(recent)} times in a row: "
                            f"{reason}", system=schedule.system)
     open_exception(database, current().options.routing, Problem(
-        error=error.to_record(), correlation_id=f"schedule:{schedule.name}",
+        error=error.to_record(), correlation_id=streak_correlation(schedule.name),
         workflow_id=None, flow=WORKFLOW, step=schedule.name, system=schedule.system,
         entity="schedule", record_ref=schedule.name))
+
+
+def streak_correlation(name: str) -> str:
+    """The correlation id of a schedule's failure-streak exception."""
+    return f"schedule:{name}"
+
+
+def recovered(database: Database, name: str) -> list[int]:
+    """A run of ``name`` succeeded: the exception its earlier failure streak opened (if
+    any) is resolved, so the exception queue shows only what still fails."""
+    return resolve_recovered(database, streak_correlation(name),
+                             f"schedule {name} ran to its end again")
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -349,7 +362,9 @@ __all__ = [
     "every",
     "fire",
     "last_runs",
+    "recovered",
     "release_leases_of",
     "run_job",
     "runs",
+    "streak_correlation",
 ]

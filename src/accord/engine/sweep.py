@@ -14,7 +14,7 @@ the flows DBOS finished in ``ERROR`` or ``MAX_RECOVERY_ATTEMPTS_EXCEEDED`` since
 (a week back on its first), skips those that ended in ``FlowFailed`` (their record exists) and
 opens one exception per event of each other flow - about the event, for integration
 engineering, saying how the flow ended. The exception's Retry re-runs the flow from where it
-stopped (:func:`~accord.engine.exceptions.failed_step_id`). A record that already names the
+stopped (:func:`~accord.engine.exception_queue.failed_step_id`). A record that already names the
 flow is left alone, so several workers sweeping the same flow open it once.
 """
 
@@ -28,10 +28,10 @@ from typing import Any
 from dbos import DBOS
 
 from accord.engine.batch import items_of
-from accord.engine.exceptions import Problem, open_exception, unexpected_problem
+from accord.engine.exception_queue import Problem, open_exception, unexpected_problem
 from accord.engine.failures import FlowFailed
 from accord.engine.flow import FlowInput
-from accord.engine.routing import RoutingRules
+from accord.engine.owners import OwnerRules
 from accord.errors import PermanentError
 from accord.store import Database
 
@@ -93,7 +93,7 @@ def find_unrecorded(since: datetime, page: int = 500) -> list[Unrecorded]:
         offset += page
 
 
-def open_unrecorded(database: Database, routing: RoutingRules,
+def open_unrecorded(database: Database, routing: OwnerRules,
                     flows: list[Unrecorded]) -> list[int]:
     """One exception per event of each flow (left alone where one names the flow already)."""
     opened = []
@@ -109,7 +109,7 @@ def open_unrecorded(database: Database, routing: RoutingRules,
 class Sweeper:
     """Remembers how far this process has swept."""
 
-    def __init__(self, database: Database, routing: RoutingRules) -> None:
+    def __init__(self, database: Database, routing: OwnerRules) -> None:
         self.database = database
         self.routing = routing
         self._since: datetime | None = None

@@ -1,4 +1,4 @@
-"""The quote-to-cash flows: Salesforce -> Stripe -> NetSuite.
+"""The quote-to-cash flows: CRM -> billing -> ERP.
 
 Importing this package registers every flow with DBOS and with the engine's dispatch (the
 inbound event types each handles), and their reconciliation healers with

@@ -28,7 +28,7 @@ from accord.canonical.roles import Role
 from accord.engine import FlowInput, StepCall, flow, step
 from accord.engine.context import current
 from accord.engine.dispatch import handles
-from accord.flows.keys import Key
+from accord.flows.keys import Key, required_key
 from accord.flows.links import lookup, note_written
 from accord.flows.systems import systems
 from accord.registry.echo import holds_own_writes
@@ -94,7 +94,7 @@ def upsert_erp_customer(_call: StepCall, erp: str, customer: dict[str, Any]) -> 
 def crm_account_sync(run: FlowInput) -> dict[str, Any]:
     found = systems()
     crm = run.system or found.default(Role.CRM)
-    account_id = run.keys[Key.ACCOUNT_ID]
+    account_id = required_key(run, Key.ACCOUNT_ID)
     customer_id = run.keys.get(Key.CUSTOMER_ID)
     if customer_id is None:
         return {"outcome": NOT_CUSTOMER}

@@ -37,7 +37,7 @@ from accord.engine.dispatch import handles
 from accord.flows.catalog import price_for, product_for, unit_price
 from accord.flows.deals import validate
 from accord.flows.identities import subscription_id_for
-from accord.flows.keys import Key
+from accord.flows.keys import Key, required_key
 from accord.flows.links import link, lookup, note_keys, note_written
 from accord.flows.systems import systems
 from accord.registry.golden import GoldenRecords
@@ -203,7 +203,7 @@ def amend_deal(kind: DealType, crm: str, billing: str, deal: Deal, contract: dic
 @flow(FLOW)
 def closed_won(run: FlowInput) -> dict[str, str]:
     crm = run.system or systems().default(Role.CRM)
-    deal_id = run.keys[Key.DEAL_ID]
+    deal_id = required_key(run, Key.DEAL_ID)
     deal = Deal.model_validate(read_deal(crm, deal_id))
     subscription_id = subscription_id_for(crm, deal_id)
     if deal.written_subscription and (

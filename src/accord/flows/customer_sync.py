@@ -17,7 +17,7 @@ from accord.canonical.roles import Role
 from accord.engine import FlowInput, StepCall, flow, step
 from accord.engine.context import current
 from accord.engine.dispatch import handles
-from accord.flows.keys import Key
+from accord.flows.keys import Key, required_key
 from accord.flows.systems import systems
 from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs
@@ -63,7 +63,7 @@ def customer_of(_call: StepCall, source: str, erp_customer_id: str) -> list[str]
 @flow(FLOW)
 def erp_customer_sync(run: FlowInput) -> dict[str, Any]:
     source = run.system or systems().default(Role.ERP)
-    erp_customer_id = run.keys[Key.ERP_CUSTOMER_ID]
+    erp_customer_id = required_key(run, Key.ERP_CUSTOMER_ID)
     known = customer_of(source, erp_customer_id)
     if known is None:
         return {"outcome": "not_accord_customer"}

@@ -30,7 +30,7 @@ class LegalEntities(BaseModel):
     version: str
     entities: dict[str, LegalEntity]
 
-    def get(self, code: str | None, field: str = "Legal_Entity__c") -> LegalEntity:
+    def get(self, code: str | None, field: str = "legal_entity") -> LegalEntity:
         found = self.entities.get(code or "")
         if found is None:
             raise DataQualityError(field, f"legal entity {code!r} is not known",

@@ -23,7 +23,7 @@ from accord.engine.dispatch import handles
 from accord.errors import DataQualityError, Team
 from accord.flows.catalog import product_for
 from accord.flows.identities import invoice_id_for
-from accord.flows.keys import Key
+from accord.flows.keys import Key, required_key
 from accord.flows.links import await_link, link, note_keys
 from accord.flows.systems import systems
 from accord.registry.golden import GoldenRecords
@@ -94,7 +94,7 @@ def post_billing_invoice(billing: str, invoice_id: str) -> dict[str, str]:
 @flow(FLOW)
 def invoice_posting(run: FlowInput) -> dict[str, str]:
     billing = run.system or systems().default(Role.BILLING)
-    return post_billing_invoice(billing, run.keys[Key.BILLING_INVOICE_ID])
+    return post_billing_invoice(billing, required_key(run, Key.BILLING_INVOICE_ID))
 
 
 __all__ = ["FLOW", "invoice_posting", "post_billing_invoice"]

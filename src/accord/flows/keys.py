@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
-from accord.engine.flow import rename_keys
+from accord.engine.flow import FlowInput, rename_keys
+from accord.errors import DataQualityError, Team
 
 
 class Key(StrEnum):
@@ -46,4 +47,15 @@ SEARCHABLE = (Key.DEAL_ID, Key.ACCOUNT_ID, Key.CUSTOMER_ID, Key.SUBSCRIPTION_ID,
 """The key kinds the console offers to search by, in the order it lists them."""
 
 
-__all__ = ["LEGACY", "SEARCHABLE", "Key"]
+def required_key(run: FlowInput, key: Key) -> str:
+    """The event's ``key``; a signed but malformed event that does not name it (a webhook
+    whose object has no id) becomes a data-quality exception naming the key, for integration
+    engineering, instead of stopping the flow on a bug."""
+    found = run.keys.get(key.value)
+    if not isinstance(found, str) or not found:
+        raise DataQualityError(key.value, "the event does not name it (a malformed event)",
+                               owner=Team.INTEGRATION_ENGINEERING, system=run.system)
+    return found
+
+
+__all__ = ["LEGACY", "SEARCHABLE", "Key", "required_key"]

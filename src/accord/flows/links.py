@@ -7,7 +7,7 @@ the first time instead of asking again.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from dbos import DBOS
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from accord.canonical.ids import EntityType
 from accord.engine import StepCall, step
 from accord.engine.context import current
-from accord.engine.exceptions import ExceptionStatus
+from accord.engine.exception_queue import ExceptionStatus
 from accord.engine.timeline import record_keys
 from accord.errors import DataQualityError, Team
 from accord.flows.systems import systems
@@ -68,7 +68,7 @@ def note_written(call: StepCall, system: str, entity: str, system_id: str,
 
 
 @step(ACCORD, "gave_up_waiting")
-def gave_up(_call: StepCall, field: str, reason: str) -> None:
+def gave_up(_call: StepCall, field: str, reason: str) -> NoReturn:
     raise DataQualityError(field, reason, owner=Team.FINANCE_OPERATIONS, system=ACCORD)
 
 

@@ -32,7 +32,7 @@ from accord.flows.identities import (
     refund_id_for,
 )
 from accord.flows.invoice_posting import post_billing_invoice
-from accord.flows.keys import Key
+from accord.flows.keys import Key, required_key
 from accord.flows.links import (
     await_link,
     canonical_of,
@@ -120,7 +120,7 @@ def canonical_payment(_call: StepCall, billing: str, document: dict[str, Any],
 @flow(PAYMENT_FLOW)
 def payment_posting(run: FlowInput) -> dict[str, str]:
     billing = run.system or systems().default(Role.BILLING)
-    billing_invoice = run.keys[Key.BILLING_INVOICE_ID]
+    billing_invoice = required_key(run, Key.BILLING_INVOICE_ID)
     document = read_payment(billing, billing_invoice)
     if document is None:
         return {"outcome": "no_charge"}
@@ -225,7 +225,7 @@ def post_refund(_call: StepCall, erp: str, refund: dict[str, Any]) -> str:
 @flow(REFUND_FLOW)
 def refund_posting(run: FlowInput) -> dict[str, Any]:
     billing = run.system or systems().default(Role.BILLING)
-    billing_payment = run.keys[Key.BILLING_PAYMENT_ID]
+    billing_payment = required_key(run, Key.BILLING_PAYMENT_ID)
     customer_id = run.keys.get(Key.CUSTOMER_ID)
     if customer_id is None:
         return {"outcome": "unknown_customer"}

@@ -26,7 +26,7 @@ from accord.engine import FlowInput, StepCall, flow, step
 from accord.engine.dispatch import handles
 from accord.errors import DataQualityError, Team
 from accord.flows.identities import customer_id_for, usage_id_for
-from accord.flows.keys import Key
+from accord.flows.keys import Key, required_key
 from accord.flows.links import await_link, canonical_of, note_keys
 from accord.flows.systems import systems
 
@@ -77,7 +77,7 @@ def report_usage(_call: StepCall, billing: str, usage: dict[str, Any],
 @flow(FLOW)
 def usage_reporting(run: FlowInput) -> dict[str, Any]:
     payload = run.payload
-    account_id = run.keys[Key.ACCOUNT_ID]
+    account_id = required_key(run, Key.ACCOUNT_ID)
     crm = systems().default(Role.CRM)
     customer_id = canonical_of(crm, EntityType.CUSTOMER.value, account_id) \
         or customer_id_for(crm, account_id)
@@ -87,7 +87,7 @@ def usage_reporting(run: FlowInput) -> dict[str, Any]:
     item = metered_item(billing, billing_customer, sku)
     subscription_id = canonical_of(billing, EntityType.SUBSCRIPTION.value,
                                    item["subscription"]) or item["subscription"]
-    usage = UsageRecord(id=usage_id_for(run.system or SYSTEM, run.keys[Key.USAGE_ID]),
+    usage = UsageRecord(id=usage_id_for(run.system or SYSTEM, required_key(run, Key.USAGE_ID)),
                         subscription_id=subscription_id, product_sku=sku,
                         quantity=Decimal(str(payload["quantity"])),
                         occurred_at=datetime.fromisoformat(str(payload["occurred_at"])),

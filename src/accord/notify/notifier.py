@@ -29,7 +29,7 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from accord.engine.exceptions import ExceptionStatus
+from accord.engine.exception_queue import ExceptionStatus
 from accord.notify.channels import DeliveryFailed, Message, send_email, send_webhook
 from accord.notify.probes import Breach, probes
 from accord.notify.settings import NotificationSettings, OwnerContacts

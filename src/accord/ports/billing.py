@@ -23,6 +23,7 @@ from accord.canonical.deals import (
     SubscriptionRef,
     TaxRate,
 )
+from accord.canonical.lookups import BillingInvoiceView
 from accord.canonical.party import Customer
 from accord.canonical.payments import Payment, ProcessorFee, Refund
 from accord.canonical.subscription import UsageRecord
@@ -123,5 +124,10 @@ class BillingPort(Protocol):
     def refund_id(self, document: Document) -> str:
         ...
 
+
+    # -- what operators look up -----------------------------------------------------------
+    def find_invoice(self, number: str) -> BillingInvoiceView | None:
+        """The invoice numbered ``number``, as the billing system shows it now."""
+        ...
 
 __all__ = ["BillingPort", "Document"]

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from accord.canonical.catalog import Price, Product
 from accord.canonical.deals import AccountRead, CustomerLinks, Deal, DealLinks
+from accord.canonical.lookups import CrmBillingView
 
 
 class CrmPort(Protocol):
@@ -40,5 +41,10 @@ class CrmPort(Protocol):
         returns the CRM's id of each, by canonical id."""
         ...
 
+
+    def billing_view(self, *, account_id: str | None, contract_id: str | None
+                     ) -> CrmBillingView:
+        """The billing status on the account and the subscription status on the contract."""
+        ...
 
 __all__ = ["CrmPort"]

@@ -11,6 +11,7 @@ from accord.canonical.billing import CreditNote, Invoice
 from accord.canonical.catalog import Product
 from accord.canonical.deals import ErpPosting
 from accord.canonical.ledger import JournalEntry
+from accord.canonical.lookups import ErpInvoiceView
 from accord.canonical.party import Customer
 from accord.canonical.payments import Payment, ProcessorFee, Refund
 
@@ -57,5 +58,11 @@ class ErpPort(Protocol):
     def read_customer(self, erp_customer_id: str) -> Customer:
         ...
 
+
+    def find_invoice(self, *, internal_id: str | None, external_id: str | None,
+                     number: str) -> ErpInvoiceView | None:
+        """The invoice by the ERP's id (the identity registry's), else by accord's id, else
+        by document number (posted outside accord); None when the ERP holds none."""
+        ...
 
 __all__ = ["ErpPort"]

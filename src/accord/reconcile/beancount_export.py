@@ -14,18 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
 
-from accord.canonical.ledger import JournalEntry, Side
-
-
-class AccountType(StrEnum):
-    ASSETS = "Assets"
-    LIABILITIES = "Liabilities"
-    EQUITY = "Equity"
-    INCOME = "Income"
-    EXPENSES = "Expenses"
+from accord.canonical.ledger import AccountType, JournalEntry, Side
 
 
 class LedgerCheckError(Exception):

@@ -12,25 +12,15 @@ a CRM account), so the run can tell whose open exception already holds it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 
 from accord.canonical.money import Money
+from accord.canonical.reconciliation import RecordView
 from accord.errors import Team
 from accord.reconcile.differences import DEFAULT_OWNERS, Difference, DifferenceKind
-from accord.reconcile.scratch import load, scratch_db
+from accord.store.scratch import load, scratch_db
 
 COLUMNS = ("side", "key", "system_id", "currency", "minor", "status", "refs")
 REF_SEPARATOR = ","
-
-
-@dataclass(frozen=True)
-class RecordView:
-    key: str
-    system_id: str
-    amount: Money | None = None
-    status: str | None = None
-    currency: str | None = None  # for records without an amount (customers)
-    refs: tuple[str, ...] = ()  # related records (a source's deals, paid invoice, ...)
 
 
 def _rows(side: str, records: Iterable[RecordView]) -> Iterator[tuple[object, ...]]:
@@ -59,8 +49,9 @@ def compare(source: Iterable[RecordView], target: Iterable[RecordView], *, entit
             owners: Mapping[DifferenceKind, Team] = DEFAULT_OWNERS) -> Iterator[Difference]:
     """Yield every difference between the two streams, ordered by key.
 
-    ``status_map`` translates source statuses into the target's vocabulary before comparing;
-    statuses absent from it, and targets that keep no status, are not compared.
+    Statuses are compared where both sides report one (readers report accord's status
+    words). ``status_map`` translates source statuses before comparing; with a map, source
+    statuses absent from it are not compared.
     """
     with scratch_db() as db:
         db.execute("CREATE TABLE rec (side TEXT, key TEXT, system_id TEXT, currency TEXT, "
@@ -108,9 +99,15 @@ def compare(source: Iterable[RecordView], target: Iterable[RecordView], *, entit
             elif s_minor is not None and t_minor is not None and s_minor != t_minor:
                 yield diff(DifferenceKind.AMOUNT_MISMATCH, _money(s_cur, s_minor),
                            _money(t_cur, t_minor))
-            elif status_map is not None and s_status in status_map \
-                    and t_status is not None and status_map[s_status] != t_status:
-                yield diff(DifferenceKind.STATUS_MISMATCH, status_map[s_status], t_status)
+            elif (expected := _expected_status(s_status, status_map)) is not None \
+                    and t_status is not None and expected != t_status:
+                yield diff(DifferenceKind.STATUS_MISMATCH, expected, t_status)
 
 
-__all__ = ["RecordView", "compare"]
+def _expected_status(status: str | None, status_map: Mapping[str, str] | None) -> str | None:
+    if status is None or status_map is None:
+        return status
+    return status_map.get(status)
+
+
+__all__ = ["compare"]

@@ -26,13 +26,18 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.engine.exceptions import ExceptionStatus, Problem, open_exception, resolve_exception
-from accord.engine.routing import RoutingRules
+from accord.canonical.reconciliation import Contribution, RecordView
+from accord.engine.exception_queue import (
+    ExceptionStatus,
+    Problem,
+    open_exception,
+    resolve_exception,
+)
+from accord.engine.owners import OwnerRules
 from accord.errors import Team
 from accord.reconcile.differences import Difference
-from accord.reconcile.matcher import RecordView, compare
+from accord.reconcile.matcher import compare
 from accord.reconcile.totals import (
-    Contribution,
     ControlTotal,
     TotalDifference,
     control_totals,
@@ -127,14 +132,14 @@ def _held(database: Database, difference: Difference) -> Difference:
     return replace(difference, owner=Team(holder.owner), held_by=int(holder.id))
 
 
-def run_reconciliation(database: Database, routing: RoutingRules,
+def run_reconciliation(database: Database, routing: OwnerRules,
                        comparisons: Sequence[Comparison],
                        contributions: Iterable[Contribution] = (), *,
                        period: str | None = None,
                        compare_totals: tuple[str, str] | None = None,
                        findings: Sequence[Findings] = ()) -> RunReport:
     """Compare, store and open exceptions; ``compare_totals`` names the two systems whose
-    control totals must agree (e.g. ``("stripe", "netsuite")``)."""
+    control totals must agree (the billing system and the ERP)."""
     systems = sorted({c.source_system for c in comparisons} | {c.target_system
                                                                for c in comparisons})
     with database.session() as session:

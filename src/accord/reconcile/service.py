@@ -5,17 +5,16 @@ scheduled flow."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from accord.connectors.netsuite.client import NetSuiteClient
-from accord.connectors.netsuite.refdata import RefData
-from accord.connectors.salesforce.client import SalesforceClient
-from accord.connectors.stripe.client import StripeClient
-from accord.engine.routing import RoutingRules
-from accord.errors import PermanentError
+from accord.canonical.period import Period
+from accord.canonical.roles import Role
+from accord.connectors.base import ReaderOptions
+from accord.connectors.registry import connector_for
+from accord.engine.owners import OwnerRules
+from accord.ports.reconciliation import LedgerReader, ReconciliationReader
 from accord.reconcile.differences import DEFAULT_OWNERS, Difference, DifferenceKind
 from accord.reconcile.gl import (
     JournalImbalance,
@@ -27,15 +26,9 @@ from accord.reconcile.gl import (
 )
 from accord.reconcile.heal import HealAttempt, Healers, HealResult
 from accord.reconcile.keys import XrefKeys
-from accord.reconcile.period import Period
-from accord.reconcile.plan import comparisons, contributions
-from accord.reconcile.readers.base import Reader
-from accord.reconcile.readers.netsuite import NetSuiteReader
+from accord.reconcile.plan import Readers, comparisons, contributions, total_sides
 from accord.reconcile.runs import Findings, RunReport, run_reconciliation
-from accord.resilience.limits import SlotGate
 from accord.store import Database
-
-ALL_SYSTEMS = ("salesforce", "stripe", "netsuite")
 
 
 @dataclass(frozen=True)
@@ -62,20 +55,22 @@ class Outcome:
         return self.report.clean and (self.gl is None or self.gl.clean)
 
 
-def check_gl(reader: NetSuiteReader, ledger_path: Path | None) -> GlReport:
+def check_gl(reader: LedgerReader, ledger_path: Path | None) -> GlReport:
     return GlReport(list(unbalanced_journals(reader.journal_lines(), accord_only=True)),
                     receivables_gaps(reader),
                     export_ledger(reader, ledger_path) if ledger_path is not None else None)
 
 
-GL_STEP = "gl:netsuite"
+def gl_step(system: str) -> str:
+    """The run step under which the GL findings of ``system`` are stored."""
+    return f"gl:{system}"
 
 
-def gl_differences(report: GlReport) -> Iterator[Difference]:
+def gl_differences(report: GlReport, system: str) -> Iterator[Difference]:
     """GL findings as differences, so they open and close exceptions like the others."""
     def finding(kind: DifferenceKind, entity: str, key: str, expected: str, actual: str
                 ) -> Difference:
-        return Difference(kind, entity, key, "netsuite", "netsuite", expected, actual,
+        return Difference(kind, entity, key, system, system, expected, actual,
                           DEFAULT_OWNERS[kind])
 
     for journal in report.unbalanced:
@@ -85,7 +80,7 @@ def gl_differences(report: GlReport) -> Iterator[Difference]:
                       f"{journal.credits} {journal.currency}")
     for gap in report.receivables:
         yield finding(DifferenceKind.RECEIVABLES_GAP, "customer",
-                      f"netsuite:{gap.customer}:{gap.currency}", str(gap.subledger),
+                      f"{system}:{gap.customer}:{gap.currency}", str(gap.subledger),
                       str(gap.control_account))
     for mismatch in report.ledger.mismatches if report.ledger else []:
         yield finding(DifferenceKind.LEDGER_MISMATCH, "ledger",
@@ -94,20 +89,23 @@ def gl_differences(report: GlReport) -> Iterator[Difference]:
                       f"{mismatch.ledger} {mismatch.currency}")
 
 
-def reconcile(database: Database, routing: RoutingRules, readers: Mapping[str, Reader], *,
+def reconcile(database: Database, routing: OwnerRules, readers: Readers, *,
               period: Period | None = None, healers: Healers | None = None,
               ledger_path: Path | None = None) -> Outcome:
-    """Run once (comparisons, control totals and, when NetSuite is read, GL integrity);
-    with ``healers``, re-drive what they can and run again to confirm."""
+    """Run once (comparisons, control totals and, when the ERP's reader opens its ledger, GL
+    integrity); with ``healers``, re-drive what they can and run again to confirm."""
     label = period.label if period else None
-    pair = ("stripe", "netsuite") if {"stripe", "netsuite"} <= set(readers) else None
-    erp = readers.get("netsuite")
+    ledgers = [reader for reader in readers.get(Role.ERP, ())
+               if isinstance(reader, LedgerReader)]
+    erp = ledgers[0] if ledgers else None
 
     def run() -> tuple[RunReport, GlReport | None]:
-        gl = check_gl(erp, ledger_path) if isinstance(erp, NetSuiteReader) else None
-        findings = [Findings(GL_STEP, lambda: gl_differences(gl))] if gl is not None else []
+        gl = check_gl(erp, ledger_path) if erp is not None else None
+        findings = ([Findings(gl_step(erp.system), lambda: gl_differences(gl, erp.system))]
+                    if gl is not None and erp is not None else [])
         return run_reconciliation(database, routing, comparisons(readers),
-                                  contributions(readers), period=label, compare_totals=pair,
+                                  contributions(readers), period=label,
+                                  compare_totals=total_sides(readers),
                                   findings=findings), gl
 
     report, gl = run()
@@ -143,91 +141,31 @@ def summary_line(outcome: Outcome) -> str:
     return f"reconciliation: {differences}; {totals}; {gl}"
 
 
-def client_readers(database: Database, *, stripe: StripeClient | None = None,
-                   netsuite: NetSuiteClient | None = None, ref: RefData | None = None,
-                   salesforce: SalesforceClient | None = None, period: Period | None = None
-                   ) -> dict[str, Reader]:
-    """Readers over clients a caller already holds (the demo's sandboxes), keyed through
-    ``database``'s xref."""
-    from accord.reconcile.readers.salesforce import SalesforceReader
-    from accord.reconcile.readers.stripe import StripeReader
-
-    keys = XrefKeys(database)
-    readers: dict[str, Reader] = {}
-    if stripe is not None:
-        readers["stripe"] = StripeReader(stripe, keys=keys, period=period)
-    if netsuite is not None:
-        if ref is None:
-            raise PermanentError("ref: NetSuite reference data is needed to read NetSuite")
-        readers["netsuite"] = NetSuiteReader(netsuite, ref, keys=keys, period=period)
-    if salesforce is not None:
-        readers["salesforce"] = SalesforceReader(salesforce, keys=keys)
-    return readers
-
-
 def adapter_readers(database: Database, adapters: Mapping[str, Any], *,
                     period: Period | None = None,
-                    wanted: Sequence[str] | None = None) -> dict[str, Reader]:
-    """Readers over a running service's role adapters (one per account: ERP instances
-    sharing one are read once, under the first name), for ``wanted`` systems or all."""
-    readers: dict[str, Reader] = {}
+                    wanted: Sequence[str] | None = None) -> dict[Role, list[ReconciliationReader]]:
+    """Readers over a deployment's role adapters, by role (one per account: ERP instances
+    sharing one are read once, under the first name), for ``wanted`` systems or all. Each
+    connector builds its own reader; a system whose connector has none is not read. An
+    ERP's reader relinks records posted under a billing system's ids."""
+    keys = XrefKeys(database)
+    billing = tuple(sorted(name for name in adapters
+                           if (found := connector_for(name)) is not None
+                           and found.kind is Role.BILLING))
+    readers: dict[Role, list[ReconciliationReader]] = {}
     seen: set[int] = set()
     for name, adapter in sorted(adapters.items()):
-        if (wanted is not None and name not in wanted) or id(adapter) in seen:
+        definition = connector_for(name)
+        if (wanted is not None and name not in wanted) or id(adapter) in seen \
+                or definition is None or definition.reconciliation_reader is None:
             continue
         seen.add(id(adapter))
-        client = getattr(adapter, "client", None)
-        if isinstance(client, StripeClient):
-            readers.update(client_readers(database, stripe=client, period=period))
-        elif isinstance(client, NetSuiteClient):
-            readers.update(client_readers(database, netsuite=client, ref=adapter.ref,
-                                          period=period))
-        elif isinstance(client, SalesforceClient):
-            readers.update(client_readers(database, salesforce=client, period=period))
+        upstream = billing if definition.kind is Role.ERP else ()
+        reader = definition.reconciliation_reader(
+            adapter, ReaderOptions(keys=keys, period=period, upstream=upstream))
+        readers.setdefault(definition.kind, []).append(reader)
     return readers
 
 
-@contextmanager
-def open_readers(systems: Sequence[str], database: Database, period: Period | None, *,
-                 gates: Mapping[str, SlotGate] | None = None) -> Iterator[dict[str, Reader]]:
-    """Readers for ``systems`` built from accord's settings (``[systems.<name>]``); ``gates``
-    are the engine's cross-process slot gates by system, taken around every request."""
-    gate = dict(gates or {})
-    unknown = set(systems) - set(ALL_SYSTEMS)
-    if unknown:
-        raise PermanentError(f"systems: unknown {', '.join(sorted(unknown))}; choose from "
-                             f"{', '.join(ALL_SYSTEMS)}")
-    keys = XrefKeys(database)
-    readers: dict[str, Reader] = {}
-    with ExitStack() as stack:
-        if "stripe" in systems:
-            from accord.connectors.stripe.client import StripeClient
-            from accord.connectors.stripe.settings import StripeSettings
-            from accord.reconcile.readers.stripe import StripeReader
-
-            readers["stripe"] = StripeReader(StripeClient(StripeSettings(),
-                                                          gate=gate.get("stripe")), keys=keys,
-                                             period=period)
-        if "netsuite" in systems:
-            from accord.connectors.netsuite.client import NetSuiteClient
-            from accord.connectors.netsuite.refdata import load_refdata
-            from accord.connectors.netsuite.settings import NetSuiteSettings
-
-            settings = NetSuiteSettings()
-            client = stack.enter_context(NetSuiteClient(settings, gate=gate.get("netsuite")))
-            readers["netsuite"] = NetSuiteReader(client, load_refdata(settings.refdata_path),
-                                                 keys=keys, period=period)
-        if "salesforce" in systems:
-            from accord.connectors.salesforce.client import SalesforceClient
-            from accord.connectors.salesforce.settings import SalesforceSettings
-            from accord.reconcile.readers.salesforce import SalesforceReader
-
-            salesforce = SalesforceClient(SalesforceSettings(), gate=gate.get("salesforce"))
-            stack.callback(salesforce.session.close)
-            readers["salesforce"] = SalesforceReader(salesforce, keys=keys)
-        yield readers
-
-
-__all__ = ["ALL_SYSTEMS", "GL_STEP", "GlReport", "Outcome", "adapter_readers", "check_gl",
-           "client_readers",
-           "gl_differences", "open_readers", "reconcile", "summary_line"]
+__all__ = ["GlReport", "Outcome", "adapter_readers", "check_gl", "gl_differences", "gl_step",
+           "reconcile", "summary_line"]

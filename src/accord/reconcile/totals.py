@@ -4,30 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from accord.canonical.money import Money
-from accord.reconcile.scratch import load, scratch_db
-
-
-class Measure(StrEnum):
-    INVOICED = "invoiced"
-    TAX = "tax"
-    CREDITS = "credits"
-    CASH = "cash"
-    FEES = "fees"
-    OPEN_RECEIVABLES = "open_receivables"
-
-
-@dataclass(frozen=True)
-class Contribution:
-    """One document's contribution to one measure."""
-
-    system: str
-    subsidiary: str
-    period: str
-    measure: Measure
-    amount: Money
+from accord.canonical.reconciliation import Contribution, Measure
+from accord.store.scratch import load, scratch_db
 
 
 @dataclass(frozen=True)
@@ -97,8 +77,8 @@ COMPARED = (Measure.INVOICED, Measure.TAX, Measure.CREDITS, Measure.CASH,
             Measure.OPEN_RECEIVABLES)
 
 
-def cross_system_differences(totals: Iterable[ControlTotal], left: str = "stripe",
-                      right: str = "netsuite") -> list[TotalDifference]:
+def cross_system_differences(totals: Iterable[ControlTotal], left: str, right: str
+                             ) -> list[TotalDifference]:
     """Totals (per currency, subsidiary, period, measure) where ``left`` and ``right`` differ;
     a total one side lacks counts as zero there."""
     table: dict[tuple[str, str, str, Measure], dict[str, Money]] = {}
@@ -116,5 +96,5 @@ def cross_system_differences(totals: Iterable[ControlTotal], left: str = "stripe
     return found
 
 
-__all__ = ["COMPARED", "Contribution", "ControlTotal", "Measure", "TotalDifference",
+__all__ = ["COMPARED", "ControlTotal", "TotalDifference",
            "control_totals", "cross_system_differences", "total_differences"]

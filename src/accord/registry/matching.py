@@ -20,6 +20,7 @@ from accord.canonical.party import Customer
 from accord.registry.normalize import FREE_MAIL, normalize_domain, normalize_name, normalize_tax_id
 from accord.registry.xref import Xrefs
 from accord.store.models import MatchKey
+from accord.store.sealing import keyring
 
 
 class MatchKind(StrEnum):
@@ -105,9 +106,10 @@ def index_customer(session: Session, canonical_id: str, customer: Customer) -> N
     """Record the customer's matching keys (idempotent)."""
     existing = set(session.execute(
         select(MatchKey.kind, MatchKey.value).where(MatchKey.canonical_id == canonical_id)))
+    ring = keyring()  # the table holds keyed digests (accord.store.sealing.BlindIndex)
     for kind, values in customer_keys(customer).items():
         for value in values:
-            if (kind.value, value) not in existing:
+            if (kind.value, ring.blind(value)) not in existing:
                 session.add(MatchKey(canonical_id=canonical_id,
                                      entity_type=EntityType.CUSTOMER.value,
                                      kind=kind.value, value=value))

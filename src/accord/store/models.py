@@ -3,7 +3,7 @@
 | table          | holds                                                                   |
 |----------------|-------------------------------------------------------------------------|
 | inbox          | one row per inbound event, unique per (system, external event id)       |
-| inbox_delivery | every delivery of an inbound event, duplicates included                 |
+| inbox_delivery | every delivery of an inbound event, duplicates (and conflicts) included  |
 | golden_record  | versioned merged views of canonical entities, with each field's source  |
 | xref           | canonical id <-> system id; one id per system each way                  |
 | timeline       | one row per step attempt: outcome, milestone reached, keyed by correlation id |
@@ -14,7 +14,8 @@
 | poll_cursor    | durable change-poll positions per (system, stream)                      |
 | match_key      | normalized matching keys (tax id, domain, name) per canonical entity     |
 | write_ledger   | the values accord last wrote to each system record (echo detection)     |
-| api_token      | API tokens (SHA-256 of the token only) with a role                      |
+| api_token      | API tokens (SHA-256 of the token only) with a role, unique name, expiry |
+| console_session | console sign-ins: SHA-256 of the cookie's session id, token, expiry    |
 | recon_run      | one reconciliation run: scope, status, control totals                   |
 | recon_difference | each difference a run found, with its class, owner and exception      |
 | trace_span     | finished spans of the local trace store (one row per span)              |
@@ -38,9 +39,12 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from accord.store.sealing import BlindIndex, SealedJSON, SealedText
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -91,7 +95,7 @@ class InboxEntry(Base):
     system: Mapped[str] = mapped_column(String(40))
     external_event_id: Mapped[str] = mapped_column(String(255))
     event_type: Mapped[str] = mapped_column(String(120))
-    payload: Mapped[dict[str, Any]]
+    payload: Mapped[dict[str, Any]] = mapped_column(SealedJSON)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     occurred_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(20), default="received")
@@ -108,6 +112,9 @@ class InboxDelivery(Base):
     inbox_id: Mapped[int] = mapped_column(ForeignKey("inbox.id", ondelete="CASCADE"), index=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     duplicate: Mapped[bool] = mapped_column(default=False)
+    conflict: Mapped[bool] = mapped_column(
+        default=False, server_default=false(),
+        comment="a duplicate whose body differs from the first delivery's")
 
 
 class GoldenRecord(Base):
@@ -118,7 +125,7 @@ class GoldenRecord(Base):
     canonical_id: Mapped[str] = mapped_column(String(40), index=True)
     entity_type: Mapped[str] = mapped_column(String(40), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict[str, Any]]
+    data: Mapped[dict[str, Any]] = mapped_column(SealedJSON)
     field_sources: Mapped[dict[str, Any]] = mapped_column(
         JSON, default=dict, comment="field -> {system, changed_at}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -157,8 +164,8 @@ class TimelineEntry(Base):
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     error_code: Mapped[str | None] = mapped_column(String(80))
-    error_message: Mapped[str | None] = mapped_column(Text)
-    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error_message: Mapped[str | None] = mapped_column(SealedText)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
@@ -191,9 +198,9 @@ class ExceptionRecord(Base):
     entity_type: Mapped[str | None] = mapped_column(String(40))
     record_ref: Mapped[str | None] = mapped_column(String(255))
     field: Mapped[str | None] = mapped_column(String(255))
-    reason: Mapped[str] = mapped_column(Text)
-    system_said: Mapped[str | None] = mapped_column(Text)
-    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(SealedText)
+    system_said: Mapped[str | None] = mapped_column(SealedText)
+    error: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON)
     correlation_id: Mapped[str | None] = mapped_column(String(255), index=True)
     workflow_id: Mapped[str | None] = mapped_column(String(255))
     step: Mapped[str | None] = mapped_column(String(120))
@@ -202,7 +209,7 @@ class ExceptionRecord(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(120))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(SealedText)
 
 
 class AuditLog(Base):
@@ -214,7 +221,7 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(80))
     target_type: Mapped[str] = mapped_column(String(40))
     target_id: Mapped[str] = mapped_column(String(255))
-    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON)
 
 
 class OutboxEvent(Base):
@@ -225,7 +232,8 @@ class OutboxEvent(Base):
     event_id: Mapped[str] = mapped_column(String(64))
     event_type: Mapped[str] = mapped_column(String(120))
     subject: Mapped[str | None] = mapped_column(String(64))
-    envelope: Mapped[dict[str, Any]] = mapped_column(JSON, comment="CloudEvents structured JSON")
+    envelope: Mapped[dict[str, Any]] = mapped_column(SealedJSON,
+                                                     comment="CloudEvents structured JSON")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(index=True)
 
@@ -250,7 +258,7 @@ class MatchKey(Base):
     canonical_id: Mapped[str] = mapped_column(String(40), index=True)
     entity_type: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(20))
-    value: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(BlindIndex, comment="keyed HMAC of the normalised key")
 
 
 class WriteLedger(Base):
@@ -261,14 +269,15 @@ class WriteLedger(Base):
     system: Mapped[str] = mapped_column(String(40))
     entity_type: Mapped[str] = mapped_column(String(40))
     system_id: Mapped[str] = mapped_column(String(255))
-    values: Mapped[dict[str, Any]] = mapped_column(JSON, comment="field -> value accord wrote")
+    values: Mapped[dict[str, Any]] = mapped_column(SealedJSON,
+                                                   comment="field -> value accord wrote")
     written_at: Mapped[datetime] = mapped_column(default=utcnow)
     correlation_id: Mapped[str | None] = mapped_column(String(255))
 
 
 class ApiToken(Base):
     __tablename__ = "api_token"
-    __table_args__ = (UniqueConstraint("token_hash"),)
+    __table_args__ = (UniqueConstraint("token_hash"), UniqueConstraint("name"))
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -276,6 +285,20 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), comment="sha256 hex of the token")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+
+
+class ConsoleSession(Base):
+    __tablename__ = "console_session"
+    __table_args__ = (UniqueConstraint("session_hash"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    session_hash: Mapped[str] = mapped_column(
+        String(64), comment="sha256 hex of the session id in the cookie")
+    token_id: Mapped[int] = mapped_column(Id, ForeignKey("api_token.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
 
 
@@ -359,6 +382,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "BusinessKey",
+    "ConsoleSession",
     "ExceptionRecord",
     "GoldenRecord",
     "InboxDelivery",

@@ -11,17 +11,19 @@ from pydantic import BaseModel, Field
 from accord.api.actions import Closing, close_exception
 from accord.api.deps import MAX_ID, Operator, SessionDep, Viewer
 from accord.api.inputs import NO_NUL, WORDS
+from accord.api.masking import scrub_exception
 from accord.api.queries import ExceptionFilter, exception_detail, list_exceptions
 from accord.api.responses import documented
 from accord.api.schemas import ExceptionDetail, ExceptionSummary
+from accord.api.tokens import Access
 from accord.engine import context as runtime
-from accord.engine.exceptions import (
+from accord.engine.exception_queue import (
     ExceptionStatus,
     ExceptionView,
     get_exception,
     retry_exception,
 )
-from accord.engine.failures import UnknownTarget
+from accord.engine.failures import AlreadyClosed, UnknownTarget
 from accord.store import Database
 
 router = APIRouter(prefix="/v1/exceptions", tags=["exceptions"])
@@ -43,7 +45,7 @@ class RetryStarted(BaseModel):
 
 
 @router.get("")
-def list_(session: SessionDep, _who: Viewer,
+def list_(session: SessionDep, who: Viewer,
           status_: Annotated[ExceptionStatus | None, Query(alias="status")
                              ] = ExceptionStatus.OPEN,
           owner: Text = None, system: Text = None, kind: Text = None,
@@ -52,7 +54,8 @@ def list_(session: SessionDep, _who: Viewer,
     age = timedelta(hours=min_age_hours) if min_age_hours is not None else None
     return list_exceptions(session, ExceptionFilter(status=status_.value if status_ else None,
                                                     owner=owner, system=system,
-                                                    kind=kind, older_than=age, limit=limit))
+                                                    kind=kind, older_than=age, limit=limit),
+                           mask=who.role is Access.VIEWER)
 
 
 def _db(request: Request) -> Database:
@@ -62,13 +65,13 @@ def _db(request: Request) -> Database:
 
 @router.get("/{exception_id}", responses=documented(404))
 def show(exception_id: ExceptionId, request: Request, session: SessionDep,
-         _who: Viewer) -> ExceptionDetail:
+         who: Viewer) -> ExceptionDetail:
     """One exception with its context and the reconciliation differences it explains."""
     try:
         view = get_exception(_db(request), exception_id)
     except UnknownTarget as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    return exception_detail(session, view)
+    return exception_detail(session, view, mask=who.role is Access.VIEWER)
 
 
 @router.post("/{exception_id}/retry", status_code=status.HTTP_202_ACCEPTED,
@@ -87,12 +90,16 @@ def retry(exception_id: ExceptionId, request: Request, who: Operator,
     return RetryStarted(exception_id=exception_id, workflow_id=new_id)
 
 
-@router.post("/{exception_id}/{action}", responses=documented(404))
+@router.post("/{exception_id}/{action}", responses=documented(404, 409))
 def close(exception_id: ExceptionId, action: Closing, request: Request, who: Operator,
           body: Annotated[ActionNote, Body()]) -> ExceptionView:
     """Resolve (fixed) or ignore (needs no action) with a note; audited."""
     try:
-        return close_exception(_db(request), exception_id, action, actor=who.name,
-                               note=body.note)
+        closed = close_exception(_db(request), exception_id, action, actor=who.name,
+                                 note=body.note)
+        return ExceptionView.model_validate(scrub_exception(closed.model_dump(),
+                                                            mask_personal=False))
     except UnknownTarget as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except AlreadyClosed as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc

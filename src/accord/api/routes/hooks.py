@@ -8,9 +8,12 @@ wrong without echoing a secret, a header value or the body:
    configured (503, so the sender keeps retrying while an operator fixes the configuration);
 2. the body is at most :data:`MAX_BODY_BYTES` (413; ``Content-Length`` is checked before
    reading, the stream is cut off at the limit either way);
-3. the body is UTF-8 JSON (400 naming the line and column);
+3. the body is UTF-8 JSON that a store can hold (400 naming the line and column, or the
+   field: nesting, numbers, NUL and lone surrogates are checked by
+   :mod:`accord.api.payloads` before anything else reads the body);
 4. the connector's :class:`~accord.connectors.base.WebhookVerifier` accepts it (400 with the
-   verifier's safe reason), checked against the app's clock.
+   verifier's safe reason, or the field of a signed event that is not valid), checked
+   against the app's clock.
 
 An accepted event is stored durably through :func:`accord.engine.dispatch.store` (or started
 at once with :func:`~accord.engine.dispatch.accept` when the engine runs in this process)
@@ -20,7 +23,6 @@ Rejections are counted in ``accord_webhook_rejections_total{system,reason}``.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -33,8 +35,9 @@ from pydantic import BaseModel
 from pydantic_settings import BaseSettings
 from sqlalchemy.exc import SQLAlchemyError
 
+from accord.api.configured_systems import ConfiguredSystems, connector_for
+from accord.api.payloads import PayloadProblem, parse_payload
 from accord.api.responses import documented
-from accord.api.systems import Systems, connector_for
 from accord.connectors.base import (
     ConnectorDefinition,
     InboundEvent,
@@ -83,7 +86,7 @@ class BodyTooLarge(Exception):
 
 def system_settings(request: Request, system: str, definition: ConnectorDefinition
                     ) -> BaseSettings:
-    systems = Systems(request.app.state.system_settings)
+    systems = ConfiguredSystems(request.app.state.system_settings)
     return systems.settings(system) or systems.settings(definition.name) or \
         definition.settings_model()
 
@@ -109,17 +112,12 @@ async def read_limited(request: Request, limit: int) -> bytes:
 
 
 def json_problem(body: bytes) -> str | None:
-    """What is wrong with ``body`` as a JSON webhook payload, or None."""
-    if not body.strip():
-        return "body: empty; expected a JSON event"
+    """What is wrong with ``body`` as a JSON webhook payload, or None (see
+    :mod:`accord.api.payloads`: no depth, number or text that a store cannot hold)."""
     try:
-        parsed: Any = json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        return f"body: not UTF-8 (invalid byte at offset {exc.start})"
-    except json.JSONDecodeError as exc:
-        return f"body: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-    if not isinstance(parsed, dict):
-        return "body: expected a JSON object"
+        parse_payload(body)
+    except PayloadProblem as problem:
+        return str(problem)
     return None
 
 
@@ -167,6 +165,9 @@ async def receive(system: str, request: Request, response: Response) -> HookRece
     try:
         event = verifier.verify(body, request.headers, clock())
     except WebhookRejected as rejected:
+        if rejected.field is not None:  # signed, but a field no store should take
+            _reject(label, status.HTTP_400_BAD_REQUEST, f"{rejected.field}: {rejected.reason}",
+                    "invalid field")
         _reject(label, status.HTTP_400_BAD_REQUEST, f"signature: {rejected.reason}",
                 rejected.reason)
     if event.system != system:

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request, status
 from fastapi.concurrency import run_in_threadpool
 
+from accord.api.configured_systems import ConfiguredSystems
 from accord.api.deps import SessionDep, Viewer
 from accord.api.invoice_status import NUMBER_PATTERN, InvoiceStatus, invoice_status
 from accord.api.responses import documented
-from accord.api.systems import Systems
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 
@@ -21,7 +21,7 @@ async def get_invoice(number: Annotated[str, Path(pattern=NUMBER_PATTERN,
                       request: Request, session: SessionDep, _who: Viewer) -> InvoiceStatus:
     """The invoice's state in billing, in the ERP instance that holds it (posted or not,
     document number) and in the CRM; each section says whether its system was reachable."""
-    systems = Systems(request.app.state.system_settings)
+    systems = ConfiguredSystems(request.app.state.system_settings)
     answer = await run_in_threadpool(invoice_status, session, systems, number)
     if answer is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND,

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request, status
 from fastapi.concurrency import run_in_threadpool
 
+from accord.api.configured_systems import ConfiguredSystems
 from accord.api.deps import SessionDep, Viewer
 from accord.api.responses import documented
-from accord.api.systems import Systems
 from accord.api.systems_view import ProbeView, SystemView, list_systems, probe_system
 
 router = APIRouter(prefix="/v1/systems", tags=["systems"])
@@ -19,15 +19,15 @@ SystemName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]*(-[a-z0-9_]+)*$", max
 
 @router.get("")
 def systems(request: Request, session: SessionDep, _who: Viewer) -> list[SystemView]:
-    return list_systems(session, Systems(request.app.state.system_settings),
+    return list_systems(session, ConfiguredSystems(request.app.state.system_settings),
                         datetime.now(UTC))
 
 
 @router.post("/{system}/probe", responses=documented(404))
 async def probe(system: SystemName, request: Request, _who: Viewer) -> ProbeView:
     """Run the connector's own check (what ``accord doctor`` shows) against the system."""
-    found = await run_in_threadpool(probe_system, Systems(request.app.state.system_settings),
-                                    system)
+    configured = ConfiguredSystems(request.app.state.system_settings)
+    found = await run_in_threadpool(probe_system, configured, system)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND,
                             f"system: no connector or configured instance named {system!r}")

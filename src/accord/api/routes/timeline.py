@@ -11,7 +11,7 @@ from accord.api.inputs import NO_NUL
 from accord.api.queries import list_steps, search_timeline, step_detail
 from accord.api.responses import documented
 from accord.api.schemas import StepDetail, StepPage, TimelineAnswer
-from accord.api.tokens import Role
+from accord.api.tokens import Access
 from accord.engine.timeline import Milestone, StepOutcome
 from accord.flows.keys import LEGACY
 
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1/timeline", tags=["timeline"])
 
 
 @router.get("")
-def search(session: SessionDep, _who: Viewer,
+def search(session: SessionDep, who: Viewer,
            q: str = Query(min_length=1, max_length=255, pattern=NO_NUL,
                           description="a business key value or a correlation id"),
            kind: str | None = Query(default=None, max_length=40, pattern=NO_NUL,
@@ -28,11 +28,11 @@ def search(session: SessionDep, _who: Viewer,
            limit: int = Query(default=20, ge=1, le=200)) -> TimelineAnswer:
     if kind is not None and kind in LEGACY:  # a kind named by vendor before keys had roles
         kind = LEGACY[kind].value
-    return search_timeline(session, q, kind, limit)
+    return search_timeline(session, q, kind, limit, mask=who.role is Access.VIEWER)
 
 
 @router.get("/steps")
-def steps(session: SessionDep, _who: Viewer,
+def steps(session: SessionDep, who: Viewer,
           outcome: Annotated[StepOutcome | None,
                              Query(description="only this outcome")] = None,
           milestone: Annotated[Milestone | None,
@@ -43,7 +43,7 @@ def steps(session: SessionDep, _who: Viewer,
     """Every step (one row per attempt) in id order, a page at a time: what the KPIs count,
     row by row."""
     return list_steps(session, outcome=outcome, milestone=milestone, after_id=after_id,
-                      limit=limit)
+                      limit=limit, mask=who.role is Access.VIEWER)
 
 
 @router.get("/steps/{step_id}", responses=documented(404))
@@ -51,7 +51,7 @@ def step(step_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep,
          who: Viewer) -> StepDetail:
     """One step with the payload it sent and got: secrets redacted for everyone, personal
     data masked for viewers."""
-    found = step_detail(session, step_id, mask=who.role is Role.VIEWER)
+    found = step_detail(session, step_id, mask=who.role is Access.VIEWER)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"step_id: no step {step_id}")
     return found

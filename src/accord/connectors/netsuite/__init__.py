@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 
 from accord.canonical.roles import Role
-from accord.connectors.base import AdapterOptions, ConnectorDefinition
+from accord.connectors.base import AdapterOptions, ConnectorDefinition, ReaderOptions
 from accord.connectors.netsuite.client import NetSuiteClient
 from accord.connectors.netsuite.erp import NetSuiteErp
 from accord.connectors.netsuite.events import EVENTS, describe_event
 from accord.connectors.netsuite.posting import NetSuitePoster
 from accord.connectors.netsuite.probe import probe
+from accord.connectors.netsuite.reconciliation import NetSuiteReader
 from accord.connectors.netsuite.refdata import load_refdata
 from accord.connectors.netsuite.settings import STANDARD_CONCURRENCY, NetSuiteSettings
 from accord.connectors.netsuite.setup import verify_setup
@@ -30,6 +31,11 @@ def adapter(name: str, settings: NetSuiteSettings, options: AdapterOptions) -> N
     return NetSuiteErp(NetSuitePoster(client, load_refdata(settings.refdata_path)), system=name)
 
 
+def reader(erp: NetSuiteErp, options: ReaderOptions) -> NetSuiteReader:
+    return NetSuiteReader(erp.client, erp.ref, keys=options.keys, period=options.period,
+                          upstream=options.upstream)
+
+
 CONNECTOR = ConnectorDefinition(
     name="netsuite",
     kind=Role.ERP,
@@ -41,6 +47,7 @@ CONNECTOR = ConnectorDefinition(
     polls=POLLS,
     verify_setup=verify_setup,
     adapter=adapter,
+    reconciliation_reader=reader,
     events=EVENTS,
     describe_event=describe_event,
 )

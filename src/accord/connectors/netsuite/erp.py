@@ -11,9 +11,10 @@ from accord.canonical.billing import CreditNote, Invoice
 from accord.canonical.catalog import Product
 from accord.canonical.deals import ErpPosting
 from accord.canonical.ledger import JournalEntry, JournalLine, Side
+from accord.canonical.lookups import ErpInvoiceView
 from accord.canonical.party import Customer
 from accord.canonical.payments import Payment, ProcessorFee, Refund
-from accord.connectors.netsuite import mapping
+from accord.connectors.netsuite import lookups, mapping
 from accord.connectors.netsuite.posting import NetSuitePoster
 from accord.errors import DataQualityError, Team
 
@@ -93,6 +94,11 @@ class NetSuiteErp:
     def read_customer(self, erp_customer_id: str) -> Customer:
         record = self.client.get("customer", erp_customer_id)
         return mapping.customer_from_netsuite(record, self.ref)
+
+    def find_invoice(self, *, internal_id: str | None, external_id: str | None,
+                     number: str) -> ErpInvoiceView | None:
+        return lookups.find_invoice(self.client, internal_id=internal_id,
+                                    external_id=external_id, number=number)
 
     def close(self) -> None:
         self.client.close()

@@ -4,11 +4,12 @@ books, contracts. See ``docs/connectors/salesforce.md``."""
 import time
 
 from accord.canonical.roles import Role
-from accord.connectors.base import AdapterOptions, ConnectorDefinition
+from accord.connectors.base import AdapterOptions, ConnectorDefinition, ReaderOptions
 from accord.connectors.salesforce.client import SalesforceClient
 from accord.connectors.salesforce.crm import SalesforceCrm
 from accord.connectors.salesforce.events import EVENTS, describe_event
 from accord.connectors.salesforce.probe import probe
+from accord.connectors.salesforce.reconciliation import SalesforceReader
 from accord.connectors.salesforce.settings import SalesforceSettings
 from accord.connectors.salesforce.setup import verify_setup
 from accord.connectors.salesforce.streams import POLLS
@@ -30,6 +31,10 @@ def adapter(name: str, settings: SalesforceSettings, options: AdapterOptions) ->
                                           retries=options.retries), system=name)
 
 
+def reader(crm: SalesforceCrm, options: ReaderOptions) -> SalesforceReader:
+    return SalesforceReader(crm.client, keys=options.keys)
+
+
 CONNECTOR = ConnectorDefinition(
     name="salesforce",
     kind=Role.CRM,
@@ -41,6 +46,7 @@ CONNECTOR = ConnectorDefinition(
     polls=POLLS,
     verify_setup=verify_setup,
     adapter=adapter,
+    reconciliation_reader=reader,
     events=EVENTS,
     describe_event=describe_event,
 )

@@ -17,6 +17,7 @@ from accord.canonical.deals import (
     DealType,
 )
 from accord.canonical.ids import EntityType, derived_id
+from accord.canonical.lookups import CrmBillingView
 from accord.connectors.salesforce.client import SalesforceClient
 from accord.connectors.salesforce.intake import LINE_FIELDS, OPPORTUNITY_FIELDS
 from accord.connectors.salesforce.mapping import BillingStatus as Picklist
@@ -149,6 +150,15 @@ class SalesforceCrm:
             published[price.id] = self.client.save_by_external_id(
                 "PricebookEntry", "Accord_Id__c", price.id, fields).id
         return published
+
+    def billing_view(self, *, account_id: str | None, contract_id: str | None
+                     ) -> CrmBillingView:
+        account = (self.client.get("Account", account_id, fields=["Billing_Status__c"])
+                   if account_id is not None else {})
+        contract = (self.client.get("Contract", contract_id, fields=["Subscription_Status__c"])
+                    if contract_id is not None else {})
+        return CrmBillingView(account_billing_status=account.get("Billing_Status__c"),
+                              subscription_status=contract.get("Subscription_Status__c"))
 
     def close(self) -> None:
         self.client.session.close()

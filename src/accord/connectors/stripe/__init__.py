@@ -8,13 +8,14 @@ from __future__ import annotations
 import time
 
 from accord.canonical.roles import Role
-from accord.connectors.base import AdapterOptions, ConnectorDefinition, PollSpec
+from accord.connectors.base import AdapterOptions, ConnectorDefinition, PollSpec, ReaderOptions
 from accord.connectors.stripe.billing import StripeBilling
 from accord.connectors.stripe.client import TEST_MODE_LIMITS, StripeClient
 from accord.connectors.stripe.endpoints import register_endpoint, verify_setup
 from accord.connectors.stripe.events import EVENTS, describe_event
 from accord.connectors.stripe.intake import StripeEventsPoller, StripeWebhookVerifier
 from accord.connectors.stripe.probe import probe
+from accord.connectors.stripe.reconciliation import StripeReader
 from accord.connectors.stripe.settings import StripeSettings
 
 
@@ -28,6 +29,10 @@ def webhook_verifier(settings: StripeSettings) -> StripeWebhookVerifier | None:
 def adapter(name: str, settings: StripeSettings, options: AdapterOptions) -> StripeBilling:
     return StripeBilling(StripeClient(settings, policy=options.policy, retries=options.retries,
                                       sleep=options.sleep or time.sleep), system=name)
+
+
+def reader(billing: StripeBilling, options: ReaderOptions) -> StripeReader:
+    return StripeReader(billing.client, keys=options.keys, period=options.period)
 
 
 CONNECTOR = ConnectorDefinition(
@@ -46,6 +51,7 @@ CONNECTOR = ConnectorDefinition(
     polls=(PollSpec("events", 300, lambda billing: StripeEventsPoller(billing.client),
                     "events a webhook delivery missed"),),
     adapter=adapter,
+    reconciliation_reader=reader,
     events=EVENTS,
     describe_event=describe_event,
     # customers on test clocks, so a month can be played through (as in test mode)

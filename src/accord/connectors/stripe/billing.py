@@ -23,10 +23,11 @@ from accord.canonical.deals import (
     SubscriptionRef,
     TaxRate,
 )
+from accord.canonical.lookups import BillingInvoiceView
 from accord.canonical.party import Customer
 from accord.canonical.payments import Payment, ProcessorFee, Refund
 from accord.canonical.subscription import SubscriptionStatus, UsageRecord
-from accord.connectors.stripe import mapping
+from accord.connectors.stripe import lookups, mapping
 from accord.connectors.stripe.client import Kind, StripeClient, idempotency_key
 from accord.errors import DataQualityError, Team
 
@@ -309,6 +310,10 @@ class StripeBilling:
                   customer_id: str) -> Refund:
         return mapping.refund_from_stripe(document, payment_id=payment_id,
                                           customer_id=customer_id, canonical_id=canonical_id)
+
+    # -- what operators look up -----------------------------------------------------------
+    def find_invoice(self, number: str) -> BillingInvoiceView | None:
+        return lookups.find_invoice(self.client, number)
 
     def close(self) -> None:
         """Nothing to release: the official client keeps no connection open."""

@@ -12,6 +12,7 @@ the id of the newest event handled; each poll returns the oldest events after it
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -27,25 +28,50 @@ from accord.errors import DataQualityError
 SIGNATURE_HEADER = "stripe-signature"
 
 
-def _timestamp_of(header: str) -> int | None:
-    for part in header.split(","):
-        key, _, value = part.strip().partition("=")
-        if key == "t":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+def signed_timestamp(header: str) -> int | None:
+    """The timestamp stripe-python's ``WebhookSignature`` checks the signature against: the
+    value of the first part whose key is exactly ``t`` (parts are split on ``,`` and are not
+    stripped, so `` t=`` is not a timestamp). Parsing it any other way (stripping, another
+    ``t=``) lets a header carry a fresh timestamp for the replay window while the signature
+    was made with an old one."""
+    items = [part.split("=", 2) for part in header.split(",")]
+    try:
+        # every "t" part is indexed, as stripe-python does (a bare "t" fails the header)
+        return int([item[1] for item in items if item[0] == "t"][0])  # noqa: RUF015
+    except (IndexError, ValueError):
+        return None
+
+
+EVENT_ID = re.compile(r"[A-Za-z0-9_-]{1,255}")
+EVENT_TYPE = re.compile(r"[a-z0-9_.]{1,120}")
+LATEST = 253402300799
+"""9999-12-31T23:59:59Z, the last second a timestamp column holds."""
+
+
+def _text_field(payload: Mapping[str, Any], name: str, pattern: re.Pattern[str],
+                shape: str) -> str:
+    value = payload.get(name)
+    if not isinstance(value, str):
+        raise WebhookRejected(f"expected a string, got {type(value).__name__}", name)
+    if not pattern.fullmatch(value):
+        raise WebhookRejected(f"expected {shape}", name)
+    return value
 
 
 def event_from(payload: Mapping[str, Any]) -> InboundEvent:
-    try:
-        return InboundEvent(system=SYSTEM, event_id=str(payload["id"]),
-                            event_type=str(payload["type"]),
-                            occurred_at=datetime.fromtimestamp(int(payload["created"]), UTC),
-                            payload=payload)
-    except (KeyError, TypeError, ValueError):
-        raise WebhookRejected("the body is not a Stripe event") from None
+    """The event in ``payload``, its id, type and time checked as Stripe writes them (so a
+    signed but hostile body names the field at fault instead of reaching the inbox)."""
+    event_id = _text_field(payload, "id", EVENT_ID,
+                           "1 to 255 letters, digits, '_' or '-'")
+    event_type = _text_field(payload, "type", EVENT_TYPE,
+                             "1 to 120 lower-case letters, digits, '_' or '.'")
+    created = payload.get("created")
+    if not isinstance(created, int) or isinstance(created, bool):
+        raise WebhookRejected(f"expected an integer, got {type(created).__name__}", "created")
+    if not 0 <= created <= LATEST:
+        raise WebhookRejected(f"out of range (0 to {LATEST} seconds)", "created")
+    return InboundEvent(system=SYSTEM, event_id=event_id, event_type=event_type,
+                        occurred_at=datetime.fromtimestamp(created, UTC), payload=payload)
 
 
 class StripeWebhookVerifier:
@@ -63,10 +89,12 @@ class StripeWebhookVerifier:
                        if key.lower() == SIGNATURE_HEADER), None)
         if not header:
             raise WebhookRejected("missing Stripe-Signature header")
-        signed_at = _timestamp_of(header)
+        signed_at = signed_timestamp(header)
         if signed_at is None:
             raise WebhookRejected("Stripe-Signature has no timestamp")
         try:
+            # the tolerance is checked below against the caller's clock, on the timestamp
+            # this call verified the signature with (parsed the same way)
             stripe.WebhookSignature.verify_header(body, header, self._secret.get_secret_value(),
                                                   tolerance=None)
         except stripe.SignatureVerificationError:
@@ -123,4 +151,4 @@ class StripeEventsPoller:
         return list(reversed(window))
 
 
-__all__ = ["StripeEventsPoller", "StripeWebhookVerifier", "event_from"]
+__all__ = ["StripeEventsPoller", "StripeWebhookVerifier", "event_from", "signed_timestamp"]

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from accord.connectors.netsuite.client import NetSuiteClient
 from accord.connectors.stripe import mapping
 from accord.connectors.stripe.client import Kind, StripeClient
-from accord.engine.exceptions import ExceptionStatus
+from accord.engine.exception_queue import ExceptionStatus
 from accord.flows.identities import invoice_id_for, payment_id_for, refund_id_for
 from accord.store import Database
 from accord.store.models import ExceptionRecord

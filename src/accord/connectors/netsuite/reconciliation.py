@@ -4,24 +4,35 @@ Transaction headers come from the ``transaction`` table (derived totals and amou
 invoice and credit-memo subtotals from ``transactionline``, read in transaction order and
 merged with the headers one document at a time, so nothing is held but the current document.
 
-Keys: ``externalId`` is the canonical id accord posted with (or a Stripe id, resolved through
-xref); otherwise xref on the internal id; otherwise ``netsuite:<id>``. Invoices are keyed by
-``tranId`` (the invoice number) when they have one.
+Keys: ``externalId`` is the canonical id accord posted with (or an upstream billing system's
+id, resolved through xref); otherwise xref on the internal id; otherwise ``netsuite:<id>``.
+Invoices are keyed by ``tranId`` (the invoice number) when they have one. Statuses are
+accord's: an invoice ``Paid In Full`` is ``paid``, an ``Open`` one ``open``.
+
+The reader also opens the general ledger (``accord.ports.reconciliation.LedgerReader``):
+journal lines, receivables, and the period's postings (``connectors/netsuite/ledger.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 
 from accord.canonical.ids import EntityType
+from accord.canonical.ledger import AccountType, JournalEntry
 from accord.canonical.money import Money
-from accord.connectors.netsuite.client import SUITEQL_PAGE, NetSuiteClient
-from accord.connectors.netsuite.refdata import RefData
-from accord.reconcile.keys import (
+from accord.canonical.period import Period, period_of
+from accord.canonical.reconciliation import (
+    Contribution,
+    Entity,
+    LedgerAccounts,
+    LedgerLine,
+    Measure,
+    ReceivableRow,
+    RecordView,
+)
+from accord.canonical.record_keys import (
     KeyResolver,
     NoKeys,
     is_canonical,
@@ -29,61 +40,14 @@ from accord.reconcile.keys import (
     relinked,
     unlinked,
 )
-from accord.reconcile.matcher import RecordView
-from accord.reconcile.period import Period, period_of
-from accord.reconcile.readers.base import Entity
-from accord.reconcile.totals import Contribution, Measure
+from accord.connectors.netsuite.client import SUITEQL_PAGE, NetSuiteClient
+from accord.connectors.netsuite.documents import ZERO, ErpDocument, TranType
+from accord.connectors.netsuite.ledger import postings, receivable_rows
+from accord.connectors.netsuite.refdata import RefData
 
 SYSTEM = "netsuite"
-ZERO = Decimal(0)
-
-
-class TranType(StrEnum):
-    INVOICE = "CustInvc"
-    CREDIT_MEMO = "CustCred"
-    PAYMENT = "CustPymt"
-    REFUND = "CustRfnd"
-    JOURNAL = "Journal"
-
-
-@dataclass(frozen=True)
-class ErpDocument:
-    """One transaction header, amounts in the transaction currency."""
-
-    id: str
-    type: TranType
-    external_id: str | None
-    tran_id: str | None
-    status: str | None
-    currency: str
-    subsidiary: str
-    tran_date: date
-    total: Decimal
-    remaining: Decimal | None
-    customer: str | None
-    subtotal: Decimal | None = None  # invoices and credit memos
-
-    @property
-    def period(self) -> str:
-        return period_of(self.tran_date)
-
-    def money(self, amount: Decimal) -> Money:
-        return Money.of(amount, self.currency)
-
-
-@dataclass(frozen=True)
-class JournalLineRow:
-    transaction: str
-    external_id: str | None
-    account: str  # GL account number
-    debit: Decimal
-    credit: Decimal
-    customer: str | None
-    currency: str
-    subsidiary: str
-    tran_date: date
-
-
+_STATUSES = {"Paid In Full": "paid", "Open": "open"}
+"""NetSuite's invoice statuses -> accord's (others are not compared)."""
 _ENTITY_TYPES = {Entity.CUSTOMER: EntityType.CUSTOMER, Entity.PAYMENT: EntityType.PAYMENT,
                  Entity.REFUND: EntityType.REFUND, Entity.INVOICE: EntityType.INVOICE}
 _TYPES = {Entity.INVOICE: TranType.INVOICE, Entity.PAYMENT: TranType.PAYMENT,
@@ -99,12 +63,13 @@ class NetSuiteReader:
 
     def __init__(self, client: NetSuiteClient, ref: RefData, *,
                  keys: KeyResolver | None = None, period: Period | None = None,
-                 page_size: int = SUITEQL_PAGE) -> None:
+                 page_size: int = SUITEQL_PAGE, upstream: tuple[str, ...] = ()) -> None:
         self.client = client
         self.ref = ref
         self.keys = keys or NoKeys()
         self.period = period
         self.page_size = page_size
+        self.upstream = upstream
 
     def _where_period(self, alias: str) -> str:
         if self.period is None:
@@ -161,7 +126,7 @@ class NetSuiteReader:
             remaining=Decimal(remaining) if remaining is not None else None,
             customer=row.get("entity"), subtotal=subtotal)
 
-    def journal_lines(self) -> Iterator[JournalLineRow]:
+    def journal_lines(self) -> Iterator[LedgerLine]:
         """Every journal line in the period, in transaction then line order."""
         for row in self._query(
                 "SELECT tl.transaction, tl.account, tl.debit, tl.credit, tl.entity, "  # noqa: S608
@@ -169,7 +134,7 @@ class NetSuiteReader:
                 "INNER JOIN transaction t ON tl.transaction = t.id "
                 f"WHERE t.type = 'Journal'{self._where_period('t')} "
                 "ORDER BY tl.transaction, tl.linesequencenumber"):
-            yield JournalLineRow(
+            yield LedgerLine(
                 transaction=row["transaction"], external_id=row.get("externalid"),
                 account=self.ref.account_number(row["account"]),
                 debit=_decimal(row.get("debit")), credit=_decimal(row.get("credit")),
@@ -199,18 +164,21 @@ class NetSuiteReader:
         docs = self.documents(_TYPES[entity])
         for key, doc in self._keyed(entity, docs):
             number = doc.tran_id if entity is Entity.INVOICE else None
-            yield RecordView(number or key, doc.id, doc.money(doc.total), doc.status)
+            yield RecordView(number or key, doc.id, doc.money(doc.total),
+                             _STATUSES.get(doc.status or ""))
 
     def _keyed(self, entity: Entity, docs: Iterator[ErpDocument]
                ) -> Iterator[tuple[str, ErpDocument]]:
-        """Canonical external id; else a Stripe id carried as external id, or the internal
-        id, through xref."""
+        """Canonical external id; else the internal id, or an upstream system's id carried
+        as external id, through xref."""
         entity_type = _ENTITY_TYPES[entity]
-        first = keyed(docs, self.keys, system=SYSTEM, entity=entity_type,
+        found = keyed(docs, self.keys, system=SYSTEM, entity=entity_type,
                       system_id=lambda d: d.id, carried=lambda d: self._carried(d.external_id))
-        return relinked(first, self.keys, unlinked_prefix=unlinked(SYSTEM, ""),
-                        system="stripe", entity=entity_type,
-                        system_id=lambda d: d.external_id)
+        for upstream in self.upstream:
+            found = relinked(found, self.keys, unlinked_prefix=unlinked(SYSTEM, ""),
+                             system=upstream, entity=entity_type,
+                             system_id=lambda d: d.external_id)
+        return found
 
     def contributions(self) -> Iterator[Contribution]:
         for doc in self.documents(TranType.INVOICE):
@@ -238,5 +206,30 @@ class NetSuiteReader:
                                    Measure.FEES, Money.of(line.debit - line.credit,
                                                           line.currency))
 
+    # -- the general ledger ----------------------------------------------------------------
+    def receivable_rows(self) -> Iterator[ReceivableRow]:
+        return receivable_rows(self.everything())
 
-__all__ = ["ErpDocument", "JournalLineRow", "NetSuiteReader", "TranType"]
+    def postings(self) -> Iterator[JournalEntry]:
+        return postings(self)
+
+    def ledger_accounts(self) -> LedgerAccounts:
+        number = self.ref.account_number
+        types = {"1": AccountType.ASSETS, "2": AccountType.LIABILITIES,
+                 "3": AccountType.EQUITY, "4": AccountType.INCOME}
+        return LedgerAccounts(
+            types={account: types.get(account[:1], AccountType.EXPENSES)
+                   for account in self.ref.accounts},
+            cash=frozenset({number(self.ref.roles.cash),
+                            number(self.ref.roles.undeposited_funds),
+                            number(self.ref.roles.processor_fees)}),
+            tax_payable=number(self.ref.roles.tax_payable),
+            processor_fees=number(self.ref.roles.processor_fees))
+
+    def everything(self) -> NetSuiteReader:
+        """The same reader over all time."""
+        return NetSuiteReader(self.client, self.ref, keys=self.keys, period=None,
+                              page_size=self.page_size, upstream=self.upstream)
+
+
+__all__ = ["ErpDocument", "NetSuiteReader", "TranType"]

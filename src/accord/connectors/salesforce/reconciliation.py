@@ -5,10 +5,10 @@ Customers are the accounts that won a deal (a prospect is not expected in billin
 from the won opportunities in account order, one record per account keyed by
 ``Accord_Id__c`` (or xref), its won deals as related references. Subscriptions are the
 contracts linked to a Stripe subscription (``Stripe_Subscription_Id__c``, status the
-``Subscription_Status__c`` picklist label) and the won deals carrying the subscription id
-accord wrote back without a contract (one record per subscription, however many deals amend
-it; a deal keeps no subscription status, so none is compared). Salesforce holds no financial
-documents, so it contributes no totals.
+``Subscription_Status__c`` picklist label, read as accord's status) and the won deals
+carrying the subscription id accord wrote back without a contract (one record per
+subscription, however many deals amend it; a deal keeps no subscription status, so none is
+compared). Salesforce holds no financial documents, so it contributes no totals.
 """
 
 from __future__ import annotations
@@ -18,21 +18,27 @@ from itertools import groupby
 from typing import Any
 
 from accord.canonical.ids import EntityType
+from accord.canonical.reconciliation import Contribution, Entity, RecordView
+from accord.canonical.record_keys import KeyResolver, NoKeys, keyed
 from accord.canonical.subscription import SubscriptionStatus
 from accord.connectors.salesforce.client import SalesforceClient
 from accord.connectors.salesforce.mapping import subscription_status_fields
-from accord.reconcile.keys import KeyResolver, NoKeys, keyed
-from accord.reconcile.matcher import RecordView
-from accord.reconcile.readers.base import Entity
-from accord.reconcile.totals import Contribution
 
 SYSTEM = "salesforce"
 
 
 def status_labels() -> dict[str, str]:
-    """Stripe subscription status -> the Salesforce picklist label accord writes."""
+    """Canonical subscription status -> the Salesforce picklist label accord writes."""
     return {status.value: subscription_status_fields(status)["Subscription_Status__c"]
             for status in SubscriptionStatus}
+
+
+def status_of(label: str | None) -> str | None:
+    """The canonical status a picklist label stands for (a label accord never writes is
+    kept as it is, so it shows as different)."""
+    if not label:
+        return None
+    return {written: status for status, written in status_labels().items()}.get(label, label)
 
 
 class SalesforceReader:
@@ -54,9 +60,8 @@ class SalesforceReader:
             for row in self.client.query(
                     "SELECT Id, Stripe_Subscription_Id__c, Subscription_Status__c FROM Contract "
                     "WHERE Stripe_Subscription_Id__c != null ORDER BY Id"):
-                status = row.get("Subscription_Status__c")
                 yield RecordView(str(row["Stripe_Subscription_Id__c"]), str(row["Id"]),
-                                 status=str(status) if status else None)
+                                 status=status_of(row.get("Subscription_Status__c")))
             deals = self.client.query(
                 "SELECT Id, Stripe_Subscription_Id__c FROM Opportunity "
                 "WHERE Stripe_Subscription_Id__c != null AND ContractId = null "
@@ -87,4 +92,4 @@ def _accord_id(row: dict[str, Any]) -> str | None:
     return str(value) if value else None
 
 
-__all__ = ["SalesforceReader", "status_labels"]
+__all__ = ["SalesforceReader", "status_labels", "status_of"]

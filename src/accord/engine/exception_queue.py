@@ -2,7 +2,7 @@
 
 A problem's *fingerprint* is (error kind, system, entity, record, field, step), without the
 flow: the same problem hit again (by a retry or by another flow) adds an occurrence to the
-open record instead of a new one. The owner team comes from :mod:`accord.engine.routing`.
+open record instead of a new one. The owner team comes from :mod:`accord.engine.owners`.
 
 Actions: :func:`retry_exception` re-runs the flow from the failed step (a DBOS fork, so the
 steps before it are not executed again) once the data is fixed; :func:`resolve_exception` and
@@ -24,9 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from accord.engine.audit import audit
-from accord.engine.failures import UnknownTarget
+from accord.engine.failures import AlreadyClosed, UnknownTarget
+from accord.engine.owners import OwnerRules
 from accord.engine.queues import FLOWS_QUEUE
-from accord.engine.routing import RoutingRules
 from accord.errors import AccordError, PermanentError, Team
 from accord.store import Database
 from accord.store.models import ExceptionRecord, utcnow
@@ -67,6 +67,9 @@ class ExceptionView(BaseModel):
     resolved_at: datetime | None
     resolved_by: str | None
     note: str | None
+
+
+CLOSED_STATUSES = (ExceptionStatus.RESOLVED.value, ExceptionStatus.IGNORED.value)
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ def unexpected_problem(error: BaseException, correlation_id: str, workflow_id: s
 
 
 @retry_on_disconnect
-def open_exception(database: Database, routing: RoutingRules, problem: Problem, *,
+def open_exception(database: Database, routing: OwnerRules, problem: Problem, *,
                    recur: bool = True) -> int:
     """Create the record for ``problem`` or add an occurrence to it; returns its id. An
     ignored problem stays ignored; a resolved one is reopened. With ``recur=False`` a record
@@ -138,7 +141,7 @@ def open_exception(database: Database, routing: RoutingRules, problem: Problem, 
     return _open_exception(database, routing, problem, recur)
 
 
-def _open_exception(database: Database, routing: RoutingRules, problem: Problem,
+def _open_exception(database: Database, routing: OwnerRules, problem: Problem,
                     recur: bool) -> int:
     error_owner = problem.error.get("owner")
     owner = routing.owner_for(problem.kind, problem.system, problem.entity,
@@ -209,6 +212,9 @@ def _close(database: Database, exception_id: int, status: ExceptionStatus, actor
         if record is None:
             raise UnknownTarget(f"exception {exception_id}: no such record")
         before = record.status
+        if before in CLOSED_STATUSES:
+            raise AlreadyClosed(f"exception {exception_id}: already {before} by "
+                                f"{record.resolved_by}; it stays as it was closed")
         record.status = status.value
         record.note = note
         record.resolved_by = actor
@@ -303,7 +309,27 @@ def settle_retried(database: Database, correlation_id: str, workflow_id: str) ->
         return [int(record.id) for record in records]
 
 
+@retry_on_disconnect
+def resolve_recovered(database: Database, correlation_id: str, note: str) -> list[int]:
+    """What failed under ``correlation_id`` works again (a schedule whose runs failed in a
+    row has run to its end): its open exceptions are resolved by the engine, with ``note``."""
+    with database.session() as session:
+        records = list(session.scalars(select(ExceptionRecord).where(
+            ExceptionRecord.correlation_id == correlation_id,
+            ExceptionRecord.status == ExceptionStatus.OPEN.value)))
+        for record in records:
+            record.status = ExceptionStatus.RESOLVED.value
+            record.note = note
+            record.resolved_by = "engine"
+            record.resolved_at = utcnow()
+            record.updated_at = utcnow()
+            audit(session, actor="engine", action="exception.resolved_by_recovery",
+                  target_type="exception", target_id=str(record.id), detail={"note": note})
+        return [int(record.id) for record in records]
+
+
 __all__ = [
+    "CLOSED_STATUSES",
     "FORK_MARK",
     "OPEN_EXCEPTION_STEP",
     "RETRY_MARK",
@@ -317,6 +343,7 @@ __all__ = [
     "list_exceptions",
     "open_exception",
     "resolve_exception",
+    "resolve_recovered",
     "retry_exception",
     "root_workflow_id",
     "settle_retried",

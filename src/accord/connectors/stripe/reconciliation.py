@@ -19,16 +19,21 @@ from datetime import UTC, date, datetime
 from itertools import chain
 from typing import Any
 
+from accord.canonical.billing import InvoiceStatus
 from accord.canonical.ids import EntityType
 from accord.canonical.money import Money
+from accord.canonical.period import Period, in_period, period_of
+from accord.canonical.reconciliation import (
+    DEFAULT_SUBSIDIARIES,
+    Contribution,
+    Entity,
+    Measure,
+    RecordView,
+)
+from accord.canonical.record_keys import KeyResolver, NoKeys, keyed
 from accord.connectors.stripe.client import Kind, StripeClient
 from accord.connectors.stripe.mapping import ACCORD_ID
-from accord.reconcile.keys import KeyResolver, NoKeys, keyed
-from accord.reconcile.matcher import RecordView
-from accord.reconcile.period import Period, in_period, period_of
-from accord.reconcile.readers.base import DEFAULT_SUBSIDIARIES, Entity
-from accord.reconcile.scratch import load, scratch_db
-from accord.reconcile.totals import Contribution, Measure
+from accord.store.scratch import load, scratch_db
 
 SYSTEM = "stripe"
 StripeDict = dict[str, Any]
@@ -60,6 +65,12 @@ def tax_of(invoice: StripeDict) -> int:
     discount = sum(int(d.get("amount") or 0)
                    for d in invoice.get("total_discount_amounts") or [])
     return int(invoice["total"]) - int(invoice["subtotal"]) + discount
+
+
+def _settlement(status: Any) -> str | None:
+    """An invoice's status where an ERP shows it too (``paid`` or ``open``); a void or
+    uncollectible invoice's is not compared."""
+    return str(status) if status in (InvoiceStatus.PAID, InvoiceStatus.OPEN) else None
 
 
 class StripeReader:
@@ -156,7 +167,8 @@ class StripeReader:
             case Entity.INVOICE:
                 for key, obj in self._keyed(entity, self.invoices()):
                     yield RecordView(str(obj.get("number") or key), str(obj["id"]),
-                                     _money(obj["total"], obj["currency"]), str(obj["status"]))
+                                     _money(obj["total"], obj["currency"]),
+                                     _settlement(obj.get("status")))
             case Entity.PAYMENT:
                 for key, obj in self._keyed(entity, self.charges()):
                     yield RecordView(key, str(obj["id"]), _money(obj["amount"], obj["currency"]))

@@ -11,7 +11,7 @@ from accord.canonical.roles import Role
 from accord.connectors.registry import available, connector_for
 
 
-class Systems:
+class ConfiguredSystems:
     """Settings per system instance: explicit ones (``create_app(system_settings=...)``,
     keyed by instance name) first, else the connector's own settings from the configuration
     file and environment (for the connector's plain name only)."""
@@ -35,4 +35,4 @@ class Systems:
         return named or [name for name, found in available().items() if found.kind is kind]
 
 
-__all__ = ["Systems", "connector_for"]
+__all__ = ["ConfiguredSystems", "connector_for"]

@@ -31,7 +31,7 @@ _DEFAULT_BY_KIND: dict[str, Team] = {
 }
 
 
-class RoutingRule(BaseModel):
+class OwnerRule(BaseModel):
     """Match on any of kind (error code), system and entity type; unset means any."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -47,10 +47,10 @@ class RoutingRule(BaseModel):
                 and (self.entity is None or self.entity == entity))
 
 
-class RoutingRules(BaseModel):
+class OwnerRules(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    rules: tuple[RoutingRule, ...] = ()
+    rules: tuple[OwnerRule, ...] = ()
     default_owner: Team = Team.INTEGRATION_ENGINEERING
 
     def owner_for(self, kind: str, system: str | None, entity: str | None,
@@ -66,14 +66,14 @@ class RoutingRules(BaseModel):
 class _EngineConfig(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    exceptions: RoutingRules = Field(default_factory=RoutingRules)
+    exceptions: OwnerRules = Field(default_factory=OwnerRules)
 
 
-def load_routing(config: dict[str, Any] | None = None) -> RoutingRules:
+def load_owner_rules(config: dict[str, Any] | None = None) -> OwnerRules:
     """Routing rules from ``[engine.exceptions]`` of the config file (or a given dict)."""
     data = read_config_file() if config is None else config
     engine = data.get("engine", {}) if isinstance(data, dict) else {}
     return _EngineConfig.model_validate(engine).exceptions
 
 
-__all__ = ["RoutingRule", "RoutingRules", "load_routing"]
+__all__ = ["OwnerRule", "OwnerRules", "load_owner_rules"]
