@@ -73,7 +73,7 @@ def test_a_deal_is_one_trace_from_intake_to_vendor_calls_stored_and_exported(
         token = create_token(session, "auditor", Access.VIEWER)
     app = create_app(AccordSettings(database_url=SecretStr(str(database.engine.url))),
                      database)
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Origin": "http://testserver"}) as client:
         assert client.post("/console/login", data={"token": token},
                            follow_redirects=False).status_code == 303
         timeline = client.get("/console/timeline", params={"q": opportunity})
