@@ -135,7 +135,8 @@ def describe_event(database: Database, event: InboundEvent) -> Delivery:
             customer = derived_id(EntityType.CUSTOMER, event.system, facts.customer_ref)
     return Delivery(system=event.system, external_event_id=event.event_id,
                     event_type=event.event_type, payload=jsonable(dict(event.payload)),
-                    occurred_at=event.occurred_at, keys=keys, customer=customer)
+                    occurred_at=event.occurred_at, keys=keys, customer=customer,
+                    volatile=definition.redelivery_volatile if definition is not None else ())
 
 
 def store(database: Database, event: InboundEvent) -> tuple[int, bool]:
