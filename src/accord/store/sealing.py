@@ -193,7 +193,11 @@ def keyring_for(dialect: Dialect) -> KeyRing:
 
 def keyring(path: Path | None = None) -> KeyRing:
     """The key ring of ``path`` (else of the settings), created on first use."""
-    target = (path or _current_path()).resolve()
+    given = path or _current_path()
+    cached = _rings.get(given)  # paths from bind_keys and the settings are resolved already
+    if cached is not None:
+        return cached
+    target = given.resolve()
     with _lock:
         ring = _rings.get(target)
         if ring is None:
