@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from accord import bootstrap
 from accord.api.app import create_app
@@ -15,6 +16,7 @@ from accord.flows.keys import Key
 from accord.observability import tracing
 from accord.observability.spanstore import read_trace, traces_of
 from accord.settings import AccordSettings
+from accord.store.models import BusinessKey
 from tests.flows.vendors import Vendors
 
 from .receivers import Received
@@ -81,3 +83,12 @@ def test_a_deal_is_one_trace_from_intake_to_vendor_calls_stored_and_exported(
         page = client.get("/console/traces", params={"q": opportunity})
         assert page.status_code == 200
         assert all(f'data-span="{span.span_id}"' in page.text for span in spans)
+        # and from the customer's page, by the customer id the flow noted
+        with database.session() as session:
+            customer_id = session.scalars(select(BusinessKey.value).where(
+                BusinessKey.correlation_id.in_(correlation_ids),
+                BusinessKey.kind == Key.CUSTOMER_ID)).one()
+        customer = client.get(f"/console/customers/{customer_id}")
+        assert f"/console/traces?q={customer_id}" in customer.text
+        by_customer = client.get("/console/traces", params={"q": customer_id})
+        assert all(f'data-span="{span.span_id}"' in by_customer.text for span in spans)
