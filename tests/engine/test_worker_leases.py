@@ -180,6 +180,9 @@ def run_zombie_and_adopter(postgres_url: str, tmp_path: Path, vendor_url: str,
         refusal = f"Workflow {workflow_id} is no longer owned by this execution"
         wait_for(lambda: refusal in zombie_log.read_text(), "the zombie's refused checkpoint")
         assert (hold / "returned-zombie-1").exists()
+        # and its heartbeat learns that its lease was taken over
+        wait_for(lambda: "lease of worker zombie-1 was taken over" in zombie_log.read_text(),
+                 "the zombie's heartbeat")
     finally:
         os.kill(zombie.pid, signal.SIGCONT)
         zombie.terminate()
