@@ -27,6 +27,7 @@ from accord.cli import init as init_cli
 from accord.cli import monitoring as monitoring_cli
 from accord.cli import replay as replay_cli
 from accord.cli import worker as worker_cli
+from accord.cli import workers as workers_cli
 from accord.cli.console import err
 from accord.cli.failures import describe
 
@@ -67,6 +68,7 @@ app.command("serve")(serve.serve)
 app.command("doctor")(doctor.doctor)
 app.command("demo")(demo.demo)
 app.command("worker")(worker_cli.worker)
+app.command("workers")(workers_cli.workers)
 app.command("replay")(replay_cli.replay_command)
 app.add_typer(exceptions_cli.app, name="exceptions")
 app.add_typer(monitoring_cli.app, name="monitoring")
