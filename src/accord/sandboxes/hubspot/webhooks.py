@@ -112,6 +112,9 @@ class Dispatcher:
     _first_pending: float = 0.0
     _next_event: int = 1
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _sending: threading.Lock = field(default_factory=threading.Lock)
+    """One request in flight at a time (the app's ``maxConcurrentRequests`` of 1), so batches
+    arrive in the order they were cut unless the ``reverse`` fault says otherwise."""
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -199,9 +202,10 @@ class Dispatcher:
 
     def flush(self) -> int:
         """Deliver everything pending and due for a retry now; how many batches were sent."""
-        batches = self._due(force=True)
-        for batch in batches:
-            self._send(batch)
+        with self._sending:
+            batches = self._due(force=True)
+            for batch in batches:
+                self._send(batch)
         return len(batches)
 
     def pending(self) -> int:
@@ -221,8 +225,9 @@ class Dispatcher:
 
     def _run(self) -> None:
         while not self._stop.wait(0.05):
-            for batch in self._due(force=False):
-                self._send(batch)
+            with self._sending:
+                for batch in self._due(force=False):
+                    self._send(batch)
 
 
 __all__ = ["DEFAULT_SUBSCRIPTIONS", "Attempt", "Dispatcher", "Subscription", "WebhookSettings",
