@@ -46,6 +46,9 @@ class ObjectType:
 S, N, E, D, DT, B = (PropertyType.STRING, PropertyType.NUMBER, PropertyType.ENUMERATION,
                      PropertyType.DATE, PropertyType.DATETIME, PropertyType.BOOL)
 BILLING_STATUSES = ("pending", "active", "past_due", "canceled")
+PRICE_CURRENCIES = ("usd", "eur", "gbp", "jpy", "cad", "aud", "chf", "sek", "nok", "dkk",
+                    "kwd")
+"""Multi-currency accounts keep a product's price in each currency as ``hs_price_<code>``."""
 
 
 def _props(*defs: PropertyDef) -> dict[str, PropertyDef]:
@@ -117,8 +120,9 @@ PRODUCTS = ObjectType(
            PropertyDef("recurringbillingfrequency", E, options=(
                "weekly", "biweekly", "monthly", "quarterly", "per_six_months", "annually",
                "per_two_years", "per_three_years")),
+           *(PropertyDef(f"hs_price_{code}", N) for code in PRICE_CURRENCIES),
            _custom("accord_id", unique=True), _custom("billing_type"),
-           _custom("revenue_category"), _custom("price_ids")),
+           _custom("revenue_category")),
     ("createdate", "description", "hs_lastmodifieddate", "hs_object_id", "name", "price"),
     aliases=("product", "0-7"))
 
