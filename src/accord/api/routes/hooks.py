@@ -117,11 +117,11 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def json_problem(body: bytes) -> str | None:
+def json_problem(body: bytes, *, batch: bool = False) -> str | None:
     """What is wrong with ``body`` as a JSON webhook payload, or None (see
     :mod:`accord.api.payloads`: no depth, number or text that a store cannot hold)."""
     try:
-        parse_payload(body)
+        parse_payload(body, batch=batch)
     except PayloadProblem as problem:
         return str(problem)
     return None
@@ -164,11 +164,11 @@ async def receive(system: str, request: Request, response: Response) -> HookRece
     except BodyTooLarge:
         _reject(label, status.HTTP_413_CONTENT_TOO_LARGE,
                 f"body: larger than {MAX_BODY_BYTES} bytes", "too large")
-    problem = json_problem(body)
+    batch: Callable[..., list[InboundEvent]] | None = getattr(verifier, "verify_batch", None)
+    problem = json_problem(body, batch=batch is not None)
     if problem is not None:
         _reject(label, status.HTTP_400_BAD_REQUEST, problem, "malformed body")
     clock: Callable[[], datetime] = request.app.state.clock
-    batch: Callable[..., list[InboundEvent]] | None = getattr(verifier, "verify_batch", None)
     try:
         events = batch(body, request.headers, clock()) if batch is not None \
             else [verifier.verify(body, request.headers, clock())]

@@ -59,11 +59,13 @@ class HubSpotState:
         self.store = store
         self.gate = gate
         self.dispatcher = dispatcher
+        self.initial_webhooks = dispatcher.settings
 
     def reset(self) -> None:
         self.store.reset()
         self.gate.reset()
         self.dispatcher.reset()
+        self.dispatcher.configure(self.initial_webhooks)
 
     def dump(self) -> dict[str, Any]:
         return self.store.dump()

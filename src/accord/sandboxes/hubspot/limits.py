@@ -43,10 +43,12 @@ class RateGate:
                  ) -> None:
         self._now = now
         self._lock = threading.Lock()
-        self.settings = settings or LimitSettings()
+        self.initial = settings or LimitSettings()
         self.reset()
 
     def reset(self) -> None:
+        """Forget what was counted, and limits set since the start."""
+        self.settings = self.initial
         self._window: deque[datetime] = deque()
         self._day = self._now().date()
         self._daily = 0
