@@ -58,6 +58,9 @@ CONNECTOR = ConnectorDefinition(
     reconciliation_reader=reader,
     events=EVENTS,
     describe_event=describe_event,
+    # a second CRM is opt-in: `accord init --sandboxes` writes its table switched off, so a
+    # deployment on the sandboxes keeps one CRM until routing sends deals to this one
+    sandbox_settings={"enabled": False},
 )
 
 __all__ = ["CONNECTOR", "LIMITS"]
