@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -32,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "api"))
 from api_support import serve_api
 
 
-def settings(sandbox: RunningSandbox, **extra: object) -> HubSpotSettings:
+def settings(sandbox: RunningSandbox, **extra: Any) -> HubSpotSettings:
     return HubSpotSettings(base_url=sandbox.base_url,
                            access_token=SecretStr(DEFAULT_ACCESS_TOKEN),
                            webhook_secret=SecretStr(DEFAULT_APP_SECRET), **extra)

@@ -160,6 +160,30 @@ def company_to_customer(company: Record, *, contacts: Sequence[Record] = (),
         contacts=(contact,) if contact else (), domain=domain or None)
 
 
+def customer_to_company(customer: Customer) -> dict[str, Any]:
+    """The company properties of a customer (the inverse of :func:`company_to_customer`)."""
+    address = customer.billing_address
+    contact = customer.billing_contact
+    vat = next((r.value for r in customer.tax_profile.registrations
+                if r.kind is TaxIdKind.VAT), None)
+    street = "\n".join(filter(None, [address.line1, address.line2])) if address else None
+    return {"name": customer.legal_name, "domain": customer.domain,
+            "address": street, "city": address.city if address else None,
+            "state": address.region if address else None,
+            "zip": address.postal_code if address else None,
+            "country": address.country if address else None,
+            "legal_entity": customer.legal_entity, "currency_code": customer.currency,
+            "vat_number": vat, "billing_email": str(contact.email) if contact else None,
+            "accord_id": customer.id}
+
+
+def contract_line_to_line(line: ContractLine) -> dict[str, Any]:
+    """A line item's properties for a contract line (its product is found by SKU)."""
+    return {"hs_sku": line.product_sku, "quantity": str(line.quantity),
+            "price": str(line.unit_price.amount), "description": line.description,
+            "hs_line_item_currency_code": line.unit_price.currency}
+
+
 def _end_of_term(start: date, months: int) -> date:
     index = start.month - 1 + months
     year, month = start.year + index // 12, index % 12 + 1
@@ -239,5 +263,6 @@ def product_properties(product: Product, prices: Sequence[Price]) -> dict[str, A
 
 __all__ = ["COMPANY_CHANGE_PROPERTIES", "COMPANY_PROPERTIES", "CONTACT_PROPERTIES",
            "DEAL_PROPERTIES", "LINE_PROPERTIES", "WON_STAGE", "billing_contact",
-           "canonical_id", "company_to_customer", "deal_currency", "deal_to_contract",
+           "canonical_id", "company_to_customer", "contract_line_to_line",
+           "customer_to_company", "deal_currency", "deal_to_contract",
            "decimal_of", "line_to_contract_line", "price_property", "product_properties"]
