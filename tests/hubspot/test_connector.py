@@ -180,3 +180,14 @@ def test_the_poll_reads_won_deals_once(crm: HubSpotCrm, control: httpx.Client) -
     again = poller.poll(first.cursor, 50)
     assert [e.payload["objectId"] for e in again.events] == [int(deal)]
     assert again.events[0].event_id != first.events[0].event_id
+
+
+def test_doctor_sees_the_token_the_pipeline_and_the_custom_properties(
+        sandbox: RunningSandbox, control: httpx.Client) -> None:
+    found = settings(sandbox)
+    assert CONNECTOR.probe(found).status.value == "ok"
+    assert CONNECTOR.verify_setup is not None
+    checks = CONNECTOR.verify_setup(found, [])
+    assert {check.name: check.result.status.value for check in checks} == {
+        "companies properties": "ok", "deals properties": "ok", "products properties": "ok"}
+    assert CONNECTOR.probe(HubSpotSettings(enabled=False)).detail == "disabled"

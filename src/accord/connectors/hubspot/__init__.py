@@ -12,6 +12,7 @@ from accord.connectors.hubspot.intake import HubSpotWebhookVerifier
 from accord.connectors.hubspot.probe import probe
 from accord.connectors.hubspot.reconciliation import HubSpotReader
 from accord.connectors.hubspot.settings import HubSpotSettings
+from accord.connectors.hubspot.setup import verify_setup
 from accord.connectors.hubspot.streams import POLLS
 from accord.resilience import LimitsProfile
 
@@ -54,6 +55,7 @@ CONNECTOR = ConnectorDefinition(
     sandbox="hubspot",
     webhook_verifier=webhook_verifier,
     polls=POLLS,
+    verify_setup=verify_setup,
     adapter=adapter,
     reconciliation_reader=reader,
     events=EVENTS,

@@ -31,6 +31,7 @@ from accord.sandboxes.hubspot.associations import associations_router
 from accord.sandboxes.hubspot.errors import HubSpotError, not_found, render_fault, unauthenticated
 from accord.sandboxes.hubspot.limits import LimitSettings, LimitsView, RateGate
 from accord.sandboxes.hubspot.objects import objects_router
+from accord.sandboxes.hubspot.properties import properties_router
 from accord.sandboxes.hubspot.store import Store
 from accord.sandboxes.hubspot.webhooks import Dispatcher, WebhookSettings
 
@@ -127,6 +128,7 @@ def create_app(options: SandboxOptions) -> FastAPI:
     app.include_router(controls_router(state))
     app.include_router(objects_router(store))
     app.include_router(associations_router(store))
+    app.include_router(properties_router(store))
     expected = f"Bearer {settings.access_token}"
 
     @app.middleware("http")
