@@ -180,8 +180,7 @@ class Store:
                            "INVALID_OPTION", {"propertyName": ["dealstage"]})]
         return []
 
-    def _computed(self, record: Record) -> None:
-        now = self.clock.now()
+    def _computed(self, record: Record, now: datetime) -> None:
         record.updated_at = now
         record.properties["hs_lastmodifieddate"] = iso(now)
         if record.kind == "contacts":
@@ -220,7 +219,7 @@ class Store:
             record.properties.setdefault("createdate", iso(now))
             if record.properties["createdate"] is None:
                 record.properties["createdate"] = iso(now)
-            self._computed(record)
+            self._computed(record, now)
             self.of(kind.name)[record.id] = record
             for to_kind, to_id, types in wanted:
                 self.associate(kind, record.id, self.kind(to_kind), to_id, types)
@@ -235,8 +234,8 @@ class Store:
             changed = {name: value for name, value in values.items()
                        if record.properties.get(name) != value}
             record.properties.update(values)
-            self._computed(record)
             now = self.clock.now()
+            self._computed(record, now)
             for name, value in changed.items():
                 self.on_change(Change(kind.name, record.id, "propertyChange", now, name, value))
             return record
