@@ -55,6 +55,7 @@ from accord.sandboxes.netsuite import SANDBOX
 from accord.sandboxes.server import RunningSandbox, start_in_thread
 from accord.store import Database, upgrade
 from accord.store.models import ExceptionRecord, InboxEntry
+from accord.store.sealing import bind_keys
 from accord.testing.databases import postgres_available as server_answers
 from accord.testing.databases import scratch_database
 
@@ -349,14 +350,18 @@ class Stage:
         ns = netsuite_env(self.sandbox)
         self.settings = NetSuiteSettings.model_validate(
             {k.removeprefix("ACCORD_NETSUITE_").lower(): v for k, v in ns.items()})
+        # one field-key file for the API, the workers and this process's own reads
+        key_file = data_dir / "keys" / "field-keys.json"
         self.database = Database(self.database_url)
+        bind_keys(self.database.engine, self.database_url, key_file)
         upgrade(self.database.engine)
         with self.database.session() as session:
             self.admin_token = create_token(session, "drills", Role.ADMIN)
         base = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
         base.update({"PYTHONUNBUFFERED": "1", "ACCORD_LOG_LEVEL": "WARNING",
                      "ACCORD_CONFIG": str(data_dir / "accord.toml"),
-                     "ACCORD_DATA_DIR": str(data_dir / "accord")})
+                     "ACCORD_DATA_DIR": str(data_dir / "accord"),
+                     "ACCORD_KEY_FILE": str(key_file)})
         self.api = ApiProcess({**base, "ACCORD_DATABASE_URL": self.database_url,
                                "ACCORD_STRIPE_WEBHOOK_SECRET": self.webhook_secret})
         self.workers = Workers(self.database_url, self.workers_wanted, {
