@@ -38,7 +38,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from workload import verdict
 
-FIELDS_NAMED = ("body", "signature", "system")
+FIELDS_NAMED = ("body", "signature", "system", "id", "type", "created")
+"""What a refusal may name: the body (or a field in it: ``body.data.object.x``), the
+signature, the system, or the event's own id, type and time."""
 INVOICE_PATHS = ("id", "object", "number", "customer", "currency", "status", "lines",
                  "lines.data", "lines.data.0", "lines.data.0.amount", "lines.data.0.price",
                  "amount_due", "subtotal", "total", "created", "subscription", "metadata")
@@ -102,6 +104,8 @@ def fuzz_records(client: httpx.Client, secret: str, base: list[dict[str, Any]], 
             body, secret, int(time.time()))})
         if status == 202:
             accepted[event["id"]] = f"{target}.{path}"
+        elif status == 400 and detail.startswith(f"body.data.object.{target}."):
+            pass  # signed, but a value no store can hold (NUL, NaN, beyond 64 bits): named
         else:
             problems.append({"input": f"signed event, {target}.{path} fuzzed", "status": status,
                              "detail": detail[:160]})
@@ -139,7 +143,7 @@ def fuzz_deliveries(client: httpx.Client, secret: str, base: list[dict[str, Any]
         headers = {"Stripe-Signature": stripe_signature(body, secret, int(time.time()))} \
             if signed else {}
         status, detail = post(client, body, headers)
-        field = detail.split(":", 1)[0]
+        field = detail.split(":", 1)[0].split(".", 1)[0]
         if status in (200, 202) and event_id is not None:
             accepted[event_id] = kind
         elif status >= 500 or not (400 <= status < 500 and field in FIELDS_NAMED):

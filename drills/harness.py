@@ -56,6 +56,7 @@ from accord.engine.inbox import PENDING_STATUSES, correlation_id_for
 from accord.flows.identities import invoice_id_for
 from accord.store import Database
 from accord.store.models import ExceptionRecord, InboxEntry
+from accord.store.sealing import bind_keys
 from accord.testing.databases import postgres_available as server_answers
 from accord.testing.databases import scratch_database
 
@@ -347,6 +348,9 @@ class Stage:
         self.outside = Outside(api=self.admin, crm=self.crm, stripe=self.stripe,
                                controls=self.env.sandboxes)
         self.database = Database(self.database_url)
+        # the services' field-key file, for this process's own reads of what they sealed
+        bind_keys(self.database.engine, self.database_url,
+                  tmp / ".accord" / "keys" / "field-keys.json")
         self._exit.callback(self.database.dispose)
         self.workload = self._set_up()
 

@@ -44,6 +44,9 @@ def audit(session: Session, *, actor: str, action: str, target_type: str, target
           detail: dict[str, Any] | None = None, token_id: int | None = None) -> None:
     """Add a linked audit row in the caller's transaction (so the action and its record
     commit together). ``token_id`` names the API token of the person who acted."""
+    # the caller's own changes first: while the chain lock is held this transaction only
+    # touches audit_log, so it never waits on a row another lock holder has (no deadlock)
+    session.flush()
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})

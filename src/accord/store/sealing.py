@@ -172,9 +172,11 @@ def key_file_for(url: str | URL, settings: AccordSettings | None = None) -> Path
     return chosen.effective_key_file.resolve()
 
 
-def bind_keys(engine: Engine, url: str | URL) -> None:
-    """Seal and open the values of ``engine``'s database with the key file of ``url``."""
-    _by_dialect[engine.dialect] = key_file_for(url)
+def bind_keys(engine: Engine, url: str | URL, path: Path | None = None) -> None:
+    """Seal and open the values of ``engine``'s database with the key file ``path`` (else
+    the one of ``url``): a process that reads a database its services wrote with another
+    configuration (a test harness) names their key file."""
+    _by_dialect[engine.dialect] = path.resolve() if path else key_file_for(url)
 
 
 def key_file() -> Path:
