@@ -118,16 +118,18 @@ def test_survivors_racing_to_adopt_a_lost_worker_adopt_each_flow_once(
 
 def pause(process: subprocess.Popen[str], url: str) -> None:
     """SIGSTOP ``process`` (a long pause, as a partition looks from the database) at a moment
-    it holds no transaction open, so that the pause only silences it."""
+    it holds no lock a survivor could wait on (no row written or locked for update), so that
+    the pause only silences it."""
     engine = create_engine(url)
     try:
         for _ in range(500):
             os.kill(process.pid, signal.SIGSTOP)
             with engine.connect() as connection:
                 busy = connection.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() "
-                    "AND state IN ('active', 'idle in transaction')")).scalar()
+                    "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE a.datname = current_database() AND l.pid <> pg_backend_pid() "
+                    "AND (l.locktype = 'transactionid' "
+                    "OR (l.locktype = 'relation' AND l.mode <> 'AccessShareLock'))")).scalar()
             if not busy:
                 return
             os.kill(process.pid, signal.SIGCONT)
