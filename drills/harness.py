@@ -412,8 +412,7 @@ class Stage:
         self.log(f"{len(invoices)} invoices in Stripe ({len(found)} events) in "
                  f"{time.monotonic() - began:.0f} s")
         self._apply_limits(limits or SandboxLimits())
-        self.setup_posted = 0
-        self.setup_posted = self.posted()
+        self.inbox_mark = self._last_inbox_id()
         workload = Workload(invoices=invoices, events=found, known=set(self.known))
         self.known |= {i.canonical_id for i in invoices}
         self.workload = workload
@@ -564,17 +563,24 @@ class Stage:
                 "netsuite": netsuite_limits(self.governance(), began, netsuite_first,
                                             self.netsuite_rejected_before)}
 
-    setup_posted = 0
+    inbox_mark = 0
+    """The last inbox row before the workload's deliveries."""
     netsuite_rejected_before = 0
 
+    def _last_inbox_id(self) -> int:
+        with self.database.engine.connect() as connection:
+            return int(connection.execute(select(func.max(InboxEntry.id))).scalar() or 0)
+
     def posted(self) -> int:
-        """Workload flows finished successfully, the setup's postings left out (a cheap
-        progress figure; the verdict reads NetSuite)."""
+        """Postings started by the workload's deliveries and finished successfully (a
+        cheap progress figure; the verdict reads NetSuite)."""
         try:
             with self.database.engine.connect() as connection:
                 return int(connection.execute(text(
                     f"SELECT COUNT(*) FROM {self._dbos()} WHERE status = 'SUCCESS' "
-                    "AND name = :flow"), {"flow": FLOW}).scalar() or 0) - self.setup_posted
+                    "AND name = :flow AND workflow_uuid IN (SELECT workflow_id FROM inbox "
+                    "WHERE id > :mark AND workflow_id IS NOT NULL)"),
+                    {"flow": FLOW, "mark": self.inbox_mark}).scalar() or 0)
         except (OperationalError, ProgrammingError):
             return 0
 

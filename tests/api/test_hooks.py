@@ -130,7 +130,7 @@ def test_refusals_name_what_is_wrong_and_are_counted(
         (b"\xff\xfe{}", signed(b"\xff\xfe{}"), 400, "body: not UTF-8"),
         # Python's parser takes these, JSON has no such number, PostgreSQL refuses to store
         # them (the bad-data drill's fuzzed amount was a 503 there)
-        (infinite, signed(infinite), 400, "body: not valid JSON (Infinity is not a JSON"),
+        (infinite, signed(infinite), 400, "body.n: inf is not a number JSON allows"),
         (oversized, signed(oversized), 413, f"body: larger than {MAX_BODY_BYTES} bytes"),
     ]
     with hooked.client(None) as http:

@@ -42,6 +42,7 @@ from accord.settings import AccordSettings, load_settings, read_config_file
 from accord.store import Database, make_engine, upgrade
 from accord.store.db import normalize_url
 from accord.store.migrate import migration_lock
+from accord.store.sealing import key_file_for
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def _dbos_config(options: EngineOptions, engine: Engine) -> DBOSConfig:
         "notification_listener_polling_interval_sec": 0.05,
         "scheduler_polling_interval_sec": 30.0,
         # checkpoints hold vendor payloads: sealed at rest with the field key
-        "serializer": SealedSerializer(),
+        "serializer": SealedSerializer(key_file_for(options.database_url)),
     }
 
 
