@@ -42,7 +42,7 @@ def scalar(url: str, sql: str, **params: object) -> object:
         engine.dispose()
 
 
-def wait_for(condition, what: str, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+def wait_for(condition, what: str, timeout: float = 180) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -85,7 +85,7 @@ def test_survivors_racing_to_adopt_a_lost_worker_adopt_each_flow_once(
             assert survivor.stdout is not None
             assert survivor.stdout.readline().strip() == "ready"
         go.touch()  # four claimants (two threads in each survivor) at the same moment
-        outputs = [survivor.communicate(timeout=90) for survivor in survivors]
+        outputs = [survivor.communicate(timeout=240) for survivor in survivors]
     finally:
         for survivor in survivors:
             survivor.kill()
@@ -171,7 +171,7 @@ def run_zombie_and_adopter(postgres_url: str, tmp_path: Path, vendor_url: str,
 
         adopter = subprocess.run(
             [sys.executable, str(HERE / "lease_worker.py"), "adopt", postgres_url,
-             "adopter-1", workflow_id], env=env, capture_output=True, text=True, timeout=90,
+             "adopter-1", workflow_id], env=env, capture_output=True, text=True, timeout=240,
             check=False)
         assert adopter.returncode == 0, adopter.stderr
         result = json.loads(adopter.stdout.strip().splitlines()[-1])
