@@ -101,7 +101,8 @@ def test_good_delivery_is_accepted_and_a_replay_is_a_duplicate(hooked: Api) -> N
     assert first.status_code == 202
     assert first.json() == {"system": "stripe", "event_id": "evt_test_1",
                             "event_type": "customer.created",
-                            "inbox_id": first.json()["inbox_id"], "duplicate": False}
+                            "inbox_id": first.json()["inbox_id"], "duplicate": False,
+                            "events": 1}
     assert again.status_code == 200
     assert again.json()["duplicate"] is True
     assert again.json()["inbox_id"] == first.json()["inbox_id"]
@@ -164,10 +165,10 @@ def test_unknown_systems_systems_without_webhooks_and_missing_configuration(
         database_url: str) -> None:
     body = stripe_event()
     with serve_api(database_url) as api, api.client(None) as http:
-        unknown = http.post("/hooks/hubspot", content=body, headers=signed(body))
+        unknown = http.post("/hooks/acme-crm", content=body, headers=signed(body))
         assert unknown.status_code == 404
         assert unknown.json()["detail"].startswith(
-            "system: no connector or configured instance named 'hubspot'")
+            "system: no connector or configured instance named 'acme-crm'")
         instance = http.post("/hooks/stripe-made-up", content=body, headers=signed(body))
         assert instance.status_code == 404
         polled = http.post("/hooks/salesforce", content=body, headers=signed(body))

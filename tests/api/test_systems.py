@@ -41,11 +41,11 @@ def test_systems_listed_with_limits_use_and_probe(sqlite_url: str,
             rows = {row["system"]: row for row in client.get("/v1/systems").json()}
             good = client.post("/v1/systems/stripe/probe").json()
             bad = client.post("/v1/systems/stripe-eu/probe").json()
-            unknown = client.post("/v1/systems/hubspot/probe")
+            unknown = client.post("/v1/systems/acme-crm/probe")
             malformed = client.post("/v1/systems/Not%20A%20Name/probe")
     # every connector available to the process (toy ones other tests register aside)
     assert sorted(name for name in rows if not name.startswith("toy")) == [
-        "metering", "netsuite", "salesforce", "stripe", "stripe-eu"]
+        "hubspot", "metering", "netsuite", "salesforce", "stripe", "stripe-eu"]
     assert (rows["stripe"]["kind"], rows["stripe"]["takes_webhooks"]) == ("billing", True)
     assert (rows["salesforce"]["takes_webhooks"], rows["salesforce"]["daily_limit"],
             rows["salesforce"]["calls_last_hour"], rows["salesforce"]["calls_last_24h"]) == (

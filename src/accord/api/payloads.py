@@ -24,8 +24,10 @@ class PayloadProblem(ValueError):
     """A body that is not a storable JSON object; the message names the field."""
 
 
-def parse_payload(body: bytes) -> dict[str, Any]:
-    """The body as a JSON object, or :class:`PayloadProblem` saying what is wrong and where."""
+def parse_payload(body: bytes, *, batch: bool = False) -> Any:
+    """The body as a JSON object (``batch``: or an array of objects, as systems that send
+    several events in one delivery do), or :class:`PayloadProblem` saying what is wrong and
+    where."""
     if not body.strip():
         raise PayloadProblem("body: empty; expected a JSON event")
     try:
@@ -41,8 +43,12 @@ def parse_payload(body: bytes) -> dict[str, Any]:
         raise PayloadProblem(f"body: nested deeper than {MAX_DEPTH} levels") from None
     except ValueError:  # int() refuses more than sys.get_int_max_str_digits() digits
         raise PayloadProblem("body: a number has too many digits") from None
-    if not isinstance(parsed, dict):
-        raise PayloadProblem("body: expected a JSON object")
+    if batch and isinstance(parsed, list) and parsed \
+            and all(isinstance(item, dict) for item in parsed):
+        pass
+    elif not isinstance(parsed, dict):
+        raise PayloadProblem("body: expected a JSON object" + (
+            " or a non-empty array of objects" if batch else ""))
     problem = value_problem(parsed)
     if problem is not None:
         raise PayloadProblem(problem)

@@ -258,6 +258,16 @@ class WebhookVerifier(Protocol):
         ...
 
 
+class BatchWebhookVerifier(WebhookVerifier, Protocol):
+    """A verifier for a system that sends several events in one signed delivery (a JSON
+    array): the intake stores each of them."""
+
+    def verify_batch(self, body: bytes, headers: Mapping[str, str], now: datetime
+                     ) -> list[InboundEvent]:
+        """Every event of the delivery, or raise :class:`WebhookRejected`."""
+        ...
+
+
 @dataclass(frozen=True)
 class ChangeBatch:
     events: Sequence[InboundEvent]
@@ -280,6 +290,7 @@ class ChangePoller(Protocol):
 
 __all__ = [
     "AdapterOptions",
+    "BatchWebhookVerifier",
     "ChangeBatch",
     "ChangePoller",
     "ConnectorDefinition",

@@ -69,7 +69,8 @@ class DatabaseSpanExporter(SpanExporter):
     """Writes each batch of finished spans into ``trace_span`` with one INSERT."""
 
     def __init__(self, database_url: str) -> None:
-        self.database = Database(database_url, pool_size=1, max_overflow=1)
+        # one thread exports: one connection (several workers share a PostgreSQL)
+        self.database = Database(database_url, pool_size=1, max_overflow=0)
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         rows = [span_row(span) for span in spans if span.context is not None]

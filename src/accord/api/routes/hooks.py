@@ -13,11 +13,15 @@ wrong without echoing a secret, a header value or the body:
    :mod:`accord.api.payloads` before anything else reads the body);
 4. the connector's :class:`~accord.connectors.base.WebhookVerifier` accepts it (400 with the
    verifier's safe reason, or the field of a signed event that is not valid), checked
-   against the app's clock.
+   against the app's clock. A system that sends several events in one delivery has a
+   :class:`~accord.connectors.base.BatchWebhookVerifier`; every event of the batch is
+   stored.
 
 An accepted event is stored durably through :func:`accord.engine.dispatch.store` (or started
 at once with :func:`~accord.engine.dispatch.accept` when the engine runs in this process)
 before the answer: 202 for a new event, 200 for a duplicate (recorded as another delivery).
+For a batch, the answer names its first event, ``events`` counts them, and it is 202 when
+any of them was new.
 Rejections are counted in ``accord_webhook_rejections_total{system,reason}``.
 """
 
@@ -78,6 +82,8 @@ class HookReceipt(BaseModel):
     event_type: str
     inbox_id: int
     duplicate: bool
+    events: int = 1
+    """How many events the delivery held (a batch holds several)."""
 
 
 class BodyTooLarge(Exception):
@@ -111,11 +117,11 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def json_problem(body: bytes) -> str | None:
+def json_problem(body: bytes, *, batch: bool = False) -> str | None:
     """What is wrong with ``body`` as a JSON webhook payload, or None (see
     :mod:`accord.api.payloads`: no depth, number or text that a store cannot hold)."""
     try:
-        parse_payload(body)
+        parse_payload(body, batch=batch)
     except PayloadProblem as problem:
         return str(problem)
     return None
@@ -158,18 +164,30 @@ async def receive(system: str, request: Request, response: Response) -> HookRece
     except BodyTooLarge:
         _reject(label, status.HTTP_413_CONTENT_TOO_LARGE,
                 f"body: larger than {MAX_BODY_BYTES} bytes", "too large")
-    problem = json_problem(body)
+    batch: Callable[..., list[InboundEvent]] | None = getattr(verifier, "verify_batch", None)
+    problem = json_problem(body, batch=batch is not None)
     if problem is not None:
         _reject(label, status.HTTP_400_BAD_REQUEST, problem, "malformed body")
     clock: Callable[[], datetime] = request.app.state.clock
     try:
-        event = verifier.verify(body, request.headers, clock())
+        events = batch(body, request.headers, clock()) if batch is not None \
+            else [verifier.verify(body, request.headers, clock())]
     except WebhookRejected as rejected:
         if rejected.field is not None:  # signed, but a field no store should take
             _reject(label, status.HTTP_400_BAD_REQUEST, f"{rejected.field}: {rejected.reason}",
                     "invalid field")
         _reject(label, status.HTTP_400_BAD_REQUEST, f"signature: {rejected.reason}",
                 rejected.reason)
+    receipts = [await _keep(request, system, label, event) for event in events]
+    if all(receipt.duplicate for receipt in receipts):
+        response.status_code = status.HTTP_200_OK
+    first = receipts[0]
+    return first.model_copy(update={"events": len(receipts),
+                                    "duplicate": all(r.duplicate for r in receipts)})
+
+
+async def _keep(request: Request, system: str, label: str, event: InboundEvent) -> HookReceipt:
+    """Store one verified event (a duplicate is recorded as another delivery)."""
     if event.system != system:
         event = InboundEvent(system=system, event_id=event.event_id,
                              event_type=event.event_type, occurred_at=event.occurred_at,
@@ -184,8 +202,6 @@ async def receive(system: str, request: Request, response: Response) -> HookRece
     DELIVERIES.labels(system=label, duplicate=str(duplicate).lower()).inc()
     log.info("webhook %s %s %s stored as inbox %d%s", system, event.event_type,
              event.event_id, inbox_id, " (duplicate)" if duplicate else "")
-    if duplicate:
-        response.status_code = status.HTTP_200_OK
     return HookReceipt(system=system, event_id=event.event_id, event_type=event.event_type,
                        inbox_id=inbox_id, duplicate=duplicate)
 
