@@ -102,3 +102,11 @@ def test_stripes_published_rate_paces_its_steps_by_default(sqlite_url, engine_fa
     # Stripe's 25 requests per second in test mode, paced with headroom
     assert stripe.rate.interval == pytest.approx(1 / (25 * RATE_HEADROOM))
     assert RATE_HEADROOM < 1
+
+
+def test_a_worker_started_without_an_id_gets_a_unique_one() -> None:
+    from accord.cli.worker import generated_id
+
+    ids = {generated_id() for _ in range(50)}
+    assert len(ids) == 50
+    assert all(i.startswith("worker-") for i in ids)

@@ -42,7 +42,7 @@ def scalar(url: str, sql: str, **params: object) -> object:
         engine.dispose()
 
 
-def wait_for(condition, what: str, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+def wait_for(condition, what: str, timeout: float = 180) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -85,7 +85,7 @@ def test_survivors_racing_to_adopt_a_lost_worker_adopt_each_flow_once(
             assert survivor.stdout is not None
             assert survivor.stdout.readline().strip() == "ready"
         go.touch()  # four claimants (two threads in each survivor) at the same moment
-        outputs = [survivor.communicate(timeout=90) for survivor in survivors]
+        outputs = [survivor.communicate(timeout=240) for survivor in survivors]
     finally:
         for survivor in survivors:
             survivor.kill()
@@ -118,16 +118,18 @@ def test_survivors_racing_to_adopt_a_lost_worker_adopt_each_flow_once(
 
 def pause(process: subprocess.Popen[str], url: str) -> None:
     """SIGSTOP ``process`` (a long pause, as a partition looks from the database) at a moment
-    it holds no transaction open, so that the pause only silences it."""
+    it holds no lock a survivor could wait on (no row written or locked for update), so that
+    the pause only silences it."""
     engine = create_engine(url)
     try:
         for _ in range(500):
             os.kill(process.pid, signal.SIGSTOP)
             with engine.connect() as connection:
                 busy = connection.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() "
-                    "AND state IN ('active', 'idle in transaction')")).scalar()
+                    "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE a.datname = current_database() AND l.pid <> pg_backend_pid() "
+                    "AND (l.locktype = 'transactionid' "
+                    "OR (l.locktype = 'relation' AND l.mode <> 'AccessShareLock'))")).scalar()
             if not busy:
                 return
             os.kill(process.pid, signal.SIGCONT)
@@ -169,7 +171,7 @@ def run_zombie_and_adopter(postgres_url: str, tmp_path: Path, vendor_url: str,
 
         adopter = subprocess.run(
             [sys.executable, str(HERE / "lease_worker.py"), "adopt", postgres_url,
-             "adopter-1", workflow_id], env=env, capture_output=True, text=True, timeout=90,
+             "adopter-1", workflow_id], env=env, capture_output=True, text=True, timeout=240,
             check=False)
         assert adopter.returncode == 0, adopter.stderr
         result = json.loads(adopter.stdout.strip().splitlines()[-1])
