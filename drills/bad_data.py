@@ -7,8 +7,9 @@ Three kinds of input, all over real HTTP to ``accord serve``:
   the workload, under a new event id, correctly signed, whose invoice has one field replaced
   by an arbitrary JSON value or removed. The API must accept it (the signature is good), and
   the event must end processed (the posting flow reads the invoice from Stripe, so a fuzzed
-  copy of a real invoice posts the same invoice, once) or as an exception naming the field;
-  nothing may stay stuck.
+  copy of a real invoice posts the same invoice, once), as an exception naming the field, or
+  - its type fuzzed into one no flow acts on - kept in the inbox as ``unhandled``; nothing
+  may stay stuck.
 * **fuzzed deliveries** - arbitrary bytes, text, JSON, or a genuine event with a broken
   envelope, signed or not. The answer must be a 4xx whose detail starts with the field at fault
   (``body``, ``signature``, ``system``), or a 2xx for what is in fact a valid event; never 5xx.
@@ -44,7 +45,7 @@ INVOICE_PATHS = ("id", "object", "number", "customer", "currency", "status", "li
 ENVELOPE_PATHS = ("id", "object", "type", "created", "data", "data.object")
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=30) | st.sampled_from(["", "USD", "JPY", "-1", "1e400", "NaN", "0.001",
                                               "2026-02-30", "\x00", "x" * 300]),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
@@ -205,17 +206,22 @@ def run(events: int, customers: int, workers: int, use_postgres: bool, *,
             fuzz_deliveries(client, stage.webhook_secret, workload.events, delivery_examples,
                             accepted, problems, first=record_examples)
         sender.close()
+        fuzzed_at = time.monotonic()
         operations = fuzz_api(stage.api.url, stage.env.token, api_examples, problems)
+        api_at = time.monotonic()
         alive = stage.api.alive()
         stage.wait_for_drain(len(workload.invoices), started + deadline_seconds)
         elapsed = time.monotonic() - started
+        phases = {"deliveries_and_fuzzed_events": round(fuzzed_at - started, 1),
+                  "api_fuzz": round(api_at - fuzzed_at, 1),
+                  "drain": round(time.monotonic() - api_at, 1)}
         stuck = stage.stuck_records()
         result = verdict(workload, stage.netsuite_invoices(), len(stuck))
         inbox = stage.inbox()
         # every status counts: the API fuzz, as an admin, may resolve or ignore some
         exceptions = stage.exceptions()
         by_correlation = {e["correlation_id"]: e for e in exceptions}
-        outcomes = {"processed": 0, "exception": 0}
+        outcomes = {"processed": 0, "exception": 0, "unhandled": 0}
         unaccounted: list[dict[str, Any]] = []
         unnamed: list[dict[str, Any]] = []
         for event_id, what in accepted.items():
@@ -223,6 +229,10 @@ def run(events: int, customers: int, workers: int, use_postgres: bool, *,
             exception = by_correlation.get(correlation_of(event_id))
             if entry and entry["workflow"] == "SUCCESS" and exception is None:
                 outcomes["processed"] += 1
+            elif entry and entry["status"] == "unhandled":
+                # its type fuzzed into one no flow acts on: kept in the inbox, as Stripe's
+                # many other event types are
+                outcomes["unhandled"] += 1
             elif exception is not None:
                 outcomes["exception"] += 1
                 if not exception.get("field"):
@@ -251,6 +261,9 @@ def run(events: int, customers: int, workers: int, use_postgres: bool, *,
                          api_examples, "accepted_fuzzed_events": len(accepted),
                          **outcomes, "exception_fields": fields[:40]},
                 "sender": sender.stats.summary(), "seconds": round(elapsed, 1),
+                "phases_seconds": phases,
+                "exceptions": [{k: e[k] for k in ("kind", "field", "reason", "correlation_id")}
+                               for e in exceptions][:20],
                 "events_per_second": round(events / elapsed, 1),
                 "open_exception_count": sum(e["status"] == "open" for e in exceptions),
                 "netsuite_governance": stage.governance(), "verdict": summary}

@@ -110,17 +110,18 @@ def operator_tables(workers: int, extra: Mapping[str, Mapping[str, Any]] | None 
     standard NetSuite account's 5 concurrent requests; a step retry budget that outlasts a
     few minutes of outage (waits up to 8 s, 15 minutes in all); a webhook-only Stripe intake
     (the events poll, a fallback, is off so every Stripe event arrives as a delivery); the
-    flows' waits for a record short (a posting waits for its customer 1 s at a time)."""
+    flows' waits for a record short (a posting looks for its customer every second, 20
+    times: the drills' customers exist before their invoices)."""
     found: dict[str, dict[str, Any]] = {
         "engine": {"worker_concurrency": 10, "pump_interval": 0.2, "polling_interval": 0.2,
                    "retry": {"max_attempts": 200, "base_delay": 0.5, "max_delay": 8.0,
                              "max_total_wait": 900}},
         "engine.limits.netsuite": {"max_concurrency": 5},
-        "flows": {"wait_interval": 1.0, "wait_attempts": 120},
+        "flows": {"wait_interval": 1.0, "wait_attempts": 20},
         'schedules."poll.stripe.events"': {"enabled": False},
     }
-    for name, values in (extra or {}).items():
-        found[name] = {**found.get(name, {}), **values}
+    for name, values in (extra or {}).items():  # an empty table replaces the drill's own
+        found[name] = {**found.get(name, {}), **values} if values else {}
     return found
 
 
@@ -135,8 +136,6 @@ class ApiProcess:
         self.url = env.api_url
         self.port = int(self.url.rsplit(":", 1)[1])
         self.kills = 0
-        self.args = list(entry.process.args)[3:] if isinstance(entry.process.args, list) \
-            else []
 
     def kill(self, down_for: float = 1.0) -> None:
         os.kill(self.entry.process.pid, signal.SIGKILL)
@@ -301,7 +300,7 @@ class Stage:
 
     def __init__(self, *, workers: int, use_postgres: bool, customers: int, events: int,
                  tables: Mapping[str, Mapping[str, Any]] | None = None,
-                 limits: SandboxLimits | None = None, quiet: bool = False,
+                 limits: SandboxLimits | None = None,
                  log: Callable[[str], None] | None = None) -> None:
         self.workers_wanted = workers if use_postgres else 0
         self.use_postgres = use_postgres
@@ -413,8 +412,7 @@ class Stage:
         self.log(f"{len(invoices)} invoices in Stripe ({len(found)} events) in "
                  f"{time.monotonic() - began:.0f} s")
         self._apply_limits(limits or SandboxLimits())
-        self.setup_posted = 0
-        self.setup_posted = self.posted()
+        self.inbox_mark = self._last_inbox_id()
         workload = Workload(invoices=invoices, events=found, known=set(self.known))
         self.known |= {i.canonical_id for i in invoices}
         self.workload = workload
@@ -565,17 +563,24 @@ class Stage:
                 "netsuite": netsuite_limits(self.governance(), began, netsuite_first,
                                             self.netsuite_rejected_before)}
 
-    setup_posted = 0
+    inbox_mark = 0
+    """The last inbox row before the workload's deliveries."""
     netsuite_rejected_before = 0
 
+    def _last_inbox_id(self) -> int:
+        with self.database.engine.connect() as connection:
+            return int(connection.execute(select(func.max(InboxEntry.id))).scalar() or 0)
+
     def posted(self) -> int:
-        """Workload flows finished successfully, the setup's postings left out (a cheap
-        progress figure; the verdict reads NetSuite)."""
+        """Postings started by the workload's deliveries and finished successfully (a
+        cheap progress figure; the verdict reads NetSuite)."""
         try:
             with self.database.engine.connect() as connection:
                 return int(connection.execute(text(
                     f"SELECT COUNT(*) FROM {self._dbos()} WHERE status = 'SUCCESS' "
-                    "AND name = :flow"), {"flow": FLOW}).scalar() or 0) - self.setup_posted
+                    "AND name = :flow AND workflow_uuid IN (SELECT workflow_id FROM inbox "
+                    "WHERE id > :mark AND workflow_id IS NOT NULL)"),
+                    {"flow": FLOW, "mark": self.inbox_mark}).scalar() or 0)
         except (OperationalError, ProgrammingError):
             return 0
 

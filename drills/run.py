@@ -64,8 +64,9 @@ def stage_options(knobs: dict[str, Any]) -> dict[str, Any]:
         tables["engine.limits.stripe"] = {
             "requests_per_second": float(knobs["stripe_accord_rate"])}
     if knobs.get("limiters") is False:
-        tables = {f"engine.limits.{system}": {"max_concurrency": 0, "requests_per_second": 0}
-                  for system in ("stripe", "salesforce", "netsuite")}
+        # an empty [engine.limits.<system>] table turns the system's limiter off
+        tables = {f"engine.limits.{system}": {} for system in ("stripe", "salesforce",
+                                                               "netsuite")}
     return {"tables": tables, "limits": limits}
 
 

@@ -39,7 +39,9 @@ def scenario(customers: int, seed: int = 7) -> Scenario:
     month = datetime.now(UTC).strftime("%Y-%m")
     full = generate(seed, max(8, customers * 2 + 16), month)
     bad = {a.ref for a in full.accounts if a.defect is not None}
-    accounts = [a for a in full.accounts if a.legal_entity == "US01" and a.ref not in bad]
+    dealt = {d.account_ref for d in full.deals if d.defect is None}
+    accounts = [a for a in full.accounts
+                if a.legal_entity == "US01" and a.ref not in bad and a.ref in dealt]
     accounts = accounts[:customers]
     if len(accounts) < customers:
         raise ValueError(f"customers: the scenario has only {len(accounts)} clean US accounts")

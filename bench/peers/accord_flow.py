@@ -1,7 +1,8 @@
 """accord's side of the peers bench: the same ``invoice.finalized`` events through accord's
 engine (inbox, durable flow, idempotent steps, NetSuite limits and retries).
 
-The flow maps the Stripe invoice with accord's Stripe mapping and posts customer then
+Stripe's connector describes each event (its keys and the customer that orders it). The
+flow maps the Stripe invoice with accord's Stripe mapping and posts customer then
 invoice with accord's NetSuite poster (upserts keyed by canonical ids derived from the
 Stripe ids). It stands in for :mod:`accord.flows.invoice_posting`, which also reads the
 invoice back from Stripe and resolves the customer through the identity registry; the bench
@@ -19,12 +20,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from workload import EVENT_TYPE, PRODUCT, append_done
+from workload import PRODUCT, append_done
 
+import accord.flows  # noqa: F401 - registers accord's own flows first; ours replaces the handler
 from accord.canonical import Customer
 from accord.canonical.billing import Invoice
-from accord.canonical.ids import EntityType
-from accord.connectors.base import InboundEvent
+from accord.canonical.events import EventType
+from accord.canonical.ids import EntityType, derived_id
+from accord.canonical.roles import Role
 from accord.connectors.netsuite.client import NetSuiteClient
 from accord.connectors.netsuite.posting import NetSuitePoster
 from accord.connectors.netsuite.refdata import load_refdata
@@ -32,8 +35,6 @@ from accord.connectors.netsuite.settings import NetSuiteSettings
 from accord.connectors.stripe import mapping
 from accord.engine import FlowInput, Milestone, StepCall, flow, step
 from accord.engine.dispatch import handles
-from accord.engine.inbox import Delivery
-from accord.flows import ids  # registers accord's own flows first; ours replaces the handler
 
 _poster: NetSuitePoster | None = None
 _lock = threading.Lock()
@@ -52,17 +53,7 @@ def poster() -> NetSuitePoster:
 
 
 def customer_id(stripe_customer: str) -> str:
-    return ids.derived_id(EntityType.CUSTOMER, "stripe", stripe_customer)
-
-
-def describe(event: InboundEvent) -> Delivery:
-    invoice = event.payload["data"]["object"]
-    return Delivery(system=event.system, external_event_id=event.event_id,
-                    event_type=event.event_type, payload=dict(event.payload),
-                    occurred_at=event.occurred_at,
-                    keys={"stripe_invoice_id": invoice["id"], "invoice_number": invoice["number"],
-                          "customer_id": customer_id(invoice["customer"])},
-                    customer=customer_id(invoice["customer"]))
+    return derived_id(EntityType.CUSTOMER, "stripe", stripe_customer)
 
 
 @step("netsuite", "bench_upsert_customer", entity="customer_id")
@@ -80,11 +71,11 @@ def post_invoice(_call: StepCall, invoice: dict[str, Any]) -> str:
         invoice, customer_id=customer_id(invoice["customer"]),
         legal_entity=invoice["metadata"]["legal_entity"],
         sku_of_product={PRODUCT: "SUBSCRIPTION"},
-        canonical_id=ids.derived_id(EntityType.INVOICE, "stripe", invoice["id"]))
+        canonical_id=derived_id(EntityType.INVOICE, "stripe", invoice["id"]))
     return poster().post_invoice(Invoice.model_validate(canonical.model_dump(mode="json")))
 
 
-@handles("stripe", EVENT_TYPE, describe=describe)
+@handles(Role.BILLING, EventType.INVOICE_FINALIZED)
 @flow("bench_peers_invoice_posting")
 def bench_invoice_posting(run: FlowInput) -> str:
     invoice = run.payload["data"]["object"]

@@ -51,7 +51,7 @@ def test_sign_in_overview_trace_and_exceptions(console: tuple[str, str], browser
 
     page.fill("#token", "acc_not-a-token")
     page.click("button[type=submit]")
-    assert "unknown or revoked" in page.inner_text("[role=alert]")
+    assert "unknown, expired or revoked" in page.inner_text("[role=alert]")
 
     page.fill("#token", token)
     page.click("button[type=submit]")

@@ -113,7 +113,7 @@ def test_retry_after_reopening_the_period_clears_the_exception(
         # the posting's exception (the payment waiting on it has one of its own)
         record = session.scalars(select(ExceptionRecord).where(
             ExceptionRecord.owner == "finance_operations",
-            ExceptionRecord.step == "netsuite.post_invoice")).one()
+            ExceptionRecord.step == "erp.post_invoice")).one()
         exception_id, invoice = record.id, record.record_ref
     assert invoice is not None
     assert invoice.startswith("in_")

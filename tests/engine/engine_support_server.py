@@ -29,6 +29,8 @@ class EffectsState:
     log: list[dict[str, Any]] = field(default_factory=list)
     applications: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     requests: int = 0
+    calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    """Requests per ``<name>:<idempotency key>`` (replays included): how often each step ran."""
     inflight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     peak: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     script: dict[str, list[Scripted]] = field(default_factory=lambda: defaultdict(list))
@@ -53,6 +55,7 @@ def create_app(options: SandboxOptions) -> FastAPI:
         delay_ms = int(request.query_params.get("delay_ms", "0"))
         with state.lock:
             state.requests += 1
+            state.calls[f"{name}:{key}"] += 1
             if key and key in state.applied:
                 return JSONResponse(state.applied[key],
                                     headers={"Idempotent-Replayed": "true"})

@@ -8,7 +8,8 @@
 
 ``ACCORD_TEST_EFFECTS_URL`` points at the effects server; ``ACCORD_TEST_CRASH_AT`` names
 the step after whose HTTP call the process SIGKILLs itself; ``ACCORD_TEST_LIMIT`` sets the
-erp system's global concurrency limit; ``ACCORD_TEST_CONCURRENCY`` the flows run at once.
+erp system's global concurrency limit; ``ACCORD_TEST_CONCURRENCY`` the flows run at once;
+``ACCORD_TEST_LEASE`` (``seconds,heartbeat``) gives the worker a lease.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dbos import DBOS
 
 from accord.engine import EngineOptions, launch, shutdown
 from accord.engine.inbox import Delivery, deliver
+from accord.engine.leases import LeaseOptions
 from accord.resilience import LimitsProfile
 
 
@@ -31,8 +33,10 @@ def options(database_url: str, executor: str) -> EngineOptions:
     limit = os.environ.get("ACCORD_TEST_LIMIT")
     limits = {"erp": LimitsProfile(max_concurrency=int(limit))} if limit else {}
     concurrency = int(os.environ.get("ACCORD_TEST_CONCURRENCY", "8"))
+    lease = os.environ.get("ACCORD_TEST_LEASE")
     return EngineOptions(database_url=database_url, executor_id=executor, limits=limits,
-                         worker_concurrency=concurrency)
+                         worker_concurrency=concurrency,
+                         lease=LeaseOptions(*map(float, lease.split(","))) if lease else None)
 
 
 def deliver_all(database_url: str, count: int, executor: str) -> None:

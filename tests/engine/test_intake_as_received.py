@@ -29,7 +29,8 @@ def test_an_event_naming_an_unstorable_id_is_stored_and_described(postgres_url: 
     database = Database(postgres_url)
     try:
         upgrade(database.engine)
-        event = invoice_event("evt_nul", {"id": "in_1", "customer": "cus_\x00x"})
+        event = invoice_event("evt_nul", {"id": "in_1", "customer": "cus_\x00x",
+                                          "metadata": {"note": "\x00"}})
         inbox_id, duplicate = store(database, event)
         assert inbox_id > 0
         assert not duplicate

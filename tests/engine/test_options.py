@@ -9,6 +9,7 @@ from engine_support_flows import quote_to_cash
 
 from accord.engine import FlowInput, run_flow
 from accord.engine.context import RATE_HEADROOM
+from accord.engine.leases import LeaseOptions
 from accord.engine.retry import STEP_RETRY
 from accord.engine.runtime import control_options, options_from_settings
 from accord.errors import Team
@@ -53,6 +54,17 @@ def test_options_come_from_the_engine_table(tmp_path: Path) -> None:
     control = control_options()
     assert not control.listen
     assert control.executor_id.startswith("control-")
+
+
+def test_lease_length_and_heartbeat_come_from_the_workers_table(tmp_path: Path) -> None:
+    assert options_from_settings().lease == LeaseOptions(seconds=30.0, heartbeat=10.0)
+    Path(tmp_path / "accord.toml").write_text(
+        "[workers]\nlease_seconds = 12\nheartbeat_seconds = 3\n", encoding="utf-8")
+    assert options_from_settings().lease == LeaseOptions(seconds=12.0, heartbeat=3.0)
+    Path(tmp_path / "accord.toml").write_text(
+        "[workers]\nlease_seconds = 5\nheartbeat_seconds = 3\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="at least twice"):
+        options_from_settings()
 
 
 def test_a_systems_rate_limit_paces_its_steps(sqlite_url, engine_factory, effects) -> None:

@@ -1,24 +1,32 @@
 """FakeBill's HTTP API: a vendor's, not accord's (it imports nothing of accord).
 
 Customers, products, plans, meters, tax rates, subscriptions, invoices, card payments,
-refunds and usage, in memory.
-Amounts are integers in the currency's minor units. A subscription issues its first
-invoice at once (recurring items and one-off charges, tax on top). Every change is an
-event in ``GET /v1/events`` (oldest first after a cursor), which is how a client learns of
-it. Lists page with ``limit`` and ``after`` (the last id of the previous page). Requests
-carry ``Authorization: Bearer <key>``; a POST with an ``Idempotency-Key``
-already seen answers what it answered the first time.
+refunds and usage, in memory. Amounts are integers in the currency's minor units. A
+subscription issues its first invoice at once (recurring items and one-off charges, tax on
+top). Every change is an event in ``GET /v1/events`` (oldest first after a cursor), and is
+delivered once to every webhook endpoint (``POST /v1/webhook-endpoints``), signed
+``FakeBill-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the
+endpoint's secret>``; a failed delivery is not retried (the feed keeps every event). Lists
+page with ``limit`` and ``after`` (the last id of the previous page). Requests carry
+``Authorization: Bearer <key>``; a POST with an ``Idempotency-Key`` already seen answers
+what it answered the first time.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
 import itertools
+import json
+import secrets
 import threading
 import time
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -45,7 +53,15 @@ class Store:
         self.records: dict[str, dict[str, Record]] = {}
         self.events: list[Record] = []
         self.replies: dict[str, Record] = {}
+        self.endpoints: list[Record] = []
         self._ids = itertools.count(1)
+
+    def emit(self, event_type: str, data: Record) -> None:
+        event = {"id": f"ev_{len(self.events) + 1:08d}", "type": event_type,
+                 "created": int(time.time()), "data": dict(data)}
+        self.events.append(event)
+        for endpoint in self.endpoints:
+            threading.Thread(target=deliver, args=(endpoint, event), daemon=True).start()
 
     def new_id(self, prefix: str) -> str:
         return f"{prefix}_{next(self._ids):06d}"
@@ -63,9 +79,29 @@ class Store:
         record = {"id": self.new_id(prefix), "created": int(time.time()), **record}
         self.table(kind)[record["id"]] = record
         if event:
-            self.events.append({"id": f"ev_{len(self.events) + 1:08d}", "type": event,
-                                "created": int(time.time()), "data": dict(record)})
+            self.emit(event, record)
         return record
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body,
+                    hashlib.sha256).hexdigest()
+
+
+def deliver(endpoint: Record, event: Record) -> None:
+    body = json.dumps(event).encode()
+    now = int(time.time())
+    header = f"t={now},v1={signature(endpoint['secret'], now, body)}"
+    with contextlib.suppress(httpx.HTTPError):  # not retried: the event feed keeps it
+        httpx.post(endpoint["url"], content=body, timeout=10,
+                   headers={"Content-Type": "application/json", "FakeBill-Signature": header})
+
+
+def create_endpoint(store: Store, body: Record) -> Record:
+    endpoint = store.add("webhook_endpoints", "fbwe", {
+        "url": _required(body, "url"), "secret": f"fbwhsec_{secrets.token_hex(16)}"})
+    store.endpoints.append(endpoint)
+    return endpoint
 
 
 def _required(body: Record, name: str) -> Any:
@@ -214,8 +250,7 @@ def create_payment(store: Store, body: Record) -> Record:
         "currency": invoice["currency"], "fee": _fee(due), "method": "card",
         "state": "succeeded"}, "payment.succeeded")
     invoice.update({"state": "settled", "amount_paid": invoice["total"]})
-    store.events.append({"id": f"ev_{len(store.events) + 1:08d}", "type": "invoice.settled",
-                         "created": int(time.time()), "data": dict(invoice)})
+    store.emit("invoice.settled", invoice)
     return payment
 
 
@@ -248,7 +283,8 @@ def record_usage(store: Store, body: Record) -> Record:
 CREATES = {"customers": create_customer, "products": create_product, "plans": create_plan,
            "meters": ensure_meter, "tax-rates": ensure_tax_rate,
            "subscriptions": create_subscription, "payments": create_payment,
-           "refunds": create_refund, "usage": record_usage}
+           "refunds": create_refund, "usage": record_usage,
+           "webhook-endpoints": create_endpoint}
 UPDATES = {"customers": update_customer, "subscriptions": update_subscription}
 
 

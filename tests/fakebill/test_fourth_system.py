@@ -3,8 +3,8 @@ heard of, its own HTTP app and its own connector package outside accord's source
 wired in by ``accord.toml`` only (``[connectors] packages``, a routing rule sending the
 billing role to it, its ``[systems.fakebill]`` table). ``accord serve`` then runs the month
 slice as it does for the bundled systems: a deal closed in the Salesforce sandbox becomes a
-FakeBill customer and subscription, FakeBill's invoice reaches accord through its polled
-event feed and becomes a NetSuite invoice, its card payment a NetSuite payment with the
+FakeBill customer and subscription, FakeBill's invoice reaches accord through its signed
+webhook and becomes a NetSuite invoice, its card payment a NetSuite payment with the
 processor fee journalled, and ``accord reconcile`` finds FakeBill, Salesforce and NetSuite in
 agreement - with no edit to accord's flows or engine.
 
@@ -26,6 +26,7 @@ import pytest
 import requests
 
 from accord.demo.processes import Stack, free_port, run_accord
+from accord.flows.skus import load_skus
 from accord.sandboxes.base import SandboxOptions
 from accord.sandboxes.netsuite import SANDBOX as NETSUITE
 from accord.sandboxes.salesforce import SANDBOX as SALESFORCE
@@ -67,18 +68,21 @@ def _table(name: str, values: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def configuration(world: World) -> str:
-    """All that tells accord about FakeBill: what a deployment's accord.toml would say."""
+def configuration(world: World, webhook_secret: str) -> str:
+    """All that tells accord about FakeBill: what a deployment's accord.toml would say.
+    FakeBill's events come by webhook; its feed's poll, the fallback, is left at an hour
+    here so that the webhooks are what carries them."""
     return "\n".join([
         '[connectors]\npackages = ["tests.fakebill.connector"]\n',
         '[[routing.rules]]\nname = "every legal entity bills through FakeBill"\n'
         'targets = { crm = "salesforce", billing = "fakebill", erp = "netsuite" }\n',
-        _table("systems.fakebill", {"base_url": world.fakebill_url, "api_key": API_KEY}),
+        _table("systems.fakebill", {"base_url": world.fakebill_url, "api_key": API_KEY,
+                                    "webhook_secret": webhook_secret}),
         _table("systems.salesforce", world.salesforce.credentials()),
         _table("systems.netsuite", world.netsuite.credentials()),
         _table("systems.stripe", {"enabled": False}),
         _table('schedules."poll.salesforce.opportunity"', {"every": 2}),
-        _table('schedules."poll.fakebill.events"', {"every": 2}),
+        _table('schedules."poll.fakebill.events"', {"every": 3600}),
     ])
 
 
@@ -107,7 +111,15 @@ def netsuite(world: World, query: str) -> list[dict[str, Any]]:
 
 def test_a_won_deal_runs_through_fakebill_to_netsuite_by_configuration_alone(
         world: World, tmp_path: Path) -> None:
-    (tmp_path / "accord.toml").write_text(configuration(world), encoding="utf-8")
+    port = free_port()
+    api = f"http://127.0.0.1:{port}"
+    # FakeBill's admin subscribes accord to its events and hands over the signing secret
+    endpoint = httpx.post(f"{world.fakebill_url}/v1/webhook-endpoints",
+                          json={"url": f"{api}/hooks/fakebill"},
+                          headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30)
+    endpoint.raise_for_status()
+    (tmp_path / "accord.toml").write_text(configuration(world, endpoint.json()["secret"]),
+                                          encoding="utf-8")
     env = {key: value for key, value in os.environ.items() if not key.startswith("ACCORD_")}
     env.update({"ACCORD_CONFIG": str(tmp_path / "accord.toml"),
                 "ACCORD_DATA_DIR": str(tmp_path / ".accord"), "ACCORD_LOG_LEVEL": "WARNING",
@@ -115,8 +127,6 @@ def test_a_won_deal_runs_through_fakebill_to_netsuite_by_configuration_alone(
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(REPOSITORY),
                                                             env.get("PYTHONPATH")]))})
     stack = Stack(tmp_path, env)
-    port = free_port()
-    api = f"http://127.0.0.1:{port}"
     try:
         serve = stack.start("serve", ["serve", "--port", str(port)])
         stack.wait_ready(serve, f"{api}/readyz", ready=lambda answer: answer.status_code == 200)
@@ -154,7 +164,9 @@ def test_a_won_deal_runs_through_fakebill_to_netsuite_by_configuration_alone(
             what=f"the NetSuite invoice of FakeBill's {invoice['number']}")
         assert len(posted) == 1
         assert Decimal(str(posted[0]["foreigntotal"])) == Decimal(invoice["total"]) / 100
-        assert Decimal(invoice["total"]) / 100 == 5 * Decimal("49.00")
+        # five seats at the SKU's list price, as the deal sold them
+        assert Decimal(invoice["total"]) / 100 == 5 * Decimal(
+            load_skus().entry("BW-PLAT-SEAT").prices["USD"])
         assert netsuite(world, "SELECT id FROM customer WHERE companyname = 'fourthco Inc.'")
 
         # the customer pays by card in FakeBill: the payment, and the fee FakeBill kept on

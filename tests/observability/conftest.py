@@ -15,6 +15,8 @@ from accord import bootstrap
 from accord.bootstrap import ClientOptions
 from accord.engine import EngineOptions
 from accord.flows.systems import FlowSettings
+from accord.observability import tracing
+from accord.observability.settings import ObservabilitySettings
 from accord.resilience import RetryPolicy
 from accord.settings import AccordSettings
 from tests.flows.conftest import NoSleep, Sandboxes, sandbox_overrides, sandboxes
@@ -50,6 +52,8 @@ def traced_engine(sandboxes: Sandboxes, tmp_path: Path, collector: tuple[str, Re
             yield service, Vendors(deployment.systems)
     finally:
         deployment.close()
+        tracing.configure(None, ObservabilitySettings(local_traces=False))  # before the
+        # collector stops: nothing is left to export to it
 
 
 

@@ -119,7 +119,7 @@ def test_an_exception_past_its_sla_is_told_once_escalated_once_and_recorded(
         token = create_token(session, "auditor", Access.VIEWER)
     app = create_app(AccordSettings(database_url=SecretStr(str(database.engine.url))),
                      database)
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Origin": "http://testserver"}) as client:
         client.post("/console/login", data={"token": token}, follow_redirects=False)
         page = client.get(f"/console/exceptions/{exception_id}").text
     assert 'data-reason="escalation" data-channel="email"' in page

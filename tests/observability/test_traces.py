@@ -1,20 +1,25 @@
 """One deal won in the CRM, through the real sandboxes: its trace runs from the poll's
 intake through the flow's steps to each vendor HTTP call, stored locally in ``trace_span``
-and exported by OTLP to a collector, the same spans in both."""
+and exported by OTLP to a collector, the same spans in both; the console draws it; a replay
+of the flow joins the same trace."""
 
 from __future__ import annotations
 
+from dbos import DBOS
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from accord import bootstrap
 from accord.api.app import create_app
 from accord.api.tokens import Access, create_token
+from accord.engine.replay import replay
 from accord.engine.timeline import search
 from accord.flows.keys import Key
 from accord.observability import tracing
 from accord.observability.spanstore import read_trace, traces_of
 from accord.settings import AccordSettings
+from accord.store.models import BusinessKey
 from tests.flows.vendors import Vendors
 
 from .receivers import Received
@@ -73,7 +78,7 @@ def test_a_deal_is_one_trace_from_intake_to_vendor_calls_stored_and_exported(
         token = create_token(session, "auditor", Access.VIEWER)
     app = create_app(AccordSettings(database_url=SecretStr(str(database.engine.url))),
                      database)
-    with TestClient(app) as client:
+    with TestClient(app, headers={"Origin": "http://testserver"}) as client:
         assert client.post("/console/login", data={"token": token},
                            follow_redirects=False).status_code == 303
         timeline = client.get("/console/timeline", params={"q": opportunity})
@@ -81,3 +86,23 @@ def test_a_deal_is_one_trace_from_intake_to_vendor_calls_stored_and_exported(
         page = client.get("/console/traces", params={"q": opportunity})
         assert page.status_code == 200
         assert all(f'data-span="{span.span_id}"' in page.text for span in spans)
+        # and from the customer's page, by the customer id the flow noted
+        with database.session() as session:
+            customer_id = session.scalars(select(BusinessKey.value).where(
+                BusinessKey.correlation_id.in_(correlation_ids),
+                BusinessKey.kind == Key.CUSTOMER_ID)).one()
+        customer = client.get(f"/console/customers/{customer_id}")
+        assert f"/console/traces?q={customer_id}" in customer.text
+        by_customer = client.get("/console/traces", params={"q": customer_id})
+        assert all(f'data-span="{span.span_id}"' in by_customer.text for span in spans)
+
+    # a replay runs with the same input: it joins the same trace, under the same intake
+    replayed = replay(database, opportunity, actor="ops")
+    DBOS.retrieve_workflow(replayed.workflow_id).get_result()
+    assert tracing.flush()
+    assert traces_of(database, correlation_ids) == traces
+    again = [span for span in read_trace(database, traces[0]) if span.name.startswith("flow ")]
+    assert len(again) == 2
+    assert all(span.parent_span_id == root.span_id for span in again)
+    assert {span.attributes["accord.workflow_id"] for span in again} == {
+        flows[0].attributes["accord.workflow_id"], replayed.workflow_id}

@@ -87,4 +87,4 @@ def open_an_exception(app: App, event_id: str = "evt_conflict") -> int:
         assert post_hook(app, body, sign(body, now)).status_code in (200, 202)
     listed = app.client.get("/v1/exceptions", params={"kind": "conflicting_redelivery"},
                             headers=app.auth(Access.VIEWER)).json()
-    return int(listed[0]["id"])
+    return next(int(row["id"]) for row in listed if row["record_ref"] == event_id)

@@ -6,10 +6,11 @@ new key, and the database and its folder are private to their owner."""
 from __future__ import annotations
 
 import stat
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from typer.testing import CliRunner
 
 from accord.api.tokens import Access
@@ -18,6 +19,8 @@ from accord.demo.scenario import generate
 from accord.demo.seeding import payment_methods, seed_scenario, win_deals
 from accord.engine import Runtime
 from accord.flows.systems import Systems
+from accord.store.models import InboxEntry, TimelineEntry, utcnow
+from accord.store.retention import apply_retention
 from accord.store.sealing import PREFIX
 from tests.flows.support import finish
 from tests.flows.vendors import opportunity_poller, poll
@@ -92,6 +95,17 @@ def test_a_real_flow_stores_no_personal_field_in_plaintext(
                            headers=app.auth(Access.OPERATOR)).json()["fields"]
     assert again["legal_name"]["value"] == good.legal_name
     assert plaintext_hits(sqlite_url, personal) == {}
+
+    # past the retention period the payloads go; the events' identities stay for dedup
+    purged = apply_retention(engine.database, 90, now=utcnow() + timedelta(days=91))
+    assert purged.inbox_payloads > 0
+    assert purged.timeline_details > 0
+    with engine.database.session() as session:
+        inbox = session.scalars(select(InboxEntry)).all()
+        assert inbox
+        assert all(row.payload == {} for row in inbox if row.status == "started")
+        assert all(row.detail is None and row.error_message is None
+                   for row in session.scalars(select(TimelineEntry)))
 
 
 def _keys_in(url: str, column: str) -> set[str]:

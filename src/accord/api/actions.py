@@ -14,10 +14,11 @@ class Closing(StrEnum):
 
 
 def close_exception(database: Database, exception_id: int, action: Closing, *, actor: str,
-                    note: str) -> ExceptionView:
-    """Resolve (fixed) or ignore (needs no action) with a note; the engine audits it."""
+                    note: str, token_id: int | None = None) -> ExceptionView:
+    """Resolve (fixed) or ignore (needs no action) with a note; the engine audits it with
+    the acting token's id."""
     closer = resolve_exception if action is Closing.RESOLVE else ignore_exception
-    return closer(database, exception_id, actor=actor, note=note)
+    return closer(database, exception_id, actor=actor, note=note, token_id=token_id)
 
 
 __all__ = ["Closing", "close_exception"]

@@ -31,6 +31,7 @@ from accord.api.routes import (
     systems,
     timeline,
     usage,
+    workers,
 )
 from accord.bootstrap import Deployment
 from accord.console import router as console_router
@@ -104,6 +105,7 @@ def create_app(settings: AccordSettings | None = None, database: Database | None
     app.include_router(flows.router, responses=AUTHENTICATED)
     app.include_router(schedules.router, responses=AUTHENTICATED)
     app.include_router(usage.router, responses=AUTHENTICATED)
+    app.include_router(workers.router, responses=AUTHENTICATED)
     app.include_router(console_router)
     app.middleware("http")(reject_nul)
     app.middleware("http")(csrf_guard(COOKIE))

@@ -32,6 +32,7 @@ from sqlalchemy import case, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from accord.api import sla as _sla  # noqa: F401 - registers the SLA probe for notifications
+from accord.api.configured_systems import connector_for
 from accord.api.kpis import (
     Backlog,
     Percentiles,
@@ -127,6 +128,8 @@ def steps(database: Database) -> Iterator[Metric]:
                              sum_value=float(total_ms or 0) / 1000)
     by_system: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for system, code, count in outcomes:
+        if connector_for(str(system)) is None:  # accord's own steps (schedules): no vendor
+            continue
         row = by_system[str(system)]
         row[0] += int(count)
         row[1] += int(count) if code == RateLimited.code else 0

@@ -9,12 +9,25 @@ import typer
 from typer.core import TyperGroup
 
 from accord import __version__
-from accord.cli import db, demo, doctor, keys, reconcile, sandbox, schema, serve, tokens
+from accord.cli import (
+    audit,
+    db,
+    demo,
+    doctor,
+    keys,
+    reconcile,
+    retention,
+    sandbox,
+    schema,
+    serve,
+    tokens,
+)
 from accord.cli import exceptions as exceptions_cli
 from accord.cli import init as init_cli
 from accord.cli import monitoring as monitoring_cli
 from accord.cli import replay as replay_cli
 from accord.cli import worker as worker_cli
+from accord.cli import workers as workers_cli
 from accord.cli.console import err
 from accord.cli.failures import describe
 
@@ -48,11 +61,14 @@ app.add_typer(schema.app, name="schema")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(tokens.tokens_app, name="tokens")
 app.add_typer(keys.keys_app, name="keys")
+app.add_typer(audit.audit_app, name="audit")
+app.add_typer(retention.retention_app, name="retention")
 app.command("init")(init_cli.init)
 app.command("serve")(serve.serve)
 app.command("doctor")(doctor.doctor)
 app.command("demo")(demo.demo)
 app.command("worker")(worker_cli.worker)
+app.command("workers")(workers_cli.workers)
 app.command("replay")(replay_cli.replay_command)
 app.add_typer(exceptions_cli.app, name="exceptions")
 app.add_typer(monitoring_cli.app, name="monitoring")

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from accord.settings import AccordSettings, load_settings
 from accord.store import Database, ensure_current
+from accord.store.sealing import key_file_for, keyring
 
 
 def prepare_sqlite_dir(url: str) -> None:
@@ -34,6 +35,8 @@ def opened(settings: AccordSettings | None = None) -> Iterator[Database]:
     chosen = settings or load_settings()
     prepare_sqlite_dir(chosen.effective_database_url)
     private_data_dir(chosen)
+    # made before any server or worker may race for it
+    keyring(key_file_for(chosen.effective_database_url, chosen))
     database = Database(chosen.effective_database_url)
     try:
         ensure_current(database.engine)

@@ -16,8 +16,10 @@ from accord.api.tokens import (
     token_id_of,
 )
 from accord.cli.console import err, out
+from accord.cli.exceptions import default_actor
 from accord.cli.failures import CommandFailed, ExitCode
 from accord.cli.store import opened
+from accord.engine.audit import audit
 from accord.store.models import utcnow
 
 tokens_app = typer.Typer(help="API tokens (stored hashed; shown once).", no_args_is_help=True)
@@ -37,6 +39,9 @@ def create(role: Access = typer.Option(Access.VIEWER, help="viewer, operator or 
         with opened() as database, database.session() as session:
             token = create_token(session, name, role, expires_at=expires)
             token_id = token_id_of(session, token)
+            audit(session, actor=default_actor(), action="token.create", target_type="token",
+                  target_id=str(token_id), detail={"name": name, "role": role.value,
+                                                   "expires_at": str(expires)})
     except TokenNameTaken as exc:
         raise CommandFailed(str(exc), ExitCode.PROBLEM_FOUND) from None
     until = f"until {expires:%Y-%m-%d %H:%M} UTC" if expires else "without expiry"
@@ -69,6 +74,9 @@ def revoke_command(token_id: int = typer.Argument(..., help="the token's numeric
     """Revoke a token by id; its console sessions end with it."""
     with opened() as database, database.session() as session:
         done = revoke(session, token_id)
+        if done:
+            audit(session, actor=default_actor(), action="token.revoke", target_type="token",
+                  target_id=str(token_id))
     if not done:
         raise CommandFailed(f"token_id: no active token {token_id}", ExitCode.PROBLEM_FOUND)
     out.print(f"revoked token {token_id}")

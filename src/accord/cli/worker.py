@@ -1,14 +1,19 @@
 """``accord worker``: run flows, the inbox pump and the schedules until stopped.
 
 Several workers against one PostgreSQL share the queues; each schedule fires once per
-interval across all of them. Give each worker its own ``--id`` (or ``ACCORD_WORKER_ID``)
-and restart a worker with the same id so it recovers its own unfinished flows.
+interval across all of them. Each worker holds a lease; when a worker is lost, a survivor
+adopts its unfinished flows once its lease expires (:mod:`accord.engine.leases`). A worker
+started without ``--id`` (or ``ACCORD_WORKER_ID``) gets a generated, unique id, as
+containers do; a worker restarted under the same id recovers its own flows at once.
 """
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 import threading
+import uuid
 from typing import Any
 
 import typer
@@ -34,6 +39,13 @@ def worker_overrides(worker_id: str | None, concurrency: int | None,
     return overrides
 
 
+def generated_id() -> str:
+    """A unique executor id for a worker started without one: host name plus a random
+    suffix (``worker-<host>-<8 hex>``)."""
+    host = socket.gethostname().split(".")[0] or "host"
+    return f"worker-{host}-{uuid.uuid4().hex[:8]}"
+
+
 def warn_missing(deployment: bootstrap.Deployment) -> None:
     """One line per enabled system without credentials: flows needing it will stop on an
     exception saying the same."""
@@ -45,7 +57,9 @@ def warn_missing(deployment: bootstrap.Deployment) -> None:
 def worker(
     flows: list[str] = typer.Option([], "--flows", "-m",
                                     help="also import this module of flows (repeatable)"),
-    worker_id: str | None = typer.Option(None, "--id", help="executor id of this worker"),
+    worker_id: str | None = typer.Option(
+        None, "--id", help="executor id of this worker (default: ACCORD_WORKER_ID, else a "
+                           "generated unique id)"),
     concurrency: int | None = typer.Option(None, "--concurrency", min=1,
                                            help="flows run at once by this worker"),
     drain: int = typer.Option(10, "--drain", min=0,
@@ -56,6 +70,7 @@ def worker(
     configure_logging(settings.log_level, json=settings.log_json)
     with opened(settings):
         pass
+    worker_id = worker_id or os.environ.get("ACCORD_WORKER_ID") or generated_id()
     deployment = bootstrap.prepare(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -84,4 +99,4 @@ def worker(
     out.print(f"worker {options.executor_id} stopped", highlight=False)
 
 
-__all__ = ["warn_missing", "worker", "worker_overrides"]
+__all__ = ["generated_id", "warn_missing", "worker", "worker_overrides"]

@@ -135,6 +135,9 @@ class ConnectorDefinition:
     reconciliation_reader: Callable[[Any, ReaderOptions], Any] | None = None
     # settings a deployment on the connector's sandbox adds to its credentials
     sandbox_settings: Mapping[str, Any] = field(default_factory=dict)
+    # top-level payload fields the system may change between deliveries of one event (a
+    # delivery counter, not the event's content): left out when redeliveries are compared
+    redelivery_volatile: tuple[str, ...] = ()
 
     def canonical_event(self, event_type: str) -> str:
         """accord's name for one of the system's event types (unknown ones unchanged)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -20,6 +21,7 @@ from accord.api.reconciliation import DifferenceFilter, list_runs, run_detail
 from accord.api.systems_view import list_systems, probe_system
 from accord.api.tokens import Access
 from accord.console.views import Page, RowId, render
+from accord.engine.leases import list_workers
 from accord.store import Database
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -70,6 +72,14 @@ async def systems(request: Request, session: SessionDep, who: Page,
     if probe in {row.system for row in rows}:
         probed = await run_in_threadpool(probe_system, known, probe)
     return render(request, "systems.html", who, rows=rows, probed=probed)
+
+
+@router.get("/workers", response_class=HTMLResponse)
+async def workers(request: Request, who: Page) -> HTMLResponse:
+    found = await run_in_threadpool(list_workers, request.app.state.database)
+    now = time.time()
+    return render(request, "workers.html", who, rows=[(w, w.state(now)) for w in found],
+                  now=now)
 
 
 @router.get("/reconciliation", response_class=HTMLResponse)

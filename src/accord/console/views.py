@@ -32,6 +32,7 @@ from accord.api.sessions import SESSION_LIFETIME, close_session, open_session
 from accord.api.tokens import Access, Principal, authenticate
 from accord.console.formatting import duration, human
 from accord.engine import context as runtime
+from accord.engine.audit import audit
 from accord.engine.exception_queue import ExceptionStatus, get_exception, retry_exception
 from accord.engine.failures import AlreadyClosed, UnknownTarget
 from accord.errors import Team
@@ -79,6 +80,10 @@ def login(request: Request, db: Annotated[Database, Depends(database)],
     with db.session() as session:
         principal = authenticate(session, token.strip())
         session_id = open_session(session, principal) if principal is not None else None
+        if principal is not None:
+            audit(session, actor=principal.name, action="session.open",
+                  target_type="token", target_id=str(principal.token_id),
+                  token_id=principal.token_id)
     if session_id is None:
         return render(request, "login.html", None,
                       error="That token is unknown, expired or revoked.")
@@ -102,7 +107,10 @@ def logout(request: Request, db: Annotated[Database, Depends(database)]) -> Redi
     presented = request.cookies.get(COOKIE)
     if presented:
         with db.session() as session:
-            close_session(session, presented)
+            token_id = close_session(session, presented)
+            if token_id is not None:
+                audit(session, actor="console", action="session.close", target_type="token",
+                      target_id=str(token_id), token_id=token_id)
     response = RedirectResponse("/console/login", status_code=status.HTTP_303_SEE_OTHER)
     response.delete_cookie(COOKIE)
     return response
@@ -185,7 +193,7 @@ def retry(exception_id: RowId, who: Page, db: Annotated[Database, Depends(databa
                             "the engine is not running in this process; start `accord serve` "
                             "with workers, or run `accord exceptions retry`")
     try:
-        retry_exception(db, exception_id, actor=who.name, note=note)
+        retry_exception(db, exception_id, actor=who.name, note=note, token_id=who.token_id)
     except UnknownTarget as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     return RedirectResponse(f"/console/exceptions/{exception_id}",
@@ -200,7 +208,8 @@ def act_on_exception(exception_id: RowId, action: Closing, request: Request, who
     """Resolve or ignore with a note (operator and above); audited by the engine."""
     _operator(who)
     try:
-        close_exception(db, exception_id, action, actor=who.name, note=note)
+        close_exception(db, exception_id, action, actor=who.name, note=note,
+                        token_id=who.token_id)
     except UnknownTarget as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     except AlreadyClosed as exc:

@@ -123,15 +123,22 @@ def _start(stack: Stack, layout: Layout, configure: Configure | None = None) -> 
     urls: dict[str, str] = {}
     credentials: dict[str, dict[str, str]] = {}
     data = stack.directory / ".accord" / "sandboxes"
-    for name, definition in sandboxes.available().items():
+    waiting = []
+    # the sandboxes start side by side (each imports Python for seconds), then are awaited;
+    # the TLS one first, alone, as it writes the CA the others' clients never need
+    for name, definition in sorted(sandboxes.available().items(),
+                                   key=lambda item: not item[1].tls):
         port = _port(definition.default_port if layout.default_sandbox_ports else 0,
                      f"the {name} sandbox", "stop what listens there, or pass --free-ports")
         scheme = "https" if definition.tls else "http"
         urls[name] = f"{scheme}://127.0.0.1:{port}"
         entry = stack.start(f"sandbox-{name}", ["sandbox", "start", name, "--port", str(port)])
         verify: str | bool = str(data / "tls" / "ca.pem") if definition.tls else True
-        _wait_tls(data, definition.tls)
-        stack.wait_ready(entry, f"{urls[name]}/__sandbox/health", verify=verify)
+        if definition.tls:
+            _wait_tls(data, definition.tls)
+        waiting.append((entry, f"{urls[name]}/__sandbox/health", verify))
+    for entry, url, verify in waiting:
+        stack.wait_ready(entry, url, verify=verify)
     overrides = [arg for name, url in urls.items() for arg in ("--sandbox", f"{name}={url}")]
     api_url = f"http://127.0.0.1:{api_port}"
     _run(stack, "init", "--sandboxes", "--api-url", api_url, "--poll-every",
@@ -142,9 +149,10 @@ def _start(stack: Stack, layout: Layout, configure: Configure | None = None) -> 
         configure(stack.directory / "accord.toml")
     if layout.workers:
         serve = stack.start("serve", ["serve", "--no-workers", "--port", str(api_port)])
-        for index in range(1, layout.workers + 1):
-            worker = f"{WORKER_PREFIX}{index}"
+        workers = [f"{WORKER_PREFIX}{index}" for index in range(1, layout.workers + 1)]
+        for worker in workers:
             stack.start(worker, ["worker", "--id", worker])
+        for worker in workers:
             _wait_for_line(stack, worker, rf"worker {worker} on ")
     else:
         serve = stack.start("serve", ["serve", "--port", str(api_port)])

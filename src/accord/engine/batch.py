@@ -58,6 +58,7 @@ from accord.engine.flow import (
 from accord.engine.retry import RetryBudget, run_with_retry
 from accord.engine.timeline import Milestone, StepOutcome, StepRecord, record_step
 from accord.errors import AccordError, PermanentError
+from accord.observability import tracing
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -75,7 +76,8 @@ class BatchItem(BaseModel):
     keys: dict[str, str] = Field(default_factory=dict)
     payload: dict[str, Any] = Field(default_factory=dict)
     traceparent: str | None = None
-    """The event's trace context, as stored with the event."""
+    """The event's trace context, as stored with the event (the batch flow's span links to
+    it)."""
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,15 @@ def batch_flow(name: str) -> Callable[[Callable[[Batch], Any]],
             finally:
                 _active.reset(token)
 
-        return DBOS.workflow(name=name)(body)
+        @functools.wraps(fn)
+        def traced(run: FlowInput) -> dict[str, Any]:
+            linked = [item.get("traceparent") for item in run.payload.get(ITEMS, [])
+                      if isinstance(item, dict)]
+            with tracing.flow_span(name, run.correlation_id, {}, None, DBOS.workflow_id,
+                                   linked=linked):
+                return body(run)
+
+        return DBOS.workflow(name=name)(traced)
 
     return decorate
 
@@ -239,13 +249,17 @@ def batch_step(system: str, action: str, *, entity: str | None = None,
                     latency_ms=stats.latency_ms, error=error,
                     detail={"wait_seconds": round(wait, 3), "events": len(inputs)}))
 
-            try:
-                raw: Mapping[str, Any] = run_with_retry(
-                    once, retry or runtime.options.retry, sleep=runtime.options.sleep,
-                    rng=runtime.rng, on_retry=on_retry)
-                whole: AccordError | None = None
-            except AccordError as error:
-                raw, whole = {}, error
+            with tracing.step_span(step_name, system, action,
+                                   active.run.correlation_id) as span:
+                span.set_attribute("accord.events", len(inputs))
+                try:
+                    raw: Mapping[str, Any] = run_with_retry(
+                        once, retry or runtime.options.retry, sleep=runtime.options.sleep,
+                        rng=runtime.rng, on_retry=on_retry)
+                    whole: AccordError | None = None
+                except AccordError as error:
+                    raw, whole = {}, error
+                    tracing.mark_failed(span, error.code)
             results: ItemResults = {}
             for correlation_id in inputs:
                 value = raw.get(correlation_id) if whole is None else whole

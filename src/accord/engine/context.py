@@ -24,6 +24,7 @@ from accord.store import Database
 
 if TYPE_CHECKING:
     from accord.engine.dispatch import InboxPump
+    from accord.engine.leases import LeaseKeeper
     from accord.engine.runtime import EngineOptions
     from accord.engine.schedules import Schedule
 
@@ -42,6 +43,7 @@ class Runtime:
         self.queues: dict[str, Queue] = {}
         self.schedules: dict[str, Schedule] = {s.name: s for s in options.schedules or ()}
         self.pump: InboxPump | None = None
+        self.leases: LeaseKeeper | None = None
 
     def limiter(self, system: str | None) -> SystemLimiter | None:
         """The cross-process gate for calls to ``system``: its configured limits, else the

@@ -21,6 +21,7 @@ from accord.engine.schedules import WORKFLOW as SCHEDULE_WORKFLOW
 from accord.engine.sealing import SealedSerializer
 from accord.store import Database
 from accord.store.models import InboxEntry
+from accord.store.sealing import key_file_for
 
 APP_NAME = "accord"
 RUNNING = ("PENDING", "ENQUEUED")
@@ -86,7 +87,8 @@ class EngineClient:
                     return None
                 self._client = DBOSClient(system_database_engine=engine,
                                           application_name=APP_NAME,
-                                          serializer=SealedSerializer())
+                                          serializer=SealedSerializer(
+                                              key_file_for(engine.url)))
             return self._client
 
     def backlog(self) -> int:

@@ -141,7 +141,8 @@ def describe_event(database: Database, event: InboundEvent,
     return Delivery(system=event.system, external_event_id=event.event_id,
                     event_type=event.event_type, payload=jsonable(dict(event.payload)),
                     occurred_at=event.occurred_at, keys=keys, customer=customer,
-                    traceparent=traceparent)
+                    traceparent=traceparent,
+                    volatile=definition.redelivery_volatile if definition is not None else ())
 
 
 def _traced(database: Database, event: InboundEvent) -> Delivery:
@@ -160,9 +161,11 @@ def storable_ref(ref: str) -> bool:
 def as_received(event: InboundEvent, traceparent: str | None = None) -> Delivery:
     """The event as it came, not yet described (the pump describes it before its flow),
     with the trace it starts."""
+    definition = connector_for(event.system)
     return Delivery(system=event.system, external_event_id=event.event_id,
                     event_type=event.event_type, payload=jsonable(dict(event.payload)),
-                    occurred_at=event.occurred_at, traceparent=traceparent)
+                    occurred_at=event.occurred_at, traceparent=traceparent,
+                    volatile=definition.redelivery_volatile if definition is not None else ())
 
 
 def store(database: Database, event: InboundEvent) -> tuple[int, bool]:

@@ -204,7 +204,7 @@ def get_exception(database: Database, exception_id: int) -> ExceptionView:
 
 
 def _close(database: Database, exception_id: int, status: ExceptionStatus, actor: str,
-           note: str) -> ExceptionView:
+           note: str, token_id: int | None = None) -> ExceptionView:
     if not note.strip():
         raise ValueError("note: a note is required")
     with database.session() as session:
@@ -222,19 +222,19 @@ def _close(database: Database, exception_id: int, status: ExceptionStatus, actor
         record.updated_at = utcnow()
         audit(session, actor=actor, action=f"exception.{status.value}",
               target_type="exception", target_id=str(exception_id),
-              detail={"note": note, "from": before})
+              detail={"note": note, "from": before}, token_id=token_id)
         session.flush()
         return ExceptionView.model_validate(record)
 
 
 def resolve_exception(database: Database, exception_id: int, *, actor: str,
-                      note: str) -> ExceptionView:
-    return _close(database, exception_id, ExceptionStatus.RESOLVED, actor, note)
+                      note: str, token_id: int | None = None) -> ExceptionView:
+    return _close(database, exception_id, ExceptionStatus.RESOLVED, actor, note, token_id)
 
 
 def ignore_exception(database: Database, exception_id: int, *, actor: str,
-                     note: str) -> ExceptionView:
-    return _close(database, exception_id, ExceptionStatus.IGNORED, actor, note)
+                     note: str, token_id: int | None = None) -> ExceptionView:
+    return _close(database, exception_id, ExceptionStatus.IGNORED, actor, note, token_id)
 
 
 OPEN_EXCEPTION_STEP = "accord.open_exception"
@@ -265,7 +265,7 @@ def root_workflow_id(workflow_id: str) -> str:
 
 
 def retry_exception(database: Database, exception_id: int, *, actor: str,
-                    note: str | None = None) -> str:
+                    note: str | None = None, token_id: int | None = None) -> str:
     """Re-run the failed flow from its failed step (DBOS fork); returns the new workflow id.
     Needs the engine running (the fork is enqueued for the workers)."""
     view = get_exception(database, exception_id)
@@ -284,7 +284,7 @@ def retry_exception(database: Database, exception_id: int, *, actor: str,
         audit(session, actor=actor, action="exception.retry", target_type="exception",
               target_id=str(exception_id),
               detail={"from_workflow": view.workflow_id, "from_step": start,
-                      "new_workflow": new_id, "note": note})
+                      "new_workflow": new_id, "note": note}, token_id=token_id)
     with SetWorkflowID(new_id):
         DBOS.fork_workflow(view.workflow_id, start, queue_name=FLOWS_QUEUE)
     return new_id

@@ -74,6 +74,8 @@ class Delivery(BaseModel):
                                  "this event after the customer's earlier ones")
     traceparent: str | None = Field(default=None, description="W3C trace context of the "
                                     "event's trace, kept with the event for its flow")
+    volatile: tuple[str, ...] = Field(default=(), description="top-level payload fields "
+                                      "left out when a redelivery is compared with the first")
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,9 @@ def store_delivery(database: Database, delivery: Delivery) -> tuple[int, bool]:
         if inbox_id is None:  # pragma: no cover - the row we collided with vanished
             raise RuntimeError("inbox row disappeared after a unique-key conflict")
         stored = session.scalar(select(InboxEntry.payload).where(InboxEntry.id == inbox_id))
-        conflict = payload_digest(stored or {}) != payload_digest(delivery.payload)
+        # an empty stored payload was purged by retention: nothing left to compare
+        conflict = bool(stored) and payload_digest(stored or {}, delivery.volatile) != \
+            payload_digest(delivery.payload, delivery.volatile)
         session.execute(update(InboxEntry).where(InboxEntry.id == inbox_id)
                         .values(delivery_count=InboxEntry.delivery_count + 1))
         session.add(InboxDelivery(inbox_id=inbox_id, duplicate=True, conflict=conflict))
@@ -130,9 +134,11 @@ def store_delivery(database: Database, delivery: Delivery) -> tuple[int, bool]:
 CONFLICTING_REDELIVERY = "conflicting_redelivery"
 
 
-def payload_digest(payload: Mapping[str, Any]) -> str:
-    """SHA-256 of the payload's canonical JSON (sorted keys): equal for equal bodies."""
-    text = json.dumps(jsonable(payload), sort_keys=True, separators=(",", ":"),
+def payload_digest(payload: Mapping[str, Any], volatile: tuple[str, ...] = ()) -> str:
+    """SHA-256 of the payload's canonical JSON (sorted keys), without its ``volatile``
+    top-level fields: equal for equal bodies."""
+    content = {key: value for key, value in payload.items() if key not in volatile}
+    text = json.dumps(jsonable(content), sort_keys=True, separators=(",", ":"),
                       ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -146,20 +152,21 @@ def _report_conflict(database: Database, delivery: Delivery) -> None:
     error = {"code": CONFLICTING_REDELIVERY, "system": delivery.system,
              "reason": f"event {delivery.external_event_id} was delivered again with a "
                        "different body; the first body was kept",
-             "detail": f"first {payload_digest(_first_payload(database, delivery))[:16]}, "
-                       f"now {payload_digest(delivery.payload)[:16]} (SHA-256 prefixes)"}
+             "detail": f"first {_digest_of_first(database, delivery)[:16]}, now "
+                       f"{payload_digest(delivery.payload, delivery.volatile)[:16]} "
+                       "(SHA-256 prefixes)"}
     open_exception(database, load_owner_rules(), Problem(
         error=error, correlation_id=correlation_id, workflow_id=None, flow="intake",
         step="intake", system=delivery.system, entity=UNEXPECTED_ENTITY,
         record_ref=delivery.external_event_id))
 
 
-def _first_payload(database: Database, delivery: Delivery) -> dict[str, Any]:
+def _digest_of_first(database: Database, delivery: Delivery) -> str:
     with database.session() as session:
         stored = session.scalar(select(InboxEntry.payload).where(
             InboxEntry.system == delivery.system,
             InboxEntry.external_event_id == delivery.external_event_id))
-    return dict(stored or {})
+    return payload_digest(dict(stored or {}), delivery.volatile)
 
 
 def deliver(flow_fn: Callable[[FlowInput], Any], delivery: Delivery) -> Intake:

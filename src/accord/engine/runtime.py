@@ -31,6 +31,7 @@ from accord import __version__
 from accord.engine import schedules as schedules_module
 from accord.engine.context import Runtime, current, is_running, set_current
 from accord.engine.dispatch import InboxPump
+from accord.engine.leases import LeaseKeeper, LeaseOptions
 from accord.engine.owners import OwnerRules, load_owner_rules
 from accord.engine.queues import register_queues
 from accord.engine.retry import STEP_RETRY, RetryBudget
@@ -41,6 +42,7 @@ from accord.settings import AccordSettings, load_settings, read_config_file
 from accord.store import Database, make_engine, upgrade
 from accord.store.db import normalize_url
 from accord.store.migrate import migration_lock
+from accord.store.sealing import key_file_for
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,10 @@ class EngineOptions:
     """The recurring jobs this worker runs (:mod:`accord.engine.schedules`), written to the
     database at launch; None leaves the stored schedules as they are (tests, control
     processes)."""
+    lease: LeaseOptions | None = None
+    """When set (and the engine listens to queues), this worker holds a lease renewed on a
+    heartbeat and adopts the pending flows of workers whose leases expired
+    (:mod:`accord.engine.leases`); None: no lease (tests, control processes)."""
 
 
 def _dbos_config(options: EngineOptions, engine: Engine) -> DBOSConfig:
@@ -91,7 +97,7 @@ def _dbos_config(options: EngineOptions, engine: Engine) -> DBOSConfig:
         "notification_listener_polling_interval_sec": 0.05,
         "scheduler_polling_interval_sec": 30.0,
         # checkpoints hold vendor payloads: sealed at rest with the field key
-        "serializer": SealedSerializer(),
+        "serializer": SealedSerializer(key_file_for(options.database_url)),
     }
 
 
@@ -125,6 +131,9 @@ def launch(options: EngineOptions) -> Runtime:
             runtime.pump = InboxPump(database, options.pump_interval,
                                      routing=options.routing,
                                      sweep_interval=options.sweep_interval).start()
+        if options.lease is not None and options.listen:
+            runtime.leases = LeaseKeeper(database, options.executor_id, options.lease,
+                                         clock=options.clock).start()
     except BaseException:
         _teardown()
         raise
@@ -133,10 +142,14 @@ def launch(options: EngineOptions) -> Runtime:
 
 def _teardown(drain_seconds: int = 0) -> None:
     runtime = current() if is_running() else None
+    if runtime is not None and runtime.leases is not None:
+        runtime.leases.stop_adopting()  # still renewed while running flows drain
     if runtime is not None and runtime.pump is not None:
         runtime.pump.stop()  # before the runtime goes: its last pass still needs it
     set_current(None)
     DBOS.destroy(workflow_completion_timeout_sec=drain_seconds)
+    if runtime is not None and runtime.leases is not None:
+        runtime.leases.stop()  # released: a survivor adopts what is still pending at once
     if runtime is not None:
         runtime.timeline.close()
         runtime.system_engine.dispose()
@@ -145,8 +158,9 @@ def _teardown(drain_seconds: int = 0) -> None:
 
 def shutdown(drain_seconds: int = 0) -> None:
     """Stop DBOS and close connections; safe to call when not running. ``drain_seconds``
-    lets running flows finish first; flows still running after it are left pending and
-    recovered when a worker with the same executor id starts again."""
+    lets running flows finish first; flows still running after it are left pending: a
+    survivor adopts them (this worker's lease is released), or this worker recovers them
+    when it starts again under the same executor id."""
     _teardown(drain_seconds)
 
 
@@ -172,6 +186,10 @@ def options_from_settings(settings: AccordSettings | None = None,
         [engine.limits.netsuite]
         max_concurrency = 5
         requests_per_second = 10
+
+        [workers]
+        lease_seconds = 30       # a worker silent this long is taken over
+        heartbeat_seconds = 10   # how often each worker renews its lease
     """
     settings = settings or load_settings()
     data = read_config_file() if config is None else config
@@ -187,6 +205,10 @@ def options_from_settings(settings: AccordSettings | None = None,
         "retry": RetryBudget(dataclasses.replace(STEP_RETRY, **retry_table), max_total_wait),
         "routing": load_owner_rules(data),
     }
+    workers_table: dict[str, Any] = data.get("workers", {}) if isinstance(data, dict) else {}
+    values["lease"] = LeaseOptions(
+        seconds=float(workers_table.get("lease_seconds", LeaseOptions.seconds)),
+        heartbeat=float(workers_table.get("heartbeat_seconds", LeaseOptions.heartbeat)))
     values["pump_interval"] = engine_table.get("pump_interval", 1.0)
     for key in ("worker_concurrency", "polling_interval"):
         if key in engine_table:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import os
 import pickle
+from pathlib import Path
 from typing import Any
 
 from dbos._serialization import Serializer
@@ -22,10 +23,14 @@ NAME = "accord_sealed_pickle"
 
 
 class SealedSerializer(Serializer):
-    """Pickle, then AES-256-GCM under the current field key: ``<key id>:<base64>``."""
+    """Pickle, then AES-256-GCM under the current field key of the database's key file
+    (``path``; else the settings'): ``<key id>:<base64>``."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
 
     def serialize(self, data: Any) -> str:
-        ring = keyring()
+        ring = keyring(self.path)
         nonce = os.urandom(12)
         sealed = ring.cipher(ring.current).encrypt(nonce, pickle.dumps(data), AAD)
         return f"{ring.current}:{base64.b64encode(nonce + sealed).decode()}"
@@ -34,7 +39,7 @@ class SealedSerializer(Serializer):
         key_id, _, body = serialized_data.partition(":")
         raw = base64.b64decode(body)
         # authenticated: only bytes this deployment sealed with its key are unpickled
-        opened = keyring().cipher(key_id).decrypt(raw[:12], raw[12:], AAD)
+        opened = keyring(self.path).cipher(key_id).decrypt(raw[:12], raw[12:], AAD)
         return pickle.loads(opened)  # noqa: S301
 
     def name(self) -> str:

@@ -1,8 +1,8 @@
-"""Engine-owned tables (created by migrations 0002 and 0007), declared with SQLAlchemy Core."""
+"""Engine-owned tables (created by migrations 0002, 0007 and 0013), in SQLAlchemy Core."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Column, DateTime, Float, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -42,4 +42,30 @@ schedule_lease = Table(
 )
 """Who runs a schedule's job now: a run that finds the lease held by a live holder skips."""
 
-__all__ = ["limit_rate", "limit_slot", "metadata", "schedule_lease", "schedule_run"]
+worker_lease = Table(
+    "worker_lease", metadata,
+    Column("executor_id", String(200), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("heartbeat_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("adopted_by", String(200)),
+    Column("adopted_at", Float),
+)
+"""One row per worker (executor id): its lease, renewed on a heartbeat; ``adopted_by`` names
+the survivor that claimed it once it expired (:mod:`accord.engine.leases`)."""
+
+worker_takeover = Table(
+    "worker_takeover", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dead_executor", String(200), nullable=False),
+    Column("adopter", String(200), nullable=False),
+    Column("taken_at", Float, nullable=False),
+    Column("flows", Integer, nullable=False),
+    Column("workflow_ids", JSON),
+)
+"""What a survivor took over from whom: the dead worker's pending flows it re-enqueued."""
+
+__all__ = ["limit_rate", "limit_slot", "metadata", "schedule_lease", "schedule_run",
+           "worker_lease", "worker_takeover"]

@@ -88,7 +88,8 @@ METRICS: tuple[MetricInfo, ...] = (
     _m(M.STEP_DURATION, H, ("system", "step"),
        "Duration of each step attempt (the call to the system, not the wait for its "
        "limit), by system and step"),
-    _m(M.VENDOR_CALLS, C, ("system",), "Calls to each system (one per step attempt)"),
+    _m(M.VENDOR_CALLS, C, ("system",),
+       "Calls to each external system (one per step attempt; accord's own steps excluded)"),
     _m(M.VENDOR_THROTTLES, C, ("system",),
        "Calls the system refused for its rate limit (HTTP 429 and the like)"),
     _m(M.VENDOR_ERRORS, C, ("system",),

@@ -8,9 +8,10 @@ the trace waterfall and the timeline of the business event it is about.
 accord's own modules, DBOS and uvicorn log through the standard library; structlog's
 formatter renders all of them alike. Nothing personal or secret is written:
 
-* fields whose name says they hold a secret or a person's data (``password``, ``token``,
-  ``api_key``, ``authorization``, ``email``, ``name``, ``phone``, ``address``, ...) are
-  replaced by ``"[redacted]"``;
+* fields whose name says they hold a secret, a person's data or a customer's identity - the
+  product's one vocabulary, :mod:`accord.canonical.privacy` (``password``, ``token``,
+  ``api_key``, ``authorization``, ``email``, ``name``, ``phone``, ``address``,
+  ``legal_name``, ...) - are replaced by ``"[redacted]"``;
 * e-mail addresses and credential-shaped strings (``sk_live_…``, ``Bearer …``, URL
   passwords) are masked inside every message and value.
 """
@@ -28,12 +29,18 @@ import structlog
 from opentelemetry import trace
 from structlog.types import EventDict, Processor, WrappedLogger
 
+from accord.canonical.privacy import IDENTIFYING_WORDS, is_personal, is_secret, normalise
+
 CORRELATION_ATTRIBUTE = "accord.correlation_id"
 REDACTED = "[redacted]"
-SENSITIVE_FIELDS = re.compile(
-    r"(pass(word)?|secret|token|api_?key|authorization|cookie|credential|session_id|"
-    r"e_?mail|(^|_)name$|^name|phone|address|street|tax_?id|vat)", re.IGNORECASE)
-"""Field names whose values are never written."""
+
+
+def sensitive(field: str) -> bool:
+    """Whether a field's value is never written: a secret, personal or identifying one."""
+    return (is_secret(field) or is_personal(field)
+            or normalise(field) in IDENTIFYING_WORDS)
+
+
 _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
     (re.compile(r"\b(sk|rk|pk|whsec)_(test|live)?_?[A-Za-z0-9]{6,}"), "[key]"),
@@ -56,7 +63,7 @@ def _scrub(value: Any) -> Any:
     if isinstance(value, str):
         return mask(value)
     if isinstance(value, Mapping):
-        return {k: REDACTED if SENSITIVE_FIELDS.search(str(k)) else _scrub(v)
+        return {k: REDACTED if sensitive(str(k)) else _scrub(v)
                 for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_scrub(v) for v in value]
@@ -66,7 +73,7 @@ def _scrub(value: Any) -> Any:
 def redact(_logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
     """Drop sensitive fields' values and mask secrets and e-mail addresses everywhere."""
     for key in list(event):
-        if key not in KEPT and SENSITIVE_FIELDS.search(key):
+        if key not in KEPT and sensitive(key):
             event[key] = REDACTED
         else:
             event[key] = _scrub(event[key])
@@ -153,5 +160,12 @@ def configure_logging(level: str = "INFO", *, json: bool = True,
         wrapper_class=structlog.stdlib.BoundLogger, cache_logger_on_first_use=True)
 
 
-__all__ = ["REDACTED", "SENSITIVE_FIELDS", "add_trace", "configure_logging",
-           "handler", "mask", "redact"]
+__all__ = [
+    "REDACTED",
+    "add_trace",
+    "configure_logging",
+    "handler",
+    "mask",
+    "redact",
+    "sensitive",
+]

@@ -79,8 +79,10 @@ class DatabaseSpanExporter(SpanExporter):
             with self.database.session() as session:
                 session.execute(insert(TraceSpan), rows)
         except SQLAlchemyError as error:  # the table may not exist yet, or the DB is away
-            log.warning("trace store: %d spans not written (%s)", len(rows),
-                        type(error).__name__)
+            # debug only: this runs on the exporter's thread, and a warning there would land
+            # in whatever the process is logging at the moment
+            log.debug("trace store: %d spans not written (%s)", len(rows),
+                      type(error).__name__)
             return SpanExportResult.FAILURE
         return SpanExportResult.SUCCESS
 

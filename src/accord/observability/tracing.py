@@ -222,15 +222,19 @@ def intake_span(system: str, event_type: str, correlation_id: str) -> Iterator[A
 
 @contextmanager
 def flow_span(flow: str, correlation_id: str, keys: Mapping[str, str],
-              parent: str | None, workflow_id: str | None) -> Iterator[Any]:
+              parent: str | None, workflow_id: str | None,
+              linked: Sequence[str | None] = ()) -> Iterator[Any]:
     """A flow run's span: a child of the event's trace when ``parent`` (its stored
-    traceparent) is given, else a new trace."""
+    traceparent) is given, else a new trace. A batch flow's span links to the traces of
+    its events (``linked``)."""
     attributes: dict[str, Any] = {FLOW_ATTRIBUTE: flow, CORRELATION_ATTRIBUTE: correlation_id,
                                   **_key_attributes(keys)}
     if workflow_id:
         attributes[WORKFLOW_ATTRIBUTE] = workflow_id
+    links = [trace.Link(trace.get_current_span(found).get_span_context())
+             for found in (context_of(value) for value in linked) if found is not None]
     with _started(f"flow {flow}", context_of(parent) or otel_context.Context(),
-                  attributes) as span:
+                  attributes, links) as span:
         began = time.perf_counter()
         facts: dict[str, Any] = {"flow": flow, "workflow_id": workflow_id, "keys": dict(keys)}
         try:
@@ -262,10 +266,11 @@ def mark_failed(span: Any, code: str) -> None:
 
 @contextmanager
 def _started(name: str, context: otel_context.Context | None,
-             attributes: dict[str, Any]) -> Iterator[Any]:
+             attributes: dict[str, Any], links: Sequence[trace.Link] = ()) -> Iterator[Any]:
     """A current span that records an escaping error by its type, never its message."""
     with tracer().start_as_current_span(name, context=context, kind=SpanKind.INTERNAL,
-                                        attributes=attributes, record_exception=False,
+                                        attributes=attributes, links=list(links),
+                                        record_exception=False,
                                         set_status_on_exception=False) as span:
         try:
             yield span

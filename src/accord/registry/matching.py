@@ -20,7 +20,7 @@ from accord.canonical.party import Customer
 from accord.registry.normalize import FREE_MAIL, normalize_domain, normalize_name, normalize_tax_id
 from accord.registry.xref import Xrefs
 from accord.store.models import MatchKey
-from accord.store.sealing import keyring
+from accord.store.sealing import keyring_for
 
 
 class MatchKind(StrEnum):
@@ -106,7 +106,8 @@ def index_customer(session: Session, canonical_id: str, customer: Customer) -> N
     """Record the customer's matching keys (idempotent)."""
     existing = set(session.execute(
         select(MatchKey.kind, MatchKey.value).where(MatchKey.canonical_id == canonical_id)))
-    ring = keyring()  # the table holds keyed digests (accord.store.sealing.BlindIndex)
+    # the table holds keyed digests (accord.store.sealing.BlindIndex)
+    ring = keyring_for(session.get_bind().dialect)
     for kind, values in customer_keys(customer).items():
         for value in values:
             if (kind.value, ring.blind(value)) not in existing:

@@ -14,6 +14,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from accord.store.sealing import bind_keys
+
 
 def normalize_url(url: str | URL) -> URL:
     """``postgresql://`` and ``postgres://`` use psycopg 3; SQLite paths get their directory."""
@@ -51,9 +53,11 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
             private_file(Path(parsed.database))
         engine = create_engine(parsed, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(parsed, **kwargs)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        engine = create_engine(parsed, **kwargs)
+    bind_keys(engine, parsed)
+    return engine
 
 
 class Database:

@@ -9,7 +9,7 @@
 | timeline       | one row per step attempt: outcome, milestone reached, keyed by correlation id |
 | business_key   | (correlation id, key kind, key value) to find timelines by any key      |
 | exception      | records that need a person, with owner team and context                 |
-| audit_log      | who did what to what, and when                                          |
+| audit_log      | who (token id) did what to what, and when; a hash chain                 |
 | outbox         | domain events waiting to be published                                   |
 | poll_cursor    | durable change-poll positions per (system, stream)                      |
 | match_key      | normalized matching keys (tax id, domain, name) per canonical entity     |
@@ -222,6 +222,11 @@ class AuditLog(Base):
     target_type: Mapped[str] = mapped_column(String(40))
     target_id: Mapped[str] = mapped_column(String(255))
     detail: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON)
+    token_id: Mapped[int | None] = mapped_column(
+        BigInteger, comment="the API token of the person who acted")
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(
+        String(64), comment="sha256 of the row's content and prev_hash")
 
 
 class OutboxEvent(Base):

@@ -9,7 +9,8 @@ opened again on read, so the code above the store never sees a sealed value. Mat
 still find each other, but the table holds no name.
 
 Keys live in one JSON file (``key_file`` in the settings, a mounted secret in production;
-by default ``<data_dir>/keys/field-keys.json``, created with mode 0600 on first use)::
+else ``keys/field-keys.json`` beside a SQLite database, so every process opening the file
+finds its key, or under ``data_dir`` for PostgreSQL; created with mode 0600 on first use)::
 
     {"current": "k1", "keys": {"k1": "<base64 32 bytes>", ...}, "index": "<base64>"}
 
@@ -27,17 +28,20 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import JSON, String, Text, TypeDecorator
-from sqlalchemy.engine import Dialect
+from sqlalchemy import JSON, Engine, String, Text, TypeDecorator
+from sqlalchemy.engine import URL, Dialect, make_url
 
 from accord.canonical.privacy import sealed_at_rest
+
+if TYPE_CHECKING:
+    from accord.settings import AccordSettings
 
 PREFIX = "enc:v1:"
 INDEX_PREFIX = "hm:"
@@ -129,38 +133,77 @@ def write_private(path: Path, text: str) -> None:
     enter (0700), atomically."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path.parent, 0o700)
-    temporary = path.with_suffix(".tmp")
+    temporary = path.with_name(f".{path.name}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(text)
     os.replace(temporary, path)
 
 
+def create_exclusive(path: Path, text: str) -> None:
+    """Create ``path`` (0600) unless it exists: of processes starting together (a server
+    and its workers), the first one's key wins and the others read it."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    write_private(temporary, text)
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 _rings: dict[Path, KeyRing] = {}
 _lock = threading.Lock()
-_locate: Callable[[], Path] | None = None
+_by_dialect: WeakKeyDictionary[Dialect, Path] = WeakKeyDictionary()
+
+
+def key_file_for(url: str | URL, settings: AccordSettings | None = None) -> Path:
+    """The key file of the database at ``url``: the settings' ``key_file`` if set, else
+    ``keys/field-keys.json`` beside a SQLite file, else under the settings' ``data_dir``."""
+    from accord.settings import load_settings
+
+    chosen = settings or load_settings()
+    if chosen.key_file is not None:
+        return chosen.key_file.resolve()
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return (Path(parsed.database or "").parent / "keys" / "field-keys.json").resolve()
+    return chosen.effective_key_file.resolve()
+
+
+def bind_keys(engine: Engine, url: str | URL) -> None:
+    """Seal and open the values of ``engine``'s database with the key file of ``url``."""
+    _by_dialect[engine.dialect] = key_file_for(url)
 
 
 def key_file() -> Path:
-    """The key file the settings name (``key_file``, else under ``data_dir``)."""
-    if _locate is not None:
-        return _locate()
+    """The key file the settings name for their database."""
     from accord.settings import load_settings
 
-    return load_settings().effective_key_file.resolve()
+    settings = load_settings()
+    return key_file_for(settings.effective_database_url, settings)
+
+
+def keyring_for(dialect: Dialect) -> KeyRing:
+    """The key ring of the database a dialect (one per engine) talks to."""
+    path = _by_dialect.get(dialect)
+    return keyring(path)
 
 
 def keyring(path: Path | None = None) -> KeyRing:
     """The key ring of ``path`` (else of the settings), created on first use."""
-    target = (path or _current_path()).resolve()
+    given = path or _current_path()
+    cached = _rings.get(given)  # paths from bind_keys and the settings are resolved already
+    if cached is not None:
+        return cached
+    target = given.resolve()
     with _lock:
         ring = _rings.get(target)
         if ring is None:
-            if target.exists():
-                ring = KeyRing.from_json(target.read_text(encoding="utf-8"), target)
-            else:
-                ring = KeyRing.generate(target)
-                ring.save()
+            if not target.exists():
+                create_exclusive(target, KeyRing.generate(target).to_json())
+            ring = KeyRing.from_json(target.read_text(encoding="utf-8"), target)
             _rings[target] = ring
         return ring
 
@@ -217,10 +260,10 @@ class SealedJSON(TypeDecorator[Any]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        return None if value is None else seal_fields(value, keyring())
+        return None if value is None else seal_fields(value, keyring_for(dialect))
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
-        return None if value is None else open_fields(value, keyring())
+        return None if value is None else open_fields(value, keyring_for(dialect))
 
 
 class SealedText(TypeDecorator[str]):
@@ -232,12 +275,12 @@ class SealedText(TypeDecorator[str]):
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None or value.startswith(PREFIX):
             return value
-        return keyring().seal(value)
+        return keyring_for(dialect).seal(value)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None or not value.startswith(PREFIX):
             return value
-        return str(keyring().open(value))
+        return str(keyring_for(dialect).open(value))
 
 
 class BlindIndex(TypeDecorator[str]):
@@ -249,9 +292,9 @@ class BlindIndex(TypeDecorator[str]):
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None or value.startswith(INDEX_PREFIX):
             return value
-        return keyring().blind(value)
+        return keyring_for(dialect).blind(value)
 
 
 __all__ = ["AAD", "PREFIX", "BlindIndex", "KeyMissing", "KeyRing", "SealedJSON",
-           "SealedText", "forget", "key_file", "keyring", "open_fields", "seal_fields",
-           "write_private"]
+           "SealedText", "bind_keys", "forget", "key_file", "key_file_for", "keyring",
+           "keyring_for", "open_fields", "seal_fields", "write_private"]

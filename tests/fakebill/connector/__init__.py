@@ -5,6 +5,7 @@ needs to know about FakeBill is declared here; accord finds it through
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from accord.canonical.roles import Role
@@ -21,7 +22,7 @@ from accord.resilience import LimitsProfile
 from tests.fakebill.connector.billing import FakeBillBilling
 from tests.fakebill.connector.client import FakeBillClient
 from tests.fakebill.connector.events import EVENTS, describe_event
-from tests.fakebill.connector.intake import FakeBillEventsPoller
+from tests.fakebill.connector.intake import FakeBillEventsPoller, FakeBillWebhookVerifier
 from tests.fakebill.connector.reconciliation import FakeBillReader
 from tests.fakebill.connector.settings import FakeBillSettings
 
@@ -30,6 +31,24 @@ def adapter(name: str, settings: FakeBillSettings, options: AdapterOptions) -> F
     return FakeBillBilling(FakeBillClient(settings, system=name, policy=options.policy,
                                           retries=options.retries,
                                           sleep=options.sleep or time.sleep), system=name)
+
+
+def webhook_verifier(settings: FakeBillSettings) -> FakeBillWebhookVerifier | None:
+    """The endpoint's verifier, or None while ``webhook_secret`` is not configured."""
+    if settings.webhook_secret is None:
+        return None
+    return FakeBillWebhookVerifier(settings.webhook_secret, settings.webhook_tolerance_seconds)
+
+
+def register_webhook(settings: FakeBillSettings, url: str, _event_types: Sequence[str]
+                     ) -> str:
+    """Subscribe ``url`` to FakeBill's events (``accord init``); its signing secret."""
+    client = FakeBillClient(settings)
+    try:
+        endpoint = client.create("webhook-endpoints", {"url": url}, key=f"accord:hook:{url}")
+    finally:
+        client.close()
+    return str(endpoint["secret"])
 
 
 def reader(billing: FakeBillBilling, options: ReaderOptions) -> FakeBillReader:
@@ -58,8 +77,11 @@ CONNECTOR = ConnectorDefinition(
     limits=LimitsProfile(max_concurrency=4, requests_per_second=20),
     settings_model=FakeBillSettings,
     probe=probe,
-    polls=(PollSpec("events", 30, lambda billing: FakeBillEventsPoller(billing.client),
-                    "FakeBill's event feed (it sends no webhooks)"),),
+    webhook_verifier=webhook_verifier,
+    register_webhook=register_webhook,
+    # webhooks carry the events; the feed's poll catches up what a delivery missed
+    polls=(PollSpec("events", 300, lambda billing: FakeBillEventsPoller(billing.client),
+                    "events a webhook delivery missed"),),
     adapter=adapter,
     reconciliation_reader=reader,
     events=EVENTS,

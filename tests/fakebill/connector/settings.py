@@ -16,6 +16,11 @@ class FakeBillSettings(SystemSettings):
 
     api_key: SecretStr | None = Field(default=None, description="FakeBill API key (fb_...)")
     timeout_seconds: float = Field(default=30.0, gt=0)
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="signing secret (fbwhsec_...) of FakeBill's webhook "
+        "endpoint https://<accord>/hooks/fakebill; unset: events are polled only")
+    webhook_tolerance_seconds: int = Field(default=300, ge=1,
+                                           description="oldest signature timestamp accepted")
 
     @property
     def configured(self) -> bool:

@@ -84,7 +84,8 @@ def retry(exception_id: ExceptionId, request: Request, who: Operator,
                             "the engine is not running in this process; start `accord serve` "
                             "with workers, or run `accord exceptions retry`")
     try:
-        new_id = retry_exception(_db(request), exception_id, actor=who.name, note=body.note)
+        new_id = retry_exception(_db(request), exception_id, actor=who.name, note=body.note,
+                                 token_id=who.token_id)
     except UnknownTarget as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     return RetryStarted(exception_id=exception_id, workflow_id=new_id)
@@ -96,7 +97,7 @@ def close(exception_id: ExceptionId, action: Closing, request: Request, who: Ope
     """Resolve (fixed) or ignore (needs no action) with a note; audited."""
     try:
         closed = close_exception(_db(request), exception_id, action, actor=who.name,
-                                 note=body.note)
+                                 note=body.note, token_id=who.token_id)
         return ExceptionView.model_validate(scrub_exception(closed.model_dump(),
                                                             mask_personal=False))
     except UnknownTarget as exc:

@@ -50,5 +50,5 @@ async def run_now(name: ScheduleName, request: Request, session: SessionDep,
                             "no worker has started on this database yet: start `accord worker` "
                             "or `accord serve`")
     audit(session, actor=who.name, action="schedule.run", target_type="schedule",
-          target_id=name, detail={"workflow_id": workflow_id})
+          target_id=name, detail={"workflow_id": workflow_id}, token_id=who.token_id)
     return ScheduleRun(schedule=name, workflow_id=workflow_id)

@@ -11,6 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from accord.api.deps import Operator
 from accord.api.inputs import NO_NUL
+from accord.api.tokens import Principal
+from accord.engine.audit import audit
 from accord.engine.dispatch import store
 from accord.flows.usage import usage_event
 from accord.store import Database
@@ -53,11 +55,21 @@ def _store_all(database: Database, records: list[UsageIn]) -> UsageReceipt:
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED)
-async def report_usage(batch: UsageBatch, request: Request, _who: Operator) -> UsageReceipt:
+async def report_usage(batch: UsageBatch, request: Request, who: Operator) -> UsageReceipt:
     """Store usage records durably (each once, by id); the usage flow reports them to
-    billing, which bills them on the period's invoice."""
+    billing, which bills them on the period's invoice. Audited."""
     database: Database = request.app.state.database
-    return await run_in_threadpool(_store_all, database, batch.records)
+    receipt = await run_in_threadpool(_store_all, database, batch.records)
+    await run_in_threadpool(_audit, database, who, receipt)
+    return receipt
+
+
+def _audit(database: Database, who: Principal, receipt: UsageReceipt) -> None:
+    with database.session() as session:
+        audit(session, actor=who.name, action="usage.report", target_type="usage",
+              target_id=f"{receipt.stored + receipt.duplicates} records",
+              token_id=who.token_id,
+              detail={"stored": receipt.stored, "duplicates": receipt.duplicates})
 
 
 __all__ = ["UsageBatch", "UsageIn", "UsageReceipt", "router"]

@@ -56,6 +56,8 @@ CONNECTOR = ConnectorDefinition(
     describe_event=describe_event,
     # customers on test clocks, so a month can be played through (as in test mode)
     sandbox_settings={"test_clocks": True},
+    # the count of endpoints still to be sent the event changes from one delivery to the next
+    redelivery_volatile=("pending_webhooks",),
 )
 
 __all__ = ["CONNECTOR", "StripeClient", "StripeEventsPoller", "StripeSettings",
