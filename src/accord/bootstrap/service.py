@@ -57,8 +57,14 @@ class Deployment:
     schedules: tuple[Schedule, ...]
 
     def missing(self) -> list[Missing]:
+        """Systems the deployment needs - a routing target or a ``[systems.<name>]`` table -
+        that lack their credentials (a connector merely installed, such as a second CRM
+        nobody configured, is not missing)."""
+        tables = self.config.get("systems", {})
+        wanted = {target for rule in self.routing.rules for target in rule.targets.values()}
+        wanted |= {str(name) for name in tables} if isinstance(tables, Mapping) else set()
         return [Missing(name, found.missing) for name, found in self.system_settings.items()
-                if found.enabled and not found.configured]
+                if found.enabled and not found.configured and name in wanted]
 
     def close(self) -> None:
         tracing.flush()
