@@ -33,6 +33,8 @@ class Xrefs:
                 f"{system} {entity_type.value} {system_id} is already linked to {by_system_id}",
                 system=system)
         existing = self.system_id(canonical_id, system)
+        if existing == system_id:
+            return  # a concurrent flow recorded this very link between the two reads
         if existing is not None:
             raise XrefConflictError(
                 f"{canonical_id} already has {system} id {existing}, not {system_id}",
