@@ -37,11 +37,11 @@ from accord.canonical import (
     TaxProfile,
     TaxRegistration,
 )
+from accord.canonical.record_keys import CANONICAL_ID
 from accord.connectors.hubspot.errors import SYSTEM
 from accord.errors import DataQualityError, Team
 
 Record = Mapping[str, Any]
-CANONICAL_ID = re.compile(r"^[a-z]{3}_[0-9A-HJKMNP-TV-Z]{26}$")
 WON_STAGE = "closedwon"
 COMPANY_PROPERTIES = ("name", "domain", "address", "city", "state", "zip", "country",
                       "legal_entity", "vat_number", "billing_email", "currency_code",

@@ -10,7 +10,6 @@ amounts ``Decimal``) plus whatever canonical ids the caller resolved.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -46,18 +45,18 @@ from accord.canonical.payments import (
     Refund,
     RefundStatus,
 )
+from accord.canonical.record_keys import CANONICAL_ID
 from accord.connectors.netsuite.refdata import RefData
 from accord.errors import DataQualityError, Team
 
 SYSTEM = "netsuite"
-_CANONICAL = re.compile(r"^[a-z]{3}_[0-9A-HJKMNP-TV-Z]{26}$")
 
 Body = dict[str, Any]
 
 
 def _canonical_id(record: Mapping[str, Any], prefix: str) -> str | None:
     value = record.get("externalId")
-    if isinstance(value, str) and _CANONICAL.match(value) and value.startswith(prefix + "_"):
+    if isinstance(value, str) and CANONICAL_ID.match(value) and value.startswith(prefix + "_"):
         return value
     return None
 

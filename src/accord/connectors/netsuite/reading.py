@@ -8,7 +8,6 @@ these invoices?" in one SuiteQL query per 500 invoices.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,12 +18,12 @@ from accord.canonical.ledger import JournalEntry
 from accord.canonical.money import Money
 from accord.canonical.party import Customer
 from accord.canonical.payments import Payment
+from accord.canonical.record_keys import CANONICAL_ID
 from accord.connectors.netsuite import mapping
 from accord.connectors.netsuite.client import NetSuiteClient
 from accord.connectors.netsuite.refdata import RefData
 from accord.errors import DataQualityError, Team
 
-_CANONICAL = re.compile(r"^[a-z]{3}_[0-9A-HJKMNP-TV-Z]{26}$")
 _CHUNK = 500
 _BALANCE_COLUMNS = ("SELECT id, externalid, currency, foreigntotal, foreignamountremaining, "
                     "status")
@@ -52,7 +51,7 @@ class NetSuiteReader:
             if key in self._canonical_ids:
                 return self._canonical_ids[key]
         external = self.client.get(record_type, internal_id, expand=False).get("externalId")
-        if not isinstance(external, str) or not _CANONICAL.match(external):
+        if not isinstance(external, str) or not CANONICAL_ID.match(external):
             raise DataQualityError(field, f"NetSuite {record_type} {internal_id} was not "
                                    "created by accord (no canonical external id)",
                                    owner=Team.MASTER_DATA, system="netsuite")
@@ -86,7 +85,7 @@ class NetSuiteReader:
         """Total, amount remaining and status of each invoice, by canonical id; invoices
         NetSuite does not hold are absent."""
         balances: dict[str, InvoiceBalance] = {}
-        wanted = [i for i in dict.fromkeys(invoice_ids) if _CANONICAL.match(i)]
+        wanted = [i for i in dict.fromkeys(invoice_ids) if CANONICAL_ID.match(i)]
         for start in range(0, len(wanted), _CHUNK):
             listed = ", ".join(f"'{i}'" for i in wanted[start:start + _CHUNK])
             # the ids matched the canonical pattern above: nothing but letters, digits and _

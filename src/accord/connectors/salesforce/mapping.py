@@ -43,11 +43,11 @@ from accord.canonical import (
     TaxProfile,
     TaxRegistration,
 )
+from accord.canonical.record_keys import CANONICAL_ID
 from accord.connectors.salesforce.errors import SYSTEM
 from accord.errors import DataQualityError, Team
 
 SfRecord = Mapping[str, Any]
-CANONICAL_ID = re.compile(r"^[a-z]{3}_[0-9A-HJKMNP-TV-Z]{26}$")
 
 
 class BillingStatus(StrEnum):
