@@ -123,8 +123,8 @@ class AccordSettings(_Base):
     http_read_timeout_seconds: float = Field(
         default=15.0, gt=0, le=600, description="`accord serve`: a request whose headers or "
         "body do not arrive within this time is answered 408 and its connection closed")
-    http_keep_alive_seconds: float = Field(
-        default=5.0, gt=0, le=600, description="`accord serve`: an idle kept-alive connection "
+    http_keep_alive_seconds: int = Field(
+        default=5, ge=1, le=600, description="`accord serve`: an idle kept-alive connection "
         "is closed after this time")
     http_max_connections: int = Field(
         default=500, ge=1, le=1_000_000, description="`accord serve`: connections and "
