@@ -55,10 +55,10 @@ def test_no_console_input_gives_a_500(app: App, method: str, route: APIRoute) ->
     form_names = _names(route.dependant, "body_params")
 
     @ANSWERS_NOT_500
-    @given(path=st.fixed_dictionaries({name: HOSTILE for name in path_names}),
+    @given(path=st.fixed_dictionaries(dict.fromkeys(path_names, HOSTILE)),
            query=st.dictionaries(st.sampled_from(query_names), HOSTILE) if query_names
            else st.just({}),
-           form=st.fixed_dictionaries({name: HOSTILE for name in form_names}))
+           form=st.fixed_dictionaries(dict.fromkeys(form_names, HOSTILE)))
     def exercise(path: dict[str, str], query: dict[str, str], form: dict[str, str]) -> None:
         console_login(app, Access.OPERATOR)
         url = route.path

@@ -65,6 +65,7 @@ def test_tokens_list_shows_ids_names_roles_scopes_expiry_and_last_use(
      "scope: a operator token may not hold admin"),
     (["--name", "soon", "--expires-in", "tomorrow"], "expires_in: 'tomorrow' is not a duration"),
     (["--name", "both", "--expires-in", "1d", "--expires-days", "1"], "expires_in:"),
+    (["--name", "evil\x1b[2J"], "name: 1 to 120 printable characters"),
 ])
 def test_a_bad_token_request_is_refused_naming_its_field(
         sqlite_url: str, monkeypatch: pytest.MonkeyPatch, arguments: list[str],
@@ -140,7 +141,8 @@ def test_only_administrators_manage_tokens_and_the_audit_names_the_token_id(app:
     fresh = {"Authorization": f"Bearer {created['token']}"}
     assert app.client.get("/v1/exceptions", headers=fresh).status_code == 200
 
-    again = app.client.post("/v1/tokens", headers=admin, json={"name": "finance dashboard"})
+    again = app.client.post("/v1/tokens", headers=admin, json={"name": "finance dashboard",
+                                                               "role": "operator"})
     assert again.status_code == 409
     assert "name" in again.json()["detail"]
     beyond = app.client.post("/v1/tokens", headers=admin, json={

@@ -129,6 +129,21 @@ def parse_lifetime(text: str) -> timedelta | None:
     return lifetime
 
 
+NAME_PATTERN = (r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f]"
+                r"[^\x00-\x1f\x7f-\x9f]*$")
+"""A token's name: printable (no control character a terminal would obey in ``tokens
+list``), not only whitespace."""
+NAME_LENGTH = 120
+LIFETIME_PATTERN = r"^(never|[0-9]{1,6}[mhdw])$"
+
+
+def check_name(name: str) -> str:
+    if not name or len(name) > NAME_LENGTH or re.fullmatch(NAME_PATTERN, name) is None:
+        raise ValueError(f"name: 1 to {NAME_LENGTH} printable characters, not only spaces, "
+                         "saying who or what the token is for")
+    return name
+
+
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -139,8 +154,7 @@ def create_token(session: Session, name: str, role: Access,
     """Store a new token's digest and return the token (the only time it is visible).
     ``scopes`` narrows it within ``role`` (default: every scope the role allows)."""
     granted = checked_scopes(role, scopes)
-    if not name.strip():
-        raise ValueError("name: a token needs a name saying who or what it is for")
+    check_name(name)
     if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
         raise TokenNameTaken(f"name: a token named {name!r} exists; pick another name or "
                              "revoke and list tokens with `accord tokens list`")
@@ -205,6 +219,9 @@ def revoke(session: Session, token_id: int) -> bool:
 
 
 __all__ = [
+    "LIFETIME_PATTERN",
+    "NAME_LENGTH",
+    "NAME_PATTERN",
     "PREFIX",
     "ROLE_SCOPES",
     "Access",
@@ -213,6 +230,7 @@ __all__ = [
     "ScopeNotAllowed",
     "TokenNameTaken",
     "authenticate",
+    "check_name",
     "checked_scopes",
     "create_token",
     "digest",

@@ -4,15 +4,17 @@ with the ``admin`` scope); each change is audited with the acting token's id."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, status
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator
 
 from accord.api.deps import MAX_ID, Admin, SessionDep
-from accord.api.inputs import NO_NUL
 from accord.api.responses import documented
 from accord.api.tokens import (
+    LIFETIME_PATTERN,
+    NAME_LENGTH,
+    NAME_PATTERN,
     Access,
     Scope,
     TokenNameTaken,
@@ -43,14 +45,11 @@ class TokenView(BaseModel):
     """``active``, ``expired`` or ``revoked``."""
 
 
-class TokenRequest(BaseModel):
-    name: str = Field(min_length=1, max_length=120, pattern=NO_NUL,
-                      description="who or what the token is for (unique)")
-    role: Access = Access.VIEWER
-    scopes: list[Scope] | None = Field(
-        default=None, description="default: every scope the role allows")
-    expires_in: str = Field(default="90d", max_length=20,
-                            description="30m, 12h, 90d, 2w, or never")
+class _TokenRequest(BaseModel):
+    name: str = Field(min_length=1, max_length=NAME_LENGTH, pattern=NAME_PATTERN,
+                      description="who or what the token is for (unique, printable)")
+    expires_in: str = Field(default="90d", pattern=LIFETIME_PATTERN,
+                            description="30m, 12h, 90d, 2w (at most 3650d), or never")
 
     @field_validator("expires_in")
     @classmethod
@@ -58,10 +57,28 @@ class TokenRequest(BaseModel):
         parse_lifetime(value)
         return value
 
-    @model_validator(mode="after")
-    def _scopes_within_role(self) -> TokenRequest:
-        checked_scopes(self.role, self.scopes)
-        return self
+
+class ViewerTokenRequest(_TokenRequest):
+    role: Literal[Access.VIEWER]
+    scopes: list[Literal[Scope.READ]] | None = Field(
+        default=None, description="default: every scope the role allows")
+
+
+class OperatorTokenRequest(_TokenRequest):
+    role: Literal[Access.OPERATOR]
+    scopes: list[Literal[Scope.READ, Scope.EXCEPTIONS, Scope.REPLAY]] | None = Field(
+        default=None, description="default: every scope the role allows")
+
+
+class AdminTokenRequest(_TokenRequest):
+    role: Literal[Access.ADMIN]
+    scopes: list[Scope] | None = Field(
+        default=None, description="default: every scope the role allows")
+
+
+TokenRequest = Annotated[ViewerTokenRequest | OperatorTokenRequest | AdminTokenRequest,
+                         Field(discriminator="role")]
+"""A new token: its scopes are those its role may hold (a viewer only reads)."""
 
 
 class TokenCreated(TokenView):
@@ -87,9 +104,10 @@ def list_(session: SessionDep, _who: Admin) -> list[TokenView]:
 def create(body: TokenRequest, session: SessionDep, who: Admin) -> TokenCreated:
     """Create a token; the answer holds it once. A taken name is 409."""
     lifetime = parse_lifetime(body.expires_in)
+    scopes = None if body.scopes is None else [Scope(scope) for scope in body.scopes]
     now = utcnow()
     expires = now + lifetime if lifetime is not None else None
-    granted = checked_scopes(body.role, body.scopes)
+    granted = checked_scopes(body.role, scopes)
     try:
         token = create_token(session, body.name, body.role, expires_at=expires,
                              scopes=granted)
@@ -120,4 +138,5 @@ def revoke_(token_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep
     return _view(row, utcnow())
 
 
-__all__ = ["TokenCreated", "TokenRequest", "TokenView", "router"]
+__all__ = ["AdminTokenRequest", "OperatorTokenRequest", "TokenCreated", "TokenRequest",
+           "TokenView", "ViewerTokenRequest", "router"]
