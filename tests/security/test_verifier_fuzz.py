@@ -7,22 +7,27 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from hubspot.utils.signature import Signature
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
 import stripe
+from accord.api import create_app
 from accord.connectors.base import InboundEvent, WebhookRejected
 from accord.connectors.hubspot import HubSpotSettings
 from accord.connectors.hubspot import webhook_verifier as hubspot_verifier
 from accord.connectors.registry import available, connector_for
 from accord.connectors.stripe import StripeSettings
 from accord.connectors.stripe import webhook_verifier as stripe_verifier
+from accord.settings import load_settings
+from accord.store import Database, upgrade
 
 SECRET = "whsec_fuzz_0123456789abcdef"
 URI = "https://accord.example.com/hooks/hubspot"
@@ -178,3 +183,31 @@ def test_hubspot_agrees_with_hubspots_library_on_the_signature(body: str, skew: 
     ours = not isinstance(found, WebhookRejected) or (
         "signature" not in found.reason and "window" not in found.reason)
     assert ours == theirs
+
+
+# -- through the intake route ----------------------------------------------------------------
+@pytest.fixture
+def hubspot_app(sqlite_url: str) -> Iterator[TestClient]:
+    db = Database(sqlite_url)
+    upgrade(db.engine)
+    app = create_app(load_settings(), db, system_settings={"hubspot": HubSpotSettings(
+        webhook_secret=SecretStr(SECRET), webhook_url=URI)})
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            yield client
+    finally:
+        db.dispose()
+
+
+@FUZZ
+@given(body=st.binary(max_size=200), signature=HEADER_TEXT, stamp=NUMBERISH.map(str))
+def test_the_hubspot_intake_answers_400_to_any_unsigned_delivery(
+        hubspot_app: TestClient, body: bytes, signature: str, stamp: str) -> None:
+    answer = hubspot_app.post("/hooks/hubspot", content=body, headers={
+        # as a client sends them: bytes, any of Latin-1
+        "Content-Type": "application/json",
+        "X-HubSpot-Signature-v3": signature.encode("latin-1"),  # type: ignore[dict-item]
+        "X-HubSpot-Request-Timestamp": stamp.encode("latin-1", "replace"),  # type: ignore[dict-item]
+    })
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["detail"]
