@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from accord.api.tokens import Access, Scope, authenticate, create_token, token_id_of
@@ -170,3 +170,16 @@ def test_only_administrators_manage_tokens_and_the_audit_names_the_token_id(app:
     assert rows["token.create"].target_id == str(created["id"])
     assert rows["token.revoke"].token_id == admin_id
     assert rows["token.revoke"].target_id == str(created["id"])
+
+
+def test_a_token_from_before_scopes_keeps_every_scope_of_its_role(app: App) -> None:
+    with app.db.session() as session:
+        session.execute(update(ApiToken).values(scopes=None))
+    exception_id = open_an_exception(app, "evt_before_scopes")
+    closed = app.client.post(f"/v1/exceptions/{exception_id}/ignore", json={"note": "old"},
+                             headers=app.auth(Access.OPERATOR))
+    assert closed.status_code == 200, closed.text
+    listed = app.client.get("/v1/tokens", headers=app.auth(Access.ADMIN)).json()
+    assert {row["role"]: row["scopes"] for row in listed} == {
+        "viewer": ["read"], "operator": ["exceptions", "read", "replay"],
+        "admin": ["admin", "exceptions", "read", "replay"]}

@@ -25,8 +25,8 @@ from accord.sandboxes.stripe import SANDBOX as STRIPE
 from accord.settings import load_settings
 from accord.store import Database, upgrade
 
-CALLS_PER_MINUTE = 2
-"""Permits per token: a refill takes 30 s, far longer than these tests' few requests."""
+CALLS_PER_MINUTE = 1
+"""Permits per token: a refill takes a minute, far longer than these tests' few requests."""
 
 
 @dataclass
@@ -139,3 +139,18 @@ def test_the_console_probes_only_for_operators(wired: Wired) -> None:
         assert 'name="probe"' not in page.text
         assert browser.get("/console/systems", params={"probe": "stripe"}).status_code == 403
     assert wired.vendor_calls() == 0
+
+
+def test_the_console_invoice_page_shares_the_limit_and_says_when_to_retry(
+        wired: Wired) -> None:
+    with httpx.Client(base_url=wired.url) as browser:
+        assert browser.post("/console/login", data={"token": wired.tokens[Access.VIEWER]},
+                            headers={"Origin": wired.url}).status_code == 303
+        for number in range(CALLS_PER_MINUTE):
+            page = browser.get("/console/invoices", params={"number": f"INV-PAGE-{number}"})
+            assert page.status_code == 200
+            assert "No system knows invoice" in page.text
+        limited = browser.get("/console/invoices", params={"number": "INV-PAGE-LAST"})
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert "rate limit" in limited.text
