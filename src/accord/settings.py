@@ -114,6 +114,22 @@ class AccordSettings(_Base):
         default=None, description="the field-encryption key file (a mounted secret); default "
         "<data_dir>/keys/field-keys.json, created on first use")
 
+    vendor_read_cache_seconds: float = Field(
+        default=30.0, ge=0, le=3600, description="how long this process keeps an invoice's "
+        "status read from the vendors (GET /v1/invoices/{n}); 0: ask every time")
+    vendor_calls_per_minute: int = Field(
+        default=30, ge=1, le=100_000, description="requests per minute one token may make "
+        "that reach a vendor (invoice lookups not cached, probes); beyond: 429 Retry-After")
+    http_read_timeout_seconds: float = Field(
+        default=15.0, gt=0, le=600, description="`accord serve`: a request whose headers or "
+        "body do not arrive within this time is answered 408 and its connection closed")
+    http_keep_alive_seconds: int = Field(
+        default=5, ge=1, le=600, description="`accord serve`: an idle kept-alive connection "
+        "is closed after this time")
+    http_max_connections: int = Field(
+        default=500, ge=1, le=1_000_000, description="`accord serve`: connections and "
+        "requests served at once; beyond, new requests get 503")
+
     @property
     def effective_key_file(self) -> Path:
         return self.key_file or self.data_dir / "keys" / "field-keys.json"

@@ -189,6 +189,8 @@ def test_invoice_status_across_billing_erp_instances_and_crm(
         us_internal_id = poster.post_invoice(elsewhere)
     finally:
         poster.client.close()
+    # a system changed: ask again rather than read the short-lived answer kept before
+    wired.app.state.vendor_reads.invoices.clear()
     with wired.client(Access.VIEWER) as http:
         found = http.get(f"/v1/invoices/{first.number}").json()["erp"]
     assert (found["posted"], found["instance"], found["internal_id"],
@@ -197,6 +199,8 @@ def test_invoice_status_across_billing_erp_instances_and_crm(
 
     wired.app.state.system_settings["salesforce"] = salesforce_settings(
         sandboxes["salesforce"], session_id="00D000000000001!expired")
+    # a system changed: ask again rather than read the short-lived answer kept before
+    wired.app.state.vendor_reads.invoices.clear()
     with wired.client(Access.VIEWER) as http:
         degraded = http.get(f"/v1/invoices/{posted.number}").json()
     assert degraded["crm"]["lookup"] == "unavailable"

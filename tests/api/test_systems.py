@@ -39,6 +39,7 @@ def test_systems_listed_with_limits_use_and_probe(sqlite_url: str,
                        at=datetime.now(UTC) - timedelta(minutes=minutes))
         with api.client(Access.VIEWER) as client:
             rows = {row["system"]: row for row in client.get("/v1/systems").json()}
+        with api.client(Access.OPERATOR) as client:  # a probe calls the vendor: operators
             good = client.post("/v1/systems/stripe/probe").json()
             bad = client.post("/v1/systems/stripe-eu/probe").json()
             unknown = client.post("/v1/systems/acme-crm/probe")

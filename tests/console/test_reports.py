@@ -82,7 +82,8 @@ def seed(db: Database, billing: RunningSandbox, erp: RunningSandbox) -> dict[str
     write_step(db, "waiting", "stripe.read_invoice", system="stripe",
                at=now - timedelta(hours=2))
     with db.session() as session:
-        token = create_token(session, "controller", Access.VIEWER)
+        # an operator: the systems page's Check probes a vendor, which viewers may not
+        token = create_token(session, "controller", Access.OPERATOR)
         Xrefs(session).link(canonical.id, EntityType.INVOICE, "stripe", invoice.id)
         run = ReconRun(period="2026-02", systems="stripe,netsuite", status="finished",
                        started_at=now - timedelta(days=1), finished_at=now - timedelta(days=1),

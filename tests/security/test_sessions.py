@@ -38,6 +38,18 @@ def test_the_console_cookie_is_an_opaque_session_not_the_token(app: App) -> None
     assert app.client.get("/console", follow_redirects=False).status_code == 303
 
 
+def test_the_cookie_is_secure_when_the_browser_came_over_https_through_a_proxy(
+        app: App) -> None:
+    plain = app.client.post("/console/login", data={"token": app.tokens[Access.VIEWER]},
+                            headers={"Origin": ORIGIN}, follow_redirects=False)
+    assert "secure" not in plain.headers["set-cookie"].lower()  # local HTTP keeps working
+    proxied = app.client.post("/console/login", data={"token": app.tokens[Access.VIEWER]},
+                              headers={"Origin": ORIGIN, "X-Forwarded-Proto": "https"},
+                              follow_redirects=False)
+    assert proxied.status_code == 303
+    assert "; secure" in proxied.headers["set-cookie"].lower()
+
+
 def test_logout_revokes_the_session_on_the_server(app: App) -> None:
     console_login(app, Access.VIEWER)
     copied = app.client.cookies[COOKIE]

@@ -30,9 +30,11 @@ from accord.api.routes import (
     schedules,
     systems,
     timeline,
+    tokens,
     usage,
     workers,
 )
+from accord.api.vendor_reads import VendorReads
 from accord.bootstrap import Deployment
 from accord.console import router as console_router
 from accord.console.views import HERE as CONSOLE_DIR
@@ -91,6 +93,8 @@ def create_app(settings: AccordSettings | None = None, database: Database | None
     app.state.service = None
     app.state.runs_engine = run_engine
     app.state.probes = ProbeCache()
+    app.state.vendor_reads = VendorReads(settings.vendor_read_cache_seconds,
+                                         settings.vendor_calls_per_minute)
     app.state.engine_client = EngineClient(db)
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.include_router(health.router)
@@ -106,6 +110,7 @@ def create_app(settings: AccordSettings | None = None, database: Database | None
     app.include_router(schedules.router, responses=AUTHENTICATED)
     app.include_router(usage.router, responses=AUTHENTICATED)
     app.include_router(workers.router, responses=AUTHENTICATED)
+    app.include_router(tokens.router, responses=AUTHENTICATED)
     app.include_router(console_router)
     app.middleware("http")(reject_nul)
     app.middleware("http")(csrf_guard(COOKIE))

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from accord.api.sessions import resolve_session
-from accord.api.tokens import Access, Principal, authenticate
+from accord.api.tokens import Access, Principal, Scope, authenticate
 from accord.store import Database
 
 bearer = HTTPBearer(auto_error=False, description="an API token from `accord tokens create`")
@@ -51,8 +51,9 @@ def _principal(opened: Session, presented: str, from_cookie: bool) -> Principal 
     return authenticate(opened, presented)
 
 
-def require(role: Access) -> Callable[..., Principal]:
-    """A dependency admitting tokens whose role is at least ``role``."""
+def require(role: Access, scope: Scope = Scope.READ) -> Callable[..., Principal]:
+    """A dependency admitting tokens whose role is at least ``role`` and that hold
+    ``scope`` (403 naming what is missing otherwise)."""
 
     def check(request: Request, db: Annotated[Database, Depends(database)],
               credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -73,14 +74,25 @@ def require(role: Access) -> Callable[..., Principal]:
             raise HTTPException(status.HTTP_403_FORBIDDEN,
                                 f"role {principal.role.value} may not do this; "
                                 f"{role.value} or higher is required")
+        if scope not in principal.scopes:
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                f"scope: this token lacks the {scope.value!r} scope; create "
+                                f"one with `accord tokens create --scope {scope.value}`")
         return principal
 
     return check
 
 
 Viewer = Annotated[Principal, Depends(require(Access.VIEWER))]
+"""Any valid token: reads."""
 Operator = Annotated[Principal, Depends(require(Access.OPERATOR))]
-Admin = Annotated[Principal, Depends(require(Access.ADMIN))]
+"""An operator's read-only view or check (a probe, which calls a vendor)."""
+ExceptionActor = Annotated[Principal, Depends(require(Access.OPERATOR, Scope.EXCEPTIONS))]
+"""Resolves or ignores exceptions."""
+Replayer = Annotated[Principal, Depends(require(Access.OPERATOR, Scope.REPLAY))]
+"""Starts flows: retries, schedule runs, usage reports."""
+Admin = Annotated[Principal, Depends(require(Access.ADMIN, Scope.ADMIN))]
+"""Administers: tokens, configuration, reference data."""
 
-__all__ = ["COOKIE", "MAX_ID", "Admin", "Operator", "SessionDep", "Viewer", "database",
-           "presented_token", "require", "session"]
+__all__ = ["COOKIE", "MAX_ID", "Admin", "ExceptionActor", "Operator", "Replayer",
+           "SessionDep", "Viewer", "database", "presented_token", "require", "session"]

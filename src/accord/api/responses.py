@@ -16,10 +16,11 @@ class ErrorBody(BaseModel):
 DESCRIPTIONS = {
     400: "malformed or unverifiable input",
     401: "missing, unknown or revoked token",
-    403: "the token's role may not do this",
+    403: "the token's role or scopes may not do this",
     404: "no such resource",
-    409: "the resource is not in a state that allows this (already closed)",
+    409: "the resource is not in a state that allows this (already closed, name taken)",
     413: "body over the size limit",
+    429: "too many requests that reach a vendor: wait Retry-After seconds",
     503: "a dependency (engine, database, configuration) is unavailable",
 }
 

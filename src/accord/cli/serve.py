@@ -10,6 +10,7 @@ import uvicorn
 
 from accord import bootstrap
 from accord.api.app import create_app
+from accord.api.http_limits import read_timeout_protocol
 from accord.cli.console import err
 from accord.cli.failures import CommandFailed, ExitCode
 from accord.cli.store import opened
@@ -65,8 +66,13 @@ def serve(port: int = typer.Option(8080, help="port to listen on"),
                   f"{settings.display_database_url}", highlight=False)
         # uvicorn's loggers go through accord's JSON lines (log_config=None); no access log:
         # request lines carry query strings, which can name a customer
+        # a read deadline on each request and a cap on concurrent connections
+        # (accord.api.http_limits): a slow or lying client cannot hold the server
         config = uvicorn.Config(app, log_level="warning", log_config=None, access_log=False,
-                                timeout_graceful_shutdown=drain + 5)
+                                timeout_graceful_shutdown=drain + 5,
+                                http=read_timeout_protocol(settings.http_read_timeout_seconds),
+                                timeout_keep_alive=settings.http_keep_alive_seconds,
+                                limit_concurrency=settings.http_max_connections)
         # uvicorn stops gracefully on SIGTERM or Ctrl-C, then raises the signal again to the
         # handlers it found: these, so that a requested stop ends with exit code 0
         for stop_signal in (signal.SIGTERM, signal.SIGINT):

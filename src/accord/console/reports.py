@@ -1,4 +1,5 @@
-"""Console pages for invoice status, KPIs and reconciliation (read-only)."""
+"""Console pages for invoice status, KPIs and reconciliation (read-only). Invoice lookups
+share the API's short cache and per-token limit; a system's probe is for operators."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import re
 import time
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
@@ -20,6 +22,7 @@ from accord.api.queries import step_detail
 from accord.api.reconciliation import DifferenceFilter, list_runs, run_detail
 from accord.api.systems_view import list_systems, probe_system
 from accord.api.tokens import Access
+from accord.api.vendor_reads import VendorReads
 from accord.console.views import Page, RowId, render
 from accord.engine.leases import list_workers
 from accord.store import Database
@@ -39,7 +42,16 @@ async def invoices(request: Request, session: SessionDep, who: Page,
         problem = "An invoice number has letters, digits, '.', '_', '/' or '-' only."
     elif number:
         systems = ConfiguredSystems(request.app.state.system_settings)
-        answer = await run_in_threadpool(invoice_status, session, systems, number)
+        reads: VendorReads = request.app.state.vendor_reads
+        try:
+            answer = await run_in_threadpool(reads.invoice, number, who.token_id,
+                                             partial(invoice_status, session, systems, number))
+        except HTTPException as exc:
+            if exc.status_code != status.HTTP_429_TOO_MANY_REQUESTS:
+                raise
+            return render(request, "invoice.html", who, number=number, answer=None,
+                          problem=str(exc.detail), status_code=exc.status_code,
+                          headers=exc.headers)
         if answer is None:
             problem = f"No system knows invoice {number}: check the number, or search the " \
                       "timeline for the deal."
@@ -69,9 +81,16 @@ async def systems(request: Request, session: SessionDep, who: Page,
     known = ConfiguredSystems(request.app.state.system_settings)
     rows = list_systems(session, known, datetime.now(UTC))
     probed = None
+    may_probe = who.role.allows(Access.OPERATOR)
     if probe in {row.system for row in rows}:
+        if not may_probe:
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                f"role {who.role.value} may not probe a system; operator or "
+                                "higher is required")
+        reads: VendorReads = request.app.state.vendor_reads
+        reads.probe(who.token_id)
         probed = await run_in_threadpool(probe_system, known, probe)
-    return render(request, "systems.html", who, rows=rows, probed=probed)
+    return render(request, "systems.html", who, rows=rows, probed=probed, may_probe=may_probe)
 
 
 @router.get("/workers", response_class=HTMLResponse)

@@ -5,6 +5,7 @@ viewer role."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,7 +30,7 @@ from accord.api.queries import (
 )
 from accord.api.routes.exceptions import MAX_AGE_HOURS
 from accord.api.sessions import SESSION_LIFETIME, close_session, open_session
-from accord.api.tokens import Access, Principal, authenticate
+from accord.api.tokens import Access, Principal, Scope, authenticate
 from accord.console.formatting import duration, human
 from accord.engine import context as runtime
 from accord.engine.audit import audit
@@ -65,8 +66,10 @@ RowId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 """A row id in a console path: validated as the API validates it (422 beyond 64 bits)."""
 
 
-def render(request: Request, name: str, who: Principal | None, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, {"who": who, **context})
+def render(request: Request, name: str, who: Principal | None, *, status_code: int = 200,
+           headers: Mapping[str, str] | None = None, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, {"who": who, **context},
+                                      status_code=status_code, headers=headers)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -175,10 +178,14 @@ def exception(request: Request, exception_id: RowId, who: Page, session: Session
                   can_retry=runtime.is_running(), notices=notifications_of(db, exception_id))
 
 
-def _operator(who: Principal) -> None:
+def _may(who: Principal, scope: Scope) -> None:
+    """An operator token holding ``scope``, else 403 (the API's own check)."""
     if not who.role.allows(Access.OPERATOR):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             f"role {who.role.value} may not act on exceptions")
+    if scope not in who.scopes:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"scope: this token lacks the {scope.value!r} scope")
 
 
 @router.post("/exceptions/{exception_id}/retry")
@@ -186,8 +193,9 @@ def retry(exception_id: RowId, who: Page, db: Annotated[Database, Depends(databa
           note: Annotated[str, Form(min_length=1, max_length=2000, pattern=WORDS)]
           ) -> RedirectResponse:
     """Re-run the failed flow from its failed step once the data is fixed (operator and
-    above; needs the engine in this process); the exception clears when the flow succeeds."""
-    _operator(who)
+    above, with the ``replay`` scope; needs the engine in this process); the exception clears
+    when the flow succeeds."""
+    _may(who, Scope.REPLAY)
     if not runtime.is_running():
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                             "the engine is not running in this process; start `accord serve` "
@@ -205,8 +213,9 @@ def act_on_exception(exception_id: RowId, action: Closing, request: Request, who
                      db: Annotated[Database, Depends(database)],
                      note: Annotated[str, Form(min_length=1, max_length=2000, pattern=WORDS)]
                      ) -> RedirectResponse:
-    """Resolve or ignore with a note (operator and above); audited by the engine."""
-    _operator(who)
+    """Resolve or ignore with a note (operator and above, with the ``exceptions`` scope);
+    audited by the engine."""
+    _may(who, Scope.EXCEPTIONS)
     try:
         close_exception(db, exception_id, action, actor=who.name, note=note,
                         token_id=who.token_id)

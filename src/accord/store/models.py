@@ -292,6 +292,8 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
+    scopes: Mapped[str | None] = mapped_column(
+        String(200), comment="comma-separated scopes; null: every scope the role allows")
 
 
 class ConsoleSession(Base):

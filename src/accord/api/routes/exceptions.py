@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, Field
 
 from accord.api.actions import Closing, close_exception
-from accord.api.deps import MAX_ID, Operator, SessionDep, Viewer
+from accord.api.deps import MAX_ID, ExceptionActor, Replayer, SessionDep, Viewer
 from accord.api.inputs import NO_NUL, WORDS
 from accord.api.masking import scrub_exception
 from accord.api.queries import ExceptionFilter, exception_detail, list_exceptions
@@ -76,7 +76,7 @@ def show(exception_id: ExceptionId, request: Request, session: SessionDep,
 
 @router.post("/{exception_id}/retry", status_code=status.HTTP_202_ACCEPTED,
              responses=documented(404, 503))
-def retry(exception_id: ExceptionId, request: Request, who: Operator,
+def retry(exception_id: ExceptionId, request: Request, who: Replayer,
           body: Annotated[ActionNote, Body()]) -> RetryStarted:
     """Re-run the failed flow from its failed step once the data is fixed."""
     if not runtime.is_running():
@@ -92,7 +92,7 @@ def retry(exception_id: ExceptionId, request: Request, who: Operator,
 
 
 @router.post("/{exception_id}/{action}", responses=documented(404, 409))
-def close(exception_id: ExceptionId, action: Closing, request: Request, who: Operator,
+def close(exception_id: ExceptionId, action: Closing, request: Request, who: ExceptionActor,
           body: Annotated[ActionNote, Body()]) -> ExceptionView:
     """Resolve (fixed) or ignore (needs no action) with a note; audited."""
     try:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Request, status
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from accord.api.deps import Operator, SessionDep, Viewer
+from accord.api.deps import Replayer, SessionDep, Viewer
 from accord.api.readiness import ScheduleReadiness, schedule_readiness
 from accord.api.responses import documented
 from accord.engine.audit import audit
@@ -38,7 +38,7 @@ def list_(request: Request, _who: Viewer) -> dict[str, ScheduleReadiness]:
 @router.post("/{name}/run", status_code=status.HTTP_202_ACCEPTED,
              responses=documented(404, 503))
 async def run_now(name: ScheduleName, request: Request, session: SessionDep,
-                  who: Operator) -> ScheduleRun:
+                  who: Replayer) -> ScheduleRun:
     """Fire schedule ``name`` now (a poll, the reconciliation, ...); a worker runs it and
     ``GET /v1/schedules`` shows the outcome. Audited."""
     if name not in {schedule.name for schedule in _schedules(request)}:

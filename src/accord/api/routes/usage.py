@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, status
 from pydantic import AwareDatetime, BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from accord.api.deps import Operator
+from accord.api.deps import Replayer
 from accord.api.inputs import NO_NUL
 from accord.api.tokens import Principal
 from accord.engine.audit import audit
@@ -55,7 +55,7 @@ def _store_all(database: Database, records: list[UsageIn]) -> UsageReceipt:
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED)
-async def report_usage(batch: UsageBatch, request: Request, who: Operator) -> UsageReceipt:
+async def report_usage(batch: UsageBatch, request: Request, who: Replayer) -> UsageReceipt:
     """Store usage records durably (each once, by id); the usage flow reports them to
     billing, which bills them on the period's invoice. Audited."""
     database: Database = request.app.state.database

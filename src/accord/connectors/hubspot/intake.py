@@ -87,11 +87,15 @@ class HubSpotWebhookVerifier:
         stamp = _header(headers, TIMESTAMP_HEADER)
         if not given:
             raise WebhookRejected("missing X-HubSpot-Signature-v3 header")
-        if not stamp or not stamp.isdigit():
+        # milliseconds in ASCII digits (str.isdigit also admits '²' and other scripts'
+        # digits), at most 15 of them: until the year 33658, and a datetime can hold it
+        if not stamp or not (stamp.isascii() and stamp.isdigit()) or len(stamp) > 15:
             raise WebhookRejected("missing or malformed X-HubSpot-Request-Timestamp")
         expected = signature(self._secret.get_secret_value(), "POST", self._uri(headers), body,
                              stamp)
-        if not hmac.compare_digest(expected, given):
+        # compared as bytes: a header can hold any Latin-1 text, which compare_digest
+        # refuses (TypeError) when given as a str
+        if not hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogateescape")):
             raise WebhookRejected("no signature matches the payload")
         signed_at = datetime.fromtimestamp(int(stamp) / 1000, tz=UTC)
         if abs(now - signed_at) > self.window:

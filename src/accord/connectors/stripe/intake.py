@@ -93,6 +93,10 @@ class StripeWebhookVerifier:
         if signed_at is None:
             raise WebhookRejected("Stripe-Signature has no timestamp")
         try:
+            body.decode("utf-8")  # Stripe signs the text; stripe-python decodes unchecked
+        except UnicodeDecodeError:
+            raise WebhookRejected("the body is not UTF-8 text") from None
+        try:
             # the tolerance is checked below against the caller's clock, on the timestamp
             # this call verified the signature with (parsed the same way)
             stripe.WebhookSignature.verify_header(body, header, self._secret.get_secret_value(),
