@@ -63,6 +63,7 @@ def test_a_deal_is_one_trace_from_intake_to_vendor_calls_stored_and_exported(
                          for call in calls)
     called = {by_id[call.parent_span_id or ""].system for call in calls}
     assert called == {"salesforce", "stripe", "netsuite"}
+    assert all(call.system == by_id[call.parent_span_id or ""].system for call in calls)
     assert all("?" not in str(call.attributes.get("http.url", call.attributes.get(
         "url.full", ""))) for call in calls)
 
@@ -72,6 +73,7 @@ def test_a_deal_is_one_trace_from_intake_to_vendor_calls_stored_and_exported(
     assert set(exported) == set(by_id)
     assert {span.parent_span_id for span in exported.values()} == {
         span.parent_span_id for span in spans}
+    assert {exported[call.span_id].attributes["accord.system"] for call in calls} == called
 
     # the console draws the same waterfall, linked from the deal's timeline
     with database.session() as session:
