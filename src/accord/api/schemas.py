@@ -161,6 +161,7 @@ __all__ = [
     "ExceptionSummary",
     "FieldView",
     "Kpis",
+    "NotificationView",
     "Step",
     "StepDetail",
     "StepPage",
