@@ -11,7 +11,6 @@ the CRM is followed to its payment in the ERP:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,7 @@ from tests.service.deals import (
     subscription_of,
 )
 
-from .receivers import CollectedSpan, Received
+from .receivers import CollectedSpan, Received, chain_of
 
 SYSTEM = "accord.system"
 BUSINESS_FLOWS = ("closed_won", "invoice_posting", "payment_posting")
@@ -72,23 +71,6 @@ def _pay(billing: Any, invoice: Any) -> str:
     billing.v1.invoices.pay(invoice.id, params={"payment_method": method.id})
     charges = billing.v1.charges.list(params={"customer": invoice.customer}).data
     return str(next(charge.id for charge in charges if charge.status == "succeeded"))
-
-
-def _chain(spans: Iterable[CollectedSpan], flow_name: str, step: str, key: str, value: str
-           ) -> list[CollectedSpan]:
-    """[intake, flow, step, vendor calls...] of the trace whose flow ``flow_name`` has
-    ``key`` = ``value`` and a step ``step``; empty while it has not all arrived."""
-    found = list(spans)
-    by_id = {span.span_id: span for span in found}
-    for flow in (s for s in found if s.name == f"flow {flow_name}"
-                 and s.attributes.get(f"accord.key.{key}") == value):
-        intake = by_id.get(flow.parent_span_id or "")
-        for candidate in (s for s in found if s.parent_span_id == flow.span_id
-                          and s.name == f"step {step}"):
-            calls = [s for s in found if s.parent_span_id == candidate.span_id]
-            if intake is not None and calls:
-                return [intake, flow, candidate, *calls]
-    return []
 
 
 def _scrape(text: str) -> Samples:
@@ -136,12 +118,12 @@ def test_two_workers_trace_a_deal_to_its_erp_payment_over_otlp_and_agree_on_metr
         def arrived() -> list[list[CollectedSpan]] | None:
             with received.lock:
                 spans = list(received.spans)
-            chains = [_chain(spans, "closed_won", "billing.create_subscription", "deal_id",
-                             opportunity),
-                      _chain(spans, "invoice_posting", "erp.post_invoice",
-                             "billing_invoice_id", invoice.id),
-                      _chain(spans, "payment_posting", "erp.post_payment",
-                             "billing_invoice_id", invoice.id)]
+            chains = [chain_of(spans, "closed_won", "billing.create_subscription",
+                               "deal_id", opportunity),
+                      chain_of(spans, "invoice_posting", "erp.post_invoice",
+                               "billing_invoice_id", invoice.id),
+                      chain_of(spans, "payment_posting", "erp.post_payment",
+                               "billing_invoice_id", invoice.id)]
             return chains if all(chains) else None
 
         deal, posted, paid = eventually(arrived, timeout=60, what="the spans at the collector")
