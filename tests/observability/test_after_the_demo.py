@@ -15,10 +15,13 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from accord.observability.catalog import METRICS, Kind
-from tests.demo_month import DemoMonth, all_steps
+from tests.demo_month import STARTUP_SECONDS, DemoMonth, all_steps
+
+pytestmark = pytest.mark.timeout(STARTUP_SECONDS + 600)  # the first one starts the demo
 
 ROW = re.compile(r'<tr class="span-(?P<kind>\w+) status-\w+" data-span="(?P<span>\w+)" '
                  r'data-parent="(?P<parent>\w*)" data-system="(?P<system>[^"]*)" '

@@ -11,11 +11,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from accord.observability.settings import TRACES_ENDPOINT
 
 from .receivers import Received, chain_of
 
 ACCOUNTS = 12
+DEMO_SECONDS = 1200
+
+pytestmark = pytest.mark.timeout(DEMO_SECONDS + 60)
 
 
 def test_the_demo_exports_every_step_to_an_otlp_collector_named_in_its_environment(
@@ -27,7 +32,7 @@ def test_the_demo_exports_every_step_to_an_otlp_collector_named_in_its_environme
                                 f"{os.environ.get('PATH', '')}"})
     done = subprocess.run(["accord", "demo", "--accounts", str(ACCOUNTS), "--json"],
                           cwd=tmp_path, env=environment, capture_output=True, text=True,
-                          timeout=1200, check=False)
+                          timeout=DEMO_SECONDS, check=False)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
 
     with collector[1].lock:

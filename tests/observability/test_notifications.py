@@ -224,6 +224,7 @@ def _run_pass(api: httpx.Client, previous: str | None) -> dict[str, Any]:
     return eventually(finished, timeout=120, what="the notification pass")
 
 
+@pytest.mark.timeout(900)  # sandboxes and the service start as processes
 def test_the_service_tells_an_exception_past_its_sla_once_and_records_it(
         tmp_path: Path, smtp: tuple[int, Inbox], hooks: tuple[str, Received]) -> None:
     owner = Team.REVENUE_OPERATIONS.value

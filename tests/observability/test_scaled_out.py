@@ -45,6 +45,8 @@ SYSTEM = "accord.system"
 BUSINESS_FLOWS = ("closed_won", "invoice_posting", "payment_posting")
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
+pytestmark = pytest.mark.timeout(900)  # five processes and three sandboxes start
+
 
 def _netsuite_payment(creds: dict[str, str], charge: str) -> dict[str, Any] | None:
     query = ("SELECT id, externalid FROM transaction WHERE type = 'CustPymt' AND externalid"
