@@ -7,6 +7,7 @@ carrying their system. (The demo runs on free ports: nothing else is disturbed.)
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -30,10 +31,16 @@ def test_the_demo_exports_every_step_to_an_otlp_collector_named_in_its_environme
     environment.update({TRACES_ENDPOINT: f"{collector[0]}/v1/traces", "NO_COLOR": "1",
                         "PATH": f"{Path(sys.executable).parent}{os.pathsep}"
                                 f"{os.environ.get('PATH', '')}"})
-    done = subprocess.run(["accord", "demo", "--accounts", str(ACCOUNTS), "--json"],
-                          cwd=tmp_path, env=environment, capture_output=True, text=True,
-                          timeout=DEMO_SECONDS, check=False)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    demo = subprocess.Popen(["accord", "demo", "--accounts", str(ACCOUNTS), "--json"],
+                            cwd=tmp_path, env=environment, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        output, _ = demo.communicate(timeout=DEMO_SECONDS)
+    finally:
+        if demo.poll() is None:  # cut short: the demo stops what it started on SIGTERM
+            os.killpg(demo.pid, signal.SIGTERM)
+            demo.wait(timeout=120)
+    assert demo.returncode == 0, output[-3000:]
 
     with collector[1].lock:
         spans = list(collector[1].spans)
