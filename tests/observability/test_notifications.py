@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from accord import bootstrap
 from accord.api.app import create_app
+from accord.api.masking import MASK
 from accord.api.tokens import Access, create_token
 from accord.demo.environment import Layout, start
 from accord.engine.exception_queue import Problem, open_exception
@@ -125,8 +126,16 @@ def test_an_exception_past_its_sla_is_told_once_escalated_once_and_recorded(
     with TestClient(app, headers={"Origin": "http://testserver"}) as client:
         client.post("/console/login", data={"token": token}, follow_redirects=False)
         page = client.get(f"/console/exceptions/{exception_id}").text
+        answer = client.get(f"/v1/exceptions/{exception_id}",
+                            headers={"Authorization": f"Bearer {token}"}).json()
     assert 'data-reason="escalation" data-channel="email"' in page
     assert 'data-reason="breach" data-channel="webhook"' in page
+    # the API's answer records them too; a viewer sees no address
+    assert sorted((n["reason"], n["channel"], n["recipient"]) for n in
+                  answer["notifications"]) == [("breach", "email", MASK),
+                                               ("breach", "webhook", "team-room"),
+                                               ("escalation", "email", MASK)]
+    assert "example.test" not in page
 
 
 def test_a_burst_goes_as_one_digest_per_channel(tmp_path: Path, smtp: tuple[int, Inbox],
