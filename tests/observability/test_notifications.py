@@ -3,8 +3,10 @@
 A deal with a planted defect, won in the CRM sandbox, becomes an exception for master
 data through the real flow; left unhandled past its SLA, one pass of the notifier sends
 exactly one e-mail to the owner, one escalation and one webhook message, records them
-(visible on the exception in the console), and a later pass sends nothing more. A burst of
-exceptions goes as one digest per channel."""
+(visible on the exception in the console and in the API's answer), and a later pass sends
+nothing more. The same holds through a running service (``accord serve`` and the sandboxes
+as processes), where the scheduled notification job sends them and a deal won without
+products is the planted exception. A burst of exceptions goes as one digest per channel."""
 
 from __future__ import annotations
 
