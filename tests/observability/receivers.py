@@ -1,11 +1,12 @@
 """Small in-process receivers the observability tests export to: an OTLP/HTTP trace
-collector and a Slack-style incoming-webhook endpoint, each on a free port."""
+collector and a Slack-style incoming-webhook endpoint, each on a free port; and how a test
+finds one business event's chain of spans among those collected."""
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -51,6 +52,24 @@ def _spans(body: bytes) -> list[CollectedSpan]:
                     parent_span_id=span.parent_span_id.hex() or None, name=span.name,
                     attributes={a.key: _value(a.value) for a in span.attributes}))
     return found
+
+
+def chain_of(spans: Iterable[CollectedSpan], flow_name: str, step: str,
+             key: str | None = None, value: str | None = None) -> list[CollectedSpan]:
+    """[intake, flow, step, vendor calls...] of a trace whose flow ``flow_name`` (with
+    ``key`` = ``value``, when given) has a step ``step`` with vendor calls under it; empty
+    while none has all arrived."""
+    found = list(spans)
+    by_id = {span.span_id: span for span in found}
+    for flow in (s for s in found if s.name == f"flow {flow_name}"
+                 and (key is None or s.attributes.get(f"accord.key.{key}") == value)):
+        intake = by_id.get(flow.parent_span_id or "")
+        for candidate in (s for s in found if s.parent_span_id == flow.span_id
+                          and s.name == f"step {step}"):
+            calls = [s for s in found if s.parent_span_id == candidate.span_id]
+            if intake is not None and calls:
+                return [intake, flow, candidate, *calls]
+    return []
 
 
 @contextmanager

@@ -17,6 +17,11 @@ from accord.engine.replay import replay
 from accord.engine.timeline import search
 from accord.flows.keys import Key
 from accord.observability import tracing
+from accord.observability.settings import (
+    BASE_ENDPOINT,
+    TRACES_ENDPOINT,
+    observability_settings,
+)
 from accord.observability.spanstore import read_trace, traces_of
 from accord.settings import AccordSettings
 from accord.store.models import BusinessKey
@@ -63,6 +68,7 @@ def test_a_deal_is_one_trace_from_intake_to_vendor_calls_stored_and_exported(
                          for call in calls)
     called = {by_id[call.parent_span_id or ""].system for call in calls}
     assert called == {"salesforce", "stripe", "netsuite"}
+    assert all(call.system == by_id[call.parent_span_id or ""].system for call in calls)
     assert all("?" not in str(call.attributes.get("http.url", call.attributes.get(
         "url.full", ""))) for call in calls)
 
@@ -72,6 +78,7 @@ def test_a_deal_is_one_trace_from_intake_to_vendor_calls_stored_and_exported(
     assert set(exported) == set(by_id)
     assert {span.parent_span_id for span in exported.values()} == {
         span.parent_span_id for span in spans}
+    assert {exported[call.span_id].attributes["accord.system"] for call in calls} == called
 
     # the console draws the same waterfall, linked from the deal's timeline
     with database.session() as session:
@@ -106,3 +113,15 @@ def test_a_deal_is_one_trace_from_intake_to_vendor_calls_stored_and_exported(
     assert all(span.parent_span_id == root.span_id for span in again)
     assert {span.attributes["accord.workflow_id"] for span in again} == {
         flows[0].attributes["accord.workflow_id"], replayed.workflow_id}
+
+
+def test_opentelemetry_variables_name_the_collector_when_the_table_does_not() -> None:
+    collector = "http://collector:4318"
+    assert observability_settings({}, {}).otlp_endpoint is None
+    assert observability_settings({}, {TRACES_ENDPOINT: f"{collector}/v1/traces"}
+                                  ).otlp_endpoint == f"{collector}/v1/traces"
+    assert observability_settings({}, {BASE_ENDPOINT: f"{collector}/"}
+                                  ).otlp_endpoint == f"{collector}/v1/traces"
+    mine = {"observability": {"otlp_endpoint": "http://mine:4318/v1/traces"}}
+    assert observability_settings(mine, {BASE_ENDPOINT: collector}).otlp_endpoint == \
+        "http://mine:4318/v1/traces"

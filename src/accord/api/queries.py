@@ -18,6 +18,7 @@ from accord.api.schemas import (
     ExceptionSummary,
     FieldView,
     Kpis,
+    NotificationView,
     Step,
     StepDetail,
     StepPage,
@@ -38,6 +39,7 @@ from accord.store.models import (
     ExceptionRecord,
     GoldenRecord,
     InboxEntry,
+    Notification,
     TimelineEntry,
 )
 
@@ -182,13 +184,31 @@ def list_exceptions(session: Session, where: ExceptionFilter, *,
                 "reason": scrub_text(row.reason, mask_personal=mask)}) for row in rows]
 
 
+def notifications_about(session: Session, exception_id: int, *,
+                        mask: bool = True) -> list[NotificationView]:
+    """The messages sent (or tried) about one exception, oldest first; addresses masked
+    with ``mask`` (viewers), secrets in an error always redacted."""
+    rows = session.scalars(select(Notification).where(
+        Notification.exception_id == exception_id).order_by(Notification.id))
+    shown = []
+    for row in rows:
+        view = NotificationView.model_validate(row, from_attributes=True)
+        shown.append(view.model_copy(update={
+            "recipient": scrub_text(view.recipient, mask_personal=mask),
+            "subject": scrub_text(view.subject, mask_personal=mask),
+            "error": scrub_text(view.error, mask_personal=mask) if view.error else None}))
+    return shown
+
+
 def exception_detail(session: Session, view: ExceptionView, *,
                      mask: bool = True) -> ExceptionDetail:
-    """The exception with the reconciliation differences it explains, scrubbed by
-    :func:`accord.api.masking.scrub_exception` (personal data masked with ``mask``)."""
+    """The exception with the reconciliation differences it explains and the notifications
+    about it, scrubbed by :func:`accord.api.masking.scrub_exception` (personal data masked
+    with ``mask``)."""
     explained = explained_by(session, [view.id]).get(view.id, [])
     return ExceptionDetail(**scrub_exception(view.model_dump(), mask_personal=mask),
-                           differences=explained)
+                           differences=explained,
+                           notifications=notifications_about(session, view.id, mask=mask))
 
 
 def _count_by(session: Session, column: object, *where: object) -> list[CountBy]:
@@ -242,6 +262,5 @@ def kpis(session: Session, now: datetime | None = None) -> Kpis:
 
 
 __all__ = ["ExceptionFilter", "StepCounts", "customer_360", "exception_detail", "kpis",
-           "list_customers",
-           "list_exceptions", "list_steps", "search_timeline", "step_counts", "step_detail",
-           "trace"]
+           "list_customers", "list_exceptions", "list_steps", "notifications_about",
+           "search_timeline", "step_counts", "step_detail", "trace"]

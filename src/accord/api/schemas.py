@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from accord.engine.exception_queue import ExceptionView
 from accord.engine.timeline import Milestone, StepOutcome
+from accord.notify.notifier import Channel, Reason
 from accord.reconcile.runs import ExplainedDifference
 
 
@@ -88,10 +89,28 @@ class ExceptionSummary(BaseModel):
                              "exception explains (attached to it, not opened apart)")
 
 
+class NotificationView(BaseModel):
+    """One message sent (or tried) to the owners about an exception (:mod:`accord.notify`):
+    why, over which channel, to whom - addresses, or a webhook's name, never its URL."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    reason: Reason
+    channel: Channel
+    recipient: str
+    subject: str
+    digest: int = Field(description="exceptions in the digest it was part of; 0 alone")
+    status: str = Field(description="sent, failed (tried again next pass) or sending")
+    error: str | None
+    sent_at: datetime
+
+
 class ExceptionDetail(ExceptionView):
-    """One exception with its context and the reconciliation differences it explains."""
+    """One exception with its context, the reconciliation differences it explains and the
+    notifications its owners were sent about it."""
 
     differences: list[ExplainedDifference]
+    notifications: list[NotificationView] = Field(default_factory=list)
 
 
 class Customer360(BaseModel):
@@ -142,6 +161,7 @@ __all__ = [
     "ExceptionSummary",
     "FieldView",
     "Kpis",
+    "NotificationView",
     "Step",
     "StepDetail",
     "StepPage",

@@ -38,7 +38,6 @@ from accord.engine.exception_queue import ExceptionStatus, get_exception, retry_
 from accord.engine.failures import AlreadyClosed, UnknownTarget
 from accord.errors import Team
 from accord.flows.keys import SEARCHABLE, Key
-from accord.notify import notifications_of
 from accord.store import Database
 
 HERE = Path(__file__).parent
@@ -175,7 +174,7 @@ def exception(request: Request, exception_id: RowId, who: Page, session: Session
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     return render(request, "exception.html", who,
                   e=exception_detail(session, view, mask=who.role is Access.VIEWER),
-                  can_retry=runtime.is_running(), notices=notifications_of(db, exception_id))
+                  can_retry=runtime.is_running())
 
 
 def _may(who: Principal, scope: Scope) -> None:

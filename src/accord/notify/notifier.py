@@ -241,13 +241,4 @@ def notify(database: Database, settings: NotificationSettings, slas: Slas,
     return result
 
 
-def notifications_of(database: Database, exception_id: int) -> list[Notification]:
-    """The messages sent about one exception, oldest first (for the console)."""
-    with database.session() as session:
-        rows = list(session.scalars(select(Notification).where(
-            Notification.exception_id == exception_id).order_by(Notification.id)))
-        session.expunge_all()
-        return rows
-
-
-__all__ = ["Channel", "Item", "PassResult", "Reason", "notifications_of", "notify"]
+__all__ = ["Channel", "Item", "PassResult", "Reason", "notify"]

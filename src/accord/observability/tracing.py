@@ -10,8 +10,9 @@
   step's retries are span events.
 * **Vendor calls.** OpenTelemetry's instrumentation of ``httpx`` and ``requests`` (the HTTP
   clients the connectors and the vendors' libraries use) makes each HTTP request a child of
-  the step that sent it. Query strings are cut from the recorded URLs (they can carry
-  names); an HTTP call outside any trace (a health probe) is not recorded.
+  the step that sent it, with the step's system as its ``accord.system``. Query strings
+  are cut from the recorded URLs (they can carry names); an HTTP call outside any trace (a
+  health probe) is not recorded.
 
 Spans are exported in batches by a background thread: to accord's database
 (:mod:`accord.observability.spanstore`) by default, and by OTLP/HTTP when
@@ -108,6 +109,29 @@ class _Switch(SpanProcessor):
         return all(processor.force_flush(timeout_millis) for processor in self._processors)
 
 
+class _CallerSystem(SpanProcessor):
+    """A vendor HTTP call is named by the system its step calls: the client span takes the
+    ``accord.system`` of the span it runs under (the step), so the local store, the console
+    and an OTLP backend can group calls by system without reading URLs."""
+
+    def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
+        if span.kind is not SpanKind.CLIENT:
+            return
+        parent = trace.get_current_span(parent_context)
+        system = (getattr(parent, "attributes", None) or {}).get(SYSTEM_ATTRIBUTE)
+        if isinstance(system, str) and system:
+            span.set_attribute(SYSTEM_ATTRIBUTE, system)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        pass
+
+    def shutdown(self) -> None:
+        pass
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+
 _switch = _Switch()
 _provider: TracerProvider | None = None
 _setup_lock = threading.Lock()
@@ -154,6 +178,7 @@ def provider() -> TracerProvider:
         if _provider is None:
             created = TracerProvider(resource=Resource.create({"service.name": TRACER}),
                                      sampler=ParentBased(root=_RootSampler()))
+            created.add_span_processor(_CallerSystem())
             created.add_span_processor(_switch)
             trace.set_tracer_provider(created)
             _instrument(created)
