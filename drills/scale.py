@@ -279,11 +279,15 @@ def judge(name: str, drill: Drill, result: dict[str, Any], cpu: dict[str, Any]) 
     takeovers = all_takeovers(stage)
     if name == "worker_lost":
         found = result["lost"]
-        checks["lease taken over once"] = found.get("takeovers") == 1
+        found["takeovers"] = len(takeovers_of(stage, found["worker"]))
+        checks["lease taken over once"] = found["takeovers"] == 1
         checks["nothing pending under the lost id"] = pending.get(found["worker"], 0) == 0
     elif name == "partition":
         found = result["partition"]
         checks["taken over while cut"] = bool(found.get("adopted"))
+        # once: back from the partition it starts a new lease, which nobody takes over
+        found["takeovers"] = len(takeovers_of(stage, found["worker"]))
+        checks["its lease taken over once"] = found["takeovers"] == 1
         checks["zombie noticed its lease was taken"] = \
             found["zombie_noticed_s_after_mend"] is not None
     elif name == "rolling_restart":
@@ -298,6 +302,12 @@ def judge(name: str, drill: Drill, result: dict[str, Any], cpu: dict[str, Any]) 
     result["vendor_refusals"] = {system: found.get("refused") for system, found in
                                  limits.items()}
     result["takeovers"] = takeovers
+    result["hosts_prefix"] = stage.hosts.prefix if stage.hosts else None
+    with stage.database.engine.connect() as connection:
+        result["database_bytes"] = int(connection.execute(text(
+            "SELECT pg_database_size(current_database())")).scalar() or 0)
+        result["inbox_rows"] = int(connection.execute(text(
+            "SELECT COUNT(*) FROM inbox")).scalar() or 0)
     result["cpu"] = cpu
     verdict = result["verdict"]
     verdict["checks"] = {**verdict.get("checks", {}), **checks}
