@@ -154,9 +154,12 @@ class CpuWatch:
     running: bool = True
     initial: bool = True
 
+    netsuite_admitted: int = 0
+
     def start(self) -> CpuWatch:
         self.sample()
         self.initial = False
+        self.netsuite_admitted = int(self.stage.governance()["admitted"])
         hosts = self.stage.hosts
         self.pg_first = self.pg_last = hosts.postgres_cpu() if hosts else 0.0
         threading.Thread(target=self._run, daemon=True).start()
@@ -187,9 +190,11 @@ class CpuWatch:
         for pid, last in self.last.items():
             used[self.role[pid]] += last - self.first.get(pid, 0.0)
         used["postgres"] = self.pg_last - self.pg_first
+        netsuite_calls = int(self.stage.governance()["admitted"]) - self.netsuite_admitted
         return {f"{k}_cpu_s": round(v, 1) for k, v in used.items()} | {
             f"{k}_cpu_ms_per_event": round(1000 * v / max(1, events), 1)
-            for k, v in used.items()}
+            for k, v in used.items()} | {
+            "netsuite_calls_per_event": round(netsuite_calls / max(1, events), 2)}
 
 
 # -- the troubles ----------------------------------------------------------------------------
@@ -301,6 +306,9 @@ def judge(name: str, drill: Drill, result: dict[str, Any], cpu: dict[str, Any]) 
     limits = result.get("limits", {})
     result["vendor_refusals"] = {system: found.get("refused") for system, found in
                                  limits.items()}
+    if "admitted" in limits.get("stripe", {}):
+        cpu["stripe_calls_per_event"] = round(
+            int(limits["stripe"]["admitted"]) / max(1, len(drill.workload.events)), 2)
     result["takeovers"] = takeovers
     result["hosts_prefix"] = stage.hosts.prefix if stage.hosts else None
     with stage.database.engine.connect() as connection:
