@@ -114,6 +114,16 @@ def wait_adopted(stage: Stage, executor: str, timeout: float) -> dict[str, Any] 
     return None
 
 
+def wait_takeover_row(stage: Stage, executor: str, timeout: float = 60.0
+                      ) -> list[dict[str, Any]]:
+    """The takeover rows of ``executor``: the adopter writes one after DBOS recovery
+    re-enqueued the flows, a moment after it claimed the lease."""
+    deadline = time.monotonic() + timeout
+    while not (taken := takeovers_of(stage, executor)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return taken
+
+
 def wait_progress(drill: Drill, share: float) -> None:
     total = len(drill.workload.invoices)
     while drill.progress < total * share and drill.delivering:
@@ -126,7 +136,7 @@ def takeover_figures(stage: Stage, executor: str, row: dict[str, Any] | None,
     finished."""
     if row is None:
         return {"adopted": False}
-    taken = takeovers_of(stage, executor)
+    taken = wait_takeover_row(stage, executor)
     ids = [str(i) for t in taken for i in (t["workflow_ids"] or [])]
     deadline = time.monotonic() + 300
     while unfinished(stage, ids) and time.monotonic() < deadline:
@@ -224,7 +234,7 @@ def partition(drill: Drill) -> None:
     stage.hosts.cut(host)
     lease = float(drill.knobs.get("lease_seconds", LEASE["lease_seconds"]))
     row = wait_adopted(stage, victim, timeout=lease * 3 + 60)
-    taken = takeovers_of(stage, victim)
+    taken = wait_takeover_row(stage, victim) if row else []
     ids = [str(i) for t in taken for i in (t["workflow_ids"] or [])]
     still_running = unfinished(stage, ids)
     stage.hosts.mend(host)
