@@ -1,6 +1,7 @@
 """Run reliability drills and print their verdicts.
 
-    .venv/bin/python drills/run.py [kill_storm|outage|throttle|hostile|bad_data|db_restart|all]
+    .venv/bin/python drills/run.py [kill_storm|outage|throttle|hostile|bad_data|db_restart|
+                                    worker_lost|partition|slow_network|rolling_restart|all]
                                    [--events N] [--customers N] [--workers N]
                                    [--set KNOB=JSON ...] [--label LABEL]
 
@@ -10,7 +11,9 @@ configured by ``accord init --sandboxes``. Customers come from deals won in Sale
 which the product's closed-won flow turns into Stripe and NetSuite customers; the workload
 is invoices created in Stripe, whose ``invoice.finalized`` events the drill delivers as
 Stripe does (signed, retried) to ``POST /hooks/stripe`` while the drill's trouble happens;
-the product's invoice-posting flow posts them to NetSuite. It waits for the backlog to
+the product's invoice-posting flow posts them to NetSuite. The scale-out drills
+(drills/scale.py) run PostgreSQL, the API and each worker as hosts of their own
+(drills/hosts.py). It waits for the backlog to
 drain and compares NetSuite's final state with the workload. Results go to
 bench/results/<drill>.json; the exit code is non-zero if any verdict fails, and the report
 names the records concerned (the throttle drill: the system and its figures).
