@@ -394,7 +394,7 @@ KNOBS: dict[str, dict[str, Any]] = {
 }
 DEFAULT_EVENTS = {"kill_storm": 5000, "outage": 2000, "throttle": 2000, "hostile": 2000,
                   "bad_data": 1000, "db_restart": 2000, "worker_lost": 2000,
-                  "partition": 2000, "slow_network": 1000, "rolling_restart": 600}
+                  "partition": 2000, "slow_network": 200, "rolling_restart": 600}
 """The issue asks 5,000 events of the kill storm; the rest are sized so all six fit in 30
 minutes on the shared 2-core machine."""
 
