@@ -14,7 +14,7 @@ help:
 	@echo "make test   - set up, lint, type-check and run the whole test suite"
 	@echo "make lint   - ruff and mypy --strict"
 	@echo "make bench  - run the benchmarks in bench/ (figures, not pass/fail)"
-	@echo "make drills - run the six reliability drills in drills/ (verdicts: lost, doubled, wrong, stuck)"
+	@echo "make drills - run the reliability and scale-out drills in drills/ (verdicts: lost, doubled, wrong, stuck)"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "accord needs Python 3.11 or newer on PATH" >&2; exit 1; }

@@ -27,6 +27,7 @@ import queue
 import re
 import secrets
 import signal
+import subprocess
 import tempfile
 import threading
 import time
@@ -40,6 +41,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import on_hosts
+from hosts import Hosts
 from limits import netsuite_limits, salesforce_limits, stripe_limits
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -184,6 +187,42 @@ class Workers:
         self.kills += 1
         self.procs[name] = self.env.stack.start(name, ["worker", "--id", name])
 
+    def kill_for_good(self, name: str) -> None:
+        """SIGKILL ``name`` and start nothing in its place (a machine lost for good)."""
+        entry = self.procs.pop(name)
+        os.kill(entry.process.pid, signal.SIGKILL)
+        entry.process.wait()
+        self.kills += 1
+
+    def start_new(self, name: str, like: str | None = None, timeout: float = 120.0) -> None:
+        """Start ``accord worker --id name`` (on the host of ``like`` when deployed on
+        hosts) and wait until it runs."""
+        stack = self.env.stack
+        if like is not None and isinstance(stack, on_hosts.HostStack):
+            host = stack.host_of(like)
+            if host is not None:
+                stack.place(name, host)
+        entry = stack.start(name, ["worker", "--id", name])
+        self.procs[name] = entry
+        deadline = time.monotonic() + timeout
+        while f"worker {name} on " not in entry.log.read_text(errors="replace"):
+            if entry.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"worker {name} did not start; see {entry.log}")
+            time.sleep(0.2)
+
+    def stop(self, name: str, timeout: float = 60.0) -> float:
+        """SIGTERM ``name`` (a clean stop: it drains, then releases its lease) and wait;
+        SIGKILL after ``timeout``. Returns the seconds it took."""
+        entry = self.procs.pop(name)
+        began = time.monotonic()
+        entry.process.send_signal(signal.SIGTERM)
+        try:
+            entry.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(entry.process.pid, signal.SIGKILL)
+            entry.process.wait()
+        return time.monotonic() - began
+
 
 # -- the webhook sender -------------------------------------------------------------------
 def stripe_signature(body: bytes, secret: str, at: int) -> str:
@@ -290,6 +329,14 @@ class SandboxLimits:
     salesforce_latency_ms: int = 0
 
 
+@dataclass(frozen=True)
+class HostsPlan:
+    """Run PostgreSQL, the API and each worker on hosts of their own (drills/hosts.py);
+    ``impair_workers``: every worker host's database link can be delayed and made lossy."""
+
+    impair_workers: bool = False
+
+
 class SetupFailed(RuntimeError):
     """The customers or the workload could not be set up: the drill did not start."""
 
@@ -302,8 +349,11 @@ class Stage:
     def __init__(self, *, workers: int, use_postgres: bool, customers: int, events: int,
                  tables: Mapping[str, Mapping[str, Any]] | None = None,
                  limits: SandboxLimits | None = None,
-                 log: Callable[[str], None] | None = None) -> None:
-        self.workers_wanted = workers if use_postgres else 0
+                 log: Callable[[str], None] | None = None,
+                 hosts: HostsPlan | None = None) -> None:
+        self.workers_wanted = workers if use_postgres or hosts else 0
+        self.hosts_plan = hosts
+        self.hosts: Hosts | None = None
         self.use_postgres = use_postgres
         self.customers = customers
         self.events = events
@@ -324,13 +374,25 @@ class Stage:
     def _enter(self) -> None:
         tmp = Path(self._exit.enter_context(tempfile.TemporaryDirectory(prefix="accord-drill-")))
         self.directory = tmp
-        self.database_url = self._exit.enter_context(fresh_database(self.use_postgres))
+        if self.hosts_plan is not None:  # PostgreSQL, the API and each worker on a host
+            self.use_postgres = True
+            self.hosts = self._exit.enter_context(Hosts(
+                workers=self.workers_wanted, impairable=tuple(
+                    f"w{k}" for k in range(1, self.workers_wanted + 1)
+                    if self.hosts_plan.impair_workers),
+                log=self.log))
+            self.database_url = self._exit.enter_context(fresh_database(
+                True, self.hosts.pg_url))
+        else:
+            self.database_url = self._exit.enter_context(fresh_database(self.use_postgres))
         layout = Layout(default_sandbox_ports=False, api_port=0, workers=self.workers_wanted,
                         database_url=self.database_url if self.use_postgres else None,
                         poll_every=2)
         began = time.monotonic()
-        self.env = self._exit.enter_context(start(
-            tmp, layout, lambda path: set_tables(path, self.tables)))
+        configure = lambda path: set_tables(path, self.tables)  # noqa: E731
+        self.env = self._exit.enter_context(
+            start(tmp, layout, configure) if self.hosts is None
+            else on_hosts.start(tmp, layout, configure, self.hosts))
         self.log(f"accord up in {time.monotonic() - began:.0f} s")
         serve = next(e for e in self.env.stack.started if e.name == "serve")
         self.api = ApiProcess(self.env, serve)
@@ -615,6 +677,6 @@ def correlation_of(event_id: str) -> str:
     return correlation_id_for("stripe", event_id)
 
 
-__all__ = ["ApiProcess", "Expected", "SandboxLimits", "SenderStats", "SetupFailed", "Stage",
-           "StripeSender", "Workers", "correlation_of", "fresh_database", "operator_tables",
-           "postgres_available", "set_tables", "stripe_signature"]
+__all__ = ["ApiProcess", "Expected", "HostsPlan", "SandboxLimits", "SenderStats", "SetupFailed",
+           "Stage", "StripeSender", "Workers", "correlation_of", "fresh_database",
+           "operator_tables", "postgres_available", "set_tables", "stripe_signature"]

@@ -1,6 +1,7 @@
 """Run reliability drills and print their verdicts.
 
-    .venv/bin/python drills/run.py [kill_storm|outage|throttle|hostile|bad_data|db_restart|all]
+    .venv/bin/python drills/run.py [kill_storm|outage|throttle|hostile|bad_data|db_restart|
+                                    worker_lost|partition|slow_network|rolling_restart|all]
                                    [--events N] [--customers N] [--workers N]
                                    [--set KNOB=JSON ...] [--label LABEL]
 
@@ -10,7 +11,9 @@ configured by ``accord init --sandboxes``. Customers come from deals won in Sale
 which the product's closed-won flow turns into Stripe and NetSuite customers; the workload
 is invoices created in Stripe, whose ``invoice.finalized`` events the drill delivers as
 Stripe does (signed, retried) to ``POST /hooks/stripe`` while the drill's trouble happens;
-the product's invoice-posting flow posts them to NetSuite. It waits for the backlog to
+the product's invoice-posting flow posts them to NetSuite. The scale-out drills
+(drills/scale.py) run PostgreSQL, the API and each worker as hosts of their own
+(drills/hosts.py). It waits for the backlog to
 drain and compares NetSuite's final state with the workload. Results go to
 bench/results/<drill>.json; the exit code is non-zero if any verdict fails, and the report
 names the records concerned (the throttle drill: the system and its figures).
@@ -35,6 +38,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 
 from harness import PG_URL, SandboxLimits, Stage, postgres_available
+from hosts import unavailable as hosts_unavailable
 from limits import RefusalWatch, limit_checks
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -63,6 +67,12 @@ def stage_options(knobs: dict[str, Any]) -> dict[str, Any]:
     if knobs.get("stripe_accord_rate"):
         tables["engine.limits.stripe"] = {
             "requests_per_second": float(knobs["stripe_accord_rate"])}
+    if knobs.get("hosts"):  # PostgreSQL, the API and each worker on a host (drills/scale.py)
+        import scale
+
+        found = scale.options(knobs)
+        tables.update(found["tables"])
+        return {"tables": tables, "limits": limits, "hosts": found["hosts"]}
     if knobs.get("limiters") is False:
         # an empty [engine.limits.<system>] table turns the system's limiter off
         tables = {f"engine.limits.{system}": {} for system in ("stripe", "salesforce",
@@ -118,6 +128,11 @@ class Drill:
         self.began_at = datetime.now(UTC)
         chaos = threading.Thread(target=trouble, args=(self,), daemon=True) if trouble \
             else None
+        cpu = None
+        if stage.hosts is not None:
+            import scale
+
+            cpu = scale.CpuWatch(stage).start()
         threading.Thread(target=self.watch, daemon=True).start()
         if chaos:
             chaos.start()
@@ -137,7 +152,12 @@ class Drill:
             self.wait(started + deadline_seconds)
         elapsed = time.monotonic() - started
         watch.stop()
-        return self.judge(elapsed, watch.first_at)
+        result = self.judge(elapsed, watch.first_at)
+        if cpu is not None:
+            import scale
+
+            scale.judge(self.name, self, result, cpu.stop(len(self.workload.events)))
+        return result
 
     def watch(self) -> None:
         """Keep ``progress`` current while deliveries are still being sent (the troubles
@@ -320,6 +340,17 @@ def standard(trouble: Callable[[Drill], None] | None) -> Callable[..., dict[str,
     return run
 
 
+def _scale(events: int, customers: int, workers: int, use_postgres: bool, name: str,
+           stage: Stage | None = None, **knobs: Any) -> dict[str, Any]:
+    """A scale-out drill (drills/scale.py) on hosts of its own: three workers unless
+    ``--workers`` says otherwise."""
+    import scale
+
+    workers = int(knobs.pop("workers", workers or 3))
+    return Drill(name, events, customers, workers, True, hosts=True, **knobs).run(
+        scale.TROUBLES[name], deadline_seconds=600, stage=stage)
+
+
 def _hostile(events: int, customers: int, workers: int, use_postgres: bool, name: str,
              **knobs: Any) -> dict[str, Any]:  # knobs may carry stage=
     import hostile
@@ -341,6 +372,10 @@ DRILLS: dict[str, tuple[Callable[..., dict[str, Any]], bool]] = {
     "hostile": (_hostile, False),
     "bad_data": (_bad_data, False),
     "db_restart": (standard(db_restart), True),
+    "worker_lost": (_scale, False),
+    "partition": (_scale, False),
+    "slow_network": (_scale, False),
+    "rolling_restart": (_scale, False),
 }
 KNOBS: dict[str, dict[str, Any]] = {
     "kill_storm": {"rate": 40.0, "kills": 12},
@@ -351,9 +386,15 @@ KNOBS: dict[str, dict[str, Any]] = {
     "throttle": {"rate": 20.0, "salesforce_concurrency": 5, "salesforce_daily": 15_000,
                  "salesforce_latency_ms": 250},
     "db_restart": {"rate": 15.0},  # webhooks still arriving when the server restarts
+    # the scale-out drills (drills/scale.py): each on hosts of its own, 3 workers
+    "worker_lost": {"rate": 10.0},
+    "partition": {"rate": 10.0},
+    "slow_network": {"rate": 10.0, "impairable": True},
+    "rolling_restart": {"rate": 2.0},  # deliveries go on while every worker is replaced
 }
 DEFAULT_EVENTS = {"kill_storm": 5000, "outage": 2000, "throttle": 2000, "hostile": 2000,
-                  "bad_data": 1000, "db_restart": 2000}
+                  "bad_data": 1000, "db_restart": 2000, "worker_lost": 2000,
+                  "partition": 2000, "slow_network": 200, "rolling_restart": 600}
 """The issue asks 5,000 events of the kill storm; the rest are sized so all six fit in 30
 minutes on the shared 2-core machine."""
 
@@ -434,7 +475,8 @@ def main() -> int:
                         "others 2,000)")
     parser.add_argument("--customers", type=int, default=100,
                         help="customers set up through won deals (default 100)")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes (default 2; the scale-out drills 3)")
     parser.add_argument("--skip", action="append", default=[], choices=list(DRILLS),
                         help="leave a drill out of 'all' (repeatable)")
     parser.add_argument("--set", action="append", default=[], metavar="KNOB=JSON",
@@ -455,7 +497,11 @@ def main() -> int:
         if needs_postgres and not use_postgres:
             console.print(f"[yellow]{name}: skipped, needs PostgreSQL[/]")
             continue
-        workers = args.workers if use_postgres else 1
+        scaled = DRILLS[name][0] is _scale
+        if scaled and (reason := hosts_unavailable()):
+            console.print(f"[yellow]{name}: skipped, hosts cannot be made here: {reason}[/]")
+            continue
+        workers = args.workers or (3 if scaled else 2) if use_postgres or scaled else 1
         events = args.events or DEFAULT_EVENTS[name]
         result = run_drill(name, events, args.customers, workers, use_postgres,
                            **{**KNOBS.get(name, {}), **overrides})

@@ -198,7 +198,10 @@ class LeaseKeeper:
                       "the database or paused longer than %.0f s): its flows in flight "
                       "belong to the adopter now; starting a new lease",
                       self.executor_id, self.options.seconds)
-            register(self.database, self.executor_id, now, self.options.seconds)
+            # from now, not from when this beat began: the renewal may have waited out the
+            # partition, and a lease dated from before it would expire at once and be taken
+            # over again while this worker runs its new flows (seen in drills/scale.py)
+            register(self.database, self.executor_id, self.clock(), self.options.seconds)
         if self._adopting.is_set():
             take_over(self.database, self.executor_id, now)
 
