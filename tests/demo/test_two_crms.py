@@ -92,6 +92,17 @@ def test_reconciliation_reads_both_crms(summary: dict[str, Any]) -> None:
     assert reconciliation["gl_clean"] is True
 
 
+def test_usage_of_accounts_in_either_crm_is_reported_to_billing(summary: dict[str, Any]
+                                                               ) -> None:
+    """The metering names each account by its id in its home CRM; the usage flow finds the
+    customer through whichever CRM knows the account."""
+    scenario = generate(seed=summary["seed"], accounts=ACCOUNTS, month=summary["month"])
+    entities = {a.ref: a.legal_entity for a in scenario.accounts}
+    usage = scenario.usage()
+    assert {entities[record.account_ref] for record in usage} == {"US01", HUBSPOT_ENTITY}
+    assert summary["flows"]["usage_reporting"] == {"reported": len(usage)}
+
+
 def test_a_customer_of_both_crms_is_one_customer_with_one_billing_customer(
         summary: dict[str, Any]) -> None:
     (shared,) = summary["crm"]["shared_customers"]
