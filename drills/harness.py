@@ -51,9 +51,11 @@ from workload import SKU, Expected, Workload, create_invoices, events_since, sce
 from accord.connectors.netsuite.client import NetSuiteClient
 from accord.connectors.netsuite.settings import NetSuiteSettings
 from accord.demo.environment import WORKER_PREFIX, Environment, Layout, start
-from accord.demo.month import OPPORTUNITY_POLL, PRODUCTS_SYNC, Outside, crm_client, settle
+from accord.demo.month import PRODUCTS_SYNC, Outside, settle
 from accord.demo.month import stripe_client as vendor_stripe
 from accord.demo.processes import Started
+from accord.demo.sales import Sales
+from accord.demo.salesforce import SalesforceTeam
 from accord.demo.seeding import seed_scenario, win_deals
 from accord.engine.inbox import PENDING_STATUSES, correlation_id_for
 from accord.flows.identities import invoice_id_for
@@ -403,12 +405,13 @@ class Stage:
         self.netsuite_settings = NetSuiteSettings.model_validate(
             {k: v for k, v in creds["netsuite"].items() if k != "api_version"})
         self.stripe = vendor_stripe(creds["stripe"])
-        self.crm = crm_client(creds["salesforce"])
-        self._exit.callback(self.crm.close)
+        team = SalesforceTeam(creds["salesforce"])
+        self.crm = team.crm
+        self._exit.callback(team.close)
         self.http = self._exit.enter_context(httpx.Client(timeout=30))
         self.admin = self._exit.enter_context(self.env.api())
-        self.outside = Outside(api=self.admin, crm=self.crm, stripe=self.stripe,
-                               controls=self.env.sandboxes)
+        self.outside = Outside(api=self.admin, stripe=self.stripe, controls=self.env.sandboxes,
+                               sales=Sales({team.system: team}, lambda _account: team.system))
         self.database = Database(self.database_url)
         # the services' field-key file, for this process's own reads of what they sealed
         bind_keys(self.database.engine, self.database_url,
@@ -435,7 +438,7 @@ class Stage:
         seeded = seed_scenario(self.crm, plan)
         since = datetime.now(UTC)
         win_deals(self.crm, seeded, [d.ref for d in plan.deals])
-        settle(self.outside, quiet, "deals won", since=since, polls=(OPPORTUNITY_POLL,),
+        settle(self.outside, quiet, "deals won", since=since, polls=(SalesforceTeam.deal_poll,),
                timeout=900)
         self.customer_ids = sorted(str(row["Stripe_Customer_Id__c"]) for row in self.crm.query(
             "SELECT Id, Stripe_Customer_Id__c FROM Account WHERE Stripe_Customer_Id__c != null"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 from accord import __version__
 from accord.canonical import ENTITIES
 from accord.cli import app
+from accord.demo.processes import free_port
 from accord.store import head_revision
 
 runner = CliRunner()
@@ -80,3 +82,21 @@ def test_tokens_create_prints_the_token_once_and_stores_its_hash() -> None:
     database.dispose()
     bad = runner.invoke(app, ["tokens", "create", "--role", "root"])
     assert bad.exit_code == 2
+
+
+def test_init_for_sandboxes_not_yet_running_says_what_it_could_not_do(tmp_path: Path) -> None:
+    """``accord init --sandboxes`` before the sandboxes run (here: each named at a port
+    nothing listens on) writes the file for every sandbox - HubSpot's switched off until
+    routing names it - and says in one line that Stripe's webhook endpoint is not
+    registered yet, instead of a traceback."""
+    urls = {"stripe": "http", "salesforce": "https", "netsuite": "http", "hubspot": "http"}
+    overrides = [arg for name, scheme in urls.items()
+                 for arg in ("--sandbox", f"{name}={scheme}://127.0.0.1:{free_port()}")]
+    result = runner.invoke(app, ["init", "--sandboxes", *overrides], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert result.exception is None
+    assert "stripe: webhook endpoint not registered" in result.output
+    config = tomllib.loads((tmp_path / "accord.toml").read_text(encoding="utf-8"))
+    assert set(urls) <= set(config["systems"])
+    assert config["systems"]["hubspot"]["enabled"] is False
+    assert "poll.hubspot.deals" in config["schedules"]

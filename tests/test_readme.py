@@ -9,7 +9,8 @@ The Quickstart's ``make demo`` and ``make test`` are the only lines not run here
 test`` is this very suite, and ``make demo`` runs ``accord demo``, which
 ``tests/flows/test_demo_cli.py`` runs the same way. The README's ``accord demo --accounts 25
 --keep-running`` is the session's shared demo month (``tests/demo_month.py``): the same
-command, run once for every test of a running demo, and held to the same rules.
+command, run once for every test of a running demo, and held to the same rules; its ``accord
+demo --crm both ...`` is run and judged by ``tests/demo/test_two_crms.py``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.demo.test_two_crms import COMMAND as TWO_CRMS
 from tests.demo_month import COMMAND, DemoMonth
 
 README = Path(__file__).parents[1] / "README.md"
@@ -45,11 +47,13 @@ def sh_blocks() -> list[list[str]]:
 
 
 SHARED_DEMO = " ".join(COMMAND)
+TWO_CRMS_DEMO = " ".join(TWO_CRMS)
+"""Run, and judged on its summary, by ``tests/demo/test_two_crms.py``."""
 
 
 def runnable(block: list[str]) -> bool:
     return not all(command.startswith("make ") for command in block) \
-        and block != [SHARED_DEMO]
+        and block not in ([SHARED_DEMO], [TWO_CRMS_DEMO])
 
 
 @dataclass
@@ -151,6 +155,12 @@ def test_readme_commands_run_as_documented(block: list[str], tmp_path: Path) -> 
         _check_output(background.command, log)
         assert background.process.returncode == 0, \
             f"{background.command}: exit {background.process.returncode} on SIGTERM\n{log[-3000:]}"
+
+
+def test_the_readmes_two_crm_month_is_the_one_its_test_runs() -> None:
+    """The README's ``--crm both`` block is exactly the command ``tests/demo/test_two_crms.py``
+    runs to the end and checks (so it is not run twice)."""
+    assert [TWO_CRMS_DEMO] in sh_blocks()
 
 
 def test_the_readmes_running_demo_is_the_shared_demo_month(demo_month: DemoMonth) -> None:

@@ -11,12 +11,14 @@ from typing import Any
 import httpx
 import pytest
 from api_support import Api, serve_api
+from hubspot.crm.objects import SimplePublicObjectInputForCreate
 from pydantic import SecretStr
 from tests.netsuite import documents
 
 import stripe
 from accord.api.tokens import Access
 from accord.canonical.ids import EntityType
+from accord.connectors.hubspot.settings import HubSpotSettings
 from accord.connectors.netsuite.posting import NetSuitePoster
 from accord.connectors.netsuite.settings import NetSuiteSettings
 from accord.connectors.salesforce.client import SalesforceClient
@@ -24,10 +26,12 @@ from accord.connectors.salesforce.settings import SalesforceSettings
 from accord.connectors.stripe import StripeSettings
 from accord.registry import Xrefs
 from accord.sandboxes.base import SandboxOptions
+from accord.sandboxes.hubspot import SANDBOX as HUBSPOT
 from accord.sandboxes.netsuite import SANDBOX as NETSUITE
 from accord.sandboxes.salesforce import SANDBOX as SALESFORCE
 from accord.sandboxes.server import RunningSandbox, start_in_thread
 from accord.sandboxes.stripe import SANDBOX as STRIPE
+from hubspot import HubSpot
 
 
 @pytest.fixture
@@ -210,3 +214,53 @@ def test_invoice_status_across_billing_erp_instances_and_crm(
     assert degraded["erp"]["instance"] == "netsuite-eu"
     with wired.client(None) as anonymous:
         assert anonymous.get(f"/v1/invoices/{posted.number}").status_code == 401
+
+
+@pytest.fixture
+def two_crms(database_url: str, sandboxes: dict[str, RunningSandbox], tmp_path: Path
+             ) -> Iterator[tuple[Api, RunningSandbox]]:
+    """The API over Salesforce and HubSpot side by side (HubSpot sorts first)."""
+    hubspot = start_in_thread(HUBSPOT, SandboxOptions(data_dir=tmp_path / "hs"))
+    creds = hubspot.credentials()
+    settings = {**settings_for(sandboxes), "hubspot": HubSpotSettings(
+        base_url=creds["base_url"], access_token=SecretStr(creds["access_token"]))}
+    try:
+        with serve_api(database_url, system_settings=settings) as api:
+            yield api, hubspot
+    finally:
+        hubspot.stop()
+
+
+def test_with_two_crms_the_crm_view_is_the_one_that_knows_the_customer(
+        two_crms: tuple[Api, RunningSandbox], sandboxes: dict[str, RunningSandbox]) -> None:
+    api, hubspot_box = two_crms
+    stripe_box = sandboxes["stripe"]
+    client = stripe.StripeClient(stripe_box.credentials()["api_key"],
+                                 base_addresses={"api": stripe_box.base_url},
+                                 max_network_retries=0)
+    hubspot = HubSpot(access_token=hubspot_box.credentials()["access_token"],
+                      host=hubspot_box.base_url)
+    company = str(hubspot.crm.objects.basic_api.create("companies", (
+        SimplePublicObjectInputForCreate(properties={"name": "Hubco GmbH",
+                                                     "billing_status": "past_due"}))).id)
+    account = SalesforceClient(salesforce_settings(sandboxes["salesforce"])).create(
+        "Account", {"Name": "Acme Inc", "Billing_Status__c": "Active"})
+    numbers: dict[str, str] = {}
+    with api.db.session() as session:
+        xrefs = Xrefs(session)
+        for crm, crm_id in (("hubspot", company), ("salesforce", account)):
+            customer = documents.customer()
+            stripe_customer = client.v1.customers.create(params={"name": crm})
+            invoice = finalized_invoice(client, stripe_customer.id, 1000)
+            xrefs.link(customer.id, EntityType.CUSTOMER, "stripe", stripe_customer.id)
+            xrefs.link(customer.id, EntityType.CUSTOMER, crm, crm_id)
+            numbers[crm] = str(invoice.number)
+    with api.client(Access.VIEWER) as http:
+        views = {crm: http.get(f"/v1/invoices/{number}").json()["crm"]
+                 for crm, number in numbers.items()}
+    assert (views["salesforce"]["system"], views["salesforce"]["lookup"],
+            views["salesforce"]["account_id"]) == ("salesforce", "found", account)
+    assert (views["hubspot"]["system"], views["hubspot"]["lookup"],
+            views["hubspot"]["account_id"]) == ("hubspot", "found", company)
+    assert views["salesforce"]["account_billing_status"] == "Active"
+    assert views["hubspot"]["account_billing_status"] == "past_due"

@@ -3,7 +3,8 @@ NetSuite sandboxes, with routing sending every deal's CRM role to HubSpot by con
 The product sync publishes the catalog to HubSpot; a deal moved to closed won there reaches
 accord as a signed webhook batch (the poll is too slow to be the one that sees it), becomes
 a Stripe customer and subscription, its ids and billing status are written back on the deal
-and company, and the subscription's first invoice becomes a NetSuite invoice."""
+and company, the console traces it by its HubSpot id and shows the company's HubSpot id on the
+customer, and the subscription's first invoice becomes a NetSuite invoice."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from hubspot.crm.objects import PublicObjectSearchRequest
 
 from accord.canonical.money import Money
 from accord.connectors.stripe import CONNECTOR as STRIPE_CONNECTOR
@@ -127,6 +129,25 @@ def test_a_deal_won_in_hubspot_becomes_a_stripe_subscription_and_a_netsuite_invo
                              ).json()
         assert attempts
         assert {attempt["status"] for attempt in attempts} <= {200, 202}
+
+        # the console traces the deal by its HubSpot id and shows the company's HubSpot id
+        # on accord's customer (the id accord wrote back on the company)
+        company = crm.crm.objects.search_api.do_search("companies", PublicObjectSearchRequest(
+            filter_groups=[{"filters": [{"propertyName": "domain", "operator": "EQ",
+                                         "value": "hubco.example"}]}],
+            properties=["accord_id"], limit=1)).results[0]
+        with httpx.Client(base_url=api, timeout=30, headers={"Origin": api}) as console:
+            assert console.post("/console/login", data={"token": token.stdout.strip()},
+                                follow_redirects=False).status_code == 303
+            timeline = console.get("/console/timeline", params={"q": deal})
+            assert timeline.status_code == 200
+            assert "closed_won" in timeline.text
+            assert "closed_won" not in console.get("/console/timeline",
+                                                   params={"q": "no-such-deal"}).text
+            page = console.get(f"/console/customers/{company.properties['accord_id']}")
+            assert page.status_code == 200
+            assert f"<th>hubspot</th><td>{company.id}</td>" in page.text
+            assert f"<th>stripe</th><td>{customer.id}</td>" in page.text
 
         invoice = finalized_first_invoice(billing, subscription)
         posted = eventually(lambda: netsuite_invoice(world.netsuite.credentials(), invoice.id),

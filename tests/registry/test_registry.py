@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from accord.canonical import Customer, EntityType
+from accord.canonical.ids import derived_id
 from accord.errors import DataQualityError, Team
 from accord.registry import (
     GoldenRecords,
@@ -101,6 +102,35 @@ def test_probable_duplicate_is_an_exception_not_a_new_record(session: Session) -
                           contacts=[{"name": "x", "email": "x@gmail.com"}]),
         source_system="salesforce", source_id="001C")
     assert unrelated.is_new
+
+
+def test_a_company_known_to_two_crms_is_one_customer(session: Session) -> None:
+    """After an acquisition two sales teams sell to the same company, each from its own CRM:
+    the second CRM's company (its own id, and the canonical id that id would derive) is the
+    customer the first one made, linked to both CRMs; no second customer is registered."""
+    ids = {system: derived_id(EntityType.CUSTOMER, system, record) for system, record in
+           (("salesforce", "001A"), ("hubspot", "9001"), ("crm-three", "C-1"))}
+    first = resolve_customer(session, customer(id=ids["salesforce"],
+                                               external_ids={"salesforce": "001A"}),
+                             source_system="salesforce", source_id="001A")
+    assert first.is_new
+    second = resolve_customer(session, customer(id=ids["hubspot"],
+                                                external_ids={"hubspot": "9001"}),
+                              source_system="hubspot", source_id="9001")
+    assert (second.match.kind, second.canonical_id) == (MatchKind.TAX_ID, first.canonical_id)
+    xrefs = Xrefs(session)
+    assert xrefs.ids_for(first.canonical_id) == {"salesforce": "001A", "hubspot": "9001"}
+    assert xrefs.ids_for(ids["hubspot"]) == {}
+    # a third CRM's company without the tax id: the same domain and name still find it
+    third = resolve_customer(session, customer("Northwind Analytics", tax=None,
+                                               id=ids["crm-three"]),
+                             source_system="crm-three", source_id="C-1")
+    assert (third.match.kind, third.canonical_id) == (MatchKind.DOMAIN_AND_NAME,
+                                                      first.canonical_id)
+    # and the first CRM's record again is still the one customer
+    again = resolve_customer(session, customer(id=ids["salesforce"]),
+                             source_system="salesforce", source_id="001A")
+    assert (again.match.kind, again.canonical_id) == (MatchKind.XREF, first.canonical_id)
 
 
 def test_golden_record_takes_only_owned_fields(session: Session) -> None:

@@ -229,7 +229,12 @@ def crm_state(systems: ConfiguredSystems, xrefs: Xrefs, customer_id: str | None,
     crms = systems.instances(Role.CRM)
     if not crms:
         return CrmState(lookup=Lookup.NOT_CONFIGURED, detail="no CRM configured")
-    instance = crms[0]
+    # the CRM that sold the subscription, else one that knows the customer (with two CRMs,
+    # each legal entity's deals come from its own), else the first
+    instance = next((crm for crm in crms if subscription_id
+                     and xrefs.system_id(subscription_id, crm) is not None), None) \
+        or next((crm for crm in crms if customer_id
+                 and xrefs.system_id(customer_id, crm) is not None), crms[0])
     account = xrefs.system_id(customer_id, instance) if customer_id else None
     contract = xrefs.system_id(subscription_id, instance) if subscription_id else None
     if account is None and contract is None:

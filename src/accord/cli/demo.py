@@ -1,6 +1,6 @@
 """``accord demo``: a seeded month of quote-to-cash, played against the running service.
 
-Starts the Salesforce, Stripe and NetSuite sandboxes and accord itself as separate
+Starts the CRM (Salesforce, HubSpot), Stripe and NetSuite sandboxes and accord itself as separate
 processes (``accord serve``, or with ``--workers N`` ``accord serve --no-workers`` and N
 ``accord worker`` processes, on ``--database`` when given), configured by ``accord init
 --sandboxes`` in a fresh folder; then plays the month from outside through the vendors'
@@ -8,6 +8,11 @@ APIs (:mod:`accord.demo.month`) and prints the summary: flows by outcome, except
 owner with their reasons, control totals per system and currency, and a reconciliation of
 the three systems (which should find only the planted bad records). Exits 1 when anything
 was lost or doubled.
+
+``--crm`` picks where the sales teams work (:mod:`accord.demo.crms`): ``salesforce`` (the
+default), ``hubspot``, or ``both`` - one legal entity's deals from HubSpot, the other's from
+Salesforce, and a customer both sell to kept as one customer with one billing customer
+(the summary's ``crm`` key shows it, with every system's id for that customer).
 
 With ``--keep-running`` everything stays up afterwards: the console shows the demo's data,
 an admin token is printed once, and a deal closed in the Salesforce sandbox afterwards flows
@@ -41,11 +46,12 @@ from rich.table import Table
 
 from accord.cli.console import err, out
 from accord.cli.failures import CommandFailed, ExitCode
+from accord.demo.crms import CrmChoice, configure, teams
 from accord.demo.environment import Environment, Layout, PortTaken, start
-from accord.demo.month import Outside, Stuck, crm_client, run_month, stripe_client
+from accord.demo.month import Outside, Stuck, run_month, stripe_client
 from accord.demo.processes import StartFailed
 from accord.demo.scenario import Scenario, generate
-from accord.demo.summary import Summary, reconciliation, summarise
+from accord.demo.summary import CrmSummary, Summary, crm_summary, reconciliation, summarise
 
 SERVE_PORT = 8080
 """``accord serve``'s default port: the console's address with ``--keep-running``."""
@@ -71,8 +77,11 @@ def demo(
     database: Annotated[str | None, typer.Option(
         help="database for accord (e.g. postgresql://user@host/db, empty); default: SQLite "
              "in the demo's folder")] = None,
+    crm: Annotated[CrmChoice, typer.Option(
+        help="where the sales teams work: salesforce, hubspot, or both (one legal entity "
+             "from each)")] = CrmChoice.SALESFORCE,
 ) -> None:
-    """Run a seeded month of quote-to-cash through Salesforce, Stripe and NetSuite sandboxes."""
+    """Run a seeded month of quote-to-cash through CRM, Stripe and NetSuite sandboxes."""
     logging.getLogger("stripe").setLevel(logging.WARNING)
     scenario = generate(seed=seed, accounts=accounts,
                         month=datetime.now(UTC).strftime("%Y-%m"))
@@ -81,12 +90,14 @@ def demo(
                     database_url=database)
     with tempfile.TemporaryDirectory(prefix="accord-demo-") as tmp:
         try:
-            with start(Path(tmp), layout) as env:
-                summary, reconciled = _play(env, scenario, as_json)
+            with start(Path(tmp), layout, lambda path: configure(path, crm)) as env:
+                summary, reconciled, crms = _play(env, scenario, as_json, crm)
                 if as_json:
-                    typer.echo(json.dumps(summary_json(summary, reconciled), indent=2))
+                    typer.echo(json.dumps(summary_json(summary, reconciled, crms), indent=2))
                 else:
                     print_summary(summary)
+                    if crms is not None:
+                        print_crms(crms)
                     out.print(reconciled["line"], highlight=False)
                 if keep_running:
                     stay_up(env, to_stderr=as_json)
@@ -98,11 +109,11 @@ def demo(
         raise typer.Exit(1)
 
 
-def _play(env: Environment, scenario: Scenario, as_json: bool
-          ) -> tuple[Summary, dict[str, object]]:
+def _play(env: Environment, scenario: Scenario, as_json: bool, crm: CrmChoice
+          ) -> tuple[Summary, dict[str, object], CrmSummary | None]:
     api = env.api()
-    crm = crm_client(env.credentials["salesforce"])
-    outside = Outside(api=api, crm=crm, stripe=stripe_client(env.credentials["stripe"]),
+    sales = teams(crm, env.credentials)
+    outside = Outside(api=api, sales=sales, stripe=stripe_client(env.credentials["stripe"]),
                       controls=env.sandboxes)
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -120,10 +131,21 @@ def _play(env: Environment, scenario: Scenario, as_json: bool
             summary = summarise(env, outside, scenario, seconds=time.monotonic() - began)
             progress("reconciling", 0, 1)
             reconciled = reconciliation(env)
-        return summary, reconciled
+            crms = None if crm is CrmChoice.SALESFORCE else crm_summary(outside, crm.value)
+        return summary, reconciled, crms
     finally:
-        crm.close()
+        sales.close()
         api.close()
+
+
+def print_crms(crms: CrmSummary) -> None:
+    out.print(f"CRMs: {', '.join(crms.systems)}", highlight=False)
+    for shared in crms.shared_customers:
+        out.print(f"  customer in both CRMs ({shared.account}): canonical "
+                  f"{', '.join(shared.canonical_ids) or '(none)'}; billing customer "
+                  f"{', '.join(shared.billing_customers) or '(none)'}; ids "
+                  + ", ".join(f"{system}={value}" for system, value
+                              in sorted(shared.ids.items())), highlight=False)
 
 
 def stay_up(env: Environment, *, to_stderr: bool) -> None:
@@ -149,10 +171,12 @@ def stay_up(env: Environment, *, to_stderr: bool) -> None:
         signal.signal(signal.SIGTERM, previous)
 
 
-def summary_json(summary: Summary, reconciled: dict[str, object] | None = None
-                 ) -> dict[str, object]:
+def summary_json(summary: Summary, reconciled: dict[str, object] | None = None,
+                 crms: CrmSummary | None = None) -> dict[str, object]:
     data = summary.model_dump(mode="json")
-    extra = {"reconciliation": reconciled} if reconciled is not None else {}
+    extra: dict[str, object] = {"reconciliation": reconciled} if reconciled is not None else {}
+    if crms is not None:
+        extra["crm"] = crms.model_dump(mode="json")
     return {"lost": summary.lost, "doubled": summary.doubled,
             "exceptions": summary.exceptions, "control_totals": summary.control_totals,
             "agree": summary.agree, **{k: v for k, v in data.items()

@@ -1,20 +1,23 @@
 """A scenario month played against the running service from outside, as the company's
 systems and people would play it: only through the vendors' public APIs (Salesforce with
-``simple-salesforce``, Stripe with ``stripe``), the sandboxes' control planes (faults, like
-a flaky network) and accord's own operations API (usage from the product's metering,
-"run now" for the product sync an admin kicks off, and reading how the flows went).
+``simple-salesforce``, HubSpot with ``hubspot-api-client``, Stripe with ``stripe``), the
+sandboxes' control planes (faults, like a flaky network) and accord's own operations API
+(usage from the product's metering, "run now" for the product sync an admin kicks off, and
+reading how the flows went).
 
-Intake is production's: Stripe webhooks to ``/hooks/stripe``, Salesforce deals and
-accounts through the scheduled polls. Phases:
+Intake is production's: Stripe webhooks to ``/hooks/stripe``, CRM deals and accounts
+through the scheduled polls. The sales teams (:mod:`accord.demo.sales`) work in one CRM or
+two, each account in its home CRM. Phases:
 
 1. the product master sync (``POST /v1/schedules/products.sync/run``);
-2. the sales team's accounts and deals, entered in Salesforce; faults turned on (NetSuite
+2. the sales teams' accounts and deals, entered in their CRMs; faults turned on (NetSuite
    throttling and a short outage, duplicate and out-of-order Stripe webhooks);
-3. deals won (the probable duplicate's last); accord creates customers, subscriptions and
-   posts the first invoices;
+3. deals won (the probable duplicate's last, then the second team's deal with a customer
+   both teams sell to); accord creates customers, subscriptions and posts the first
+   invoices;
 4. customers pay their invoices with their cards (some decline); those who declined and
    then pay come back with a working card;
-5. amendments and renewals won in Salesforce; a refund issued in Stripe;
+5. amendments and renewals won in the CRMs; a refund issued in Stripe;
 6. usage reported by the product, the usage customers' periods closed (Stripe test
    clocks advanced), renewal invoices paid;
 7. a catch-up poll of Stripe's events, then the summary.
@@ -36,17 +39,14 @@ from typing import Any, TypeVar
 import httpx
 
 import stripe
-from accord.demo.crm import SimpleSalesforceCrm
-from accord.demo.scenario import Defect, PaymentBehaviour, Scenario
-from accord.demo.seeding import CARDS, Seeded, seed_change, seed_scenario, win_deals
+from accord.demo.catalog import CATALOG_BY_SKU
+from accord.demo.sales import Change, Sales
+from accord.demo.scenario import Defect, LinePlan, PaymentBehaviour, Scenario
+from accord.demo.seeding import CARDS, extra_skus
 
 Progress = Callable[[str, int, int], None]
 """(phase, done, total)"""
 
-UPGRADE = "Existing Business - Upgrade"
-RENEWAL = "Renewal"
-"""Salesforce opportunity types of the month's amendments and renewals."""
-OPPORTUNITY_POLL = "poll.salesforce.opportunity"
 EVENTS_POLL = "poll.stripe.events"
 PRODUCTS_SYNC = "products.sync"
 SETTLE_TIMEOUT = 1800.0
@@ -59,10 +59,11 @@ class Stuck(RuntimeError):
 
 @dataclass
 class Outside:
-    """The demo's hands: accord's API, Salesforce, Stripe and the sandboxes' controls."""
+    """The demo's hands: accord's API, the sales teams' CRMs, Stripe and the sandboxes'
+    controls."""
 
     api: httpx.Client
-    crm: SimpleSalesforceCrm
+    sales: Sales
     stripe: stripe.StripeClient
     controls: dict[str, str]
     """sandbox name -> base URL (control plane under ``/__sandbox``)"""
@@ -72,13 +73,6 @@ def stripe_client(credentials: dict[str, str]) -> stripe.StripeClient:
     return stripe.StripeClient(credentials["api_key"],
                                base_addresses={"api": credentials["base_url"]},
                                max_network_retries=5)
-
-
-def crm_client(credentials: dict[str, str]) -> SimpleSalesforceCrm:
-    from pathlib import Path
-
-    return SimpleSalesforceCrm(credentials["instance_url"], credentials["session_id"],
-                               credentials["api_version"], Path(credentials["ca_cert"]))
 
 
 # -- watching accord ------------------------------------------------------------------------
@@ -165,17 +159,10 @@ def turn_on_faults(out: Outside, now: datetime) -> None:
                  json={"duplicate": True, "reverse_order": True}).raise_for_status()
 
 
-def stripe_customers(out: Outside, seeded: Seeded) -> dict[str, str]:
+def stripe_customers(out: Outside) -> dict[str, str]:
     """Scenario account ref -> the Stripe customer accord created, as accord wrote it back
-    on the Salesforce account."""
-    by_id = {sf_id: ref for ref, sf_id in seeded.accounts.items()}
-    found: dict[str, str] = {}
-    for row in out.crm.query("SELECT Id, Stripe_Customer_Id__c FROM Account "
-                             "WHERE Stripe_Customer_Id__c != null"):
-        ref = by_id.get(str(row["Id"]))
-        if ref is not None:
-            found[ref] = str(row["Stripe_Customer_Id__c"])
-    return found
+    on the account in its home CRM."""
+    return out.sales.billing_customers()
 
 
 T = TypeVar("T")
@@ -226,11 +213,11 @@ class Wallets:
         return paid, declined
 
 
-def pay_invoices(out: Outside, scenario: Scenario, seeded: Seeded, wallets: Wallets, *,
+def pay_invoices(out: Outside, scenario: Scenario, wallets: Wallets, *,
                  recovered: set[str]) -> int:
     """Every customer pays what it was sent: with its card; those in ``recovered`` (deal
     refs) with a working one. Returns how many attempts were made."""
-    customers = stripe_customers(out, seeded)
+    customers = stripe_customers(out)
     attempts = 0
     for deal in scenario.deals:
         customer = customers.get(deal.account_ref)
@@ -242,42 +229,53 @@ def pay_invoices(out: Outside, scenario: Scenario, seeded: Seeded, wallets: Wall
     return attempts
 
 
-def win(out: Outside, scenario: Scenario, seeded: Seeded, progress: Progress) -> None:
-    """Win the deals in order, the probable duplicate's last (after the original exists)."""
+def win(out: Outside, scenario: Scenario, progress: Progress) -> None:
+    """Win the deals in order, the probable duplicate's last (after the original exists),
+    then the second team's deals with customers both teams sell to (a later sale to a
+    known customer)."""
     duplicate = {a.ref for a in scenario.accounts if a.defect is Defect.PROBABLE_DUPLICATE}
+    accounts = {d.ref: d.account_ref for d in scenario.deals}
     for refs in ([d.ref for d in scenario.deals if d.account_ref not in duplicate],
                  [d.ref for d in scenario.deals if d.account_ref in duplicate]):
         since = _now()
-        win_deals(out.crm, seeded, refs)
-        settle(out, progress, "deals won", since=since, polls=(OPPORTUNITY_POLL,))
+        polls = out.sales.win(refs, accounts)
+        settle(out, progress, "deals won", since=since, polls=polls)
+    since = _now()
+    polls = out.sales.win_shared()
+    if polls:
+        settle(out, progress, "deals won", since=since, polls=polls)
 
 
-def change_deals(out: Outside, scenario: Scenario, seeded: Seeded) -> int:
-    """The month's amendments (more seats) and renewals: new opportunities, won."""
+def change_deals(out: Outside, scenario: Scenario) -> list[str]:
+    """The month's amendments (more seats) and renewals: new deals, won; the polls that
+    will see them."""
     good = {d.ref for d in scenario.good_deals()}
     refs: list[str] = []
+    accounts: dict[str, str] = {}
     for deal in scenario.deals:
         if deal.ref not in good:
             continue
+        desk = out.sales.desk_of(deal.account_ref)
         if deal.amendment is not None:
             refs.append(f"{deal.ref}-AMEND")
-            seed_change(out.crm, seeded, deal, kind=UPGRADE, ref=refs[-1],
-                        lines=[(deal.amendment.sku, deal.amendment.quantity)],
-                        start=deal.amendment.effective, term_months=deal.term_months)
+            desk.team.seed_change(desk.seeded, deal, change=Change.UPGRADE, ref=refs[-1],
+                                  lines=[(deal.amendment.sku, deal.amendment.quantity)],
+                                  start=deal.amendment.effective,
+                                  term_months=deal.term_months)
         if deal.renewal:
             refs.append(f"{deal.ref}-RENEW")
             start = deal.start_date + timedelta(days=30 * deal.term_months)
-            seed_change(out.crm, seeded, deal, kind=RENEWAL, ref=refs[-1],
-                        lines=[(line.sku, line.quantity) for line in deal.lines],
-                        start=start, term_months=12)
-    win_deals(out.crm, seeded, refs)
-    return len(refs)
+            desk.team.seed_change(desk.seeded, deal, change=Change.RENEWAL, ref=refs[-1],
+                                  lines=[(line.sku, line.quantity) for line in deal.lines],
+                                  start=start, term_months=12)
+        accounts.update({ref: deal.account_ref for ref in refs if ref.startswith(deal.ref)})
+    return out.sales.win(refs, accounts) if refs else []
 
 
-def refund_one(out: Outside, scenario: Scenario, seeded: Seeded) -> bool:
+def refund_one(out: Outside, scenario: Scenario) -> bool:
     """Half of the refundable customer's first payment, refunded in Stripe."""
     deal = next((d for d in scenario.deals if d.refund), None)
-    customer = stripe_customers(out, seeded).get(deal.account_ref) if deal else None
+    customer = stripe_customers(out).get(deal.account_ref) if deal else None
     if customer is None:
         return False
     charges = patiently(lambda: out.stripe.v1.charges.list(params={"customer": customer})).data
@@ -289,9 +287,10 @@ def refund_one(out: Outside, scenario: Scenario, seeded: Seeded) -> bool:
     return True
 
 
-def report_usage(out: Outside, scenario: Scenario, seeded: Seeded) -> int:
-    """The product's metering reports the month's usage to accord's API."""
-    records = [{"id": record.ref, "account_id": seeded.accounts[record.account_ref],
+def report_usage(out: Outside, scenario: Scenario) -> int:
+    """The product's metering reports the month's usage to accord's API, naming each
+    account by its id in its home CRM."""
+    records = [{"id": record.ref, "account_id": out.sales.account_id(record.account_ref),
                 "sku": record.sku, "quantity": str(Decimal(record.quantity)),
                 "occurred_at": datetime.combine(record.occurred_on, datetime.min.time(),
                                                 UTC).replace(hour=12).isoformat()}
@@ -302,10 +301,10 @@ def report_usage(out: Outside, scenario: Scenario, seeded: Seeded) -> int:
     return len(records)
 
 
-def close_usage_periods(out: Outside, scenario: Scenario, seeded: Seeded) -> int:
+def close_usage_periods(out: Outside, scenario: Scenario) -> int:
     """Advance each usage customer's Stripe test clock to the end of its current period:
     Stripe renews the subscription and bills the period's metered usage."""
-    customers = stripe_customers(out, seeded)
+    customers = stripe_customers(out)
     usage_accounts = sorted({record.account_ref for record in scenario.usage()})
     v1 = out.stripe.v1
     closed = 0
@@ -328,38 +327,41 @@ def _close_period(v1: Any, customer_id: str) -> bool:
     return True
 
 
-def run_month(out: Outside, scenario: Scenario, progress: Progress) -> Seeded:
+def list_price(sku: str, currency: str) -> LinePlan:
+    return LinePlan(sku=sku, quantity=1, unit_price=CATALOG_BY_SKU[sku].prices[currency])
+
+
+def run_month(out: Outside, scenario: Scenario, progress: Progress) -> None:
     progress("product master sync", 0, 1)
     since = run_schedule(out, PRODUCTS_SYNC)
     settle(out, progress, "product master sync", since=since, polls=(PRODUCTS_SYNC,))
-    progress("seeding Salesforce", 0, 1)
-    seeded = seed_scenario(out.crm, scenario)
-    progress("seeding Salesforce", 1, 1)
+    progress("seeding the CRMs", 0, 1)
+    out.sales.seed(scenario, extra_skus(scenario), list_price)
+    progress("seeding the CRMs", 1, 1)
     turn_on_faults(out, _now())
-    win(out, scenario, seeded, progress)
+    win(out, scenario, progress)
     wallets = Wallets(out)
-    if pay_invoices(out, scenario, seeded, wallets, recovered=set()):
+    if pay_invoices(out, scenario, wallets, recovered=set()):
         settle(out, progress, "customers pay")
     recovered = {d.ref for d in scenario.good_deals()
                  if d.payment is PaymentBehaviour.DECLINES_THEN_PAYS}
-    if pay_invoices(out, scenario, seeded, wallets, recovered=recovered):
+    if pay_invoices(out, scenario, wallets, recovered=recovered):
         settle(out, progress, "dunning recoveries")
     since = _now()
-    if change_deals(out, scenario, seeded):
-        settle(out, progress, "amendments and renewals", since=since,
-               polls=(OPPORTUNITY_POLL,))
-    if refund_one(out, scenario, seeded):
+    polls = change_deals(out, scenario)
+    if polls:
+        settle(out, progress, "amendments and renewals", since=since, polls=polls)
+    if refund_one(out, scenario):
         settle(out, progress, "refund")
-    if report_usage(out, scenario, seeded):
+    if report_usage(out, scenario):
         settle(out, progress, "usage reported")
-        if close_usage_periods(out, scenario, seeded):
+        if close_usage_periods(out, scenario):
             settle(out, progress, "usage overages")
-    if pay_invoices(out, scenario, seeded, wallets, recovered=recovered):
+    if pay_invoices(out, scenario, wallets, recovered=recovered):
         settle(out, progress, "renewals paid")
     since = run_schedule(out, EVENTS_POLL)
     settle(out, progress, "catching up", since=since, polls=(EVENTS_POLL,))
-    return seeded
 
 
-__all__ = ["EVENTS_POLL", "OPPORTUNITY_POLL", "Outside", "Progress", "Stuck", "crm_client",
-           "flow_summary", "run_month", "settle", "stripe_client"]
+__all__ = ["EVENTS_POLL", "Outside", "Progress", "Stuck", "flow_summary", "run_month", "settle",
+           "stripe_client"]

@@ -20,7 +20,7 @@ OPEN_STAGE = "Negotiation/Review"
 
 @dataclass
 class Seeded:
-    """Salesforce ids of what was seeded, by scenario reference."""
+    """The CRM's ids of what was seeded, by scenario reference."""
 
     accounts: dict[str, str] = field(default_factory=dict)
     deals: dict[str, str] = field(default_factory=dict)
@@ -90,19 +90,31 @@ def deal_fields(plan: DealPlan, account_id: str) -> dict[str, Any]:
             "Type": "New Business"}
 
 
+def extra_skus(scenario: Scenario) -> list[str]:
+    """SKUs the scenario's deals sell that the demo catalog does not know."""
+    catalog_skus = {item.sku for item in CATALOG}
+    return sorted({line.sku for deal in scenario.deals for line in deal.lines} - catalog_skus)
+
+
 def seed_scenario(client: Crm, scenario: Scenario) -> Seeded:
     """Accounts, open deals with their products (not yet won)."""
-    catalog_skus = {item.sku for item in CATALOG}
-    extra = sorted({line.sku for deal in scenario.deals for line in deal.lines} - catalog_skus)
+    seeded = Seeded()
+    seed_records(client, scenario.accounts, scenario.deals, extra_skus(scenario), seeded)
+    return seeded
+
+
+def seed_records(client: Crm, accounts: Sequence[AccountPlan], deals_planned: Sequence[DealPlan],
+                 extra: Sequence[str], seeded: Seeded) -> None:
+    """These accounts and open deals with their products, ids into ``seeded``."""
     entries = seed_catalog(client, extra)
-    seeded = Seeded(entries=entries)
-    plans = list(scenario.accounts)
+    seeded.entries.update(entries)
+    plans = list(accounts)
     for chunk_plans, chunk in zip(_plan_chunks(plans),
                                   _chunks([{k: v for k, v in account_fields(p).items()
                                             if v is not None} for p in plans]), strict=True):
         ids = _ids(client.create_many("Account", chunk, all_or_none=True))
         seeded.accounts.update({p.ref: i for p, i in zip(chunk_plans, ids, strict=True)})
-    deals = list(scenario.deals)
+    deals = list(deals_planned)
     for chunk_plans, chunk in zip(_plan_chunks(deals), _chunks(
             [deal_fields(d, seeded.accounts[d.account_ref]) for d in deals]), strict=True):
         ids = _ids(client.create_many("Opportunity", chunk, all_or_none=True))
@@ -113,7 +125,6 @@ def seed_scenario(client: Crm, scenario: Scenario) -> Seeded:
              for deal in deals for line in deal.lines]
     for chunk in _chunks(lines):
         _ids(client.create_many("OpportunityLineItem", chunk, all_or_none=True))
-    return seeded
 
 
 def _plan_chunks(plans: list[Any], size: int = 200) -> Iterable[list[Any]]:
@@ -162,5 +173,5 @@ def win_deals(client: Crm, seeded: Seeded, refs: Sequence[str]) -> None:
         _ids(client.update_many("Opportunity", chunk, all_or_none=True))
 
 
-__all__ = ["CARDS", "CLOSED_WON_STAGE", "Seeded", "payment_methods", "seed_catalog",
-           "seed_change", "seed_scenario", "win_deals"]
+__all__ = ["CARDS", "CLOSED_WON_STAGE", "Seeded", "extra_skus", "payment_methods",
+           "seed_catalog", "seed_change", "seed_records", "seed_scenario", "win_deals"]

@@ -47,6 +47,44 @@ class Summary(BaseModel):
     seconds: float
 
 
+class SharedCustomer(BaseModel):
+    """A customer both sales teams sell to, as each CRM and accord see it."""
+
+    account: str
+    crms: dict[str, dict[str, str]]
+    """CRM -> what it holds on the account: ``account_id``, and the ``customer_id`` and
+    ``billing_customer`` accord wrote back."""
+    canonical_ids: list[str]
+    billing_customers: list[str]
+    ids: dict[str, str]
+    """System -> the customer's id there, from accord's customer record."""
+
+
+class CrmSummary(BaseModel):
+    choice: str
+    systems: list[str]
+    shared_customers: list[SharedCustomer]
+
+
+def crm_summary(out: Outside, choice: str) -> CrmSummary:
+    """Which CRMs sold, and each customer both sold to: what every CRM wrote back on it and
+    the ids accord's customer record holds in every system."""
+    shared: list[SharedCustomer] = []
+    for account, by_crm in out.sales.shared_customers().items():
+        canonical = sorted({view["customer_id"] for view in by_crm.values()
+                            if "customer_id" in view})
+        ids: dict[str, str] = {}
+        for customer_id in canonical:
+            answer = out.api.get(f"/v1/customers/{customer_id}")
+            if answer.status_code == 200:
+                ids.update(answer.json()["ids"])
+        shared.append(SharedCustomer(
+            account=account, crms=by_crm, canonical_ids=canonical, ids=ids,
+            billing_customers=sorted({view["billing_customer"] for view in by_crm.values()
+                                      if "billing_customer" in view})))
+    return CrmSummary(choice=choice, systems=out.sales.systems, shared_customers=shared)
+
+
 def open_exceptions(out: Outside) -> list[ExceptionLine]:
     answer = out.api.get("/v1/exceptions", params={"status": "open", "limit": 1000})
     answer.raise_for_status()
@@ -116,4 +154,5 @@ def reconciliation(env: Environment) -> dict[str, Any]:
             "gl_clean": report["gl_clean"], "line": report["summary"]}
 
 
-__all__ = ["ExceptionLine", "Summary", "reconciliation", "summarise"]
+__all__ = ["CrmSummary", "ExceptionLine", "SharedCustomer", "Summary", "crm_summary",
+           "reconciliation", "summarise"]

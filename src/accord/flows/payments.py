@@ -152,11 +152,11 @@ def payment_posting(run: FlowInput) -> dict[str, str]:
         link(journal_id, EntityType.JOURNAL_ENTRY.value, erp, journal)
     if read["failed_before"] > 0:
         # paid after failed attempts: dunning is over, the account is active again
-        crm = systems().default(Role.CRM)
-        account_id = lookup(customer_id, crm)
-        if account_id is not None:
-            written = set_billing_status(crm, account_id, BillingStatus.ACTIVE.value)
-            note_written(crm, EntityType.CUSTOMER.value, account_id, written)
+        for crm in systems().instances(Role.CRM):
+            account_id = lookup(customer_id, crm)
+            if account_id is not None:
+                written = set_billing_status(crm, account_id, BillingStatus.ACTIVE.value)
+                note_written(crm, EntityType.CUSTOMER.value, account_id, written)
     return {"outcome": "posted", "payment_id": payment["id"], "erp_payment": posted}
 
 
@@ -174,13 +174,17 @@ def payment_failed(run: FlowInput) -> dict[str, str]:
     customer_id = run.keys.get(Key.CUSTOMER_ID)
     if customer_id is None:
         return {"outcome": "unknown_customer"}
-    crm = systems().default(Role.CRM)
-    account_id = lookup(customer_id, crm)
-    if account_id is None:
+    # every CRM that knows the customer shows it past due (two sales teams may sell to it)
+    accounts: dict[str, str] = {}
+    for crm in systems().instances(Role.CRM):
+        account_id = lookup(customer_id, crm)
+        if account_id is not None:
+            written = set_billing_status(crm, account_id, BillingStatus.PAST_DUE.value)
+            note_written(crm, EntityType.CUSTOMER.value, account_id, written)
+            accounts[crm] = account_id
+    if not accounts:
         return {"outcome": "no_account"}
-    written = set_billing_status(crm, account_id, BillingStatus.PAST_DUE.value)
-    note_written(crm, EntityType.CUSTOMER.value, account_id, written)
-    return {"outcome": "past_due", "account_id": account_id}
+    return {"outcome": "past_due", "account_id": ",".join(accounts.values())}
 
 
 @step(Role.BILLING, "read_refunds", entity=Key.BILLING_PAYMENT_ID)

@@ -73,14 +73,24 @@ def report_usage(_call: StepCall, billing: str, usage: dict[str, Any],
     return REPORTED if reported else ALREADY_REPORTED
 
 
+def customer_of(account_id: str) -> str:
+    """The customer of the CRM account metering names: the one a CRM's xref knows (the
+    account is in any CRM sales works in), else the one the default CRM's id derives."""
+    found = systems()
+    default = found.default(Role.CRM)
+    for crm in [default, *(name for name in found.instances(Role.CRM) if name != default)]:
+        customer_id = canonical_of(crm, EntityType.CUSTOMER.value, account_id)
+        if customer_id is not None:
+            return customer_id
+    return customer_id_for(default, account_id)
+
+
 @handles(Role.METERING, EVENT_TYPE)
 @flow(FLOW)
 def usage_reporting(run: FlowInput) -> dict[str, Any]:
     payload = run.payload
     account_id = required_key(run, Key.ACCOUNT_ID)
-    crm = systems().default(Role.CRM)
-    customer_id = canonical_of(crm, EntityType.CUSTOMER.value, account_id) \
-        or customer_id_for(crm, account_id)
+    customer_id = customer_of(account_id)
     billing = systems().default(Role.BILLING)
     billing_customer = await_link(customer_id, billing, "customer")
     sku = str(payload["sku"])

@@ -20,12 +20,17 @@ def register_endpoint(settings: Any, url: str, event_types: Sequence[str]) -> st
         raise TypeError("settings: expected the Stripe connector's settings")
     client = StripeClient(settings, policy=RetryPolicy(max_attempts=3))
     endpoints = client.v1.webhook_endpoints
-    for existing in endpoints.list(params={"limit": 100}).auto_paging_iter():
-        if existing.url == url:
-            endpoints.delete(existing.id)
-    created = endpoints.create(params={"url": url, "enabled_events": sorted(event_types),
-                                       "description": "accord"})
-    return str(created.secret)
+
+    def register() -> str:
+        for existing in endpoints.list(params={"limit": 100}).auto_paging_iter():
+            if existing.url == url:
+                endpoints.delete(existing.id)
+        created = endpoints.create(params={"url": url, "enabled_events": sorted(event_types),
+                                           "description": "accord"})
+        return str(created.secret)
+
+    # through the error table: Stripe down is an AccordError `accord init` reports in a line
+    return str(client.call(register))
 
 
 def registered_endpoint(settings: StripeSettings, event_types: Sequence[str]) -> str | None:
