@@ -34,8 +34,12 @@ lint: $(STAMP)
 
 typecheck: lint
 
+# The suite mostly waits on sandboxes, services and polls: three test processes share two
+# cores well. Tests on accord's default ports form one group that runs on one process.
+TEST_PROCESSES ?= 3
+
 unit: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
 
 test: lint unit
 

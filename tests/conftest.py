@@ -18,6 +18,13 @@ DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The CLI's Rich tables are read at one width whatever runs the tests: a terminal, a
+    pipe, or a pytest-xdist worker (which would give them 80 columns and wrap the cells the
+    tests look for). Commands run as subprocesses inherit it."""
+    os.environ["COLUMNS"] = "200"
+
+
 def pg_admin_url() -> str:
     return os.environ.get("ACCORD_TEST_PG_URL", DEFAULT_PG_URL)
 
@@ -84,10 +91,33 @@ def _isolated_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ACCORD_DATA_DIR", str(tmp_path / ".accord"))
 
 
+DEFAULT_PORTS = "default-ports"
+"""The group of tests that use accord's default ports (8080 and the sandboxes' own): the
+README's commands as a new user types them, and the running demo month. ``make test`` runs
+the suite on several processes (pytest-xdist, ``--dist loadgroup``, each module a group); this
+group runs on one of them, one test at a time, so no two of them ever want the same port."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests of the running demo month run last: it holds the default ports (the
-    README's command) from its first user to the end of the session."""
-    items.sort(key=lambda item: "demo_month" in getattr(item, "fixturenames", ()))
+    """The default-ports group first, so its long demo month overlaps the rest of the suite;
+    within it, the tests of the running demo month last: the month holds the default ports
+    from its first user to the end of the session."""
+    for item in items:
+        if _uses_default_ports(item):
+            item.add_marker(pytest.mark.xdist_group(DEFAULT_PORTS))
+        elif item.get_closest_marker("xdist_group") is None:
+            # a module's tests stay together on one process, in order: module-scoped
+            # fixtures are set up once, and suites that build on their earlier tests (the
+            # role conformance suites) see them
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+    items.sort(key=lambda item: (not _uses_default_ports(item),
+                                 "demo_month" in getattr(item, "fixturenames", ())))
+
+
+def _uses_default_ports(item: pytest.Item) -> bool:
+    return ("demo_month" in getattr(item, "fixturenames", ())
+            or item.get_closest_marker("default_ports") is not None)
 
 
 @pytest.fixture(scope="session")

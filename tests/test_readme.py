@@ -32,6 +32,8 @@ import pytest
 from tests.demo.test_two_crms import COMMAND as TWO_CRMS
 from tests.demo_month import COMMAND, DemoMonth
 
+pytestmark = pytest.mark.default_ports  # see tests/conftest.py DEFAULT_PORTS
+
 README = Path(__file__).parents[1] / "README.md"
 BIN = Path(sys.executable).parent
 

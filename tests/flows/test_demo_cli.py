@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from accord.sandboxes.netsuite.app import DEFAULT_CREDENTIALS
 from accord.sandboxes.salesforce import API_VERSION, DEFAULT_SESSION_ID
@@ -26,6 +27,8 @@ from tests.service.deals import (
     stripe_client,
     subscription_of,
 )
+
+pytestmark = pytest.mark.default_ports  # see tests/conftest.py DEFAULT_PORTS
 
 NETSUITE_CREDENTIALS = {"account_id": DEFAULT_CREDENTIALS.account_id,
                         "consumer_key": DEFAULT_CREDENTIALS.consumer_key,
