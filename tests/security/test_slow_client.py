@@ -16,7 +16,7 @@ import pytest
 
 from accord.demo.processes import Stack, free_port
 
-READ_TIMEOUT = 2
+READ_TIMEOUT = 5
 MAX_CONNECTIONS = 4
 PATIENCE = 60.0
 """How long a test waits for the server's answer: far beyond the timeout, so a loaded
