@@ -36,6 +36,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -136,6 +137,10 @@ class Peer:
 
     def describe(self) -> str:
         return ""
+
+    def roles(self) -> dict[str, set[int]]:
+        """The peer's processes by what they do (every one it started, killed ones too)."""
+        return {}
 
     def done(self) -> dict[str, float]:
         """When each invoice was first posted (epoch seconds), by Stripe invoice id: the peer
@@ -262,7 +267,10 @@ class Accord(Peer):
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=30)
         self.serving: subprocess.Popen[bytes] | None = None
         self.running: list[subprocess.Popen[bytes]] = []
+        self.started_workers: list[int] = []
         self.invoice_of: dict[str, str] = {}
+        self.senders = ThreadPoolExecutor(8, thread_name_prefix="webhook")
+        self.sending: list[Future[None]] = []
 
     def start(self) -> None:
         accord = [sys.executable, "-m", "accord"]
@@ -272,6 +280,11 @@ class Accord(Peer):
         self.running = [self.spawn([*accord, "worker", "--id", f"bench-worker-{n}",
                                     "--concurrency", str(self.concurrency)])
                         for n in range(1, self.workers + 1)]
+        self.started_workers += [proc.pid for proc in self.running]
+
+    def roles(self) -> dict[str, set[int]]:
+        serving = {self.serving.pid} if self.serving is not None else set()
+        return {"serve (webhook intake)": serving, "workers": set(self.started_workers)}
 
     def ready(self) -> bool:
         log = (self.state / "peer.log").read_text()
@@ -293,8 +306,17 @@ class Accord(Peer):
         self.start()
 
     def deliver(self, delivery: dict[str, Any]) -> None:
-        """As Stripe delivers a webhook: signed; a refused delivery is sent again later."""
+        """As Stripe delivers webhooks: several at once (``senders``), so one slow answer
+        does not hold the others back."""
         self.invoice_of[f"stripe:{delivery['id']}"] = delivery["data"]["object"]["id"]
+        self.sending.append(self.senders.submit(self._post, delivery))
+
+    def end_of_deliveries(self) -> None:
+        for sent in self.sending:
+            sent.result()
+
+    def _post(self, delivery: dict[str, Any]) -> None:
+        """One webhook, signed; a refused delivery is sent again later."""
         body = json.dumps(delivery).encode()
         for attempt in range(10):
             stamp = int(time.time())
@@ -360,12 +382,19 @@ class Accord(Peer):
                 f"SELECT status, COUNT(*) FROM {dbos} GROUP BY status")).all())
             names = dict(connection.execute(text(
                 f"SELECT name, COUNT(*) FROM {dbos} GROUP BY name")).all())
+            outputs = "dbos.operation_outputs" if self.postgres else "operation_outputs"
+            checkpoints = connection.execute(text(
+                f"SELECT COUNT(*) FROM {outputs} o JOIN {dbos} w ON w.workflow_uuid = "
+                "o.workflow_uuid WHERE w.name = 'invoice_posting'")).scalar() or 0
         return {"open_exceptions": len(exceptions), "exception_examples": exceptions[:5],
                 "inbox": {str(k): int(v) for k, v in inbox.items()},
                 "flows": {str(k): int(v) for k, v in flows.items()},
-                "flows_by_name": {str(k): int(v) for k, v in names.items()}}
+                "flows_by_name": {str(k): int(v) for k, v in names.items()},
+                "checkpoints_per_posting": round(
+                    int(checkpoints) / max(int(names.get("invoice_posting", 0)), 1), 2)}
 
     def stop(self) -> None:
+        self.senders.shutdown(cancel_futures=True)
         super().stop()
         self.http.close()
         self.database.dispose()
@@ -443,9 +472,9 @@ class MemorySampler(threading.Thread):
                 times = psutil.Process(pid).cpu_times()
                 self.baseline[pid] = times.user + times.system
 
-    def cpu_seconds(self) -> float:
+    def cpu_seconds(self, pids: set[int] | None = None) -> float:
         return sum(max(0.0, used - self.baseline.get(pid, 0.0))
-                   for pid, used in self.cpu.items())
+                   for pid, used in self.cpu.items() if pids is None or pid in pids)
 
     def run(self) -> None:
         while not self.halt.wait(0.2):
@@ -560,6 +589,10 @@ class Run:
                 "latency": percentiles(latencies), "peak_rss_mb": round(memory.peak / 2**20, 1),
                 "cpu_ms_per_event": round(memory.cpu_seconds() * 1000
                                           / max(len(self.workload.invoices), 1), 1),
+                "cpu_ms_per_event_by_process": {
+                    role: round(memory.cpu_seconds(pids) * 1000
+                                / max(len(self.workload.invoices), 1), 1)
+                    for role, pids in peer.roles().items()},
                 "kills": peer.kills, "failures_logged": failed, **self.notes,
                 "peer_state": peer.diagnostics(),
                 "verdict": judged.summary()}
