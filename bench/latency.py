@@ -91,12 +91,13 @@ def seed(found: Any, database: Any, customers: int, invoices: int) -> list[dict[
     from accord.registry.xref import Xrefs
 
     stripe_ids: list[str] = []
-    poster = found.netsuite["netsuite"]
+    poster = found.erp("netsuite")
+    stripe = found.billing("stripe").client  # the connector's client: the bench may name it
     for n in range(customers):
         customer = Customer(id=derived_id(EntityType.CUSTOMER, "bench", str(n)),
                             legal_name=f"Latency Customer {n:04d}", legal_entity="US01",
                             currency="USD")
-        stripe_customer = found.stripe.create_customer(customer)
+        stripe_customer = stripe.create_customer(customer)
         internal = poster.post_customer(customer)
         with database.session() as session:
             xrefs = Xrefs(session)
@@ -105,7 +106,7 @@ def seed(found: Any, database: Any, customers: int, invoices: int) -> list[dict[
             GoldenRecords(session, found.policy).merge(customer.id, EntityType.CUSTOMER, "bench",
                                                        customer.model_dump(mode="json"))
         stripe_ids.append(str(stripe_customer["id"]))
-    v1 = found.stripe.v1
+    v1 = stripe.v1
 
     # one customer's pending items must not be swept into another thread's invoice: seed
     # sequentially per customer by running one thread per disjoint customer shard

@@ -1,12 +1,13 @@
 """Peer (b): Celery workers on RabbitMQ posting straight to NetSuite.
 
-The webhook view does what Celery's documentation suggests: verify, then hand the event to a
-task (``handle_event.delay(event)``) and answer 200. The task is written the documented way
-for at-least-once work: ``acks_late=True`` (the message is acknowledged after the task, so a
-worker that dies mid-task has it redelivered), ``autoretry_for`` the HTTP errors with
-``retry_backoff`` / ``retry_jitter`` and ``max_retries=5`` (from the Celery "Automatic retry
-for known exceptions" guide), and ``worker_prefetch_multiplier = 1`` (the recommendation for
-long tasks with late acks).
+Each task reads the event's invoice from Stripe and upserts it in NetSuite
+(``glue_netsuite``). The webhook view does what Celery's documentation suggests: verify,
+then hand the event to a task (``handle_event.delay(event)``) and answer 200. The task is
+written the documented way for at-least-once work: ``acks_late=True`` (the message is
+acknowledged after the task, so a worker that dies mid-task has it redelivered),
+``autoretry_for`` the HTTP errors with ``retry_backoff`` / ``retry_jitter`` and
+``max_retries=5`` (from the Celery "Automatic retry for known exceptions" guide), and
+``worker_prefetch_multiplier = 1`` (the recommendation for long tasks with late acks).
 
     celery -A celery_glue worker --concurrency 4 -Q $BENCH_QUEUE
 
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import requests
 from celery import Celery, Task
 from celery.signals import task_failure
-from glue_netsuite import post_invoice_event, session
+from glue_netsuite import customer_map, post_invoice_event, session, stripe_session
 from workload import EVENT_TYPE, append_done
 
 BROKER = os.environ.get("BENCH_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
@@ -39,14 +40,15 @@ app.conf.update(task_default_queue=QUEUE, worker_prefetch_multiplier=1,
                 task_acks_late=True, broker_connection_retry_on_startup=True,
                 worker_hijack_root_logger=False)
 
-_http: requests.Session | None = None
+_clients: tuple[requests.Session, requests.Session, dict[str, str]] | None = None
 
 
-def http() -> requests.Session:
-    global _http
-    if _http is None:
-        _http = session()
-    return _http
+def clients() -> tuple[requests.Session, requests.Session, dict[str, str]]:
+    """NetSuite and Stripe sessions and the customer map, once per worker child."""
+    global _clients
+    if _clients is None:
+        _clients = (session(), stripe_session(), customer_map())
+    return _clients
 
 
 @app.task(bind=True, acks_late=True, autoretry_for=(requests.RequestException,),
@@ -54,7 +56,7 @@ def http() -> requests.Session:
 def handle_event(self: Task, event: dict[str, Any]) -> str | None:  # type: ignore[type-arg]
     if event.get("type") != EVENT_TYPE:
         return None
-    posted = post_invoice_event(http(), event)
+    posted = post_invoice_event(*clients(), event)
     append_done(Path(os.environ["BENCH_STATE"]) / "done.log", event["data"]["object"]["id"],
                 time.time())
     return posted

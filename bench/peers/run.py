@@ -22,6 +22,8 @@ and customers missing or doubled. Figures go to ``bench/results/peers.json``.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import json
 import os
 import platform
@@ -34,6 +36,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -48,14 +51,10 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from workload import Workload, generate, percentiles, read_done, verdict, write_feed
+from workload import Plan, Workload, generate, percentiles, read_done, verdict, write_feed
+from world import Seeded, World, link_in_registry, write_customer_map
 
-from accord.connectors.base import InboundEvent
 from accord.connectors.netsuite.client import NetSuiteClient
-from accord.connectors.netsuite.settings import NetSuiteSettings
-from accord.sandboxes.base import SandboxOptions
-from accord.sandboxes.netsuite import SANDBOX
-from accord.sandboxes.server import RunningSandbox, start_in_thread
 from accord.testing.databases import postgres_available as server_answers
 from accord.testing.databases import scratch_database
 
@@ -65,11 +64,6 @@ PG_URL = os.environ.get("ACCORD_TEST_PG_URL", "postgresql+psycopg://postgres@127
 BROKER = os.environ.get("BENCH_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 RUNS = ("burst", "paced", "kill_storm", "outage", "duplicates")
 console = Console(width=max(Console().width, 150))
-
-
-def netsuite_env(sandbox: RunningSandbox) -> dict[str, str]:
-    creds = sandbox.credentials()
-    return {f"ACCORD_NETSUITE_{key.upper()}": value for key, value in creds.items()}
 
 
 # -- peers ----------------------------------------------------------------------------------
@@ -143,6 +137,15 @@ class Peer:
 
     def describe(self) -> str:
         return ""
+
+    def roles(self) -> dict[str, set[int]]:
+        """The peer's processes by what they do (every one it started, killed ones too)."""
+        return {}
+
+    def done(self) -> dict[str, float]:
+        """When each invoice was first posted (epoch seconds), by Stripe invoice id: the peer
+        appends ``<invoice> <time>`` to a done log once NetSuite answered the upsert."""
+        return read_done(self.state / "done.log") | read_done(self.state / "script" / "done.log")
 
     def diagnostics(self) -> dict[str, Any]:
         """What the peer itself knows about work it did not finish."""
@@ -233,40 +236,128 @@ class CeleryGlue(Peer):
 
 
 class Accord(Peer):
+    """The product as a customer deploys it: ``accord serve --no-workers`` takes the signed
+    webhooks (``POST /hooks/stripe``) and ``accord worker`` processes run the product's own
+    invoice-posting flow (:mod:`accord.flows.invoice_posting`), configured by an
+    ``accord.toml`` and ``ACCORD_*`` variables only. The kill storm kills the workers, not the
+    intake, as the other peers' intake (the feed, RabbitMQ) is not killed either."""
+
     name = "accord"
+    workers = 1
+    concurrency = 12
+    secret = "whsec_bench_peers"
 
-    def __init__(self, env: dict[str, str], state: Path, database_url: str) -> None:
+    def __init__(self, env: dict[str, str], state: Path, database_url: str,
+                 world: World, seeded: Seeded) -> None:
         super().__init__(env, state)
-        import accord_flow  # noqa: F401 - registers the flow so intake describes its events
-
-        from accord.engine.dispatch import store
+        from accord.demo.processes import free_port
         from accord.store import Database, upgrade
 
         self.database_url = database_url
         self.database = Database(database_url)
         upgrade(self.database.engine)
-        self._store = store
+        link_in_registry(self.database, seeded)
         self.postgres = database_url.startswith("postgresql")
+        config = state / "accord.toml"
+        config.write_text(accord_config(world))
+        self.env.update({"ACCORD_CONFIG": str(config), "ACCORD_DATA_DIR": str(state / ".accord"),
+                         "ACCORD_DATABASE_URL": database_url, "ACCORD_LOG_LEVEL": "WARNING",
+                         "ACCORD_STRIPE_WEBHOOK_SECRET": self.secret})
+        self.port = free_port()
+        self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=30)
+        self.serving: subprocess.Popen[bytes] | None = None
+        self.running: list[subprocess.Popen[bytes]] = []
+        self.started_workers: list[int] = []
+        self.invoice_of: dict[str, str] = {}
+        self.senders = ThreadPoolExecutor(8, thread_name_prefix="webhook")
+        self.sending: list[Future[None]] = []
 
     def start(self) -> None:
-        self.spawn([sys.executable, str(HERE / "accord_worker.py"), self.database_url,
-                    "bench-worker-0"])
+        accord = [sys.executable, "-m", "accord"]
+        if self.serving is None:
+            self.serving = self.spawn([*accord, "serve", "--no-workers", "--port",
+                                       str(self.port)])
+        self.running = [self.spawn([*accord, "worker", "--id", f"bench-worker-{n}",
+                                    "--concurrency", str(self.concurrency)])
+                        for n in range(1, self.workers + 1)]
+        self.started_workers += [proc.pid for proc in self.running]
+
+    def roles(self) -> dict[str, set[int]]:
+        serving = {self.serving.pid} if self.serving is not None else set()
+        return {"serve (webhook intake)": serving, "workers": set(self.started_workers)}
 
     def ready(self) -> bool:
-        return "ready" in (self.state / "peer.log").read_text()
+        log = (self.state / "peer.log").read_text()
+        if not all(f"worker bench-worker-{n} on" in log for n in range(1, self.workers + 1)):
+            return False
+        try:
+            return self.http.get("/readyz").status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def kill(self) -> None:
+        for proc in self.running:
+            if proc.poll() is None:
+                with suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.procs = [proc for proc in self.procs if proc not in self.running]
+        self.kills += 1
+        self.start()
 
     def deliver(self, delivery: dict[str, Any]) -> None:
-        # what POST /hooks/stripe does after verifying the signature
-        self._store(self.database, InboundEvent(
-            system="stripe", event_id=delivery["id"], event_type=delivery["type"],
-            occurred_at=datetime.now(UTC), payload=delivery))
+        """As Stripe delivers webhooks: several at once (``senders``), so one slow answer
+        does not hold the others back."""
+        self.invoice_of[f"stripe:{delivery['id']}"] = delivery["data"]["object"]["id"]
+        self.sending.append(self.senders.submit(self._post, delivery))
+
+    def end_of_deliveries(self) -> None:
+        for sent in self.sending:
+            sent.result()
+
+    def _post(self, delivery: dict[str, Any]) -> None:
+        """One webhook, signed; a refused delivery is sent again later."""
+        body = json.dumps(delivery).encode()
+        for attempt in range(10):
+            stamp = int(time.time())
+            mac = hmac.new(self.secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256)
+            try:
+                answer = self.http.post("/hooks/stripe", content=body, headers={
+                    "Stripe-Signature": f"t={stamp},v1={mac.hexdigest()}",
+                    "Content-Type": "application/json"})
+                if answer.status_code < 300:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.5 * (attempt + 1))
+        raise RuntimeError(f"accord refused the delivery of {delivery['id']}")
+
+    def done(self) -> dict[str, float]:
+        """When each invoice was posted, from accord's own timeline (the step that reached
+        ``invoice_posted``: NetSuite answered the upsert)."""
+        from accord.engine.timeline import Milestone, StepOutcome
+        from accord.store.models import TimelineEntry
+
+        with self.database.session() as session:
+            rows = session.execute(
+                select(TimelineEntry.correlation_id, func.min(TimelineEntry.occurred_at))
+                .where(TimelineEntry.milestone == Milestone.INVOICE_POSTED.value,
+                       TimelineEntry.outcome == StepOutcome.SUCCEEDED.value)
+                .group_by(TimelineEntry.correlation_id)).all()
+        found: dict[str, float] = {}
+        for correlation, at in rows:
+            invoice = self.invoice_of.get(str(correlation))
+            if invoice is not None:
+                moment = at if at.tzinfo else at.replace(tzinfo=UTC)
+                found[invoice] = moment.timestamp()
+        return found
 
     def idle(self) -> bool:
         from accord.store.models import InboxEntry
 
         with self.database.session() as session:
             waiting = session.scalar(select(func.count()).select_from(InboxEntry).where(
-                InboxEntry.status == "received")) or 0
+                InboxEntry.status.in_(("received", "claimed")))) or 0
         dbos = "dbos.workflow_status" if self.postgres else "workflow_status"
         try:
             with self.database.engine.connect() as connection:
@@ -289,17 +380,55 @@ class Accord(Peer):
         with self.database.engine.connect() as connection:
             flows = dict(connection.execute(text(
                 f"SELECT status, COUNT(*) FROM {dbos} GROUP BY status")).all())
+            names = dict(connection.execute(text(
+                f"SELECT name, COUNT(*) FROM {dbos} GROUP BY name")).all())
+            outputs = "dbos.operation_outputs" if self.postgres else "operation_outputs"
+            checkpoints = connection.execute(text(
+                f"SELECT COUNT(*) FROM {outputs} o JOIN {dbos} w ON w.workflow_uuid = "
+                "o.workflow_uuid WHERE w.name = 'invoice_posting'")).scalar() or 0
         return {"open_exceptions": len(exceptions), "exception_examples": exceptions[:5],
                 "inbox": {str(k): int(v) for k, v in inbox.items()},
-                "flows": {str(k): int(v) for k, v in flows.items()}}
+                "flows": {str(k): int(v) for k, v in flows.items()},
+                "flows_by_name": {str(k): int(v) for k, v in names.items()},
+                "checkpoints_per_posting": round(
+                    int(checkpoints) / max(int(names.get("invoice_posting", 0)), 1), 2)}
 
     def stop(self) -> None:
+        self.senders.shutdown(cancel_futures=True)
         super().stop()
+        self.http.close()
         self.database.dispose()
 
     def describe(self) -> str:
-        return ("one worker process (12 flows at once, NetSuite client gate 5, pump 50 ms), "
-                + ("PostgreSQL" if self.postgres else "SQLite"))
+        return (f"accord serve --no-workers + {self.workers} accord worker ({self.concurrency} "
+                "flows at once, NetSuite client gate 5, pump 50 ms), the product's "
+                "invoice-posting flow, " + ("PostgreSQL" if self.postgres else "SQLite"))
+
+
+def accord_config(world: World) -> str:
+    """The ``accord.toml`` an operator writes for this deployment: the two sandboxes, the
+    engine tuned as the bench says, and no polls (every event arrives as a webhook)."""
+    from accord.bootstrap.sandboxes import sandbox_tables
+    from accord.bootstrap.schedules import PRODUCTS_SYNC, RECONCILE, possible_names
+    from accord.routing import load_routing
+
+    tables = sandbox_tables({"stripe": world.stripe_credentials,
+                             "netsuite": world.netsuite_credentials}, load_routing())
+    lines: list[str] = []
+    for system, table in sorted(tables.items()):
+        lines.append(f"[systems.{json.dumps(system)}]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()]
+    lines += ["[engine]", "pump_interval = 0.05",
+              # a live Stripe account's 100 requests/s (the sandbox runs without test mode's
+              # 25/s); NetSuite's 5 concurrent requests kept by the client's own gate in the
+              # one worker process: the engine's cross-process gate holds a SIGKILLed worker's
+              # slots until their lease ends (bench/README.md)
+              "[engine.limits.stripe]", "requests_per_second = 100",
+              "[engine.limits.netsuite]"]
+    for name in sorted(possible_names(tables)):
+        if name.startswith("poll.") or name in (PRODUCTS_SYNC, RECONCILE):
+            lines += [f"[schedules.{json.dumps(name)}]", "enabled = false"]
+    return "\n".join(lines) + "\n"
 
 
 # -- infrastructure -------------------------------------------------------------------------
@@ -335,6 +464,17 @@ class MemorySampler(threading.Thread):
         self.peak = 0
         self.cpu: dict[int, float] = {}
         self.halt = threading.Event()
+        # CPU counts from the first delivery on: what a process spent starting (imports,
+        # migrations) before it was ready is not per-event work; a restarted one's is
+        self.baseline: dict[int, float] = {}
+        for pid in peer.pids():
+            with suppress(psutil.NoSuchProcess):
+                times = psutil.Process(pid).cpu_times()
+                self.baseline[pid] = times.user + times.system
+
+    def cpu_seconds(self, pids: set[int] | None = None) -> float:
+        return sum(max(0.0, used - self.baseline.get(pid, 0.0))
+                   for pid, used in self.cpu.items() if pids is None or pid in pids)
 
     def run(self) -> None:
         while not self.halt.wait(0.2):
@@ -368,7 +508,7 @@ class Run:
     peer_name: str
     trouble: str
     options: Options
-    workload: Workload
+    plan: Plan
     notes: dict[str, Any] = field(default_factory=dict)
     rng: random.Random = field(default_factory=lambda: random.Random(11))
 
@@ -377,25 +517,30 @@ class Run:
             return SyncScript(env, state)
         if self.peer_name == "celery":
             return CeleryGlue(env, state)
-        return Accord(env, state, database_url)
+        return Accord(env, state, database_url, self.world, self.seeded)
 
     def execute(self) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="accord-peers-") as tmp, \
                 fresh_database(self.options.use_postgres and self.peer_name == "accord",
                                Path(tmp)) as database_url:
             root = Path(tmp)
-            sandbox = start_in_thread(SANDBOX, SandboxOptions(data_dir=root / "netsuite"))
-            self.control = httpx.Client(base_url=sandbox.base_url, timeout=30)
-            env = netsuite_env(sandbox)
-            self.settings = NetSuiteSettings(**{k.removeprefix("ACCORD_NETSUITE_").lower(): v
-                                                for k, v in env.items()})
-            self.peer = self.make_peer(env, root, database_url)
+            self.world = World.start(root / "sandboxes")
             try:
-                return self._run(root)
+                seeding = time.time()
+                self.seeded = self.world.seed(self.plan.customers, self.plan.invoices)
+                self.notes["seeding_seconds"] = round(time.time() - seeding, 1)
+                self.workload = Workload.of(self.plan, self.seeded.invoices, self.seeded.names)
+                write_customer_map(root / "customers.json", self.seeded)
+                self.control = httpx.Client(base_url=self.world.netsuite.base_url, timeout=30)
+                self.settings = self.world.netsuite_settings()
+                self.peer = self.make_peer(self.world.env(), root, database_url)
+                try:
+                    return self._run(root)
+                finally:
+                    self.peer.stop()
+                    self.control.close()
             finally:
-                self.peer.stop()
-                self.control.close()
-                sandbox.stop()
+                self.world.stop()
 
     def _run(self, root: Path) -> dict[str, Any]:
         peer, options = self.peer, self.options
@@ -426,7 +571,7 @@ class Run:
             self.wait(started)
         memory.halt.set()
         memory.join()
-        done = read_done(root / "done.log") | read_done(root / "script" / "done.log")
+        done = peer.done()
         finished = max(done.values(), default=started)
         latencies = [done[key] - at for key, at in first_delivery.items() if key in done]
         with NetSuiteClient(self.settings) as client:
@@ -442,15 +587,18 @@ class Run:
                 "seconds": round(finished - started, 2),
                 "events_per_second": round(len(done) / max(finished - started, 1e-6), 1),
                 "latency": percentiles(latencies), "peak_rss_mb": round(memory.peak / 2**20, 1),
-                "cpu_ms_per_event": round(sum(memory.cpu.values()) * 1000
+                "cpu_ms_per_event": round(memory.cpu_seconds() * 1000
                                           / max(len(self.workload.invoices), 1), 1),
+                "cpu_ms_per_event_by_process": {
+                    role: round(memory.cpu_seconds(pids) * 1000
+                                / max(len(self.workload.invoices), 1), 1)
+                    for role, pids in peer.roles().items()},
                 "kills": peer.kills, "failures_logged": failed, **self.notes,
                 "peer_state": peer.diagnostics(),
                 "verdict": judged.summary()}
 
     def progress(self) -> int:
-        root = self.peer.state
-        return len(read_done(root / "done.log") | read_done(root / "script" / "done.log"))
+        return len(self.peer.done())
 
     def wait(self, started: float) -> None:
         """Until every event is posted, or the peer is idle and quiet (no new posting) for
@@ -562,7 +710,7 @@ def main() -> int:
     use_postgres = args.postgres and postgres_available()
     options = Options(args.events, args.customers, args.rate, args.kills, args.outage,
                       args.quiet, args.deadline, use_postgres)
-    workload = generate(args.events, args.customers)
+    plan = generate(args.events, args.customers)
     peers = [p for p in args.peers.split(",") if p]
     skipped: dict[str, str] = {}
     if "celery" in peers and (problem := rabbitmq_problem()):
@@ -574,7 +722,7 @@ def main() -> int:
     for run in [r for r in args.runs.split(",") if r]:
         for peer in peers:
             console.print(f"[bold]{peer}[/] {run} ...")
-            result = Run(peer, run, options, workload).execute()
+            result = Run(peer, run, options, plan).execute()
             v = result["verdict"]
             console.print(f"  {result['seconds']} s, {result['events_per_second']} events/s, "
                           f"lost {v['lost']}, doubled {v['doubled']}, wrong {v['wrong_amount']}")

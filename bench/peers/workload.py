@@ -2,10 +2,11 @@
 
 Every peer (the synchronous script, the Celery glue, accord) receives the same Stripe event
 JSON, delivered in the same order (with the same duplicate deliveries when the drill asks for
-them), and must leave one NetSuite customer per Stripe customer and one NetSuite invoice per
-Stripe invoice, with the invoice's total. The verdict reads NetSuite back over SuiteQL and
-compares by invoice number (``tranId``), so it does not depend on how a peer chose its
-external ids.
+them), for invoices seeded in a fresh Stripe sandbox (``world.py``), and must leave one
+NetSuite invoice per Stripe invoice, with the invoice's total, under the customer it belongs
+to (seeded in NetSuite beforehand: a peer that created customers would double them). The
+verdict reads NetSuite back over SuiteQL and compares by invoice number (``tranId``), so it
+does not depend on how a peer chose its external ids.
 """
 
 from __future__ import annotations
@@ -14,15 +15,23 @@ import json
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 EVENT_TYPE = "invoice.finalized"
-PRODUCT = "prod_bench_subscription"
 END = {"type": "__end__"}
 """The last line of a delivery feed: a consumer that reads it has seen every delivery."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run seeds, the same for every peer: customers (bench key, name) and invoices
+    (bench customer key, amount in cents)."""
+
+    customers: list[tuple[str, str]]
+    invoices: list[tuple[str, int]]
+    seed: int
 
 
 @dataclass(frozen=True)
@@ -32,7 +41,8 @@ class StripeInvoice:
     customer: str
     customer_name: str
     cents: int
-    created: int
+    document: dict[str, Any]
+    """The finalized invoice as Stripe returned it (what an ``invoice.finalized`` carries)."""
 
     @property
     def total(self) -> Decimal:
@@ -40,30 +50,25 @@ class StripeInvoice:
 
     def event(self, sequence: int) -> dict[str, Any]:
         """The Stripe event announcing this invoice, shaped as Stripe sends it."""
-        line = {"id": f"il_{self.stripe_id[3:]}", "object": "line_item", "amount": self.cents,
-                "currency": "usd", "description": "Bench subscription", "quantity": 1,
-                "pricing": {"unit_amount_decimal": str(self.cents),
-                            "price_details": {"product": PRODUCT}},
-                "metadata": {"sku": "SUBSCRIPTION"}}
-        invoice = {
-            "id": self.stripe_id, "object": "invoice", "number": self.number,
-            "customer": self.customer, "customer_name": self.customer_name,
-            "currency": "usd", "status": "open", "created": self.created,
-            "period_start": self.created, "period_end": self.created, "due_date": None,
-            "subtotal": self.cents, "total": self.cents, "amount_due": self.cents,
-            "amount_paid": 0, "total_taxes": [], "total_discount_amounts": [],
-            "metadata": {"legal_entity": "US01"},
-            "lines": {"object": "list", "data": [line], "has_more": False},
-        }
         return {"id": f"evt_bench_{sequence:07d}", "object": "event", "type": EVENT_TYPE,
-                "api_version": "2025-03-31.basil", "created": self.created, "livemode": False,
-                "pending_webhooks": 1, "data": {"object": invoice}}
+                "api_version": "2025-03-31.basil", "created": int(self.document["created"]),
+                "livemode": False, "pending_webhooks": 1, "data": {"object": self.document}}
 
 
 @dataclass(frozen=True)
 class Workload:
     invoices: list[StripeInvoice]
     seed: int
+
+    @classmethod
+    def of(cls, plan: Plan, documents: list[dict[str, Any]],
+           names: dict[str, str]) -> Workload:
+        """The run's workload from the invoices seeded for ``plan`` (in plan order)."""
+        return cls([StripeInvoice(stripe_id=str(doc["id"]), number=str(doc["number"]),
+                                  customer=str(doc["customer"]),
+                                  customer_name=names[str(doc["customer"])],
+                                  cents=int(doc["total"]), document=doc)
+                    for doc in documents], plan.seed)
 
     @property
     def customers(self) -> set[str]:
@@ -92,19 +97,11 @@ class Workload:
         return out
 
 
-def generate(events: int, customers: int, seed: int = 7) -> Workload:
+def generate(events: int, customers: int, seed: int = 7) -> Plan:
     rng = random.Random(seed)
-    created = int(datetime.now(UTC).timestamp())
-    people = [(f"cus_bench{seed}x{n:05d}", f"Bench Customer {seed}-{n:05d}")
-              for n in range(customers)]
-    invoices = []
-    for n in range(events):
-        customer, name = rng.choice(people)
-        invoices.append(StripeInvoice(
-            stripe_id=f"in_bench{seed}x{n:07d}", number=f"BENCH-{seed}-{n:07d}",
-            customer=customer, customer_name=name, cents=rng.randint(1_000, 500_000),
-            created=created))
-    return Workload(invoices, seed)
+    people = [(f"{seed}x{n:05d}", f"Bench Customer {seed}-{n:05d}") for n in range(customers)]
+    invoices = [(rng.choice(people)[0], rng.randint(1_000, 500_000)) for _ in range(events)]
+    return Plan(people, invoices, seed)
 
 
 def write_feed(path: Path, deliveries: Iterable[dict[str, Any]], *, end: bool = True) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from accord.canonical.billing import Invoice
 from accord.canonical.events import EventType
 from accord.canonical.ids import EntityType
@@ -20,11 +22,12 @@ from accord.canonical.roles import Role
 from accord.engine import FlowInput, Milestone, StepCall, flow, step
 from accord.engine.context import current
 from accord.engine.dispatch import handles
+from accord.engine.timeline import record_keys
 from accord.errors import DataQualityError, Team
 from accord.flows.catalog import product_for
 from accord.flows.identities import invoice_id_for
 from accord.flows.keys import Key, required_key
-from accord.flows.links import await_link, link, note_keys
+from accord.flows.links import await_link
 from accord.flows.systems import systems
 from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs
@@ -33,18 +36,18 @@ FLOW = "invoice_posting"
 
 
 @step(Role.BILLING, "read_invoice", entity=Key.BILLING_INVOICE_ID)
-def read_invoice(_call: StepCall, billing: str, invoice_id: str) -> dict[str, Any]:
-    """The invoice as billing has it now."""
-    return systems().billing(billing).read_invoice(invoice_id)
+def read_invoice(call: StepCall, billing: str, invoice_id: str) -> dict[str, Any]:
+    """The invoice as billing has it now, mapped, with where it goes.
 
-
-@step("accord", "canonical_invoice", entity=Key.BILLING_INVOICE_ID)
-def canonical_invoice(_call: StepCall, billing: str, invoice_id: str,
-                      document: dict[str, Any]) -> dict[str, Any]:
-    """Map the billing invoice: customer and subscription through the identity registry,
-    legal entity from the golden customer, SKUs through the SKU mapping to ERP items."""
+    One checkpoint for the read and the work that only depends on it: the mapping
+    (customer and subscription through the identity registry, legal entity from the golden
+    customer, SKUs through the SKU mapping to ERP items), the business keys it names, the
+    ERP instance the routing table picks and the customer's id there (None while the
+    customer is not in that ERP yet). A re-run after a crash reads and maps again, which
+    changes nothing billing or the ERP hold; keys are idempotent rows."""
     found = systems()
     adapter = found.billing(billing)
+    document = adapter.read_invoice(invoice_id)
     refs = adapter.invoice_refs(document)
     with current().database.session() as session:
         xrefs = Xrefs(session)
@@ -61,32 +64,54 @@ def canonical_invoice(_call: StepCall, billing: str, invoice_id: str,
             billing_product = xrefs.system_id(product_for(sku, entry).id, billing)
             if billing_product:
                 sku_of_product[billing_product] = entry.erp_item
-    legal_entity = str((golden.data if golden else {}).get("legal_entity")
-                       or refs.legal_entity or "")
-    invoice = adapter.to_invoice(
-        document, canonical_id=invoice_id_for(billing, invoice_id), customer_id=customer_id,
-        subscription_id=subscription_id, legal_entity=legal_entity,
-        sku_of_product=sku_of_product)
-    return invoice.model_dump(mode="json")
+        legal_entity = str((golden.data if golden else {}).get("legal_entity")
+                           or refs.legal_entity or "")
+        invoice = adapter.to_invoice(
+            document, canonical_id=invoice_id_for(billing, invoice_id),
+            customer_id=customer_id, subscription_id=subscription_id,
+            legal_entity=legal_entity, sku_of_product=sku_of_product)
+        mapped = invoice.model_dump(mode="json")
+        erp = found.target(Role.ERP, mapped["legal_entity"], mapped["currency"])
+        erp_customer = xrefs.system_id(customer_id, erp)
+    record_keys(current().database, call.correlation_id, {
+        Key.INVOICE_ID: mapped["id"], Key.CUSTOMER_ID: mapped["customer_id"],
+        **({Key.INVOICE_NUMBER: mapped["number"]} if mapped.get("number") else {})})
+    return {"invoice": mapped, "erp": erp, "erp_customer": erp_customer}
 
 
 @step(Role.ERP, "post_invoice", entity=Key.BILLING_INVOICE_ID,
       milestone=Milestone.INVOICE_POSTED)
-def post_invoice(_call: StepCall, erp: str, invoice: dict[str, Any]) -> str:
-    return systems().erp(erp).post_invoice(Invoice.model_validate(invoice))
+def post_invoice(_call: StepCall, erp: str, invoice: dict[str, Any], billing: str,
+                 billing_invoice_id: str) -> str:
+    """Upsert the invoice in the ERP, then record in one transaction that billing and the
+    ERP know it (as ``billing_invoice_id`` and the ERP's id). A crash between the two re-runs
+    the step: the upsert lands on the same record and the links are written then."""
+    canonical = Invoice.model_validate(invoice)
+    posted = systems().erp(erp).post_invoice(canonical)
+    links = ((billing, billing_invoice_id), (erp, posted))
+    try:
+        _link_all(canonical.id, links)
+    except IntegrityError:
+        _link_all(canonical.id, links)  # a concurrent flow wrote one of them first
+    return posted
+
+
+def _link_all(canonical_id: str, links: tuple[tuple[str, str], ...]) -> None:
+    with current().database.session() as session:
+        xrefs = Xrefs(session)
+        for system, system_id in links:
+            xrefs.link(canonical_id, EntityType.INVOICE, system, system_id)
 
 
 def post_billing_invoice(billing: str, invoice_id: str) -> dict[str, str]:
-    """The posting's steps (also run by a payment flow whose invoice event is late)."""
-    document = read_invoice(billing, invoice_id)
-    invoice = canonical_invoice(billing, invoice_id, document)
-    note_keys({Key.INVOICE_ID: invoice["id"], Key.CUSTOMER_ID: invoice["customer_id"],
-               **({Key.INVOICE_NUMBER: invoice["number"]} if invoice.get("number") else {})})
-    link(invoice["id"], EntityType.INVOICE.value, billing, invoice_id)
-    erp = systems().target(Role.ERP, invoice["legal_entity"], invoice["currency"])
-    await_link(invoice["customer_id"], erp, "customer")
-    posted = post_invoice(erp, invoice)
-    link(invoice["id"], EntityType.INVOICE.value, erp, posted)
+    """The posting's steps (also run by a payment flow whose invoice event is late): two
+    checkpoints when the customer is in the ERP already, as it is once closed-won ran;
+    otherwise a durable wait for it in between."""
+    read = read_invoice(billing, invoice_id)
+    invoice, erp = read["invoice"], str(read["erp"])
+    if read["erp_customer"] is None:
+        await_link(invoice["customer_id"], erp, "customer")
+    posted = post_invoice(erp, invoice, billing, invoice_id)
     return {"outcome": "posted", "invoice_id": invoice["id"], "erp_invoice": posted}
 
 
