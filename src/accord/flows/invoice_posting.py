@@ -4,7 +4,9 @@ The ERP invoice's external id is a canonical id derived from the billing invoice
 posting is an upsert: a redelivered or replayed event updates the same record. It goes to
 the ERP instance the routing table names for the customer's legal entity, in its
 subsidiary, in the invoice currency, in the period of its issue date, with the SKU
-mapping's ERP items (and so their income accounts) and billing's tax lines. If the customer
+mapping's ERP items (and so their income accounts) and billing's tax lines. The SKU mapping
+is the active reference-data version's (:mod:`accord.refdata.versions`), and the posting
+records which version that was (:mod:`accord.refdata.usage`). If the customer
 is not in the ERP yet the posting waits for it, durably; a closed period is refused by the
 ERP and becomes an exception for finance operations.
 """
@@ -30,6 +32,9 @@ from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs
 
 FLOW = "invoice_posting"
+REFDATA_VERSION = "refdata_version"
+"""The key under which the canonical step hands on the reference-data version it mapped
+with (taken off before the invoice is validated)."""
 
 
 @step(Role.BILLING, "read_invoice", entity=Key.BILLING_INVOICE_ID)
@@ -42,11 +47,15 @@ def read_invoice(_call: StepCall, billing: str, invoice_id: str) -> dict[str, An
 def canonical_invoice(_call: StepCall, billing: str, invoice_id: str,
                       document: dict[str, Any]) -> dict[str, Any]:
     """Map the billing invoice: customer and subscription through the identity registry,
-    legal entity from the golden customer, SKUs through the SKU mapping to ERP items."""
+    legal entity from the golden customer, SKUs through the active reference data's SKU
+    mapping to ERP items."""
+    from accord.refdata.versions import active  # the refdata package reads the flows' models
+
     found = systems()
     adapter = found.billing(billing)
     refs = adapter.invoice_refs(document)
     with current().database.session() as session:
+        refdata = active(session)
         xrefs = Xrefs(session)
         customer_id = xrefs.canonical_id(billing, EntityType.CUSTOMER, refs.customer)
         if customer_id is None:
@@ -57,7 +66,7 @@ def canonical_invoice(_call: StepCall, billing: str, invoice_id: str,
                                               refs.subscription)
                            if refs.subscription else None)
         sku_of_product: dict[str, str] = {}
-        for sku, entry in found.skus.skus.items():
+        for sku, entry in refdata.bundle.skus.skus.items():
             billing_product = xrefs.system_id(product_for(sku, entry).id, billing)
             if billing_product:
                 sku_of_product[billing_product] = entry.erp_item
@@ -67,25 +76,36 @@ def canonical_invoice(_call: StepCall, billing: str, invoice_id: str,
         document, canonical_id=invoice_id_for(billing, invoice_id), customer_id=customer_id,
         subscription_id=subscription_id, legal_entity=legal_entity,
         sku_of_product=sku_of_product)
-    return invoice.model_dump(mode="json")
+    return {**invoice.model_dump(mode="json"), REFDATA_VERSION: refdata.version}
 
 
 @step(Role.ERP, "post_invoice", entity=Key.BILLING_INVOICE_ID,
       milestone=Milestone.INVOICE_POSTED)
-def post_invoice(_call: StepCall, erp: str, invoice: dict[str, Any]) -> str:
-    return systems().erp(erp).post_invoice(Invoice.model_validate(invoice))
+def post_invoice(call: StepCall, erp: str, invoice: dict[str, Any],
+                 refdata_version: int | None = None) -> str:
+    """Post, then record the reference-data version the invoice was mapped under."""
+    from accord.refdata.usage import record_use
+
+    posted = systems().erp(erp).post_invoice(Invoice.model_validate(invoice))
+    if refdata_version is not None:
+        with current().database.session() as session:
+            record_use(session, canonical_id=invoice["id"], entity_type=EntityType.INVOICE.value,
+                       system=erp, system_id=posted, version=refdata_version,
+                       correlation_id=call.correlation_id)
+    return posted
 
 
 def post_billing_invoice(billing: str, invoice_id: str) -> dict[str, str]:
     """The posting's steps (also run by a payment flow whose invoice event is late)."""
     document = read_invoice(billing, invoice_id)
     invoice = canonical_invoice(billing, invoice_id, document)
+    version = invoice.pop(REFDATA_VERSION, None)  # absent in steps recorded before versions
     note_keys({Key.INVOICE_ID: invoice["id"], Key.CUSTOMER_ID: invoice["customer_id"],
                **({Key.INVOICE_NUMBER: invoice["number"]} if invoice.get("number") else {})})
     link(invoice["id"], EntityType.INVOICE.value, billing, invoice_id)
     erp = systems().target(Role.ERP, invoice["legal_entity"], invoice["currency"])
     await_link(invoice["customer_id"], erp, "customer")
-    posted = post_invoice(erp, invoice)
+    posted = post_invoice(erp, invoice, version)
     link(invoice["id"], EntityType.INVOICE.value, erp, posted)
     return {"outcome": "posted", "invoice_id": invoice["id"], "erp_invoice": posted}
 
