@@ -1,0 +1,121 @@
+"""Through the real invoice-posting flow against the sandboxes: a GL change (the onboarding
+SKU posted as another ERP item, so to another income account) proposed by one admin is not
+used until a second approves and it is activated; then new postings use it and record the
+version; rollback restores the previous mapping for new postings and lists the ones made
+under the rolled-back version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from accord.canonical.ids import EntityType, derived_id
+from accord.canonical.party import Customer
+from accord.engine import FlowInput, run_flow
+from accord.flows.catalog import product_for
+from accord.flows.invoice_posting import invoice_posting
+from accord.refdata import versions
+from accord.refdata.bundle import RefdataBundle
+from accord.refdata.usage import versions_of
+from accord.refdata.versions import RefdataError
+from accord.registry.golden import GoldenRecords
+from accord.registry.xref import Xrefs
+from tests.flows.vendors import Vendors, invoice_id_for
+
+from ..flows.support import exceptions
+
+SKU = "BW-ONBOARD"
+
+
+def _onboarding_as(item: str) -> RefdataBundle:
+    shipped = RefdataBundle.from_files()
+    skus = dict(shipped.skus.skus)
+    skus[SKU] = skus[SKU].model_copy(update={"erp_item": item})
+    return shipped.model_copy(update={"skus": shipped.skus.model_copy(update={"skus": skus})})
+
+
+class Billed:
+    """One customer known to billing and the ERP, and the onboarding SKU's billing price."""
+
+    def __init__(self, engine: Any, found: Vendors) -> None:
+        self.engine = engine
+        self.found = found
+        customer = Customer(id=derived_id(EntityType.CUSTOMER, "test", "Refdata Inc."),
+                            legal_name="Refdata Inc.", legal_entity="US01", currency="USD")
+        self.stripe_customer = str(found.stripe.create_customer(customer)["id"])
+        erp_customer = found.netsuite["netsuite"].post_customer(customer)
+        entry = found.skus.entry(SKU)
+        v1 = found.stripe.v1
+        product = v1.products.create(params={"name": entry.name})
+        self.price = str(v1.prices.create(params={
+            "product": product.id, "currency": "usd", "unit_amount": 150000}).id)
+        with engine.database.session() as session:
+            xrefs = Xrefs(session)
+            xrefs.link(customer.id, EntityType.CUSTOMER, "stripe", self.stripe_customer)
+            xrefs.link(customer.id, EntityType.CUSTOMER, "netsuite", erp_customer)
+            xrefs.link(product_for(SKU, entry).id, EntityType.PRODUCT, "stripe", product.id)
+            GoldenRecords(session, found.policy).merge(customer.id, EntityType.CUSTOMER,
+                                                       "test", customer.model_dump(mode="json"))
+
+    def post_invoice(self) -> tuple[str, str]:
+        """Bill the onboarding package, post the invoice through the flow; the canonical
+        invoice id and the ERP item id its line was posted with."""
+        v1 = self.found.stripe.v1
+        v1.invoice_items.create(params={"customer": self.stripe_customer, "price": self.price})
+        draft = v1.invoices.create(params={"customer": self.stripe_customer,
+                                           "pending_invoice_items_behavior": "include"})
+        stripe_invoice = str(v1.invoices.finalize_invoice(draft.id).id)
+        run_flow(invoice_posting, FlowInput(
+            correlation_id=f"test:{stripe_invoice}", keys={"billing_invoice_id": stripe_invoice},
+            system="stripe")).get_result()
+        canonical = invoice_id_for(stripe_invoice)
+        record = self.found.netsuite["netsuite"].client.get_by_external_id("invoice", canonical)
+        (line,) = record["item"]["items"]
+        return canonical, str(line["item"]["id"])
+
+    def version_of(self, invoice: str) -> list[int]:
+        with self.engine.database.session() as session:
+            return [use.version for use in versions_of(session, invoice)]
+
+
+def test_an_approved_gl_change_reaches_new_postings_and_rollback_restores_it(
+        engine, make_systems) -> None:
+    found: Vendors = make_systems()
+    ref = found.netsuite["netsuite"].ref
+    services, subscription = ref.items["SERVICES"].id, ref.items["SUBSCRIPTION"].id
+    billed = Billed(engine, found)
+
+    before, item = billed.post_invoice()
+    assert item == services
+    assert billed.version_of(before) == [1]
+
+    database = engine.database
+    with database.session() as session:
+        proposal = versions.propose(session, _onboarding_as("SUBSCRIPTION"), by="alice")
+    assert proposal.material
+    with database.session() as session, pytest.raises(RefdataError, match="second admin"):
+        versions.activate(session, proposal.version, by="alice")
+    pending, item = billed.post_invoice()
+    assert item == services  # proposed is not active
+    assert billed.version_of(pending) == [1]
+
+    with database.session() as session:
+        versions.approve(session, proposal.version, by="bob")
+        versions.activate(session, proposal.version, by="bob")
+    after, item = billed.post_invoice()
+    assert item == subscription
+    assert billed.version_of(after) == [proposal.version]
+
+    with database.session() as session:
+        done = versions.rollback(session, by="carol")
+    assert [use.canonical_id for use in done.affected] == [after]
+    assert [c.describe() for c in done.changes] == [
+        f"skus.skus.{SKU}.erp_item: 'SUBSCRIPTION' -> 'SERVICES'"]
+    restored, item = billed.post_invoice()
+    assert item == services
+    assert billed.version_of(restored) == [1]
+    # what was posted under the rolled-back version is left as it was, for a person
+    record = found.netsuite["netsuite"].client.get_by_external_id("invoice", after)
+    assert str(record["item"]["items"][0]["item"]["id"]) == subscription
+    assert exceptions(database) == []
