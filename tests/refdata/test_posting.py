@@ -119,3 +119,14 @@ def test_an_approved_gl_change_reaches_new_postings_and_rollback_restores_it(
     record = found.netsuite["netsuite"].client.get_by_external_id("invoice", after)
     assert str(record["item"]["items"][0]["item"]["id"]) == subscription
     assert exceptions(database) == []
+
+
+def test_a_bundle_is_checked_against_the_erps_it_posts_to(make_systems) -> None:
+    from accord.refdata.validation import check_against_erps
+
+    found: Vendors = make_systems()
+    assert check_against_erps(RefdataBundle.from_files(), found.systems) == []
+    problems = check_against_erps(_onboarding_as("NO-SUCH-ITEM"), found.systems)
+    assert problems
+    assert {problem.field for problem in problems} == {f"skus.skus.{SKU}.erp_item"}
+    assert all("NO-SUCH-ITEM" in str(problem) for problem in problems)
