@@ -9,18 +9,21 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from accord.canonical.ids import EntityType, derived_id
 from accord.canonical.party import Customer
 from accord.engine import FlowInput, run_flow
 from accord.flows.catalog import product_for
 from accord.flows.invoice_posting import invoice_posting
+from accord.flows.keys import Key
 from accord.refdata import versions
 from accord.refdata.bundle import RefdataBundle
 from accord.refdata.usage import versions_of
 from accord.refdata.versions import RefdataError
 from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs
+from accord.store.models import BusinessKey, RefdataUse
 from tests.flows.vendors import Vendors, invoice_id_for
 
 from ..flows.support import exceptions
@@ -75,8 +78,17 @@ class Billed:
         return canonical, str(line["item"]["id"])
 
     def version_of(self, invoice: str) -> list[int]:
+        """The versions recorded for the posting, checked against its trace's key."""
         with self.engine.database.session() as session:
-            return [use.version for use in versions_of(session, invoice)]
+            recorded = [use.version for use in versions_of(session, invoice)]
+            on_trace = sorted(int(key.value) for key in session.scalars(
+                select(BusinessKey).where(
+                    BusinessKey.kind == Key.REFDATA_VERSION,
+                    BusinessKey.correlation_id.in_(
+                        select(RefdataUse.correlation_id).where(
+                            RefdataUse.canonical_id == invoice)))))
+        assert on_trace == recorded
+        return recorded
 
 
 def test_an_approved_gl_change_reaches_new_postings_and_rollback_restores_it(

@@ -22,6 +22,7 @@ from accord.canonical.roles import Role
 from accord.engine import FlowInput, Milestone, StepCall, flow, step
 from accord.engine.context import current
 from accord.engine.dispatch import handles
+from accord.engine.timeline import record_keys
 from accord.errors import DataQualityError, Team
 from accord.flows.catalog import product_for
 from accord.flows.identities import invoice_id_for
@@ -87,7 +88,9 @@ def post_invoice(call: StepCall, erp: str, invoice: dict[str, Any],
     from accord.refdata.usage import record_use
 
     posted = systems().erp(erp).post_invoice(Invoice.model_validate(invoice))
-    if refdata_version is not None:
+    if refdata_version is not None:  # on the trace too (the console shows its keys)
+        record_keys(current().database, call.correlation_id,
+                    {Key.REFDATA_VERSION: str(refdata_version)})
         with current().database.session() as session:
             record_use(session, canonical_id=invoice["id"], entity_type=EntityType.INVOICE.value,
                        system=erp, system_id=posted, version=refdata_version,
