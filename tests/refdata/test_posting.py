@@ -9,11 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from dbos import DBOS
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from accord.canonical.ids import EntityType, derived_id
 from accord.canonical.party import Customer
+from accord.cli import app as cli
 from accord.engine import FlowInput, run_flow
+from accord.engine.replay import replay
 from accord.flows.catalog import product_for
 from accord.flows.invoice_posting import invoice_posting
 from accord.flows.keys import Key
@@ -87,12 +91,12 @@ class Billed:
                     BusinessKey.correlation_id.in_(
                         select(RefdataUse.correlation_id).where(
                             RefdataUse.canonical_id == invoice)))))
-        assert on_trace == recorded
+        assert on_trace == sorted(recorded)
         return recorded
 
 
 def test_an_approved_gl_change_reaches_new_postings_and_rollback_restores_it(
-        engine, make_systems) -> None:
+        engine, make_systems, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     found: Vendors = make_systems()
     ref = found.netsuite["netsuite"].ref
     services, subscription = ref.items["SERVICES"].id, ref.items["SUBSCRIPTION"].id
@@ -130,6 +134,21 @@ def test_an_approved_gl_change_reaches_new_postings_and_rollback_restores_it(
     # what was posted under the rolled-back version is left as it was, for a person
     record = found.netsuite["netsuite"].client.get_by_external_id("invoice", after)
     assert str(record["item"]["items"][0]["item"]["id"]) == subscription
+    # the correction a person approves: replay its posting, mapped with the active version;
+    # the ERP invoice is upserted on its canonical id, so it is corrected, not doubled
+    (use,) = done.affected
+    assert use.correlation_id is not None
+    monkeypatch.setenv("ACCORD_DATABASE_URL", sqlite_url)
+    listed = CliRunner().invoke(cli, ["refdata", "postings", str(proposal.version)])
+    assert listed.exit_code == 0, listed.output
+    assert f"invoice {after} -> netsuite {use.system_id}; correct with: accord replay " \
+           f"{use.correlation_id}" in listed.output
+    corrected = replay(database, use.correlation_id, actor="dana")
+    DBOS.retrieve_workflow(corrected.workflow_id).get_result()
+    record = found.netsuite["netsuite"].client.get_by_external_id("invoice", after)
+    assert str(record["item"]["items"][0]["item"]["id"]) == services
+    assert str(record["id"]) == use.system_id
+    assert billed.version_of(after) == [proposal.version, 1]
     assert exceptions(database) == []
 
 

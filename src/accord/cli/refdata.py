@@ -1,5 +1,5 @@
 """``accord refdata``: versioned reference data - export, import, diff, propose, approve,
-activate, rollback, list.
+activate, rollback, postings, list.
 
 A bundle file is the JSON ``accord refdata export`` writes: the SKU mapping, legal entities,
 routing table and ownership policy of one version. Steps that change something name the
@@ -20,7 +20,9 @@ from accord.cli.store import opened
 from accord.refdata import versions
 from accord.refdata.bundle import RefdataBundle
 from accord.refdata.changes import Change, diff
+from accord.refdata.usage import posted_under
 from accord.refdata.versions import RefdataError
+from accord.store.models import RefdataUse
 
 app = typer.Typer(help="Versioned reference data: mappings, approval and rollback.",
                   no_args_is_help=True)
@@ -163,15 +165,34 @@ def rollback(actor: str = ACTOR) -> None:
             done = versions.rollback(session, by=actor)
         except RefdataError as error:
             raise _refused(error) from error
-        affected = [(use.entity_type, use.canonical_id, use.system, use.system_id)
-                    for use in done.affected]
+        affected = [_correction(use) for use in done.affected]
     out.print(f"version {done.rolled_back} rolled back; version {done.restored} is active "
               "for new postings", highlight=False)
     _show(done.changes)
-    out.print(f"{len(affected)} postings made under version {done.rolled_back} (review each: "
-              "reverse and re-post through the flows to correct it):", highlight=False)
-    for kind, canonical_id, system, system_id in affected:
-        out.print(f"  {kind} {canonical_id} -> {system} {system_id}", highlight=False)
+    _list_postings(done.rolled_back, affected)
+
+
+def _correction(use: RefdataUse) -> str:
+    line = f"  {use.entity_type} {use.canonical_id} -> {use.system} {use.system_id}"
+    if use.correlation_id:
+        line += f"; correct with: accord replay {use.correlation_id}"
+    return line
+
+
+def _list_postings(version: int, lines: list[str]) -> None:
+    out.print(f"{len(lines)} postings made under version {version} (each correction re-runs "
+              "the posting with the active version; the ERP record is updated, not doubled):",
+              highlight=False)
+    for line in lines:
+        out.print(line, highlight=False, soft_wrap=True)
+
+
+@app.command("postings")
+def postings(version: int = typer.Argument(...)) -> None:
+    """The ERP postings made under a version, with the correction of each."""
+    with opened() as database, database.session() as session:
+        lines = [_correction(use) for use in posted_under(session, version)]
+    _list_postings(version, lines)
 
 
 @app.command("diff")
