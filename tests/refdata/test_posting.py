@@ -6,10 +6,14 @@ under the rolled-back version."""
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from dbos import DBOS
+from pydantic import SecretStr
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -25,9 +29,11 @@ from accord.refdata import versions
 from accord.refdata.bundle import RefdataBundle
 from accord.refdata.usage import versions_of
 from accord.refdata.versions import RefdataError
+from accord.refdata.whatif import replay_period
 from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs
 from accord.store.models import BusinessKey, RefdataUse
+from tests.flows.conftest import Sandboxes, sandbox_overrides
 from tests.flows.vendors import Vendors, invoice_id_for
 
 from ..flows.support import exceptions
@@ -40,6 +46,24 @@ def _onboarding_as(item: str) -> RefdataBundle:
     skus = dict(shipped.skus.skus)
     skus[SKU] = skus[SKU].model_copy(update={"erp_item": item})
     return shipped.model_copy(update={"skus": shipped.skus.model_copy(update={"skus": skus})})
+
+
+def _config(tmp_path: Path, running: Sandboxes) -> Path:
+    """An ``accord.toml`` naming the test's sandboxes, as ``accord init --sandboxes``
+    writes one."""
+    lines = []
+    for name, values in sandbox_overrides(running).items():
+        lines.append(f"[systems.{json.dumps(name)}]")
+        lines += [f"{key} = {json.dumps(_plain(value))}" for key, value in values.items()]
+    path = tmp_path / "accord.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    return value if isinstance(value, bool | int | float) else str(value)
 
 
 class Billed:
@@ -96,7 +120,8 @@ class Billed:
 
 
 def test_an_approved_gl_change_reaches_new_postings_and_rollback_restores_it(
-        engine, make_systems, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        engine, make_systems, sandboxes, sqlite_url: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     found: Vendors = make_systems()
     ref = found.netsuite["netsuite"].ref
     services, subscription = ref.items["SERVICES"].id, ref.items["SUBSCRIPTION"].id
@@ -116,11 +141,37 @@ def test_an_approved_gl_change_reaches_new_postings_and_rollback_restores_it(
     assert item == services  # proposed is not active
     assert billed.version_of(pending) == [1]
 
+    # what-if: the period's invoices re-mapped under the proposal, nothing posted
+    period = str(found.netsuite["netsuite"].client.get_by_external_id(
+        "invoice", before)["tranDate"])[:7]
+    with database.session() as session:
+        proposed = versions.bundle_of(versions.get(session, proposal.version))
+    report = replay_period(database, found.systems, period,
+                           before=RefdataBundle.from_files(), after=proposed)
+    assert report.examined == 2
+    assert set(report.changed) == {before, pending}
+    (shift,) = report.shifts
+    assert (shift.legal_entity, shift.currency, shift.before, shift.after, shift.amount,
+            shift.invoices) == ("US01", "USD", "SERVICES", "SUBSCRIPTION", Decimal("3000.00"), 2)
+    # the same through the command line, on the service's database and settings
+    monkeypatch.setenv("ACCORD_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("ACCORD_CONFIG", str(_config(tmp_path, sandboxes)))
+    shown = CliRunner().invoke(cli, ["refdata", "diff", str(proposal.version),
+                                     "--replay", period])
+    assert shown.exit_code == 0, shown.output
+    assert "what-if" in shown.output
+    assert "2 of 2 invoices would post differently" in shown.output
+    assert "US01 USD: 3000.00 from ERP item SERVICES to SUBSCRIPTION (2 invoices)" \
+        in shown.output
+    for posted in (before, pending):  # the what-if changed nothing in the ERP
+        record = found.netsuite["netsuite"].client.get_by_external_id("invoice", posted)
+        assert str(record["item"]["items"][0]["item"]["id"]) == services
+
     with database.session() as session:
         versions.approve(session, proposal.version, by="bob")
         versions.activate(session, proposal.version, by="bob")
     after, item = billed.post_invoice()
-    assert item == subscription
+    assert item == subscription == ref.items[shift.after].id  # as the what-if said
     assert billed.version_of(after) == [proposal.version]
 
     with database.session() as session:
@@ -138,7 +189,6 @@ def test_an_approved_gl_change_reaches_new_postings_and_rollback_restores_it(
     # the ERP invoice is upserted on its canonical id, so it is corrected, not doubled
     (use,) = done.affected
     assert use.correlation_id is not None
-    monkeypatch.setenv("ACCORD_DATABASE_URL", sqlite_url)
     listed = CliRunner().invoke(cli, ["refdata", "postings", str(proposal.version)])
     assert listed.exit_code == 0, listed.output
     assert f"invoice {after} -> netsuite {use.system_id}; correct with: accord replay " \

@@ -22,6 +22,7 @@ from accord.refdata.bundle import RefdataBundle
 from accord.refdata.changes import Change, diff
 from accord.refdata.usage import posted_under
 from accord.refdata.versions import RefdataError
+from accord.store import Database
 from accord.store.models import RefdataUse
 
 app = typer.Typer(help="Versioned reference data: mappings, approval and rollback.",
@@ -198,16 +199,44 @@ def postings(version: int = typer.Argument(...)) -> None:
 @app.command("diff")
 def diff_command(version: int = typer.Argument(..., help="the version to compare"),
                  against: int | None = typer.Option(None, help="base version (default: "
-                                                                 "the active one)")) -> None:
+                                                                 "the active one)"),
+                 replay_period: str | None = typer.Option(
+                     None, "--replay", metavar="PERIOD",
+                     help="also re-map the period's invoices (YYYY-MM) under the version, "
+                          "posting nothing, and report which ERP postings would change")
+                 ) -> None:
     """What ``version`` changes against the active version (or --against)."""
-    with opened() as database, database.session() as session:
-        try:
-            base = (versions.active(session).bundle if against is None
-                    else versions.bundle_of(versions.get(session, against)))
-            other = versions.bundle_of(versions.get(session, version))
-        except RefdataError as error:
-            raise _refused(error) from error
-    _show(diff(base, other))
+    with opened() as database:
+        with database.session() as session:
+            try:
+                base = (versions.active(session).bundle if against is None
+                        else versions.bundle_of(versions.get(session, against)))
+                other = versions.bundle_of(versions.get(session, version))
+            except RefdataError as error:
+                raise _refused(error) from error
+        _show(diff(base, other))
+        if replay_period is not None:
+            _what_if(database, replay_period, base, other)
+
+
+def _what_if(database: Database, period: str, base: RefdataBundle,
+             other: RefdataBundle) -> None:
+    from accord import bootstrap
+    from accord.refdata.whatif import replay_period
+
+    deployment = bootstrap.prepare()
+    try:
+        report = replay_period(database, deployment.systems, period, before=base, after=other)
+    except ValueError as error:
+        raise CommandFailed(str(error), ExitCode.CONFIGURATION) from error
+    finally:
+        deployment.close()
+    out.print(f"what-if {period}: {len(report.changed)} of {report.examined} invoices would "
+              "post differently", highlight=False)
+    for shift in report.shifts:
+        out.print(f"  {shift.describe()}", highlight=False)
+    for invoice in report.changed:
+        out.print(f"  invoice {invoice}", highlight=False)
 
 
 @app.command("list")

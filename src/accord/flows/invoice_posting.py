@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from accord.canonical.billing import Invoice
 from accord.canonical.events import EventType
 from accord.canonical.ids import EntityType
@@ -28,7 +30,8 @@ from accord.flows.catalog import product_for
 from accord.flows.identities import invoice_id_for
 from accord.flows.keys import Key, required_key
 from accord.flows.links import await_link, link, note_keys
-from accord.flows.systems import systems
+from accord.flows.skus import SkuMapping
+from accord.flows.systems import Systems, systems
 from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs
 
@@ -44,39 +47,44 @@ def read_invoice(_call: StepCall, billing: str, invoice_id: str) -> dict[str, An
     return systems().billing(billing).read_invoice(invoice_id)
 
 
-@step("accord", "canonical_invoice", entity=Key.BILLING_INVOICE_ID)
-def canonical_invoice(_call: StepCall, billing: str, invoice_id: str,
-                      document: dict[str, Any]) -> dict[str, Any]:
-    """Map the billing invoice: customer and subscription through the identity registry,
-    legal entity from the golden customer, SKUs through the active reference data's SKU
-    mapping to ERP items."""
-    from accord.refdata.versions import active  # the refdata package reads the flows' models
-
-    found = systems()
+def map_invoice(session: Session, found: Systems, skus: SkuMapping, billing: str,
+                invoice_id: str, document: dict[str, Any]) -> Invoice:
+    """The canonical invoice of a billing invoice: customer and subscription through the
+    identity registry, legal entity from the golden customer, SKUs through ``skus`` to ERP
+    items (also what a what-if re-maps a period's invoices with)."""
     adapter = found.billing(billing)
     refs = adapter.invoice_refs(document)
-    with current().database.session() as session:
-        refdata = active(session)
-        xrefs = Xrefs(session)
-        customer_id = xrefs.canonical_id(billing, EntityType.CUSTOMER, refs.customer)
-        if customer_id is None:
-            raise DataQualityError("customer", f"{billing} customer {refs.customer} is not "
-                                   "known to accord", owner=Team.MASTER_DATA, system=billing)
-        golden = GoldenRecords(session, found.policy).current(customer_id)
-        subscription_id = (xrefs.canonical_id(billing, EntityType.SUBSCRIPTION,
-                                              refs.subscription)
-                           if refs.subscription else None)
-        sku_of_product: dict[str, str] = {}
-        for sku, entry in refdata.bundle.skus.skus.items():
-            billing_product = xrefs.system_id(product_for(sku, entry).id, billing)
-            if billing_product:
-                sku_of_product[billing_product] = entry.erp_item
+    xrefs = Xrefs(session)
+    customer_id = xrefs.canonical_id(billing, EntityType.CUSTOMER, refs.customer)
+    if customer_id is None:
+        raise DataQualityError("customer", f"{billing} customer {refs.customer} is not "
+                               "known to accord", owner=Team.MASTER_DATA, system=billing)
+    golden = GoldenRecords(session, found.policy).current(customer_id)
+    subscription_id = (xrefs.canonical_id(billing, EntityType.SUBSCRIPTION, refs.subscription)
+                       if refs.subscription else None)
+    sku_of_product: dict[str, str] = {}
+    for sku, entry in skus.skus.items():
+        billing_product = xrefs.system_id(product_for(sku, entry).id, billing)
+        if billing_product:
+            sku_of_product[billing_product] = entry.erp_item
     legal_entity = str((golden.data if golden else {}).get("legal_entity")
                        or refs.legal_entity or "")
-    invoice = adapter.to_invoice(
+    return adapter.to_invoice(
         document, canonical_id=invoice_id_for(billing, invoice_id), customer_id=customer_id,
         subscription_id=subscription_id, legal_entity=legal_entity,
         sku_of_product=sku_of_product)
+
+
+@step("accord", "canonical_invoice", entity=Key.BILLING_INVOICE_ID)
+def canonical_invoice(_call: StepCall, billing: str, invoice_id: str,
+                      document: dict[str, Any]) -> dict[str, Any]:
+    """Map the billing invoice with the active reference data's SKU mapping."""
+    from accord.refdata.versions import active  # the refdata package reads the flows' models
+
+    with current().database.session() as session:
+        refdata = active(session)
+        invoice = map_invoice(session, systems(), refdata.bundle.skus, billing, invoice_id,
+                              document)
     return {**invoice.model_dump(mode="json"), REFDATA_VERSION: refdata.version}
 
 
@@ -120,4 +128,4 @@ def invoice_posting(run: FlowInput) -> dict[str, str]:
     return post_billing_invoice(billing, required_key(run, Key.BILLING_INVOICE_ID))
 
 
-__all__ = ["FLOW", "invoice_posting", "post_billing_invoice"]
+__all__ = ["FLOW", "invoice_posting", "map_invoice", "post_billing_invoice"]
