@@ -17,14 +17,16 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from accord import bootstrap
 from accord.canonical.ids import EntityType, derived_id
 from accord.canonical.party import Customer
 from accord.cli import app as cli
-from accord.engine import FlowInput, run_flow
+from accord.engine import EngineOptions, FlowInput, run_flow
 from accord.engine.replay import replay
 from accord.flows.catalog import product_for
 from accord.flows.invoice_posting import invoice_posting
 from accord.flows.keys import Key
+from accord.flows.systems import systems
 from accord.refdata import versions
 from accord.refdata.bundle import RefdataBundle
 from accord.refdata.usage import versions_of
@@ -32,8 +34,9 @@ from accord.refdata.versions import RefdataError
 from accord.refdata.whatif import replay_period
 from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs
+from accord.store import Database, upgrade
 from accord.store.models import BusinessKey, RefdataUse
-from tests.flows.conftest import Sandboxes, sandbox_overrides
+from tests.flows.conftest import Sandboxes, sandbox_deployment, sandbox_overrides
 from tests.flows.vendors import Vendors, invoice_id_for
 
 from ..flows.support import exceptions
@@ -211,3 +214,24 @@ def test_a_bundle_is_checked_against_the_erps_it_posts_to(make_systems) -> None:
     assert problems
     assert {problem.field for problem in problems} == {f"skus.skus.{SKU}.erp_item"}
     assert all("NO-SUCH-ITEM" in str(problem) for problem in problems)
+
+
+def test_the_service_starts_with_the_active_version(sandboxes, sqlite_url: str) -> None:
+    """Flows that read the mapping from the service's systems (product master sync, deals)
+    get the version active when the service started."""
+    database = Database(sqlite_url)
+    upgrade(database.engine)
+    try:
+        with database.session() as session:
+            versions.propose(session, _onboarding_as("SUBSCRIPTION"), by="alice")
+            versions.approve(session, 2, by="bob")
+            versions.activate(session, 2, by="bob")
+    finally:
+        database.dispose()
+    deployment = sandbox_deployment(sandboxes, sqlite_url)
+    try:
+        assert deployment.systems.skus.erp_item(SKU) == "SERVICES"  # the files, until started
+        with bootstrap.running(deployment, EngineOptions(database_url=sqlite_url)):
+            assert systems().skus.erp_item(SKU) == "SUBSCRIPTION"
+    finally:
+        deployment.close()

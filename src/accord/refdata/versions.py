@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from accord.engine.audit import audit
 from accord.errors import PermanentError
+from accord.flows.systems import Systems
 from accord.refdata.bundle import RefdataBundle
 from accord.refdata.changes import Change, diff, material
 from accord.store.models import RefdataUse, RefdataVersion, utcnow
@@ -110,6 +111,20 @@ def active(session: Session) -> ActiveRefdata:
     if row is None:
         return ActiveRefdata(SHIPPED, shipped())
     return ActiveRefdata(row.number, bundle_of(row))
+
+
+def install_active(session: Session, found: Systems) -> int | None:
+    """Give the service's systems the active stored version's SKU mapping, legal entities and
+    ownership policy (start-up: the flows that read them from the systems see the version
+    that was active when the service started). Without a stored version nothing changes.
+    The routing table stays the configured one: the systems were built from it."""
+    row = session.scalar(select(RefdataVersion).where(
+        RefdataVersion.status == VersionStatus.ACTIVE.value))
+    if row is None:
+        return None
+    bundle = bundle_of(row)
+    found.skus, found.entities, found.policy = bundle.skus, bundle.entities, bundle.policy
+    return row.number
 
 
 def get(session: Session, number: int) -> RefdataVersion:
@@ -249,4 +264,5 @@ def _require_actor(by: str) -> None:
 
 __all__ = ["SHIPPED", "Action", "ActiveRefdata", "Proposal", "RefdataError", "Rollback",
            "VersionStatus", "activate", "active", "approve", "bundle_of", "get", "history",
+           "install_active",
            "propose", "rollback", "shipped"]
