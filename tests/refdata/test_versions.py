@@ -143,3 +143,27 @@ def test_a_price_change_is_material_and_a_name_is_not() -> None:
     (moved,) = diff(shipped, _onboarding_as("USAGE"))
     assert moved.material
     assert moved.section == "skus"
+
+
+def test_the_refdata_tables_migrate_up_and_down(database_url: str) -> None:
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import inspect
+
+    from accord.store.migrate import alembic_config
+    from accord.store.models import Base
+
+    found = Database(database_url)
+    try:
+        upgrade(found.engine)
+        with found.engine.connect() as connection:  # the models and the migration agree
+            drift = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        assert [d for d in drift if "refdata" in repr(d)] == []
+        command.downgrade(alembic_config(found.engine), "0013")
+        assert not {"refdata_version", "refdata_use"} & set(inspect(found.engine).get_table_names())
+        upgrade(found.engine)
+        with found.session() as session:
+            assert versions.active(session).version == 1
+    finally:
+        found.dispose()
