@@ -154,7 +154,7 @@ def _record_shipped(session: Session) -> None:
 
 
 def propose(session: Session, bundle: RefdataBundle, *, by: str,
-            note: str | None = None) -> Proposal:
+            note: str | None = None, token_id: int | None = None) -> Proposal:
     """Store ``bundle`` as the next version, proposed by ``by``, with its changes against
     the active version. Nothing changes for postings until it is activated."""
     _require_actor(by)
@@ -171,14 +171,16 @@ def propose(session: Session, bundle: RefdataBundle, *, by: str,
                                digest=bundle.digest(), status=VersionStatus.PROPOSED.value,
                                material=is_material, based_on=base.version, note=note,
                                proposed_by=by, proposed_at=utcnow()))
-    audit(session, actor=by, action=Action.PROPOSE.value, target_type=TARGET,
+    audit(session, actor=by, token_id=token_id, action=Action.PROPOSE.value,
+          target_type=TARGET,
           target_id=str(number), detail={
               "based_on": base.version, "material": is_material, "digest": bundle.digest(),
               "changes": [change.describe() for change in changes]})
     return Proposal(number, is_material, tuple(changes))
 
 
-def approve(session: Session, number: int, *, by: str) -> RefdataVersion:
+def approve(session: Session, number: int, *, by: str,
+            token_id: int | None = None) -> RefdataVersion:
     """A second admin's approval. The proposer cannot approve their own version."""
     _require_actor(by)
     row = get(session, number)
@@ -191,13 +193,15 @@ def approve(session: Session, number: int, *, by: str) -> RefdataVersion:
     row.status = VersionStatus.APPROVED.value
     row.approved_by = by
     row.approved_at = utcnow()
-    audit(session, actor=by, action=Action.APPROVE.value, target_type=TARGET,
+    audit(session, actor=by, token_id=token_id, action=Action.APPROVE.value,
+          target_type=TARGET,
           target_id=str(number), detail={"proposed_by": row.proposed_by,
                                          "material": row.material})
     return row
 
 
-def activate(session: Session, number: int, *, by: str) -> RefdataVersion:
+def activate(session: Session, number: int, *, by: str,
+             token_id: int | None = None) -> RefdataVersion:
     """Make version ``number`` the one new postings map with. A material version needs its
     approval first; a version proposed against a version no longer active must be proposed
     again (its changes were computed against other data)."""
@@ -215,13 +219,14 @@ def activate(session: Session, number: int, *, by: str) -> RefdataVersion:
         raise RefdataError(f"version {number} was proposed against version {row.based_on}, "
                            f"but version {current.version} is active now: propose it again")
     _set_active(session, row, by, previous_status=VersionStatus.SUPERSEDED)
-    audit(session, actor=by, action=Action.ACTIVATE.value, target_type=TARGET,
+    audit(session, actor=by, token_id=token_id, action=Action.ACTIVATE.value,
+          target_type=TARGET,
           target_id=str(number), detail={"replaces": current.version,
                                          "approved_by": row.approved_by})
     return row
 
 
-def rollback(session: Session, *, by: str) -> Rollback:
+def rollback(session: Session, *, by: str, token_id: int | None = None) -> Rollback:
     """Reactivate the version the active one replaced. New postings map with it from the
     next read; postings made under the rolled-back version stay as they are and are listed
     (with what maps differently now) for a person to correct."""
@@ -238,7 +243,8 @@ def rollback(session: Session, *, by: str) -> Rollback:
     _set_active(session, previous, by, previous_status=None)
     affected = tuple(session.scalars(select(RefdataUse).where(
         RefdataUse.version == current.number).order_by(RefdataUse.id)))
-    audit(session, actor=by, action=Action.ROLLBACK.value, target_type=TARGET,
+    audit(session, actor=by, token_id=token_id, action=Action.ROLLBACK.value,
+          target_type=TARGET,
           target_id=str(current.number), detail={
               "restored": previous.number, "affected_postings": len(affected),
               "changes": [change.describe() for change in changes]})
