@@ -1,9 +1,10 @@
 """Reference-data approvals over the API: who acted is the admin token's holder, a proposer's
-own token cannot approve, viewers cannot propose, and the audit rows name the tokens."""
+own token cannot approve, an operator cannot approve, and the audit rows name the tokens."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -15,31 +16,30 @@ from accord.store.models import AuditLog
 from tests.security.support import running_app
 
 
-def _bundle(sqlite_url: str, monkeypatch: Any) -> dict[str, Any]:
+def _propose_price_change(sqlite_url: str, tmp_path: Path, monkeypatch: Any, by: str) -> None:
     monkeypatch.setenv("ACCORD_DATABASE_URL", sqlite_url)
     exported = CliRunner().invoke(cli, ["refdata", "export"])
     assert exported.exit_code == 0, exported.output
     document: dict[str, Any] = json.loads(exported.output)
     document["skus"]["skus"]["BW-ONBOARD"]["prices"]["USD"] = "1750.00"
-    return document
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(document))
+    made = CliRunner().invoke(cli, ["refdata", "propose", str(path), "--as", by])
+    assert made.exit_code == 0, made.output
+    assert "skus.skus.BW-ONBOARD.prices.USD: '1500.00' -> '1750.00'" in made.output
 
 
-def test_a_price_change_needs_a_second_admin_token(sqlite_url: str, monkeypatch: Any) -> None:
-    bundle = _bundle(sqlite_url, monkeypatch)
+def test_a_price_change_needs_a_second_admin_token(sqlite_url: str, tmp_path: Path,
+                                                   monkeypatch: Any) -> None:
     with running_app(sqlite_url) as app:
+        _propose_price_change(sqlite_url, tmp_path, monkeypatch, by="security-admin")
         with app.db.session() as session:
             second = create_token(session, "second-admin", Access.ADMIN)
         first = app.auth(Access.ADMIN)
         other = {"Authorization": f"Bearer {second}"}
         client = app.client
-        assert client.post("/v1/refdata/versions", json=bundle,
+        assert client.post("/v1/refdata/versions/2/approve",
                            headers=app.auth(Access.OPERATOR)).status_code == 403
-        made = client.post("/v1/refdata/versions", json=bundle, headers=first)
-        assert made.status_code == 201, made.text
-        assert made.json()["material"] is True
-        assert [c["path"] for c in made.json()["changes"]] == [
-            "skus.skus.BW-ONBOARD.prices.USD"]
-
         refused = client.post("/v1/refdata/versions/2/activate", headers=first)
         assert refused.status_code == 409
         assert "second admin" in refused.json()["detail"]
@@ -63,6 +63,6 @@ def test_a_price_change_needs_a_second_admin_token(sqlite_url: str, monkeypatch:
             second_id = token_id_of(session, second)
             rows = [(row.action, row.token_id) for row in session.scalars(
                 select(AuditLog).where(AuditLog.action.like("refdata.%")).order_by(AuditLog.id))]
-    assert rows == [("refdata.record_shipped", None), ("refdata.propose", first_id),
+    assert rows == [("refdata.record_shipped", None), ("refdata.propose", None),
                     ("refdata.approve", second_id), ("refdata.activate", first_id),
                     ("refdata.rollback", second_id)]

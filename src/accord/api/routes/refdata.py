@@ -1,19 +1,19 @@
-"""Reference-data versions over the API: list (viewer); propose, approve, activate and roll
-back (admin). The admin is the API token's holder: its name is who acted, and a proposer's
-own token cannot approve (``docs/governance.md``)."""
+"""Reference-data versions over the API: list (viewer); approve, activate and roll back
+(admin). The admin is the API token's holder: its name is who acted, and the admin who
+proposed a version (``accord refdata propose --as NAME``, NAME being their token's name)
+cannot approve it with their token (``docs/governance.md``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Path, Request, status
-from pydantic import BaseModel, ValidationError
+from fastapi import APIRouter, HTTPException, Path, Request, status
+from pydantic import BaseModel
 
 from accord.api.deps import MAX_ID, Admin, Viewer
 from accord.api.responses import documented
 from accord.refdata import versions
-from accord.refdata.bundle import RefdataBundle
 from accord.refdata.changes import Change
 from accord.refdata.versions import RefdataError
 from accord.store import Database
@@ -52,12 +52,6 @@ class VersionRead(BaseModel):
                    activated_at=row.activated_at)
 
 
-class ProposalRead(BaseModel):
-    version: int
-    material: bool
-    changes: list[ChangeRead]
-
-
 class PostingRead(BaseModel):
     entity_type: str
     canonical_id: str
@@ -89,29 +83,6 @@ def list_versions(request: Request, _who: Viewer) -> list[VersionRead]:
     """Every stored version (none while the shipped files, version 1, are all there is)."""
     with _db(request).session() as session:
         return [VersionRead.of(row) for row in versions.history(session)]
-
-
-@router.post("/versions", status_code=status.HTTP_201_CREATED, responses=documented(409))
-def propose(request: Request, who: Admin,
-            bundle: Annotated[dict[str, Any], Body(description="a bundle, as `accord "
-                                                               "refdata export` writes it")]
-            ) -> ProposalRead:
-    """Store a bundle as the next version, proposed by the token's holder."""
-    try:
-        parsed = RefdataBundle.model_validate(bundle)
-        with _db(request).session() as session:
-            proposal = versions.propose(session, parsed, by=who.name, token_id=who.token_id)
-    except ValidationError as error:
-        problem = error.errors()[0]
-        where = ".".join(str(part) for part in problem["loc"])
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
-                            f"{where}: {problem['msg']}") from error
-    except RefdataError as error:
-        raise _refused(error) from error
-    except ValueError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from error
-    return ProposalRead(version=proposal.version, material=proposal.material,
-                        changes=[ChangeRead.of(change) for change in proposal.changes])
 
 
 @router.post("/versions/{number}/approve", responses=documented(404, 409))
