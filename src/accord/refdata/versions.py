@@ -128,7 +128,7 @@ def install_active(session: Session, found: Systems) -> int | None:
 
 
 def get(session: Session, number: int) -> RefdataVersion:
-    row = session.get(RefdataVersion, number)
+    row = session.get(RefdataVersion, number) if 0 < number < 2**31 else None
     if row is None:
         raise RefdataError(f"version: there is no reference-data version {number} "
                            "(`accord refdata list` shows them)")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Request, status
 from pydantic import BaseModel
 
-from accord.api.deps import MAX_ID, Admin, Viewer
+from accord.api.deps import Admin, Viewer
 from accord.api.responses import documented
 from accord.refdata import versions
 from accord.refdata.changes import Change
@@ -20,7 +20,9 @@ from accord.store import Database
 from accord.store.models import RefdataVersion
 
 router = APIRouter(prefix="/v1/refdata", tags=["refdata"])
-VersionNumber = Annotated[int, Path(ge=1, le=MAX_ID)]
+MAX_VERSION = 2**31 - 1
+VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION)]
+"""Version numbers are 32-bit integers in the store."""
 
 
 class ChangeRead(BaseModel):
