@@ -27,6 +27,7 @@ from accord.api.routes import (
     invoices,
     kpis,
     reconciliation,
+    refdata,
     schedules,
     systems,
     timeline,
@@ -111,6 +112,7 @@ def create_app(settings: AccordSettings | None = None, database: Database | None
     app.include_router(usage.router, responses=AUTHENTICATED)
     app.include_router(workers.router, responses=AUTHENTICATED)
     app.include_router(tokens.router, responses=AUTHENTICATED)
+    app.include_router(refdata.router, responses=AUTHENTICATED)
     app.include_router(console_router)
     app.middleware("http")(reject_nul)
     app.middleware("http")(csrf_guard(COOKIE))

@@ -27,6 +27,7 @@ from accord.engine.schedules import Schedule
 from accord.flows.systems import FlowSettings, Systems, install
 from accord.observability import tracing
 from accord.observability.settings import observability_settings
+from accord.refdata.versions import install_active
 from accord.routing import RoutingTable, load_routing
 from accord.settings import (
     AccordSettings,
@@ -149,6 +150,8 @@ def start(deployment: Deployment, options: EngineOptions | None = None) -> Servi
     except BaseException:
         install(None)
         raise
+    with runtime.database.session() as session:  # the reference data in force now
+        install_active(session, deployment.systems)
     if runtime.options.schedules:
         begin_streams(runtime.database, runtime.options.schedules)
     return Service(deployment, runtime)

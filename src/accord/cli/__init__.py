@@ -16,6 +16,7 @@ from accord.cli import (
     doctor,
     keys,
     reconcile,
+    refdata,
     retention,
     sandbox,
     schema,
@@ -62,6 +63,7 @@ app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(tokens.tokens_app, name="tokens")
 app.add_typer(keys.keys_app, name="keys")
 app.add_typer(audit.audit_app, name="audit")
+app.add_typer(refdata.app, name="refdata")
 app.add_typer(retention.retention_app, name="retention")
 app.command("init")(init_cli.init)
 app.command("serve")(serve.serve)

@@ -4,7 +4,9 @@ The ERP invoice's external id is a canonical id derived from the billing invoice
 posting is an upsert: a redelivered or replayed event updates the same record. It goes to
 the ERP instance the routing table names for the customer's legal entity, in its
 subsidiary, in the invoice currency, in the period of its issue date, with the SKU
-mapping's ERP items (and so their income accounts) and billing's tax lines. If the customer
+mapping's ERP items (and so their income accounts) and billing's tax lines. The SKU mapping
+is the active reference-data version's (:mod:`accord.refdata.versions`), and the posting
+records which version that was (:mod:`accord.refdata.usage`). If the customer
 is not in the ERP yet the posting waits for it, durably; a closed period is refused by the
 ERP and becomes an exception for finance operations.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from accord.canonical.billing import Invoice
 from accord.canonical.events import EventType
@@ -28,11 +31,40 @@ from accord.flows.catalog import product_for
 from accord.flows.identities import invoice_id_for
 from accord.flows.keys import Key, required_key
 from accord.flows.links import await_link
-from accord.flows.systems import systems
+from accord.flows.skus import SkuMapping
+from accord.flows.systems import Systems, systems
 from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs
 
 FLOW = "invoice_posting"
+
+
+def map_invoice(session: Session, found: Systems, skus: SkuMapping, billing: str,
+                invoice_id: str, document: dict[str, Any]) -> Invoice:
+    """The canonical invoice of a billing invoice: customer and subscription through the
+    identity registry, legal entity from the golden customer, SKUs through ``skus`` to ERP
+    items (also what a what-if re-maps a period's invoices with)."""
+    adapter = found.billing(billing)
+    refs = adapter.invoice_refs(document)
+    xrefs = Xrefs(session)
+    customer_id = xrefs.canonical_id(billing, EntityType.CUSTOMER, refs.customer)
+    if customer_id is None:
+        raise DataQualityError("customer", f"{billing} customer {refs.customer} is not "
+                               "known to accord", owner=Team.MASTER_DATA, system=billing)
+    golden = GoldenRecords(session, found.policy).current(customer_id)
+    subscription_id = (xrefs.canonical_id(billing, EntityType.SUBSCRIPTION, refs.subscription)
+                       if refs.subscription else None)
+    sku_of_product: dict[str, str] = {}
+    for sku, entry in skus.skus.items():
+        billing_product = xrefs.system_id(product_for(sku, entry).id, billing)
+        if billing_product:
+            sku_of_product[billing_product] = entry.erp_item
+    legal_entity = str((golden.data if golden else {}).get("legal_entity")
+                       or refs.legal_entity or "")
+    return adapter.to_invoice(
+        document, canonical_id=invoice_id_for(billing, invoice_id), customer_id=customer_id,
+        subscription_id=subscription_id, legal_entity=legal_entity,
+        sku_of_product=sku_of_product)
 
 
 @step(Role.BILLING, "read_invoice", entity=Key.BILLING_INVOICE_ID)
@@ -40,52 +72,39 @@ def read_invoice(call: StepCall, billing: str, invoice_id: str) -> dict[str, Any
     """The invoice as billing has it now, mapped, with where it goes.
 
     One checkpoint for the read and the work that only depends on it: the mapping
-    (customer and subscription through the identity registry, legal entity from the golden
-    customer, SKUs through the SKU mapping to ERP items), the business keys it names, the
-    ERP instance the routing table picks and the customer's id there (None while the
-    customer is not in that ERP yet). A re-run after a crash reads and maps again, which
-    changes nothing billing or the ERP hold; keys are idempotent rows."""
+    (:func:`map_invoice`, with the active reference-data version's SKU mapping), the
+    business keys it names, the ERP instance the routing table picks and the customer's id
+    there (None while the customer is not in that ERP yet). A re-run after a crash reads and
+    maps again, which changes nothing billing or the ERP hold; keys are idempotent rows."""
+    from accord.refdata.versions import active  # the refdata package reads the flows' models
+
     found = systems()
-    adapter = found.billing(billing)
-    document = adapter.read_invoice(invoice_id)
-    refs = adapter.invoice_refs(document)
+    document = found.billing(billing).read_invoice(invoice_id)
     with current().database.session() as session:
-        xrefs = Xrefs(session)
-        customer_id = xrefs.canonical_id(billing, EntityType.CUSTOMER, refs.customer)
-        if customer_id is None:
-            raise DataQualityError("customer", f"{billing} customer {refs.customer} is not "
-                                   "known to accord", owner=Team.MASTER_DATA, system=billing)
-        golden = GoldenRecords(session, found.policy).current(customer_id)
-        subscription_id = (xrefs.canonical_id(billing, EntityType.SUBSCRIPTION,
-                                              refs.subscription)
-                           if refs.subscription else None)
-        sku_of_product: dict[str, str] = {}
-        for sku, entry in found.skus.skus.items():
-            billing_product = xrefs.system_id(product_for(sku, entry).id, billing)
-            if billing_product:
-                sku_of_product[billing_product] = entry.erp_item
-        legal_entity = str((golden.data if golden else {}).get("legal_entity")
-                           or refs.legal_entity or "")
-        invoice = adapter.to_invoice(
-            document, canonical_id=invoice_id_for(billing, invoice_id),
-            customer_id=customer_id, subscription_id=subscription_id,
-            legal_entity=legal_entity, sku_of_product=sku_of_product)
+        refdata = active(session)
+        invoice = map_invoice(session, found, refdata.bundle.skus, billing, invoice_id,
+                              document)
         mapped = invoice.model_dump(mode="json")
         erp = found.target(Role.ERP, mapped["legal_entity"], mapped["currency"])
-        erp_customer = xrefs.system_id(customer_id, erp)
+        erp_customer = Xrefs(session).system_id(invoice.customer_id, erp)
     record_keys(current().database, call.correlation_id, {
         Key.INVOICE_ID: mapped["id"], Key.CUSTOMER_ID: mapped["customer_id"],
+        Key.REFDATA_VERSION: str(refdata.version),
         **({Key.INVOICE_NUMBER: mapped["number"]} if mapped.get("number") else {})})
-    return {"invoice": mapped, "erp": erp, "erp_customer": erp_customer}
+    return {"invoice": mapped, "erp": erp, "erp_customer": erp_customer,
+            "refdata_version": refdata.version}
 
 
 @step(Role.ERP, "post_invoice", entity=Key.BILLING_INVOICE_ID,
       milestone=Milestone.INVOICE_POSTED)
-def post_invoice(_call: StepCall, erp: str, invoice: dict[str, Any], billing: str,
-                 billing_invoice_id: str) -> str:
+def post_invoice(call: StepCall, erp: str, invoice: dict[str, Any], billing: str,
+                 billing_invoice_id: str, refdata_version: int | None = None) -> str:
     """Upsert the invoice in the ERP, then record in one transaction that billing and the
-    ERP know it (as ``billing_invoice_id`` and the ERP's id). A crash between the two re-runs
-    the step: the upsert lands on the same record and the links are written then."""
+    ERP know it (as ``billing_invoice_id`` and the ERP's id), and which reference-data
+    version it was mapped under. A crash between the upsert and the records re-runs the
+    step: the upsert lands on the same record and the records are written then."""
+    from accord.refdata.usage import record_use
+
     canonical = Invoice.model_validate(invoice)
     posted = systems().erp(erp).post_invoice(canonical)
     links = ((billing, billing_invoice_id), (erp, posted))
@@ -93,6 +112,11 @@ def post_invoice(_call: StepCall, erp: str, invoice: dict[str, Any], billing: st
         _link_all(canonical.id, links)
     except IntegrityError:
         _link_all(canonical.id, links)  # a concurrent flow wrote one of them first
+    if refdata_version is not None:
+        with current().database.session() as session:
+            record_use(session, canonical_id=canonical.id,
+                       entity_type=EntityType.INVOICE.value, system=erp, system_id=posted,
+                       version=refdata_version, correlation_id=call.correlation_id)
     return posted
 
 
@@ -111,7 +135,7 @@ def post_billing_invoice(billing: str, invoice_id: str) -> dict[str, str]:
     invoice, erp = read["invoice"], str(read["erp"])
     if read["erp_customer"] is None:
         await_link(invoice["customer_id"], erp, "customer")
-    posted = post_invoice(erp, invoice, billing, invoice_id)
+    posted = post_invoice(erp, invoice, billing, invoice_id, read.get("refdata_version"))
     return {"outcome": "posted", "invoice_id": invoice["id"], "erp_invoice": posted}
 
 
@@ -122,4 +146,4 @@ def invoice_posting(run: FlowInput) -> dict[str, str]:
     return post_billing_invoice(billing, required_key(run, Key.BILLING_INVOICE_ID))
 
 
-__all__ = ["FLOW", "invoice_posting", "post_billing_invoice"]
+__all__ = ["FLOW", "invoice_posting", "map_invoice", "post_billing_invoice"]

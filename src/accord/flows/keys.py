@@ -31,6 +31,7 @@ class Key(StrEnum):
     BILLING_INVOICE_ID = "billing_invoice_id"  # the billing system's invoice
     BILLING_PAYMENT_ID = "billing_payment_id"  # the billing system's payment (a charge)
     ERP_CUSTOMER_ID = "erp_customer_id"  # the ERP's customer
+    REFDATA_VERSION = "refdata_version"  # the reference-data version an ERP posting used
 
 
 LEGACY: Mapping[str, Key] = {"opportunity_id": Key.DEAL_ID,

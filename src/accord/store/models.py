@@ -20,6 +20,8 @@
 | recon_difference | each difference a run found, with its class, owner and exception      |
 | trace_span     | finished spans of the local trace store (one row per span)              |
 | notification   | each message sent to an owner (e-mail, webhook) about an exception or SLA |
+| refdata_version | versioned reference-data bundles: proposed, approved, active, rolled back |
+| refdata_use    | which reference-data version each ERP posting was mapped under          |
 """
 
 from __future__ import annotations
@@ -405,3 +407,43 @@ __all__ = [
     "WriteLedger",
     "Xref",
 ]
+
+
+class RefdataVersion(Base):
+    """One version of the reference-data bundle (SKU mapping, legal entities, routing,
+    ownership policy). Version 1 is the shipped files; later ones are proposed, approved by
+    a second admin when financially material, then activated (:mod:`accord.refdata`)."""
+
+    __tablename__ = "refdata_version"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(64), comment="sha256 of the canonical document")
+    status: Mapped[str] = mapped_column(String(20), comment="accord.refdata.VersionStatus")
+    material: Mapped[bool] = mapped_column(default=False, server_default=false())
+    based_on: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    proposed_by: Mapped[str] = mapped_column(String(120))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_by: Mapped[str | None] = mapped_column(String(120))
+    approved_at: Mapped[datetime | None]
+    activated_by: Mapped[str | None] = mapped_column(String(120))
+    activated_at: Mapped[datetime | None]
+
+
+class RefdataUse(Base):
+    """An ERP posting and the reference-data version its mapping used (one row per posting
+    and version: a correction re-posted under another version adds a row)."""
+
+    __tablename__ = "refdata_use"
+    __table_args__ = (UniqueConstraint("canonical_id", "system", "version"),
+                      Index("ix_refdata_use_version", "version"))
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    canonical_id: Mapped[str] = mapped_column(String(40))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    system: Mapped[str] = mapped_column(String(40))
+    system_id: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(Integer)
+    correlation_id: Mapped[str | None] = mapped_column(String(255))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
