@@ -80,7 +80,8 @@ def post_effect(call: StepCall, name: str, body: dict[str, Any], delay_ms: int =
 
 @step("crm", "read_opportunity", entity="opportunity")
 def read_opportunity(call: StepCall, run: FlowInput) -> str:
-    return post_effect(call, "read_opportunity", {"correlation": run.correlation_id})
+    return post_effect(call, "read_opportunity", {"correlation": run.correlation_id},
+                       delay_ms=int(run.payload.get("crm_delay_ms", 0)))
 
 
 @step("billing", "create_subscription", entity="customer")

@@ -146,8 +146,11 @@ def _teardown(drain_seconds: int = 0) -> None:
         runtime.leases.stop_adopting()  # still renewed while running flows drain
     if runtime is not None and runtime.pump is not None:
         runtime.pump.stop()  # before the runtime goes: its last pass still needs it
-    set_current(None)
+    # the flows draining still need the runtime (timeline, limits, database): it goes only
+    # once DBOS has let them finish; cleared first, every step of a running flow failed on
+    # EngineNotRunning during a clean stop (found by the rolling-restart drill)
     DBOS.destroy(workflow_completion_timeout_sec=drain_seconds)
+    set_current(None)
     if runtime is not None and runtime.leases is not None:
         runtime.leases.stop()  # released: a survivor adopts what is still pending at once
     if runtime is not None:
