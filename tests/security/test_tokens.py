@@ -4,12 +4,21 @@ role, administrators alone manage tokens, and the audit log names the token's id
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
-from accord.api.tokens import Access, Scope, authenticate, create_token, token_id_of
+from accord.api.tokens import (
+    LIFETIME_PATTERN,
+    Access,
+    Scope,
+    authenticate,
+    create_token,
+    parse_lifetime,
+    token_id_of,
+)
 from accord.cli import app as cli
 from accord.store import Database
 from accord.store.models import ApiToken, AuditLog
@@ -186,3 +195,22 @@ def test_a_token_from_before_scopes_keeps_every_scope_of_its_role(app: App) -> N
     assert {row["role"]: row["scopes"] for row in listed} == {
         "viewer": ["read"], "operator": ["exceptions", "read", "replay"],
         "admin": ["admin", "exceptions", "read", "replay"]}
+
+
+def test_the_api_schema_admits_exactly_the_lifetimes_accord_accepts() -> None:
+    """What the OpenAPI schema lets a client send as ``expires_in`` is accepted (a lifetime
+    beyond ten years, say ``5814d``, was schema-valid and refused)."""
+
+    def accepted(text: str) -> bool:
+        try:
+            parse_lifetime(text)
+        except ValueError:
+            return False
+        return True
+
+    for unit, top in (("m", 1_000_000), ("h", 90_000), ("d", 4_000), ("w", 600)):
+        for number in range(top + 1):
+            text = f"{number}{unit}"
+            assert (re.fullmatch(LIFETIME_PATTERN, text) is not None) == accepted(text), text
+    assert re.fullmatch(LIFETIME_PATTERN, "never")
+    assert accepted("never")
