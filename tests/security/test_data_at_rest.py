@@ -22,6 +22,7 @@ from accord.flows.systems import Systems
 from accord.store.models import InboxEntry, TimelineEntry, utcnow
 from accord.store.retention import apply_retention
 from accord.store.sealing import PREFIX
+from tests.demo_month import DemoMonth, salesforce_query
 from tests.flows.support import finish
 from tests.flows.vendors import opportunity_poller, poll
 from tests.security.support import App, console_login
@@ -134,3 +135,24 @@ def test_the_data_directory_and_database_are_private(tmp_path: Path) -> None:
     runner.invoke(cli, ["keys", "status"])
     assert stat.S_IMODE(keys.stat().st_mode) == 0o600
     assert stat.S_IMODE(keys.parent.stat().st_mode) == 0o700
+
+
+def test_a_demo_month_leaves_no_customer_field_in_plaintext(demo_month: DemoMonth) -> None:
+    """The README's running demo month (``tests/demo_month.py``): no name or e-mail of the
+    customers its CRM holds is in plaintext in any table of its database, accord's or the
+    engine's, while its administrator reads them through the API."""
+    accounts = salesforce_query(
+        demo_month, "SELECT Id, Name, Billing_Email__c, VAT_Number__c, Accord_Id__c FROM Account")
+    personal = {account[field] for account in accounts
+                for field in ("Name", "Billing_Email__c", "VAT_Number__c") if account.get(field)}
+    assert len(accounts) >= 25
+    assert any(account.get("Billing_Email__c") for account in accounts)
+    database = demo_month.data / ".accord" / "accord.db"
+    assert database.is_file()
+    assert plaintext_hits(f"sqlite:///{database}", personal) == {}
+
+    known = next(account for account in accounts if account.get("Accord_Id__c"))
+    with demo_month.api() as api:
+        shown = api.get(f"/v1/customers/{known['Accord_Id__c']}")
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["fields"]["legal_name"]["value"] == known["Name"]
