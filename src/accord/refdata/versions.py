@@ -103,14 +103,23 @@ def bundle_of(row: RefdataVersion) -> RefdataBundle:
     return found
 
 
+def _active_row(session: Session) -> RefdataVersion | None:
+    return session.scalar(select(RefdataVersion).where(
+        RefdataVersion.status == VersionStatus.ACTIVE.value))
+
+
 def active(session: Session) -> ActiveRefdata:
     """The version new postings map with: the active stored version, else the shipped
-    files as version 1."""
-    row = session.scalar(select(RefdataVersion).where(
-        RefdataVersion.status == VersionStatus.ACTIVE.value))
-    if row is None:
+    files as version 1. Read for every posting: the version's number and digest only, its
+    document once per digest."""
+    found = session.execute(select(RefdataVersion.number, RefdataVersion.digest).where(
+        RefdataVersion.status == VersionStatus.ACTIVE.value)).first()
+    if found is None:
         return ActiveRefdata(SHIPPED, shipped())
-    return ActiveRefdata(row.number, bundle_of(row))
+    number, digest = found
+    with _lock:
+        bundle = _cache.get(digest)
+    return ActiveRefdata(number, bundle or bundle_of(get(session, number)))
 
 
 def install_active(session: Session, found: Systems) -> int | None:
@@ -118,8 +127,7 @@ def install_active(session: Session, found: Systems) -> int | None:
     ownership policy (start-up: the flows that read them from the systems see the version
     that was active when the service started). Without a stored version nothing changes.
     The routing table stays the configured one: the systems were built from it."""
-    row = session.scalar(select(RefdataVersion).where(
-        RefdataVersion.status == VersionStatus.ACTIVE.value))
+    row = _active_row(session)
     if row is None:
         return None
     bundle = bundle_of(row)
@@ -231,8 +239,7 @@ def rollback(session: Session, *, by: str, token_id: int | None = None) -> Rollb
     next read; postings made under the rolled-back version stay as they are and are listed
     (with what maps differently now) for a person to correct."""
     _require_actor(by)
-    current = session.scalar(select(RefdataVersion).where(
-        RefdataVersion.status == VersionStatus.ACTIVE.value))
+    current = _active_row(session)
     if current is None or current.based_on is None:
         raise RefdataError("rollback: the shipped version is active; there is nothing to roll "
                            "back to")
