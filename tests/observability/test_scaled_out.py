@@ -16,24 +16,22 @@ from typing import Any
 
 import httpx
 import pytest
-import requests
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from accord.api.app import create_app
-from accord.demo.environment import WORKER_PREFIX, Environment, Layout, start
+from accord.demo.environment import WORKER_PREFIX, Layout, start
 from accord.engine.schedules import runs
 from accord.settings import AccordSettings
 from accord.store import Database
-from tests.flows.vendors import payment_id_for
-from tests.netsuite.signing import oauthlib_auth
 from tests.service.deals import (
     close_deal,
     eventually,
     finalized_first_invoice,
     netsuite_invoice,
-    price_book_ready,
+    netsuite_payment,
+    publish_catalog,
     salesforce,
     stripe_client,
     subscription_of,
@@ -46,24 +44,6 @@ BUSINESS_FLOWS = ("closed_won", "invoice_posting", "payment_posting")
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 pytestmark = pytest.mark.timeout(900)  # five processes and three sandboxes start
-
-
-def _netsuite_payment(creds: dict[str, str], charge: str) -> dict[str, Any] | None:
-    query = ("SELECT id, externalid FROM transaction WHERE type = 'CustPymt' AND externalid"
-             f" = '{payment_id_for(charge)}'")
-    answer = requests.post(f"{creds['base_url']}/services/rest/query/v1/suiteql",
-                           json={"q": query}, headers={"Prefer": "transient"},
-                           auth=oauthlib_auth(creds), timeout=30)
-    answer.raise_for_status()
-    items: list[dict[str, Any]] = answer.json()["items"]
-    return items[0] if items else None
-
-
-def _publish_catalog(env: Environment) -> None:
-    with env.api() as api:
-        api.post("/v1/schedules/products.sync/run").raise_for_status()
-    sf = salesforce(env.credentials["salesforce"])
-    eventually(lambda: price_book_ready(sf), timeout=120, what="the catalog in Salesforce")
 
 
 def _pay(billing: Any, invoice: Any) -> str:
@@ -104,7 +84,7 @@ def test_two_workers_trace_a_deal_to_its_erp_payment_over_otlp_and_agree_on_metr
                     database_url=postgres_url, poll_every=2)
     received = collector[1]
     with start(tmp_path, layout, configure) as env:
-        _publish_catalog(env)
+        publish_catalog(env)
         sf = salesforce(env.credentials["salesforce"])
         billing = stripe_client(env.credentials["stripe"])
         opportunity = close_deal(sf, name="tracey")
@@ -114,7 +94,7 @@ def test_two_workers_trace_a_deal_to_its_erp_payment_over_otlp_and_agree_on_metr
         eventually(lambda: netsuite_invoice(env.credentials["netsuite"], invoice.id),
                    timeout=120, what="the invoice in NetSuite")
         charge = _pay(billing, invoice)
-        eventually(lambda: _netsuite_payment(env.credentials["netsuite"], charge),
+        eventually(lambda: netsuite_payment(env.credentials["netsuite"], charge),
                    timeout=120, what="the payment in NetSuite")
 
         def arrived() -> list[list[CollectedSpan]] | None:

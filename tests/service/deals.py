@@ -14,11 +14,12 @@ from typing import Any, TypeVar
 
 import requests
 from simple_salesforce.api import Salesforce
-from tests.flows.vendors import invoice_id_for
+from tests.flows.vendors import invoice_id_for, payment_id_for
 from tests.netsuite.signing import oauthlib_auth
 
 import stripe
 from accord.connectors.salesforce.client import build_session
+from accord.demo.environment import Environment
 
 T = TypeVar("T")
 
@@ -93,8 +94,28 @@ def finalized_first_invoice(billing: stripe.StripeClient, subscription: Any) -> 
 
 def netsuite_invoice(creds: dict[str, str], stripe_invoice: str) -> dict[str, Any] | None:
     """NetSuite's invoice for a Stripe invoice (its external id is accord's canonical id)."""
-    query = ("SELECT id, tranid, externalid, foreigntotal FROM transaction WHERE type = "
-             f"'CustInvc' AND externalid = '{invoice_id_for(stripe_invoice)}'")
+    return _netsuite_transaction(creds, "CustInvc", invoice_id_for(stripe_invoice),
+                                 "id, tranid, externalid, foreigntotal")
+
+
+def netsuite_payment(creds: dict[str, str], stripe_charge: str) -> dict[str, Any] | None:
+    """NetSuite's customer payment for a Stripe charge (external id: accord's canonical id)."""
+    return _netsuite_transaction(creds, "CustPymt", payment_id_for(stripe_charge),
+                                 "id, externalid")
+
+
+def publish_catalog(env: Environment) -> None:
+    """An admin runs the product sync now rather than waiting for its hourly firing."""
+    with env.api() as api:
+        api.post("/v1/schedules/products.sync/run").raise_for_status()
+    sf = salesforce(env.credentials["salesforce"])
+    eventually(lambda: price_book_ready(sf), timeout=120, what="the catalog in Salesforce")
+
+
+def _netsuite_transaction(creds: dict[str, str], kind: str, external_id: str, columns: str
+                          ) -> dict[str, Any] | None:
+    query = (f"SELECT {columns} FROM transaction WHERE type = '{kind}' AND externalid = "
+             f"'{external_id}'")
     answer = requests.post(f"{creds['base_url']}/services/rest/query/v1/suiteql",
                            json={"q": query}, headers={"Prefer": "transient"},
                            auth=oauthlib_auth(creds), timeout=30)

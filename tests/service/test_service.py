@@ -29,21 +29,13 @@ from .deals import (
     eventually,
     finalized_first_invoice,
     netsuite_invoice,
-    price_book_ready,
+    publish_catalog,
     salesforce,
     stripe_client,
     subscription_of,
 )
 
 OPPORTUNITIES = "poll.salesforce.opportunity"
-
-
-def _publish_catalog(env: Environment) -> None:
-    """An admin runs the product sync now rather than waiting for its hourly firing."""
-    with env.api() as api:
-        api.post("/v1/schedules/products.sync/run").raise_for_status()
-    sf = salesforce(env.credentials["salesforce"])
-    eventually(lambda: price_book_ready(sf), timeout=120, what="the catalog in Salesforce")
 
 
 def _deal_reaches_billing_and_erp(env: Environment, name: str) -> None:
@@ -70,7 +62,7 @@ def test_a_deal_closed_in_salesforce_reaches_stripe_and_netsuite(tmp_path: Path)
             "salesforce": "ok", "stripe": "ok"}
         assert {OPPORTUNITIES, "poll.stripe.events", "products.sync", "reconcile"} <= set(
             ready["schedules"])
-        _publish_catalog(env)
+        publish_catalog(env)
         _deal_reaches_billing_and_erp(env, "northwind")
         polled = httpx.get(f"{env.api_url}/readyz", timeout=30).json()["schedules"]
         assert polled[OPPORTUNITIES]["last_outcome"] in ("ok", "running", "skipped")
@@ -85,7 +77,7 @@ def test_workers_share_the_schedules_and_a_killed_worker_loses_no_change(
     with start(tmp_path, layout) as env:
         assert httpx.get(f"{env.api_url}/readyz", timeout=30).json()["engine"] == {
             "status": "elsewhere", "executor": None}
-        _publish_catalog(env)
+        publish_catalog(env)
         sf = salesforce(env.credentials["salesforce"])
         billing = stripe_client(env.credentials["stripe"])
         # a slow Salesforce: each poll takes seconds, so one can be caught in flight
