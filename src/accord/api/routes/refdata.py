@@ -5,6 +5,7 @@ cannot approve it with their token (``docs/governance.md``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel
 
 from accord.api.deps import Admin, Viewer
 from accord.api.responses import documented
+from accord.api.tokens import Principal
 from accord.refdata import versions
 from accord.refdata.changes import Change
 from accord.refdata.versions import RefdataError
@@ -90,21 +92,21 @@ def list_versions(request: Request, _who: Viewer) -> list[VersionRead]:
 @router.post("/versions/{number}/approve", responses=documented(404, 409))
 def approve(number: VersionNumber, request: Request, who: Admin) -> VersionRead:
     """Approve a proposed version; refused (409) to the token that proposed it."""
-    try:
-        with _db(request).session() as session:
-            return VersionRead.of(versions.approve(session, number, by=who.name,
-                                                   token_id=who.token_id))
-    except RefdataError as error:
-        raise _refused(error) from error
+    return _decide(request, number, who, versions.approve)
 
 
 @router.post("/versions/{number}/activate", responses=documented(404, 409))
 def activate(number: VersionNumber, request: Request, who: Admin) -> VersionRead:
     """Make a version the one new postings map with (a material one once approved)."""
+    return _decide(request, number, who, versions.activate)
+
+
+def _decide(request: Request, number: int, who: Principal,
+            decision: Callable[..., RefdataVersion]) -> VersionRead:
+    """One admin's decision on a version (approve or activate), audited by ``versions``."""
     try:
         with _db(request).session() as session:
-            return VersionRead.of(versions.activate(session, number, by=who.name,
-                                                    token_id=who.token_id))
+            return VersionRead.of(decision(session, number, by=who.name, token_id=who.token_id))
     except RefdataError as error:
         raise _refused(error) from error
 
