@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -95,6 +96,16 @@ class _Base(BaseSettings):
         return tuple(sources)
 
 
+class Environment(StrEnum):
+    """What a deployment is for. Production refuses sandbox URLs, test keys, the demo's
+    commands and unsigned reference data; a database remembers the environment it was made
+    for (:mod:`accord.store.environment`)."""
+
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
 class AccordSettings(_Base):
     """Process-wide settings."""
 
@@ -106,7 +117,11 @@ class AccordSettings(_Base):
         description="SQLAlchemy URL; default sqlite:///<data_dir>/accord.db; postgresql://... "
         "selects PostgreSQL",
     )
-    environment: str = Field(default="development")
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT, description="development, test or production")
+    environment_key: SecretStr | None = Field(
+        default=None, description="this environment's Ed25519 private key (base64), which "
+        "signs the reference-data bundles it exports; `accord refdata keygen` makes one")
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True, description="JSON log lines (false: plain text for "
                            "a terminal); either way with trace and correlation ids")
@@ -150,6 +165,21 @@ class AccordSettings(_Base):
         return make_url(self.effective_database_url).get_backend_name() == "postgresql"
 
 
+class EnvironmentSettings(_Base):
+    """The ``[environments]`` table: the environments whose signed reference-data bundles
+    this one accepts, by name, with their public keys::
+
+        [environments.trusted]
+        test = "u4Fz...="          # printed by `accord refdata keygen` in the test environment
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ACCORD_ENVIRONMENTS_", extra="ignore")
+    toml_table: ClassVar[tuple[str, ...]] = ("environments",)
+
+    trusted: dict[str, str] = Field(
+        default_factory=dict, description="environment name -> its public key (base64)")
+
+
 class SystemSettings(_Base):
     """Base for one connector's settings (``[systems.<name>]`` and ``ACCORD_<NAME>_*``).
 
@@ -179,6 +209,8 @@ def load_settings() -> AccordSettings:
 __all__ = [
     "AccordSettings",
     "ConfigFileError",
+    "Environment",
+    "EnvironmentSettings",
     "SystemSettings",
     "TomlTableSource",
     "config_path",

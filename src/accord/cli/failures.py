@@ -9,6 +9,9 @@ code meaning
 2    the command or the configuration is wrong: a bad or missing setting, an unknown
      system, an invalid argument (the line names the setting and how to fix it)
 3    something accord needs is not there: the database, a system, a free port
+4    refused by the environment: an unsigned, untrusted or modified reference-data bundle,
+     a sandbox URL or test key in production, a command run against a database of
+     another environment (the line says which rule and what to do)
 ==== =====================================================================================
 
 A traceback is printed only with ``accord --debug`` (or ``ACCORD_DEBUG=1``).
@@ -33,6 +36,7 @@ class ExitCode(IntEnum):
     PROBLEM_FOUND = 1
     CONFIGURATION = 2
     UNAVAILABLE = 3
+    REFUSED = 4
 
 
 class CommandFailed(Exception):

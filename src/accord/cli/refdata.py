@@ -1,9 +1,12 @@
 """``accord refdata``: versioned reference data - export, import, diff, propose, approve,
-activate, rollback, postings, list.
+activate, rollback, postings, list, keygen.
 
 A bundle file is the JSON ``accord refdata export`` writes: the SKU mapping, legal entities,
-routing table and ownership policy of one version. Steps that change something name the
-admin acting (``--as NAME``, or ``ACCORD_ACTOR``); the audit log records them.
+routing table and ownership policy of one version; with ``--sign``, wrapped with its source
+environment, version and digest and signed with the environment key
+(:mod:`accord.refdata.promotion`), which ``import`` and ``propose`` verify against the keys
+of ``[environments.trusted]``. Steps that change something name the admin acting (``--as
+NAME``, or ``ACCORD_ACTOR``); the audit log records them.
 """
 
 from __future__ import annotations
@@ -20,10 +23,23 @@ from accord.cli.store import opened
 from accord.refdata import versions
 from accord.refdata.bundle import RefdataBundle
 from accord.refdata.changes import Change, diff
+from accord.refdata.promotion import (
+    EnvironmentKeyError,
+    Promoted,
+    PromotionError,
+    SignedBundle,
+    generate,
+    is_signed,
+    require_signature,
+    sign,
+    verify,
+)
 from accord.refdata.usage import posted_under
 from accord.refdata.versions import RefdataError
+from accord.settings import EnvironmentSettings, load_settings, secrets_dir
 from accord.store import Database
 from accord.store.models import RefdataUse
+from accord.store.sealing import create_exclusive
 
 app = typer.Typer(help="Versioned reference data: mappings, approval and rollback.",
                   no_args_is_help=True)
@@ -35,10 +51,22 @@ CHECK_ERP = typer.Option(False, "--check-erp",
                               "routes to (needs the systems' settings)")
 
 
-def _read(path: Path) -> RefdataBundle:
+def _read(path: Path) -> Promoted:
+    """The bundle of a file: a signed one verified against the trusted keys, an unsigned one
+    only outside production."""
     try:
-        bundle = RefdataBundle.model_validate(json.loads(path.read_text(encoding="utf-8")))
-        bundle.check_references()
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if is_signed(document):
+            promoted = verify(SignedBundle.model_validate(document),
+                              EnvironmentSettings().trusted)
+        else:
+            require_signature(load_settings().environment)
+            promoted = Promoted(RefdataBundle.model_validate(document))
+        promoted.bundle.check_references()
+    except PromotionError as error:
+        raise CommandFailed(f"{error.message} (in {path})", ExitCode.REFUSED) from error
+    except EnvironmentKeyError as error:
+        raise CommandFailed(error.message, ExitCode.CONFIGURATION) from error
     except OSError as error:
         raise CommandFailed(f"bundle: cannot read {path}: {error.strerror}",
                             ExitCode.CONFIGURATION) from error
@@ -52,7 +80,7 @@ def _read(path: Path) -> RefdataBundle:
                             ExitCode.CONFIGURATION) from error
     except ValueError as error:
         raise CommandFailed(f"{error} (in {path})", ExitCode.CONFIGURATION) from error
-    return bundle
+    return promoted
 
 
 def _check_erp(bundle: RefdataBundle) -> None:
@@ -85,16 +113,35 @@ def _refused(error: RefdataError) -> CommandFailed:
 
 @app.command("export")
 def export(version: int | None = typer.Option(None, help="the version (default: active)"),
-           output: Path | None = typer.Option(None, "--out", help="file (default: stdout)")
-           ) -> None:
+           output: Path | None = typer.Option(None, "--out", help="file (default: stdout)"),
+           signed: bool = typer.Option(
+               False, "--sign", help="wrap the bundle with this environment's name, the "
+               "version and its digest, signed with the environment key "
+               "(ACCORD_ENVIRONMENT_KEY), for import into another environment")) -> None:
     """Write a version's bundle as JSON."""
-    with opened() as database, database.session() as session:
+    settings = load_settings()
+    with opened(settings) as database, database.session() as session:
         try:
-            bundle = (versions.active(session).bundle if version is None
-                      else versions.bundle_of(versions.get(session, version)))
+            if version is None:
+                found = versions.active(session)
+                number, bundle = found.version, found.bundle
+            else:
+                number, bundle = version, versions.bundle_of(versions.get(session, version))
         except RefdataError as error:
             raise _refused(error) from error
-    text = json.dumps(bundle.document(), indent=2, sort_keys=True) + "\n"
+    document = bundle.document()
+    if signed:
+        if settings.environment_key is None:
+            raise CommandFailed("environment_key: not set; `accord refdata keygen` makes this "
+                                "environment's key (or set ACCORD_ENVIRONMENT_KEY)",
+                                ExitCode.CONFIGURATION)
+        try:
+            document = sign(bundle, environment=settings.environment, version=number,
+                            key_text=settings.environment_key.get_secret_value()
+                            ).model_dump(mode="json")
+        except EnvironmentKeyError as error:
+            raise CommandFailed(error.message, ExitCode.CONFIGURATION) from error
+    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
     if output is None:
         typer.echo(text, nl=False)
     else:
@@ -103,17 +150,29 @@ def export(version: int | None = typer.Option(None, help="the version (default: 
 
 
 @app.command("import")
-def import_command(path: Path = typer.Argument(..., help="a bundle file (JSON)"),
+def import_command(path: Path = typer.Argument(..., help="a bundle file (JSON), signed or "
+                                                        "not"),
+                   actor: str | None = typer.Option(
+                       None, "--as", help="store it as a proposal by this admin (without: "
+                       "only validate and show the changes)"),
+                   note: str | None = typer.Option(None, help="why"),
                    check_erp: bool = CHECK_ERP) -> None:
-    """Validate a bundle and show what it would change against the active version; stores
-    nothing (``accord refdata propose`` does)."""
-    bundle = _read(path)
+    """Verify a bundle (a signed one against [environments.trusted]) and show what it would
+    change against the active version; with --as, store it as a proposal, audited with the
+    environment it came from."""
+    promoted = _read(path)
+    if promoted.source is not None:
+        out.print(f"signature verified: {promoted.source.environment} version "
+                  f"{promoted.source.version}, key {promoted.key_id}", highlight=False)
+    if actor is not None:
+        _propose(promoted, actor, note, check_erp)
+        return
     if check_erp:
-        _check_erp(bundle)
+        _check_erp(promoted.bundle)
     with opened() as database, database.session() as session:
         found = versions.active(session)
     out.print(f"valid; against active version {found.version}:", highlight=False)
-    _show(diff(found.bundle, bundle))
+    _show(diff(found.bundle, promoted.bundle))
 
 
 @app.command("propose")
@@ -121,12 +180,16 @@ def propose(path: Path = typer.Argument(..., help="a bundle file (JSON)"),
             actor: str = ACTOR, note: str | None = typer.Option(None, help="why"),
             check_erp: bool = CHECK_ERP) -> None:
     """Store a bundle as the next version, proposed by --as."""
-    bundle = _read(path)
+    _propose(_read(path), actor, note, check_erp)
+
+
+def _propose(promoted: Promoted, actor: str, note: str | None, check_erp: bool) -> None:
     if check_erp:
-        _check_erp(bundle)
+        _check_erp(promoted.bundle)
     with opened() as database, database.session() as session:
         try:
-            proposal = versions.propose(session, bundle, by=actor, note=note)
+            proposal = versions.propose(session, promoted.bundle, by=actor, note=note,
+                                        source=promoted.audit_detail())
         except RefdataError as error:
             raise _refused(error) from error
     _show(proposal.changes)
@@ -237,6 +300,28 @@ def _what_if(database: Database, period: str, base: RefdataBundle,
         out.print(f"  {shift.describe()}", highlight=False)
     for invoice in report.changed:
         out.print(f"  invoice {invoice}", highlight=False)
+
+
+@app.command("keygen")
+def keygen(force: bool = typer.Option(False, "--force",
+                                      help="replace an existing environment key")) -> None:
+    """Make this environment's signing key: the private key goes to the secret file
+    ACCORD_ENVIRONMENT_KEY (in ACCORD_SECRETS_DIR, else <data_dir>/secrets), the public key
+    is printed, for [environments.trusted] of the environments that import from this one."""
+    settings = load_settings()
+    directory = secrets_dir() or settings.data_dir / "secrets"
+    path = directory / "ACCORD_ENVIRONMENT_KEY"
+    if path.exists() and not force:
+        raise CommandFailed(f"environment_key: {path} exists; pass --force to replace it "
+                            "(environments trusting its public key must then be given the "
+                            "new one)", ExitCode.CONFIGURATION)
+    pair = generate()
+    path.unlink(missing_ok=True)
+    create_exclusive(path, pair.private)
+    err.print(f"wrote the private key to {path} (key {pair.key_id}); trust it elsewhere with "
+              f"[environments.trusted] {settings.environment} = \"{pair.public}\"",
+              highlight=False)
+    out.print(pair.public, highlight=False)
 
 
 @app.command("list")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -162,9 +163,12 @@ def _record_shipped(session: Session) -> None:
 
 
 def propose(session: Session, bundle: RefdataBundle, *, by: str,
-            note: str | None = None, token_id: int | None = None) -> Proposal:
+            note: str | None = None, token_id: int | None = None,
+            source: dict[str, Any] | None = None) -> Proposal:
     """Store ``bundle`` as the next version, proposed by ``by``, with its changes against
-    the active version. Nothing changes for postings until it is activated."""
+    the active version. Nothing changes for postings until it is activated. ``source``
+    names where a promoted bundle came from (environment, version, digest, signing key); the
+    audit row records it."""
     _require_actor(by)
     bundle.check_references()
     _record_shipped(session)
@@ -183,7 +187,8 @@ def propose(session: Session, bundle: RefdataBundle, *, by: str,
           target_type=TARGET,
           target_id=str(number), detail={
               "based_on": base.version, "material": is_material, "digest": bundle.digest(),
-              "changes": [change.describe() for change in changes]})
+              "changes": [change.describe() for change in changes],
+              **({"source": source} if source is not None else {})})
     return Proposal(number, is_material, tuple(changes))
 
 
