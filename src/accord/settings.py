@@ -11,11 +11,13 @@ and ``ACCORD_<NAME>_*`` variables (``ACCORD_STRIPE_API_KEY``).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic.fields import FieldInfo
@@ -180,6 +182,26 @@ class EnvironmentSettings(_Base):
         default_factory=dict, description="environment name -> its public key (base64)")
 
 
+SANDBOX_PATH = "/__sandbox"
+"""The control plane every local sandbox serves; a URL under it is a sandbox's."""
+
+
+def is_sandbox_url(url: str) -> bool:
+    """Whether ``url`` points at a local sandbox: a loopback host (``127.0.0.1``,
+    ``localhost``, ``::1``), the unspecified address, or a sandbox's control-plane path."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if SANDBOX_PATH in parts.path:
+        return True
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
 class SystemSettings(_Base):
     """Base for one connector's settings (``[systems.<name>]`` and ``ACCORD_<NAME>_*``).
 
@@ -201,6 +223,17 @@ class SystemSettings(_Base):
         """What to set when :attr:`configured` is false, for one line of help."""
         return ""
 
+    def endpoints(self) -> dict[str, str]:
+        """The URLs this system is reached at, by setting name (a connector with more than
+        ``base_url`` adds its own)."""
+        return {"base_url": self.base_url} if self.base_url else {}
+
+    def production_problems(self) -> list[str]:
+        """Why these settings must not run in production (sandbox URLs; a connector adds
+        its own, such as test keys), each naming the setting; empty when they may."""
+        return [f"{name}: {url} is a local sandbox, not the vendor's service"
+                for name, url in self.endpoints().items() if is_sandbox_url(url)]
+
 
 def load_settings() -> AccordSettings:
     return AccordSettings()
@@ -214,6 +247,7 @@ __all__ = [
     "SystemSettings",
     "TomlTableSource",
     "config_path",
+    "is_sandbox_url",
     "load_settings",
     "read_config_file",
     "secrets_dir",

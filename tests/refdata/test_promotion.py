@@ -62,7 +62,8 @@ def _one_line_refusal(result: subprocess.CompletedProcess[str], words: str) -> N
     assert result.returncode == REFUSED, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and words in lines[0], result.stderr
+    assert len(lines) == 1, result.stderr
+    assert words in lines[0], result.stderr
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from typing import Any
 
 import accord.flows  # noqa: F401 - registers the product's flows and healers
 from accord.bootstrap.config import system_settings
+from accord.bootstrap.guard import refuse_in_production
 from accord.bootstrap.schedules import begin_streams, build_schedules
 from accord.bootstrap.systems import ClientOptions, build_systems
 from accord.engine.context import Runtime
@@ -77,12 +78,15 @@ def prepare(settings: AccordSettings | None = None, *, config: Mapping[str, Any]
             flow_settings: FlowSettings | None = None,
             client_options: ClientOptions | None = None) -> Deployment:
     """Build the deployment from ``settings`` and the configuration file (or ``config``);
-    ``overrides`` gives system settings by name that win over the file (tests)."""
+    ``overrides`` gives system settings by name that win over the file (tests). A production
+    deployment pointed at a sandbox or test credentials is refused
+    (:mod:`accord.bootstrap.guard`)."""
     chosen = settings or load_settings()
     data = dict(read_config_file() if config is None else config)
     tracing.configure(chosen.effective_database_url, observability_settings(data))
     routing = load_routing()
     configured = system_settings(data, routing, overrides)
+    refuse_in_production(chosen, configured)
     found = build_systems(configured, routing,
                           flow_settings=flow_settings or flow_settings_from(data),
                           client_options=client_options)

@@ -46,6 +46,7 @@ from rich.table import Table
 
 from accord.cli.console import err, out
 from accord.cli.failures import CommandFailed, ExitCode
+from accord.cli.store import refuse_production
 from accord.demo.crms import CrmChoice, configure, teams
 from accord.demo.environment import Environment, Layout, PortTaken, start
 from accord.demo.month import Outside, Stuck, run_month, stripe_client
@@ -82,6 +83,7 @@ def demo(
              "from each)")] = CrmChoice.SALESFORCE,
 ) -> None:
     """Run a seeded month of quote-to-cash through CRM, Stripe and NetSuite sandboxes."""
+    refuse_production("demo", database_url=database)
     logging.getLogger("stripe").setLevel(logging.WARNING)
     scenario = generate(seed=seed, accounts=accounts,
                         month=datetime.now(UTC).strftime("%Y-%m"))

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from accord.bootstrap.config import system_settings
+from accord.bootstrap.guard import production_problems
 from accord.cli.console import out
 from accord.connectors import registry as connectors
 from accord.connectors.base import ProbeResult, ProbeStatus, SetupCheck
@@ -24,6 +25,7 @@ from accord.settings import (
     read_config_file,
 )
 from accord.store import Database, current_revision, head_revision
+from accord.store.environment import peek
 
 _STYLE = {ProbeStatus.OK: "green", ProbeStatus.WARNING: "yellow", ProbeStatus.FAILED: "red"}
 
@@ -84,6 +86,33 @@ def check_database(settings: AccordSettings) -> Check:
     return Check("database", ProbeResult(ProbeStatus.OK, f"{shown} (schema {current})"))
 
 
+def check_environment(settings: AccordSettings) -> list[Check]:
+    """The environment: production settings naming no sandbox or test key, and a database
+    made for this environment (or not marked yet)."""
+    name = settings.environment.value
+    checks = [Check("environment", ProbeResult(
+        ProbeStatus.FAILED, f"production: {problem}",
+        "point the system at the vendor's service with production credentials"))
+        for problem in production_problems(
+            settings, system_settings(read_config_file(), load_routing()))]
+    try:
+        database = Database(settings.effective_database_url)
+    except (SQLAlchemyError, ValueError):
+        return checks  # the database check says what is wrong
+    try:
+        mark = peek(database.engine)
+    finally:
+        database.dispose()
+    if mark is not None and mark.environment is not settings.environment:
+        checks.append(Check("environment", ProbeResult(
+            ProbeStatus.FAILED, f"the settings say {name}, the database is {mark.describe()}",
+            f"set ACCORD_ENVIRONMENT={mark.environment.value}, or use a {name} database")))
+    if not checks:
+        where = f"database: {mark.describe()}" if mark else "database not marked yet"
+        checks.append(Check("environment", ProbeResult(ProbeStatus.OK, f"{name} ({where})")))
+    return checks
+
+
 def check_systems() -> list[Check]:
     """Each system (every instance the configuration and routing name): its connector's
     probe, then what accord needs set up in it (custom fields, webhook endpoint, reference
@@ -124,7 +153,8 @@ def run_checks() -> list[Check]:
     config, settings = check_config()
     checks = [config]
     if settings is not None:
-        checks += [check_data_dir(settings), check_database(settings)]
+        checks += [check_data_dir(settings), check_database(settings),
+                   *check_environment(settings)]
     checks += check_systems()
     return checks
 

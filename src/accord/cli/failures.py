@@ -26,9 +26,11 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from accord.bootstrap.config import UnknownSystemError
+from accord.bootstrap.guard import ProductionGuardError
 from accord.engine.schedules import ScheduleError
 from accord.errors import AccordError
 from accord.settings import ConfigFileError
+from accord.store.environment import EnvironmentMismatch
 
 
 class ExitCode(IntEnum):
@@ -58,6 +60,8 @@ def describe(exc: BaseException) -> tuple[str, ExitCode] | None:
     """The line and exit code for an expected failure; None for a bug (traceback)."""
     if isinstance(exc, CommandFailed):
         return exc.message, exc.code
+    if isinstance(exc, EnvironmentMismatch | ProductionGuardError):
+        return str(exc), ExitCode.REFUSED
     if isinstance(exc, ConfigFileError | ScheduleError | UnknownSystemError):
         return str(exc), ExitCode.CONFIGURATION
     if isinstance(exc, ValidationError):

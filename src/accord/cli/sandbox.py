@@ -14,6 +14,7 @@ from rich.table import Table
 
 from accord.cli.console import err, out
 from accord.cli.failures import CommandFailed, ExitCode
+from accord.cli.store import refuse_production
 from accord.sandboxes import registry
 from accord.sandboxes.base import SandboxDefinition, SandboxOptions
 from accord.sandboxes.server import RunningSandbox, endpoint_for, serve, start_in_thread
@@ -22,6 +23,12 @@ from accord.settings import load_settings
 
 app = typer.Typer(help="Local sandboxes that speak each vendor's real API.",
                   no_args_is_help=True)
+
+
+@app.callback()
+def _not_in_production() -> None:
+    """Local sandboxes that speak each vendor's real API (never in production)."""
+    refuse_production("sandbox")
 
 
 def _definition(system: str) -> SandboxDefinition:

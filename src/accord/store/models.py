@@ -392,6 +392,7 @@ __all__ = [
     "Base",
     "BusinessKey",
     "ConsoleSession",
+    "EnvironmentMark",
     "ExceptionRecord",
     "GoldenRecord",
     "InboxDelivery",
@@ -447,3 +448,19 @@ class RefdataUse(Base):
     version: Mapped[int] = mapped_column(Integer)
     correlation_id: Mapped[str | None] = mapped_column(String(255))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EnvironmentMark(Base):
+    """The environment this database was made for (one row, written at its first start or
+    by ``accord data mask-copy``). A command whose settings name another environment is
+    refused (:mod:`accord.store.environment`)."""
+
+    __tablename__ = "environment_mark"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    environment: Mapped[str] = mapped_column(String(20),
+                                             comment="accord.settings.Environment")
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    masked_from: Mapped[str | None] = mapped_column(
+        String(255), comment="a masked copy: the database it was copied from (no password)")
+    masked_at: Mapped[datetime | None]

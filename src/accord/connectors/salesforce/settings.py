@@ -46,5 +46,11 @@ class SalesforceSettings(SystemSettings):
         return ("set instance_url and session_id in [systems.salesforce] "
                 "(or ACCORD_SALESFORCE_INSTANCE_URL and ACCORD_SALESFORCE_SESSION_ID)")
 
+    def endpoints(self) -> dict[str, str]:
+        found = {**super().endpoints(), "instance_url": self.instance_url}
+        if self.cdc_feed_url:
+            found["cdc_feed_url"] = self.cdc_feed_url
+        return found
+
 
 __all__ = ["SalesforceSettings"]

@@ -55,5 +55,14 @@ class StripeSettings(SystemSettings):
         key = self.api_key.get_secret_value() if self.api_key else ""
         return key.startswith(TEST_KEY_PREFIXES)
 
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.test_mode:
+            problems.append("api_key: a Stripe test-mode key (sk_test_/rk_test_); production "
+                            "needs a live key (sk_live_ or rk_live_)")
+        if self.test_clocks:
+            problems.append("test_clocks: test clocks are for test mode, not production")
+        return problems
+
 
 __all__ = ["TEST_KEY_PREFIXES", "StripeSettings"]
