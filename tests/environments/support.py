@@ -23,8 +23,8 @@ class Site:
     def run(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
         env = {key: value for key, value in os.environ.items()
                if not key.startswith("ACCORD_")}
-        env.update(PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}", ACCORD_LOG_JSON="false",
-                   COLUMNS="200", **self.settings, **extra)
+        env.update({"PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+                    "ACCORD_LOG_JSON": "false", "COLUMNS": "200", **self.settings, **extra})
         return subprocess.run(["accord", *args], cwd=self.folder, env=env, text=True,
                               capture_output=True, timeout=180, check=False)
 

@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 from accord import __version__
 from accord.cli import (
     audit,
+    data,
     db,
     demo,
     doctor,
@@ -58,6 +59,7 @@ app = typer.Typer(
     cls=Commands,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(data.app, name="data")
 app.add_typer(schema.app, name="schema")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(tokens.tokens_app, name="tokens")
