@@ -79,7 +79,8 @@ def test_a_masked_copy_of_a_store_written_by_real_flows(
     assert sorted(value for value in personal if value.casefold() in text) == []
     assert {name: len(rows) for name, rows in copy.items()} == \
         {name: len(rows) for name, rows in source.items()}
-    assert len(copy["golden_record"]) > 0 and len(copy["inbox"]) > 0
+    assert len(copy["golden_record"]) > 0
+    assert len(copy["inbox"]) > 0
     for table, rows in source.items():  # ids, dates and every amount as they were
         for before, after in zip(rows, copy[table], strict=True):
             assert _numbers(before) == _numbers(after), table
@@ -99,7 +100,8 @@ def test_a_masked_copy_of_a_store_written_by_real_flows(
                 GoldenRecord.entity_type == "customer")).all()
             names = {record.canonical_id: record.data["legal_name"] for record in golden
                      if "legal_name" in record.data}
-            assert names and all(name.startswith("masked-") for name in names.values())
+            assert names
+            assert all(name.startswith("masked-") for name in names.values())
             for record in golden:  # every version of one customer: one pseudonym
                 if "legal_name" in record.data:
                     assert record.data["legal_name"] == names[record.canonical_id]
