@@ -18,14 +18,18 @@ from accord.flows.systems import Systems
 from accord.store import Database
 from accord.store.masked_copy import NOT_COPIED
 from accord.store.models import Base, EnvironmentMark, GoldenRecord, Xref
+from accord.store.sealing import bind_keys
 from tests.environments.support import ok, refused, site
 from tests.flows.support import finish
 from tests.flows.vendors import opportunity_poller, poll
 
 
-def _dump(url: str) -> dict[str, list[dict[str, Any]]]:
-    """Every copied table's rows, read through the store (sealed values opened)."""
+def _dump(url: str, keys: Path | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Every copied table's rows, read through the store (sealed values opened with the
+    key file of ``url``, or ``keys``)."""
     database = Database(url)
+    if keys is not None:
+        bind_keys(database.engine, url, keys)
     try:
         with database.engine.connect() as connection:
             return {table.name: [dict(row) for row in connection.execute(
@@ -52,7 +56,9 @@ def _numbers(value: Any, path: str = "") -> list[tuple[str, Any]]:
 
 
 def test_a_masked_copy_of_a_store_written_by_real_flows(
-        engine: Runtime, make_systems: object, sqlite_url: str, tmp_path: Path) -> None:
+        engine: Runtime, make_systems: object, sqlite_url: str, postgres_url: str,
+        tmp_path: Path) -> None:
+    """From the flows' SQLite store into an empty PostgreSQL database."""
     found: Systems = make_systems()  # type: ignore[operator]
     scenario = generate(seed=3, accounts=12)
     seeded = seed_scenario(found.salesforce, scenario)
@@ -69,12 +75,13 @@ def test_a_masked_copy_of_a_store_written_by_real_flows(
     source = _dump(sqlite_url)
     assert any(value.casefold() in repr(source).casefold() for value in personal)
 
-    copy_url = f"sqlite:///{tmp_path / 'copy' / 'accord.db'}"
+    copy_url, copy_keys = postgres_url, tmp_path / "copy-keys" / "field-keys.json"
     operator = site(tmp_path, "operator")
-    output = ok(operator.run("data", "mask-copy", "--from", sqlite_url, "--to", copy_url))
+    output = ok(operator.run("data", "mask-copy", "--from", sqlite_url, "--to", copy_url,
+                             "--to-key-file", str(copy_keys)))
     assert "golden_record" in output
 
-    copy = _dump(copy_url)
+    copy = _dump(copy_url, copy_keys)
     text = repr(copy).casefold()
     assert sorted(value for value in personal if value.casefold() in text) == []
     assert {name: len(rows) for name, rows in copy.items()} == \
@@ -91,6 +98,7 @@ def test_a_masked_copy_of_a_store_written_by_real_flows(
 
     # the same customer has the same pseudonym wherever it appears, and xrefs still join
     database = Database(copy_url)
+    bind_keys(database.engine, copy_url, copy_keys)
     try:
         with database.session() as session:
             mark = session.get(EnvironmentMark, 1)
@@ -107,16 +115,23 @@ def test_a_masked_copy_of_a_store_written_by_real_flows(
                     assert record.data["legal_name"] == names[record.canonical_id]
             linked = session.scalars(select(Xref.canonical_id)).all()
             assert set(names) <= set(linked)
+            # new rows continue after the copied ids (PostgreSQL's sequences moved on)
+            added = Xref(canonical_id="cus_new", entity_type="customer", system="crm",
+                         system_id="new-after-copy")
+            session.add(added)
+            session.flush()
+            assert added.id > max(row["id"] for row in copy["xref"])
     finally:
         database.dispose()
 
     # the copy is a test database: a test installation opens it, production does not
-    tester = site(tmp_path, "tester", ACCORD_DATABASE_URL=copy_url, ACCORD_ENVIRONMENT="test")
-    ok(tester.run("tokens", "list"))
+    tester = site(tmp_path, "tester", ACCORD_DATABASE_URL=copy_url, ACCORD_ENVIRONMENT="test",
+                  ACCORD_KEY_FILE=str(copy_keys))
+    ok(tester.run("tokens", "create", "--role", "viewer", "--name", "tester"))
     refused(tester.run("tokens", "list", ACCORD_ENVIRONMENT="production"),
             "the database is a test database (a masked copy of")
-    refused(operator.run("data", "mask-copy", "--from", sqlite_url, "--to", copy_url),
-            "already holds an accord store")
+    refused(operator.run("data", "mask-copy", "--from", sqlite_url, "--to", copy_url,
+                         "--to-key-file", str(copy_keys)), "already holds an accord store")
 
 
 def test_a_masked_copy_is_never_written_into_production(tmp_path: Path) -> None:
