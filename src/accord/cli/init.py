@@ -158,7 +158,10 @@ def template_config() -> list[str]:
     lines = ["# accord.toml - written by `accord init`. Uncomment and fill in each system you",
              "# have; keep secrets out of this file: put each in a file named like its",
              "# environment variable (ACCORD_STRIPE_API_KEY, ...) in ACCORD_SECRETS_DIR or",
-             "# <data_dir>/secrets. Then run `accord doctor`, then `accord serve`.", ""]
+             "# <data_dir>/secrets. Then run `accord doctor`, then `accord serve`.", "",
+             "# development (the default), test or production: production refuses sandbox",
+             "# URLs, test keys, the demo and unsigned reference data (docs/governance.md)",
+             '# environment = "production"', ""]
     routing = load_routing()
     systems = sorted({target for rule in routing.rules for target in rule.targets.values()}
                      | set(available()))
