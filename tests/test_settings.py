@@ -6,10 +6,17 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from pydantic_settings import SettingsConfigDict
 
-from accord.settings import AccordSettings, ConfigFileError, SystemSettings, load_settings
+from accord.settings import (
+    AccordSettings,
+    ConfigFileError,
+    EnvironmentSettings,
+    SystemSettings,
+    is_sandbox_url,
+    load_settings,
+)
 
 
 class DemoSystemSettings(SystemSettings):
@@ -66,3 +73,24 @@ def test_malformed_config_file_names_the_file(tmp_path: Path) -> None:
     write_config(tmp_path, "log_level = \n")
     with pytest.raises(ConfigFileError, match=r"accord\.toml"):
         load_settings()
+
+
+@pytest.mark.parametrize(("url", "sandbox"), [
+    ("http://127.0.0.1:12111", True), ("https://localhost:12112", True),
+    ("http://[::1]:12113/services/rest", True), ("http://0.0.0.0:12114", True),
+    ("https://stripe.internal.example.com/__sandbox/stripe", True),
+    ("https://api.stripe.com", False), ("https://acme.my.salesforce.com", False),
+    ("https://10.0.0.5:8443", False),
+])
+def test_a_sandbox_url_is_a_loopback_host_or_a_sandbox_path(url: str, sandbox: bool) -> None:
+    assert is_sandbox_url(url) is sandbox
+
+
+def test_environment_names_are_checked(tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACCORD_ENVIRONMENT", "prod")
+    with pytest.raises(ValidationError, match="environment"):
+        load_settings()
+    write_config(tmp_path, '[environments.trusted]\nstaging = "x"\n')
+    with pytest.raises(ValidationError, match=r"trusted\.staging"):
+        EnvironmentSettings()

@@ -178,7 +178,7 @@ class EnvironmentSettings(_Base):
     model_config = SettingsConfigDict(env_prefix="ACCORD_ENVIRONMENTS_", extra="ignore")
     toml_table: ClassVar[tuple[str, ...]] = ("environments",)
 
-    trusted: dict[str, str] = Field(
+    trusted: dict[Environment, str] = Field(
         default_factory=dict, description="environment name -> its public key (base64)")
 
 

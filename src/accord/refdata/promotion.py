@@ -165,11 +165,11 @@ def is_signed(document: Any) -> bool:
     return isinstance(document, dict) and document.get("format") == FORMAT
 
 
-def verify(signed: SignedBundle, trusted: Mapping[str, str]) -> Promoted:
+def verify(signed: SignedBundle, trusted: Mapping[Environment, str]) -> Promoted:
     """The bundle of ``signed`` when the trusted key of its source environment verifies it;
     else :class:`PromotionError` saying which check failed."""
     name = signed.source.environment.value
-    text = trusted.get(name)
+    text = trusted.get(signed.source.environment)
     if text is None:
         raise PromotionError(
             f"signature: the bundle comes from environment {name!r}, which this environment "
