@@ -15,6 +15,7 @@ from accord.demo.scenario import generate
 from accord.demo.seeding import payment_methods, seed_scenario, win_deals
 from accord.engine import Runtime
 from accord.flows.systems import Systems
+from accord.observability import tracing
 from accord.store import Database
 from accord.store.masked_copy import NOT_COPIED
 from accord.store.models import Base, EnvironmentMark, GoldenRecord, Xref
@@ -68,6 +69,7 @@ def test_a_masked_copy_of_a_store_written_by_real_flows(
                                      opportunity_poller(found.salesforce)).started)
     assert any(result["outcome"] == "created" for result in results)
     engine.timeline.flush()
+    tracing.flush()  # every span of the finished flows written before the store is copied
     personal = {value for account in scenario.accounts
                 for value in (account.legal_name, account.billing_email, account.tax_id)
                 if value}
