@@ -7,7 +7,7 @@ The invoice is a subscription's first one: two recurring lines with a service pe
 one-off line without one, all under a 19 % tax rate, in EUR.
 
 The committed file was written at the last commit whose invoice model was v1 (run there:
-``git worktree add /tmp/accord-v1 <commit> && cd /tmp/accord-v1 && make install &&
+``git worktree add /tmp/accord-v1 b23d999 && cd /tmp/accord-v1 && make install &&
 .venv/bin/python -m tests.canonical.invoice_v1_fixture``); :func:`produce` refuses to write
 it under a later version, whose dump would not be a v1 document.
 """

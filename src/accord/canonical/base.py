@@ -78,7 +78,7 @@ class Entity(Frozen):
         marked = data[VERSION_KEY]
         if marked != cls.schema_version:
             raise ValueError(
-                f"{VERSION_KEY}: a {cls.entity_type.value} {marked} document is not "
+                f"{VERSION_KEY}: the document is {cls.entity_type.value} {marked}, not "
                 f"{cls.schema_version}; read it through accord.canonical.upcasting.load")
         return {key: value for key, value in data.items() if key != VERSION_KEY}
 
