@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -131,3 +133,32 @@ def test_an_entity_gone_is_breaking(tmp_path: Path) -> None:
     code, output = check(folder)
     assert code == 1
     assert "breaking: quote.v2 (entity): the entity is gone" in output
+
+
+def test_the_documented_commands_release_a_version_and_check_it(tmp_path: Path) -> None:
+    """docs/governance.md, "Releasing a new version": export, copy the new file beside the
+    old ones, check - as subprocesses of the installed ``accord``."""
+    accord = str(Path(sys.executable).parent / "accord")
+    exported = tmp_path / "exported"
+    subprocess.run([accord, "schema", "export", str(exported)], check=True,
+                   capture_output=True, text=True)
+    invoice = json.loads((exported / current_file("invoice")).read_text())
+    assert invoice["$id"] == "urn:accord:schema:invoice:v2"
+    assert invoice["x-accord-schema-version"] == "v2"
+    assert invoice["properties"]["schema_version"]["const"] == "v2"
+    assert "schema_version" in invoice["required"]
+    assert {"tax_amount", "tax_code", "revenue_recognition"} <= \
+        set(invoice["$defs"]["InvoiceLine"]["properties"])
+    released = tmp_path / "released"
+    shutil.copytree(RELEASED, released)
+    (released / current_file("invoice")).unlink()
+    shutil.copy(exported / current_file("invoice"), released)
+    ran = subprocess.run([accord, "schema", "check", "--released", str(released)],
+                         check=False, capture_output=True, text=True)
+    assert (ran.returncode, ran.stdout) == (0, "the canonical model honours every released "
+                                               "schema\n")
+    removed = released_copy(tmp_path / "removed", "invoice", _had_field)
+    ran = subprocess.run([accord, "schema", "check", "--released", str(removed)],
+                         check=False, capture_output=True, text=True)
+    assert ran.returncode == 1
+    assert "breaking: invoice.v2 purchase_order: removed" in ran.stderr
