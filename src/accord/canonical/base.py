@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializationInfo,
     SerializerFunctionWrapHandler,
     field_validator,
     model_serializer,
@@ -83,9 +84,13 @@ class Entity(Frozen):
         return {key: value for key, value in data.items() if key != VERSION_KEY}
 
     @model_serializer(mode="wrap")
-    def _write_version(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+    def _write_version(self, handler: SerializerFunctionWrapHandler,
+                       info: SerializationInfo) -> dict[str, Any]:
+        """A whole document of a later version is marked with it (a dump of chosen fields,
+        ``include=``, is not a document)."""
         dumped: dict[str, Any] = handler(self)
-        if self.schema_version != FIRST_VERSION:
+        if self.schema_version != FIRST_VERSION and info.include is None \
+                and VERSION_KEY not in (info.exclude or ()):
             dumped[VERSION_KEY] = self.schema_version
         return dumped
 
