@@ -18,16 +18,16 @@ import pytest
 from dbos import DBOS
 from sqlalchemy import text
 
-from accord.canonical.ids import EntityType, derived_id
+from accord.canonical.ids import EntityType
 from accord.canonical.party import Customer
 from accord.engine import FlowFailed, FlowInput, run_flow
 from accord.engine.replay import replay
 from accord.engine.sealing import SealedSerializer
 from accord.flows.invoice_posting import invoice_posting
 from accord.flows.systems import FlowSettings, Systems
-from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs
 from accord.store.sealing import key_file_for
+from tests.flows.support import billing_only_customer
 from tests.flows.vendors import invoice_id_for
 
 V2_LINE_FIELDS = ("tax_amount", "tax_code", "revenue_recognition")
@@ -63,20 +63,14 @@ def rewrite_read_checkpoint(engine: Any, sqlite_url: str, workflow_id: str) -> d
 def taxed_invoice(engine: Any, found: Systems, name: str) -> tuple[Customer, str]:
     """A customer accord knows in Stripe but not yet in NetSuite, and a finalized invoice of
     two lines under a sales tax rate."""
-    customer = Customer(id=derived_id(EntityType.CUSTOMER, "test", name), legal_name=name,
-                        legal_entity="US01", currency="USD")
-    stripe_customer = found.stripe.create_customer(customer)
-    with engine.database.session() as session:
-        Xrefs(session).link(customer.id, EntityType.CUSTOMER, "stripe", stripe_customer["id"])
-        GoldenRecords(session, found.policy).merge(customer.id, EntityType.CUSTOMER, "test",
-                                                   customer.model_dump(mode="json"))
+    customer, stripe_customer = billing_only_customer(engine, found, name)
     v1 = found.stripe.v1
     rate = v1.tax_rates.create(params={"display_name": "Sales tax", "percentage": "8.25",
                                        "inclusive": False, "jurisdiction": "US-TX"})
-    invoice = v1.invoices.create(params={"customer": stripe_customer["id"],
+    invoice = v1.invoices.create(params={"customer": stripe_customer,
                                          "default_tax_rates": [rate.id]})
     for amount, description in ((12345, "Onboarding"), (6789, "Training")):
-        v1.invoice_items.create(params={"customer": stripe_customer["id"], "amount": amount,
+        v1.invoice_items.create(params={"customer": stripe_customer, "amount": amount,
                                         "currency": "usd", "description": description,
                                         "invoice": invoice.id})
     return customer, str(v1.invoices.finalize_invoice(invoice.id).id)
