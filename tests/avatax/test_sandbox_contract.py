@@ -56,7 +56,8 @@ def document(code: str | None = None, *, kind: str = "SalesInvoice", ship_to: di
 def seattle_rates() -> list[tuple[str, Decimal]]:
     place = TABLE.place("98101")
     state = TABLE.state("WA")
-    assert place is not None and state is not None
+    assert place is not None
+    assert state is not None
     return [("STA", state.rate), ("CTY", place.county.rate),
             ("CIT", place.city_jurisdiction.rate),
             *(("STJ", special.rate) for special in place.specials)]
@@ -65,7 +66,9 @@ def seattle_rates() -> list[tuple[str, Decimal]]:
 def error_of(response: requests.Response, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     found: dict[str, Any] = body(response)["error"]
-    assert found["code"] and found["message"] and found["target"]
+    assert found["code"]
+    assert found["message"]
+    assert found["target"]
     assert found["details"][0]["code"] == found["code"]
     return found
 
@@ -87,7 +90,9 @@ def test_every_answer_carries_a_correlation_id_and_the_client_header_was_sent(
     answer = avatax.list_tax_codes()
     assert answer.headers["X-Correlation-Id"]
     clients = control.get("/avatax/clients").json()
-    assert clients and "Python SDK" in clients[-1] and "26.10.0" in clients[-1]
+    assert clients
+    assert "Python SDK" in clients[-1]
+    assert "26.10.0" in clients[-1]
 
 
 def test_an_estimate_is_calculated_and_not_kept(avatax: AvataxClient) -> None:
@@ -143,17 +148,20 @@ def test_each_line_has_state_county_city_and_special_details_and_a_summary(
         assert summary["taxable"] == Decimal("133.33")
     only = body(avatax.get_transaction_by_code("DEFAULT", "INV-DETAILS",
                                                {"$include": "SummaryOnly"}))
-    assert "lines" not in only and only["summary"]
+    assert "lines" not in only
+    assert only["summary"]
 
 
 def test_no_nexus_and_an_untaxed_product_are_not_taxable(avatax: AvataxClient) -> None:
     florida = body(avatax.create_transaction(document("INV-FL", ship_to=MIAMI)))
     state = TABLE.state("FL")
-    assert state is not None and not state.nexus
+    assert state is not None
+    assert not state.nexus
     assert florida["totalTax"] == 0
     assert florida["lines"][0]["details"][0]["nonTaxableType"] == "NexusRule"
     saas = TABLE.tax_code("SW054000")
-    assert saas is not None and "CA" in saas.exempt_regions
+    assert saas is not None
+    assert "CA" in saas.exempt_regions
     california = body(avatax.create_transaction(document(
         "INV-CA", ship_to={"line1": "100 Mission St", "postalCode": "94105", "country": "US"},
         lines=[{"number": "1", "amount": "80.00", "taxCode": "SW054000"}])))

@@ -71,7 +71,8 @@ def test_a_document_is_recorded_then_committed_once(system: RoleSystem) -> None:
     recorded = system.adapter.record(request("inv_rec_1"), commit=False)
     assert recorded.status is TaxDocumentStatus.RECORDED
     held = system.kit.held("inv_rec_1")
-    assert held is not None and held[1] == recorded.tax_total
+    assert held is not None
+    assert held[1] == recorded.tax_total
     again = system.adapter.record(request("inv_rec_1", "200.00"), commit=False)
     assert again.tax_total > recorded.tax_total  # recalculated while not committed
     committed = system.adapter.commit("inv_rec_1")
@@ -81,7 +82,8 @@ def test_a_document_is_recorded_then_committed_once(system: RoleSystem) -> None:
     assert (replay.system_ref, replay.tax_total) == (committed.system_ref,
                                                       committed.tax_total)
     read = system.adapter.read("inv_rec_1")
-    assert read is not None and read.status is TaxDocumentStatus.COMMITTED
+    assert read is not None
+    assert read.status is TaxDocumentStatus.COMMITTED
     assert system.adapter.read("inv_never") is None
 
 
@@ -92,7 +94,8 @@ def test_a_document_is_voided_once(system: RoleSystem) -> None:
     assert voided.status is TaxDocumentStatus.VOIDED
     assert system.adapter.void("inv_void_1").system_ref == voided.system_ref
     after = system.kit.held("inv_void_1")
-    assert before is not None and after is not None
+    assert before is not None
+    assert after is not None
     assert after[0] != before[0]  # the engine shows the document voided, not committed
     assert system.adapter.read("inv_void_1") == voided
 
@@ -105,7 +108,8 @@ def test_an_adjustment_replaces_the_lines_and_their_tax(system: RoleSystem) -> N
     assert adjusted.tax_total > first.tax_total
     assert adjusted.status is TaxDocumentStatus.COMMITTED
     held = system.kit.held("inv_adj_1")
-    assert held is not None and held[1] == adjusted.tax_total
+    assert held is not None
+    assert held[1] == adjusted.tax_total
 
 
 def test_a_refund_gives_back_the_tax_charged_once(system: RoleSystem) -> None:
@@ -120,7 +124,8 @@ def test_a_refund_gives_back_the_tax_charged_once(system: RoleSystem) -> None:
         line_numbers=("2",)))
     assert one_line.tax_total == -sale.lines[1].tax
     held = system.kit.held("cn_ref_2")
-    assert held is not None and held[1] == one_line.tax_total
+    assert held is not None
+    assert held[1] == one_line.tax_total
 
 
 def test_eu_business_buyers_are_reverse_charged_consumers_pay_the_destination_rate(
