@@ -22,6 +22,7 @@ from avalara.client import AvataxClient
 
 from accord.connectors.avatax.errors import SYSTEM, classify_failure
 from accord.connectors.avatax.settings import AvaTaxSettings
+from accord.connectors.base import Page
 from accord.errors import AccordError, PermanentError, TransientError
 from accord.resilience import LocalGate, RetryPolicy, SlotGate, call_with_retry
 
@@ -116,6 +117,16 @@ class AvaTaxClient:
                 return None
             raise
         return found
+
+    def transactions_page(self, size: int, cursor: str | None) -> Page[dict[str, Any]]:
+        """One page of the company's current documents (AvaTax's ``$top``/``$skip``); the
+        cursor is the next ``$skip`` while ``@nextLink`` says more follow."""
+        skip = int(cursor or 0)
+        found = self.call(lambda: self.api.list_transactions_by_company(
+            self.company_code, {"$top": size, "$skip": skip, "$include": "SummaryOnly"}))
+        values: list[dict[str, Any]] = list(found.get("value") or [])
+        following = str(skip + len(values)) if found.get("@nextLink") and values else None
+        return Page(items=values, next_cursor=following)
 
     def commit(self, code: str) -> dict[str, Any]:
         found: dict[str, Any] = self.call(lambda: self.api.commit_transaction(

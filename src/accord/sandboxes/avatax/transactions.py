@@ -5,7 +5,7 @@
 |------------------------------------------------------------------|---------------------------|
 | POST /api/v2/transactions/create                                 | calculate; keep invoices  |
 | GET  /api/v2/transactions/{id}                                   | one version, by id        |
-| GET  /api/v2/companies/{companyCode}/transactions                | the current documents     |
+| GET  /api/v2/companies/{companyCode}/transactions                | ``$top``/``$skip`` pages  |
 | GET  /api/v2/companies/{companyCode}/transactions/{code}         | the current version       |
 | POST /api/v2/companies/{companyCode}/transactions/{code}/commit  | ``{"commit": true}``      |
 | POST /api/v2/companies/{companyCode}/transactions/{code}/void    | ``{"code": "DocVoided"}`` |
@@ -37,6 +37,7 @@ ADJUSTMENT_REASONS = ("NotAdjusted", "SourcingIssue", "ReconciledWithGeneralLedg
                       "ExemptCertApplied", "PriceAdjusted", "ProductReturned",
                       "ProductExchanged", "BadDebt", "Other", "Offline")
 REFUND_TYPES = ("Full", "Partial", "TaxOnly", "Percentage")
+PAGE_LIMIT = 1000
 
 
 async def body_of(request: Request) -> dict[str, Any]:
@@ -272,8 +273,19 @@ def transactions_router(transactions: Transactions) -> APIRouter:
     @router.get("/companies/{company}/transactions")
     def listing(company: str, request: Request) -> Response:
         found = transactions.store.listing(transactions._company(company))
-        return json_response({"@recordsetCount": len(found),
-                              "value": [shown(t, _include(request)) for t in found]})
+        try:
+            top = int(request.query_params.get("$top") or PAGE_LIMIT)
+            skip = int(request.query_params.get("$skip") or 0)
+        except ValueError:
+            raise invalid("$top", "$top and $skip must be integers.") from None
+        if not 0 < top <= PAGE_LIMIT or skip < 0:
+            raise invalid("$top", f"$top must be 1 to {PAGE_LIMIT}, $skip 0 or more.",
+                          code="RangeError")
+        page: dict[str, Any] = {"@recordsetCount": len(found), "value": [
+            shown(t, _include(request)) for t in found[skip:skip + top]]}
+        if skip + top < len(found):
+            page["@nextLink"] = (f"{request.url.path}?$top={top}&$skip={skip + top}")
+        return json_response(page)
 
     @router.get("/companies/{company}/transactions/{code}")
     def by_code(company: str, code: str, request: Request) -> Response:
