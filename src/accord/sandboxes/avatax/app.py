@@ -10,7 +10,7 @@ without credentials and says whether they were accepted), then the handler.
 | control                            | does                                                |
 |------------------------------------|-----------------------------------------------------|
 | GET /__sandbox/avatax/rates        | the rate table's version and content               |
-| GET /__sandbox/avatax/clients      | the ``X-Avalara-Client`` values seen, in order      |
+| GET /__sandbox/avatax/clients      | the latest ``X-Avalara-Client`` values, in order    |
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -48,6 +49,7 @@ DEFAULT_LICENSE_KEY = "ACCORDSANDBOX0000000000000000000"
 API_VERSION = "26.10.0"
 PING = "/api/v2/utilities/ping"
 CLIENT_HEADER = "x-avalara-client"
+CLIENTS_KEPT = 1000  # the latest client headers, for tests; a long run keeps no more
 
 
 class AvaTaxSandboxSettings(BaseModel):
@@ -67,7 +69,7 @@ class AvaTaxState:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.clients: list[str] = []
+        self.clients: deque[str] = deque(maxlen=CLIENTS_KEPT)
 
     def reset(self) -> None:
         self.store.reset()
