@@ -28,6 +28,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from accord.demo.processes import free_port
 from accord.store import Database
+from accord.store.sealing import bind_keys
 from support.processes import kill_group, spawn, stop_groups, tree
 from support.world import World, link_in_registry
 
@@ -103,6 +104,10 @@ class AccordService:
         self.url = f"http://127.0.0.1:{self.port}"
         self.http = httpx.Client(base_url=self.url, timeout=30)
         self.database = Database(database_url)
+        # this process reads and writes sealed values (golden records, exceptions) with the
+        # deployment's key file: beside a SQLite file, else under its ACCORD_DATA_DIR
+        bind_keys(self.database.engine, database_url,
+                  None if not self.postgres else state / ".accord" / "keys" / "field-keys.json")
         self.serving: subprocess.Popen[bytes] | None = None
         self.running: list[subprocess.Popen[bytes]] = []
         self.started_workers: list[int] = []
