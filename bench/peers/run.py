@@ -22,8 +22,6 @@ and customers missing or doubled. Figures go to ``bench/results/peers.json``.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
 import json
 import os
 import platform
@@ -37,24 +35,24 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).parent.parent))  # bench/: the support package
 sys.path.insert(0, str(Path(__file__).parent))
 
 import httpx
-import psutil
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
-from workload import Plan, Workload, generate, percentiles, read_done, verdict, write_feed
-from world import Seeded, World, link_in_registry, write_customer_map
+from support.accord_service import AccordService, netsuite_invoices_and_customers
+from support.processes import ProcessSampler, kill_group, spawn, stop_groups, tree
+from support.workload import Plan, Workload, generate, percentiles, verdict
+from support.world import Seeded, World, write_customer_map
+from workload import read_done, write_feed
 
-from accord.connectors.netsuite.client import NetSuiteClient
 from accord.testing.databases import postgres_available as server_answers
 from accord.testing.databases import scratch_database
 
@@ -80,8 +78,7 @@ class Peer:
         self.kills = 0
 
     def spawn(self, args: list[str]) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(args, env=self.env, cwd=HERE, stdout=self.log, stderr=self.log,
-                                start_new_session=True)
+        proc = spawn(args, env=self.env, cwd=HERE, log=self.log)
         self.procs.append(proc)
         return proc
 
@@ -105,34 +102,16 @@ class Peer:
     def kill(self) -> None:
         """SIGKILL the live process group(s), then start again."""
         for proc in self.procs:
-            if proc.poll() is None:
-                with suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            kill_group(proc)
         self.procs = []
         self.kills += 1
         self.start()
 
     def pids(self) -> list[int]:
-        found: list[int] = []
-        for proc in self.procs:
-            try:
-                parent = psutil.Process(proc.pid)
-                found += [parent.pid, *(child.pid for child in parent.children(recursive=True))]
-            except psutil.NoSuchProcess:
-                continue
-        return found
+        return tree(self.procs)
 
     def stop(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_groups(self.procs)
         self.log.close()
 
     def describe(self) -> str:
@@ -236,72 +215,44 @@ class CeleryGlue(Peer):
 
 
 class Accord(Peer):
-    """The product as a customer deploys it: ``accord serve --no-workers`` takes the signed
-    webhooks (``POST /hooks/stripe``) and ``accord worker`` processes run the product's own
-    invoice-posting flow (:mod:`accord.flows.invoice_posting`), configured by an
-    ``accord.toml`` and ``ACCORD_*`` variables only. The kill storm kills the workers, not the
-    intake, as the other peers' intake (the feed, RabbitMQ) is not killed either."""
+    """The product as a customer deploys it (:class:`support.accord_service.AccordService`):
+    ``accord serve --no-workers`` takes the signed webhooks (``POST /hooks/stripe``) and
+    ``accord worker`` processes run the product's own invoice-posting flow
+    (:mod:`accord.flows.invoice_posting`), configured by an ``accord.toml`` and ``ACCORD_*``
+    variables only. The kill storm kills the workers, not the intake, as the other peers'
+    intake (the feed, RabbitMQ) is not killed either."""
 
     name = "accord"
     workers = 1
     concurrency = 12
-    secret = "whsec_bench_peers"
 
     def __init__(self, env: dict[str, str], state: Path, database_url: str,
                  world: World, seeded: Seeded) -> None:
         super().__init__(env, state)
-        from accord.demo.processes import free_port
-        from accord.store import Database, upgrade
-
-        self.database_url = database_url
-        self.database = Database(database_url)
-        upgrade(self.database.engine)
-        link_in_registry(self.database, seeded)
-        self.postgres = database_url.startswith("postgresql")
-        config = state / "accord.toml"
-        config.write_text(accord_config(world))
-        self.env.update({"ACCORD_CONFIG": str(config), "ACCORD_DATA_DIR": str(state / ".accord"),
-                         "ACCORD_DATABASE_URL": database_url, "ACCORD_LOG_LEVEL": "WARNING",
-                         "ACCORD_STRIPE_WEBHOOK_SECRET": self.secret})
-        self.port = free_port()
-        self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=30)
-        self.serving: subprocess.Popen[bytes] | None = None
-        self.running: list[subprocess.Popen[bytes]] = []
-        self.started_workers: list[int] = []
+        # NetSuite's 5 concurrent requests kept by the client's own gate in the one worker
+        # process: the engine's cross-process gate would hold a SIGKILLed worker's slots
+        self.service = AccordService(state, database_url, world, workers=self.workers,
+                                     concurrency=self.concurrency, log_name="peer.log")
+        self.service.upgrade()
+        self.service.link(seeded)
         self.invoice_of: dict[str, str] = {}
         self.senders = ThreadPoolExecutor(8, thread_name_prefix="webhook")
         self.sending: list[Future[None]] = []
 
     def start(self) -> None:
-        accord = [sys.executable, "-m", "accord"]
-        if self.serving is None:
-            self.serving = self.spawn([*accord, "serve", "--no-workers", "--port",
-                                       str(self.port)])
-        self.running = [self.spawn([*accord, "worker", "--id", f"bench-worker-{n}",
-                                    "--concurrency", str(self.concurrency)])
-                        for n in range(1, self.workers + 1)]
-        self.started_workers += [proc.pid for proc in self.running]
+        self.service.start()
 
     def roles(self) -> dict[str, set[int]]:
-        serving = {self.serving.pid} if self.serving is not None else set()
-        return {"serve (webhook intake)": serving, "workers": set(self.started_workers)}
+        return self.service.roles()
 
     def ready(self) -> bool:
-        log = (self.state / "peer.log").read_text()
-        if not all(f"worker bench-worker-{n} on" in log for n in range(1, self.workers + 1)):
-            return False
-        try:
-            return self.http.get("/readyz").status_code == 200
-        except httpx.TransportError:
-            return False
+        return self.service.ready()
+
+    def pids(self) -> list[int]:
+        return self.service.pids()
 
     def kill(self) -> None:
-        for proc in self.running:
-            if proc.poll() is None:
-                with suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        self.procs = [proc for proc in self.procs if proc not in self.running]
+        self.service.kill_workers()
         self.kills += 1
         self.start()
 
@@ -317,118 +268,32 @@ class Accord(Peer):
 
     def _post(self, delivery: dict[str, Any]) -> None:
         """One webhook, signed; a refused delivery is sent again later."""
-        body = json.dumps(delivery).encode()
-        for attempt in range(10):
-            stamp = int(time.time())
-            mac = hmac.new(self.secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256)
-            try:
-                answer = self.http.post("/hooks/stripe", content=body, headers={
-                    "Stripe-Signature": f"t={stamp},v1={mac.hexdigest()}",
-                    "Content-Type": "application/json"})
-                if answer.status_code < 300:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.5 * (attempt + 1))
-        raise RuntimeError(f"accord refused the delivery of {delivery['id']}")
+        if not 200 <= self.service.post(delivery)[-1] < 300:
+            raise RuntimeError(f"accord refused the delivery of {delivery['id']}")
 
     def done(self) -> dict[str, float]:
         """When each invoice was posted, from accord's own timeline (the step that reached
         ``invoice_posted``: NetSuite answered the upsert)."""
-        from accord.engine.timeline import Milestone, StepOutcome
-        from accord.store.models import TimelineEntry
-
-        with self.database.session() as session:
-            rows = session.execute(
-                select(TimelineEntry.correlation_id, func.min(TimelineEntry.occurred_at))
-                .where(TimelineEntry.milestone == Milestone.INVOICE_POSTED.value,
-                       TimelineEntry.outcome == StepOutcome.SUCCEEDED.value)
-                .group_by(TimelineEntry.correlation_id)).all()
-        found: dict[str, float] = {}
-        for correlation, at in rows:
-            invoice = self.invoice_of.get(str(correlation))
-            if invoice is not None:
-                moment = at if at.tzinfo else at.replace(tzinfo=UTC)
-                found[invoice] = moment.timestamp()
-        return found
+        return {self.invoice_of[correlation]: at.timestamp()
+                for correlation, at in self.service.posted_by_correlation().items()
+                if correlation in self.invoice_of}
 
     def idle(self) -> bool:
-        from accord.store.models import InboxEntry
-
-        with self.database.session() as session:
-            waiting = session.scalar(select(func.count()).select_from(InboxEntry).where(
-                InboxEntry.status.in_(("received", "claimed")))) or 0
-        dbos = "dbos.workflow_status" if self.postgres else "workflow_status"
-        try:
-            with self.database.engine.connect() as connection:
-                running = connection.execute(text(
-                    f"SELECT COUNT(*) FROM {dbos} WHERE status IN "
-                    "('PENDING', 'ENQUEUED')")).scalar() or 0
-        except (OperationalError, ProgrammingError):
-            return False
-        return waiting + running == 0
+        return self.service.idle()
 
     def diagnostics(self) -> dict[str, Any]:
-        from accord.store.models import ExceptionRecord, InboxEntry
-
-        with self.database.session() as session:
-            exceptions = [f"{e.kind}: {e.reason}"[:200] for e in session.scalars(
-                select(ExceptionRecord).where(ExceptionRecord.status == "open"))]
-            inbox = dict(session.execute(select(InboxEntry.status, func.count())
-                                         .group_by(InboxEntry.status)).all())
-        dbos = "dbos.workflow_status" if self.postgres else "workflow_status"
-        with self.database.engine.connect() as connection:
-            flows = dict(connection.execute(text(
-                f"SELECT status, COUNT(*) FROM {dbos} GROUP BY status")).all())
-            names = dict(connection.execute(text(
-                f"SELECT name, COUNT(*) FROM {dbos} GROUP BY name")).all())
-            outputs = "dbos.operation_outputs" if self.postgres else "operation_outputs"
-            checkpoints = connection.execute(text(
-                f"SELECT COUNT(*) FROM {outputs} o JOIN {dbos} w ON w.workflow_uuid = "
-                "o.workflow_uuid WHERE w.name = 'invoice_posting'")).scalar() or 0
-        return {"open_exceptions": len(exceptions), "exception_examples": exceptions[:5],
-                "inbox": {str(k): int(v) for k, v in inbox.items()},
-                "flows": {str(k): int(v) for k, v in flows.items()},
-                "flows_by_name": {str(k): int(v) for k, v in names.items()},
-                "checkpoints_per_posting": round(
-                    int(checkpoints) / max(int(names.get("invoice_posting", 0)), 1), 2)}
+        return self.service.diagnostics()
 
     def stop(self) -> None:
         self.senders.shutdown(cancel_futures=True)
-        super().stop()
-        self.http.close()
-        self.database.dispose()
+        self.service.stop()
+        self.log.close()
 
     def describe(self) -> str:
         return (f"accord serve --no-workers + {self.workers} accord worker ({self.concurrency} "
                 "flows at once, NetSuite client gate 5, pump 50 ms), the product's "
-                "invoice-posting flow, " + ("PostgreSQL" if self.postgres else "SQLite"))
-
-
-def accord_config(world: World) -> str:
-    """The ``accord.toml`` an operator writes for this deployment: the two sandboxes, the
-    engine tuned as the bench says, and no polls (every event arrives as a webhook)."""
-    from accord.bootstrap.sandboxes import sandbox_tables
-    from accord.bootstrap.schedules import PRODUCTS_SYNC, RECONCILE, possible_names
-    from accord.routing import load_routing
-
-    tables = sandbox_tables({"stripe": world.stripe_credentials,
-                             "netsuite": world.netsuite_credentials}, load_routing())
-    lines: list[str] = []
-    for system, table in sorted(tables.items()):
-        lines.append(f"[systems.{json.dumps(system)}]")
-        lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()]
-    lines += ["[engine]", "pump_interval = 0.05",
-              # a live Stripe account's 100 requests/s (the sandbox runs without test mode's
-              # 25/s); NetSuite's 5 concurrent requests kept by the client's own gate in the
-              # one worker process: the engine's cross-process gate holds a SIGKILLed worker's
-              # slots until their lease ends (bench/README.md)
-              "[engine.limits.stripe]", "requests_per_second = 100",
-              "[engine.limits.netsuite]"]
-    for name in sorted(possible_names(tables)):
-        if name.startswith("poll.") or name in (PRODUCTS_SYNC, RECONCILE):
-            lines += [f"[schedules.{json.dumps(name)}]", "enabled = false"]
-    return "\n".join(lines) + "\n"
+                "invoice-posting flow, " + ("PostgreSQL" if self.service.postgres
+                                            else "SQLite"))
 
 
 # -- infrastructure -------------------------------------------------------------------------
@@ -452,42 +317,6 @@ def fresh_database(use_postgres: bool, directory: Path) -> Iterator[str]:
     with scratch_database(PG_URL if use_postgres else None, prefix="accord_peers",
                           directory=directory, drop_attempts=20) as database:
         yield database
-
-
-class MemorySampler(threading.Thread):
-    """Peak summed RSS of a peer's process tree, and the CPU time each of its processes has
-    used (last seen), sampled every 0.2 s."""
-
-    def __init__(self, peer: Peer) -> None:
-        super().__init__(daemon=True)
-        self.peer = peer
-        self.peak = 0
-        self.cpu: dict[int, float] = {}
-        self.halt = threading.Event()
-        # CPU counts from the first delivery on: what a process spent starting (imports,
-        # migrations) before it was ready is not per-event work; a restarted one's is
-        self.baseline: dict[int, float] = {}
-        for pid in peer.pids():
-            with suppress(psutil.NoSuchProcess):
-                times = psutil.Process(pid).cpu_times()
-                self.baseline[pid] = times.user + times.system
-
-    def cpu_seconds(self, pids: set[int] | None = None) -> float:
-        return sum(max(0.0, used - self.baseline.get(pid, 0.0))
-                   for pid, used in self.cpu.items() if pids is None or pid in pids)
-
-    def run(self) -> None:
-        while not self.halt.wait(0.2):
-            total = 0
-            for pid in self.peer.pids():
-                try:
-                    process = psutil.Process(pid)
-                    total += process.memory_info().rss
-                    times = process.cpu_times()
-                    self.cpu[pid] = times.user + times.system
-                except psutil.NoSuchProcess:
-                    continue
-            self.peak = max(self.peak, total)
 
 
 # -- one run --------------------------------------------------------------------------------
@@ -531,8 +360,7 @@ class Run:
                 self.notes["seeding_seconds"] = round(time.time() - seeding, 1)
                 self.workload = Workload.of(self.plan, self.seeded.invoices, self.seeded.names)
                 write_customer_map(root / "customers.json", self.seeded)
-                self.control = httpx.Client(base_url=self.world.netsuite.base_url, timeout=30)
-                self.settings = self.world.netsuite_settings()
+                self.control = httpx.Client(base_url=self.world.netsuite_url, timeout=30)
                 self.peer = self.make_peer(self.world.env(), root, database_url)
                 try:
                     return self._run(root)
@@ -549,7 +377,7 @@ class Run:
         until = time.time() + 120
         while not peer.ready() and time.time() < until:
             time.sleep(0.2)
-        memory = MemorySampler(peer)
+        memory = ProcessSampler(peer.pids)
         memory.start()
         first_delivery: dict[str, float] = {}
         chaos = self.chaos()
@@ -569,15 +397,11 @@ class Run:
         if chaos:
             chaos.join(timeout=300)
             self.wait(started)
-        memory.halt.set()
-        memory.join()
+        memory.finish()
         done = peer.done()
         finished = max(done.values(), default=started)
         latencies = [done[key] - at for key, at in first_delivery.items() if key in done]
-        with NetSuiteClient(self.settings) as client:
-            invoices = list(client.suiteql("SELECT id, tranid, foreigntotal FROM transaction "
-                                           "WHERE type = 'CustInvc'"))
-            customers = list(client.suiteql("SELECT id, companyname FROM customer"))
+        invoices, customers = netsuite_invoices_and_customers(self.world)
         judged = verdict(self.workload, invoices, customers)
         failed = sum(len(path.read_text().splitlines()) for path in
                      (root / "failed.log", root / "script" / "failed.log") if path.exists())

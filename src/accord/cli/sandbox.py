@@ -14,7 +14,6 @@ from rich.table import Table
 
 from accord.cli.console import err, out
 from accord.cli.failures import CommandFailed, ExitCode
-from accord.cli.store import refuse_production
 from accord.sandboxes import registry
 from accord.sandboxes.base import SandboxDefinition, SandboxOptions
 from accord.sandboxes.server import RunningSandbox, endpoint_for, serve, start_in_thread
@@ -28,6 +27,8 @@ app = typer.Typer(help="Local sandboxes that speak each vendor's real API.",
 @app.callback()
 def _not_in_production() -> None:
     """Local sandboxes that speak each vendor's real API (never in production)."""
+    from accord.cli.store import refuse_production  # the store only for this check
+
     refuse_production("sandbox")
 
 

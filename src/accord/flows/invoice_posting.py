@@ -6,7 +6,9 @@ the ERP instance the routing table names for the customer's legal entity, in its
 subsidiary, in the invoice currency, in the period of its issue date, with the SKU
 mapping's ERP items (and so their income accounts) and billing's tax lines. The SKU mapping
 is the active reference-data version's (:mod:`accord.refdata.versions`), and the posting
-records which version that was (:mod:`accord.refdata.usage`). If the customer
+records which version that was (:mod:`accord.refdata.usage`). The posting step reads the
+invoice its read step checkpointed through :func:`accord.canonical.upcasting.load`, so a
+flow that read an invoice before a new invoice schema version posts it after. If the customer
 is not in the ERP yet the posting waits for it, durably; a closed period is refused by the
 ERP and becomes an exception for finance operations.
 """
@@ -22,6 +24,7 @@ from accord.canonical.billing import Invoice
 from accord.canonical.events import EventType
 from accord.canonical.ids import EntityType
 from accord.canonical.roles import Role
+from accord.canonical.upcasting import load
 from accord.engine import FlowInput, Milestone, StepCall, flow, step
 from accord.engine.context import current
 from accord.engine.dispatch import handles
@@ -105,7 +108,9 @@ def post_invoice(call: StepCall, erp: str, invoice: dict[str, Any], billing: str
     step: the upsert lands on the same record and the records are written then."""
     from accord.refdata.usage import record_use
 
-    canonical = Invoice.model_validate(invoice)
+    # ``invoice`` is read_invoice's checkpoint: a flow that read it before an upgrade of the
+    # invoice schema (waiting for the customer, or forked by a replay) holds an older version
+    canonical = load(Invoice, invoice)
     posted = systems().erp(erp).post_invoice(canonical)
     links = ((billing, billing_invoice_id), (erp, posted))
     try:
