@@ -79,6 +79,19 @@ def test_settings_come_from_the_environment_and_hide_the_key(
     assert CONNECTOR.probe(settings).status is ProbeStatus.OK
 
 
+def test_production_refuses_the_local_and_the_vendors_sandbox(
+        sandbox: RunningSandbox) -> None:
+    """The production guard: the local sandbox and AvaTax's own sandbox service are each
+    named by setting; AvaTax's production service is not."""
+    credentials = sandbox.credentials()
+    local = AvaTaxSettings(_env_file=None, base_url=credentials["base_url"])
+    assert [p.split(":")[0] for p in local.production_problems()] == ["base_url"]
+    vendor = AvaTaxSettings(_env_file=None, base_url="https://sandbox-rest.avatax.com")
+    (problem,) = vendor.production_problems()
+    assert problem.startswith("base_url: https://sandbox-rest.avatax.com is AvaTax's sandbox")
+    assert AvaTaxSettings(_env_file=None).production_problems() == []
+
+
 def test_a_bad_license_key_is_a_permanent_error(sandbox: RunningSandbox,
                                                 control: httpx.Client) -> None:
     stranger = AvaTaxTax(AvaTaxClient(settings_for(sandbox, license_key="wrong")))

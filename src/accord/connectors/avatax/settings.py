@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
@@ -10,6 +11,8 @@ from pydantic_settings import SettingsConfigDict
 from accord.settings import SystemSettings
 
 PRODUCTION = "https://rest.avatax.com"
+VENDOR_SANDBOX_HOST = "sandbox-rest.avatax.com"
+"""AvaTax's own sandbox service: test accounts, no tax actually filed."""
 
 
 class AvaTaxSettings(SystemSettings):
@@ -36,10 +39,17 @@ class AvaTaxSettings(SystemSettings):
         return bool(self.account_id) and self.license_key is not None \
             and bool(self.license_key.get_secret_value())
 
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if urlsplit(self.base_url).hostname == VENDOR_SANDBOX_HOST:
+            problems.append(f"base_url: {self.base_url} is AvaTax's sandbox service; "
+                            f"production files tax through {PRODUCTION}")
+        return problems
+
     @property
     def missing(self) -> str:
         return ("set account_id and license_key in [systems.avatax] "
                 "(or ACCORD_AVATAX_ACCOUNT_ID and ACCORD_AVATAX_LICENSE_KEY)")
 
 
-__all__ = ["PRODUCTION", "AvaTaxSettings"]
+__all__ = ["PRODUCTION", "VENDOR_SANDBOX_HOST", "AvaTaxSettings"]
