@@ -49,7 +49,7 @@ def _item(name: str, code: str) -> RecordSpec:
 _ITEM_LINES = SublistSpec("item", (
     ref("item", *ITEM_TYPES, required=True, label="Item"), text("description"),
     decimal("quantity"), decimal("rate"), decimal("amount"), text("taxCode"),
-    decimal("taxRate1"), *SEGMENTS,
+    decimal("taxRate1"), *SEGMENTS, ref("account", "account"),
 ))
 _TAX_DETAILS = SublistSpec("taxDetails", (
     text("taxCode", required=True, label="Tax Code"), text("taxType"), decimal("taxRate"),
