@@ -18,6 +18,7 @@ from accord.cli import (
     reconcile,
     refdata,
     retention,
+    revenue,
     sandbox,
     schema,
     serve,
@@ -65,6 +66,7 @@ app.add_typer(keys.keys_app, name="keys")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(refdata.app, name="refdata")
 app.add_typer(retention.retention_app, name="retention")
+app.add_typer(revenue.app, name="revenue")
 app.command("init")(init_cli.init)
 app.command("serve")(serve.serve)
 app.command("doctor")(doctor.doctor)
