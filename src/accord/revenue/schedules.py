@@ -44,15 +44,16 @@ class PlannedSchedule(BaseModel):
 
 
 def rules_for(skus: SkuMapping, code: str | None) -> tuple[str, SkuEntry] | None:
-    """The SKU entry of an invoice line's product code: the canonical SKU itself, or the
-    first SKU (in code order) that posts as that ERP item."""
+    """(the code, its SKU entry) for an invoice line's product code: the canonical SKU
+    itself, or - invoices mapped for the ERP name the ERP item a SKU posts as - the first
+    SKU (in code order) that posts as that ERP item. The schedule keeps the line's code."""
     if not code:
         return None
     if code in skus.skus:
         return code, skus.skus[code]
     for sku in sorted(skus.skus):
         if skus.skus[sku].erp_item == code:
-            return sku, skus.skus[sku]
+            return code, skus.skus[sku]
     return None
 
 
