@@ -6,6 +6,12 @@ month end, and the ERP's ledger, exported to beancount, passes bean-check."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -34,6 +40,7 @@ from accord.revenue.recognition import last_day
 from accord.store.models import RevenueChangeRow, RevenueEntryRow, RevenueScheduleRow
 from tests.flows.vendors import invoice_id_for
 
+from .conftest import sandbox_overrides
 from .support import exceptions
 
 SEATS_FOR_A_YEAR = 120  # 10 seats x 12 months, prepaid
@@ -227,3 +234,75 @@ def test_recognizing_a_period_that_has_not_ended_is_refused(engine, make_systems
     with pytest.raises(RecognitionError, match=r"period: .* has not ended"):
         recognize(engine.database, found.systems, period_of(today),
                   as_of=Period.parse(period_of(today)).start)
+
+
+DOCS = Path(__file__).parents[2] / "docs" / "revenue.md"
+
+
+def _documented_command() -> list[str]:
+    """The recognition command ``docs/revenue.md`` shows."""
+    (block,) = re.findall(r"```sh\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
+    (line,) = [line for line in block.splitlines() if line.strip()]
+    return shlex.split(line.split(" #", 1)[0])
+
+
+def _config(tmp_path: Path, tables: dict[str, dict[str, object]]) -> Path:
+    """An ``accord.toml`` with the test's ``[systems.*]`` tables."""
+    lines = []
+    for name, table in tables.items():
+        lines.append(f'[systems."{name}"]')
+        lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()
+                  if isinstance(value, str | int | bool)]
+    path = tmp_path / "accord.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_documented_command_recognizes_a_one_off_service_once(
+        engine, make_systems, sandboxes, sqlite_url: str, tmp_path: Path) -> None:
+    found: Systems = make_systems()
+    run_flow(product_master_sync, FlowInput(correlation_id="sync:docs")).get_result()
+    start = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    period = period_of(start.date())
+    customer, stripe_customer = _customer(engine, found, start)
+    v1 = found.stripe.v1
+    product = next(p for p in v1.products.list(params={"limit": 100}).data
+                   if p.metadata["sku"] == "BW-ONBOARD")
+    price = next(p for p in v1.prices.list(params={"product": product.id}).data
+                 if p.currency == "usd")
+    v1.invoice_items.create(params={"customer": stripe_customer, "price": price.id})
+    invoice = v1.invoices.create(params={"customer": stripe_customer, "currency": "usd",
+                                         "pending_invoice_items_behavior": "include"})
+    v1.invoices.finalize_invoice(invoice.id)
+    _run(invoice_posting, "billing_invoice_id", str(invoice.id), customer.id)
+    with engine.database.session() as session:
+        (schedule,) = session.scalars(select(RevenueScheduleRow)).all()
+    assert schedule.recognition == "point_in_time"
+    onboarding = found.skus.entry("BW-ONBOARD").prices["USD"]
+
+    command = _documented_command()
+    assert command[:3] == ["accord", "revenue", "recognize"]
+    options = dict(zip(command[3::2], command[4::2], strict=False))
+    assert set(options) == {"--period", "--as-of"}
+    assert "--json" in command
+    args = [str(Path(sys.executable).with_name("accord")), *command[1:]]
+    args[args.index("--period") + 1] = period
+    args[args.index("--as-of") + 1] = last_day(period).isoformat()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ACCORD_")}
+    env.update(ACCORD_CONFIG=str(_config(tmp_path, sandbox_overrides(sandboxes))),
+               ACCORD_DATABASE_URL=sqlite_url)
+    runs = [subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path,
+                           check=False, timeout=120) for _ in range(2)]
+    for done in runs:
+        assert done.returncode == 0, done.stderr
+    first, second = (json.loads(done.stdout) for done in runs)
+    (posted,) = first["journals"]
+    assert (posted["legal_entity"], posted["currency"], posted["posted"]) == \
+        ("US01", "USD", True)
+    assert Decimal(posted["amount"]) == onboarding
+    debits, credits, _subscriptions = _journal_totals(found, posted["journal_id"])
+    assert debits == credits == onboarding
+    (again,) = second["journals"]
+    assert again["posted"] is False
+    assert again["journal_id"] == posted["journal_id"]
+    assert deferred_revenue_gaps(_ledger(engine, found), engine.database) == []

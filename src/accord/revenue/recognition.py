@@ -68,11 +68,17 @@ class RecognitionRun:
 
 
 def _groups(session: Session, period: str) -> list[tuple[str, str]]:
-    return sorted(session.execute(
+    """The legal entities and currencies with something due, or recognized for the period
+    already (a re-run lists them as posted before)."""
+    due = session.execute(
         select(RevenueScheduleRow.legal_entity, RevenueScheduleRow.currency)
         .join(RevenueEntryRow, RevenueEntryRow.schedule_id == RevenueScheduleRow.id)
         .where(RevenueEntryRow.recognized_in.is_(None), RevenueEntryRow.period <= period)
-        .distinct()).tuples().all())
+        .distinct()).tuples().all()
+    done = session.execute(
+        select(RevenueRecognitionRow.legal_entity, RevenueRecognitionRow.currency)
+        .where(RevenueRecognitionRow.period == period)).tuples().all()
+    return sorted(set(due) | set(done))
 
 
 def _due(session: Session, period: str, legal_entity: str, currency: str
