@@ -179,11 +179,18 @@ def test_an_annual_subscription_refunded_mid_term_recognizes_what_was_invoiced_l
     assert planned == int(invoiced * 100)
     assert periods[0] == first
     assert len(periods) in (12, 13)  # a year from mid-month touches 13 months
-    # the ERP invoice's revenue line went to deferred revenue, not income
+    # the ERP invoice's revenue line is deferred over its service period: the ERP books it to
+    # the item's deferred revenue account, not income
     erp = found.erp("US01", "USD")
     posted = erp.client.get_by_external_id("invoice", invoice_id)
     (line,) = posted["item"]["items"]
-    assert erp.ref.account_number(line["account"]["id"]) == "2400"
+    assert line["deferRevRec"] is True
+    assert (line["revRecStartDate"], line["revRecEndDate"]) == (
+        start.date().isoformat(),
+        (start + timedelta(days=365, seconds=-1)).date().isoformat())  # billing's [start, end)
+    item = erp.client.get("serviceSaleItem", line["item"]["id"])
+    assert erp.ref.account_number(item["deferredRevenueAccount"]["id"]) == \
+        found.skus.entry("BW-PLAT-SEAT").deferred_revenue_account
     assert deferred_revenue_gaps(_ledger(engine, found), engine.database) == []
 
     recognized = Decimal(0)

@@ -179,8 +179,10 @@ def product_from_netsuite(record_type: str, record: Mapping[str, Any], ref: RefD
 # -- invoices and credit memos -------------------------------------------------------------
 def _item_lines(lines: Sequence[InvoiceLine | CreditNoteLine], ref: RefData,
                 accounts: Sequence[str | None] | None = None) -> list[Body]:
-    """Item lines; ``accounts`` (per line, a GL account number or None) posts a line to that
-    account instead of its item's income account (deferred revenue: ``docs/revenue.md``)."""
+    """Item lines; ``accounts`` (per line, a GL account number or None) defers a line's
+    revenue (``deferRevRec``, with its service period as the revenue recognition dates):
+    NetSuite books it to the item's deferred revenue account, which must be that account
+    (the deferred-revenue check compares them: ``docs/revenue.md``)."""
     if accounts is not None and len(accounts) != len(lines):
         raise DataQualityError("accounts", f"{len(accounts)} accounts for {len(lines)} lines",
                                owner=Team.INTEGRATION_ENGINEERING, system=SYSTEM)
@@ -189,12 +191,17 @@ def _item_lines(lines: Sequence[InvoiceLine | CreditNoteLine], ref: RefData,
         item = ref.item(line.product_sku, f"lines.{index}.product_sku")
         unit = getattr(line, "unit_amount", None)
         account = accounts[index] if accounts is not None else None
+        service = getattr(line, "service_period", None)
+        deferral: Body = {}
+        if account is not None:
+            ref.account_id(account, f"accounts.{index}")  # a GL account the ERP knows
+            deferral = {"deferRevRec": True,
+                        "revRecStartDate": service.start.isoformat() if service else None,
+                        "revRecEndDate": service.end.isoformat() if service else None}
         out.append(_compact({"item": {"id": item.id}, "description": line.description,
                              "quantity": line.quantity,
                              "rate": unit.amount if unit is not None else None,
-                             "amount": line.amount.amount,
-                             "account": {"id": ref.account_id(account, f"accounts.{index}")}
-                             if account is not None else None}))
+                             "amount": line.amount.amount, **deferral}))
     return out
 
 

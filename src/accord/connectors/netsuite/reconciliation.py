@@ -107,16 +107,24 @@ class NetSuiteReader:
                     pending = next(lines, None)
             yield self._document(tran_type, row, subtotal, tuple(sorted(accounts.items())))
 
+    def _deferral_accounts(self) -> dict[str, str]:
+        """Item internal id -> the GL account number of its deferred revenue account."""
+        return {str(row["id"]): self.ref.account_number(str(row["deferredrevenueaccount"]))
+                for row in self._query("SELECT i.id, i.deferredrevenueaccount FROM item i "
+                                       "WHERE i.deferredrevenueaccount IS NOT NULL")}
+
     def _item_lines(self, tran_type: TranType) -> Iterator[tuple[int, Decimal, str | None]]:
-        """(transaction, net amount, the line's own GL account number or None)."""
+        """(transaction, net amount, the deferred revenue account number of a line whose
+        revenue is deferred - its item's - or None: the item's income)."""
+        deferral = self._deferral_accounts()
         for row in self._query(
-                "SELECT tl.transaction, tl.netamount, tl.account FROM transactionline tl "  # noqa: S608
-                "INNER JOIN transaction t ON tl.transaction = t.id "
+                "SELECT tl.transaction, tl.netamount, tl.item, tl.deferrevrec "  # noqa: S608
+                "FROM transactionline tl INNER JOIN transaction t ON tl.transaction = t.id "
                 f"WHERE t.type = '{tran_type.value}'{self._where_period('t')} "
                 "ORDER BY tl.transaction"):
-            account = row.get("account")
+            deferred = row.get("deferrevrec") in ("T", True)
             yield (int(row["transaction"]), _decimal(row.get("netamount")),
-                   self.ref.account_number(str(account)) if account not in (None, "") else None)
+                   deferral.get(str(row.get("item"))) if deferred else None)
 
     def _document(self, tran_type: TranType, row: dict[str, str], subtotal: Decimal | None,
                   line_accounts: tuple[tuple[str, Decimal], ...] = ()) -> ErpDocument:
