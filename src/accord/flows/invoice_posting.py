@@ -120,8 +120,9 @@ def post_invoice(call: StepCall, erp: str, invoice: dict[str, Any], billing: str
 
     canonical = Invoice.model_validate(invoice)
     planned = [PlannedSchedule.model_validate(item) for item in revenue or []]
-    posted = systems().erp(erp).post_invoice(
-        canonical, accounts=line_accounts(canonical, planned) if planned else None)
+    port = systems().erp(erp)
+    posted = (port.post_invoice(canonical, accounts=line_accounts(canonical, planned))
+              if planned else port.post_invoice(canonical))
     links = ((billing, billing_invoice_id), (erp, posted))
     try:
         _link_all(canonical.id, links)

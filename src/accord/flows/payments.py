@@ -227,9 +227,10 @@ def post_credit_memo(_call: StepCall, erp: str, note: dict[str, Any]) -> str:
     canonical = CreditNote.model_validate(note)
     with current().database.session() as session:
         accounts = apply_credit_note(session, canonical, active(session).bundle.skus)
-    return systems().erp(erp).post_credit_note(
-        canonical, apply=False,
-        accounts=accounts if any(account is not None for account in accounts) else None)
+    port = systems().erp(erp)
+    if any(account is not None for account in accounts):
+        return port.post_credit_note(canonical, apply=False, accounts=accounts)
+    return port.post_credit_note(canonical, apply=False)
 
 
 @step(Role.ERP, "post_refund", entity=Key.BILLING_PAYMENT_ID)
