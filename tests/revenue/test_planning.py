@@ -74,3 +74,11 @@ def test_periods_already_recognized_move_to_the_first_open_one() -> None:
     shares = [Share("2027-01", 10), Share("2027-02", 20), Share("2027-03", 30)]
     assert carry_forward(shares, "2027-03") == [Share("2027-03", 60)]
     assert carry_forward(shares, None) == shares
+
+
+def test_replan_does_not_spread_before_the_service_starts() -> None:
+    entries = [PlannedEntry(share.period, share.minor, False)
+               for share in ratable(3000, date(2027, 1, 16), date(2027, 3, 15))]
+    shares = replan(entries, 1500, open_from="2027-01", service_start=date(2027, 1, 16),
+                    service_end=date(2027, 3, 15))
+    assert shares == ratable(1500, date(2027, 1, 16), date(2027, 3, 15))

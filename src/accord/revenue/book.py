@@ -52,7 +52,8 @@ def record_schedules(session: Session, planned: Iterable[PlannedSchedule]) -> in
             product_sku=schedule.product_sku, legal_entity=schedule.legal_entity,
             currency=schedule.currency, recognition=schedule.recognition.value,
             deferred_account=item.deferred_account, revenue_account=item.revenue_account,
-            total_minor=schedule.total.to_minor_units(), service_end=item.service_end))
+            total_minor=schedule.total.to_minor_units(), service_start=item.service_start,
+            service_end=item.service_end))
         session.flush()
         for entry in schedule.entries:
             session.add(RevenueEntryRow(schedule_id=schedule.id, period=entry.period,
@@ -89,7 +90,8 @@ def replan_schedule(session: Session, row: RevenueScheduleRow, change_minor: int
         return
     shares = replan([PlannedEntry(entry.period, entry.amount_minor,
                                   entry.recognized_in is not None) for entry in entries],
-                    row.total_minor, open_from=first_open, service_end=row.service_end)
+                    row.total_minor, open_from=first_open, service_end=row.service_end,
+                    service_start=row.service_start)
     session.execute(delete(RevenueEntryRow).where(RevenueEntryRow.schedule_id == row.id,
                                                   RevenueEntryRow.recognized_in.is_(None)))
     for share in shares:

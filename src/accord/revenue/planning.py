@@ -88,17 +88,18 @@ def first_day(period: str) -> date:
 
 
 def replan(entries: Sequence[PlannedEntry], new_total: int, *, open_from: str,
-           service_end: date) -> list[Share]:
+           service_end: date, service_start: date | None = None) -> list[Share]:
     """The unrecognized shares of a schedule whose total became ``new_total``: the entries
     already recognized stay as they are (and are not returned); the rest (``new_total``
     less the recognized amount) is spread ratably over the days from the start of
-    ``open_from`` (the first period still open for recognition) to ``service_end``, or put
-    whole in ``open_from`` when the service has ended by then or the rest is negative."""
+    ``open_from`` (the first period still open for recognition; not before
+    ``service_start``) to ``service_end``, or put whole in ``open_from`` when the service
+    has ended by then or the rest is negative."""
     recognized = sum(entry.minor for entry in entries if entry.recognized)
     rest = new_total - recognized
     if rest == 0:
         return []
-    start = first_day(open_from)
+    start = max(first_day(open_from), service_start or first_day(open_from))
     if rest < 0 or service_end < start:
         return [Share(open_from, rest)]
     return [share for share in ratable(rest, start, service_end) if share.minor != 0]

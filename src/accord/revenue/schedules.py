@@ -40,6 +40,7 @@ class PlannedSchedule(BaseModel):
     line: int
     deferred_account: str
     revenue_account: str
+    service_start: date
     service_end: date
 
 
@@ -62,13 +63,14 @@ def schedule_id_for(invoice_id: str, line: int) -> str:
 
 
 def _shares(line: InvoiceLine, entry: SkuEntry, issued: date
-            ) -> tuple[Recognition, list[Share], date]:
+            ) -> tuple[Recognition, list[Share], date, date]:
+    """(recognition, shares, service start, service end)."""
     minor = line.amount.to_minor_units()
     if line.service_period is not None and entry.kind is ProductKind.RECURRING:
         span = line.service_period
-        return Recognition.RATABLE, ratable(minor, span.start, span.end), span.end
+        return Recognition.RATABLE, ratable(minor, span.start, span.end), span.start, span.end
     kind = Recognition.USAGE if entry.kind is ProductKind.USAGE else Recognition.POINT_IN_TIME
-    return kind, point_in_time(minor, issued), issued
+    return kind, point_in_time(minor, issued), issued, issued
 
 
 def plan_invoice(invoice: Invoice, skus: SkuMapping, *, open_from: str | None = None
@@ -84,7 +86,8 @@ def plan_invoice(invoice: Invoice, skus: SkuMapping, *, open_from: str | None = 
         sku, entry = found
         if entry.deferred_revenue_account is None or entry.revenue_account is None:
             continue
-        recognition, shares, service_end = _shares(line, entry, invoice.issue_date)
+        recognition, shares, service_start, service_end = _shares(line, entry,
+                                                                  invoice.issue_date)
         shares = carry_forward(shares, open_from)
         if not shares:
             continue
@@ -98,7 +101,8 @@ def plan_invoice(invoice: Invoice, skus: SkuMapping, *, open_from: str | None = 
                 for share in shares))
         planned.append(PlannedSchedule(
             schedule=schedule, line=index, deferred_account=entry.deferred_revenue_account,
-            revenue_account=entry.revenue_account, service_end=service_end))
+            revenue_account=entry.revenue_account, service_start=service_start,
+            service_end=service_end))
     return planned
 
 

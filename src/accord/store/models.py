@@ -472,6 +472,7 @@ class RevenueScheduleRow(Base):
     deferred_account: Mapped[str] = mapped_column(String(40))
     revenue_account: Mapped[str] = mapped_column(String(40))
     total_minor: Mapped[int] = mapped_column(BigInteger)
+    service_start: Mapped[date]
     service_end: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column('deferred_account', sa.String(length=40), nullable=False),
         sa.Column('revenue_account', sa.String(length=40), nullable=False),
         sa.Column('total_minor', sa.BigInteger(), nullable=False),
+        sa.Column('service_start', sa.Date(), nullable=False),
         sa.Column('service_end', sa.Date(), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_revenue_schedule')),
