@@ -30,8 +30,9 @@ from accord.flows.product_sync import product_master_sync
 from accord.flows.systems import Systems
 from accord.ports.reconciliation import LedgerReader
 from accord.reconcile.deferred import deferred_revenue_gaps
+from accord.reconcile.differences import DifferenceKind
 from accord.reconcile.gl import export_ledger
-from accord.reconcile.service import adapter_readers
+from accord.reconcile.service import adapter_readers, check_gl, gl_differences
 from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs
 from accord.revenue import RecognitionError, journal_id_for, recognize
@@ -313,3 +314,33 @@ def test_the_documented_command_recognizes_a_one_off_service_once(
     assert again["posted"] is False
     assert again["journal_id"] == posted["journal_id"]
     assert deferred_revenue_gaps(_ledger(engine, found), engine.database) == []
+
+
+def test_a_deferred_revenue_balance_moved_outside_accord_is_a_difference(
+        engine, make_systems) -> None:
+    found: Systems = make_systems()
+    run_flow(product_master_sync, FlowInput(correlation_id="sync:gap")).get_result()
+    start = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    customer, stripe_customer = _customer(engine, found, start)
+    stripe_invoice = _annual_invoice(found, stripe_customer, start)
+    _run(invoice_posting, "billing_invoice_id", stripe_invoice, customer.id)
+    reader = _ledger(engine, found)
+    assert check_gl(reader, None, engine.database).deferred == []
+
+    # someone journals part of the deferred revenue to income by hand in the ERP
+    erp = found.erp("US01", "USD")
+    erp.client.create("journalEntry", {
+        "subsidiary": {"id": erp.ref.subsidiary("US01").id},
+        "currency": {"id": erp.ref.currency_id("USD")}, "tranDate": start.date().isoformat(),
+        "line": {"items": [
+            {"account": {"id": erp.ref.account_id("2400", "account")}, "debit": "100.00"},
+            {"account": {"id": erp.ref.account_id("4000", "account")}, "credit": "100.00"}]}})
+    report = check_gl(reader, None, engine.database)
+    (gap,) = report.deferred
+    assert (gap.legal_entity, gap.currency) == ("US01", "USD")
+    assert gap.unrecognized.amount - gap.erp_balance.amount == Decimal("100.00")
+    assert gap.unrecognized.amount == PRICE * SEATS_FOR_A_YEAR
+    (difference,) = [d for d in gl_differences(report, "netsuite")
+                     if d.kind is DifferenceKind.DEFERRED_REVENUE_GAP]
+    assert difference.key == "deferred:US01:USD"
+    assert difference.owner.value == "finance_operations"
