@@ -247,11 +247,10 @@ def test_recognizing_a_period_that_has_not_ended_is_refused(engine, make_systems
 DOCS = Path(__file__).parents[2] / "docs" / "revenue.md"
 
 
-def _documented_command() -> list[str]:
-    """The recognition command ``docs/revenue.md`` shows."""
+def _documented_commands() -> list[list[str]]:
+    """The commands ``docs/revenue.md`` shows."""
     (block,) = re.findall(r"```sh\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
-    (line,) = [line for line in block.splitlines() if line.strip()]
-    return shlex.split(line.split(" #", 1)[0])
+    return [shlex.split(line.split(" #", 1)[0]) for line in block.splitlines() if line.strip()]
 
 
 def _config(tmp_path: Path, tables: dict[str, dict[str, object]]) -> Path:
@@ -288,8 +287,9 @@ def test_the_documented_command_recognizes_a_one_off_service_once(
     assert schedule.recognition == "point_in_time"
     onboarding = found.skus.entry("BW-ONBOARD").prices["USD"]
 
-    command = _documented_command()
+    command, shown = _documented_commands()
     assert command[:3] == ["accord", "revenue", "recognize"]
+    assert shown == ["accord", "revenue", "waterfall", "--csv"]
     options = dict(zip(command[3::2], command[4::2], strict=False))
     assert set(options) == {"--period", "--as-of"}
     assert "--json" in command
@@ -314,6 +314,12 @@ def test_the_documented_command_recognizes_a_one_off_service_once(
     assert again["posted"] is False
     assert again["journal_id"] == posted["journal_id"]
     assert deferred_revenue_gaps(_ledger(engine, found), engine.database) == []
+    waterfall = subprocess.run([args[0], *shown[1:]], capture_output=True, text=True, env=env,
+                               cwd=tmp_path, check=False, timeout=120)
+    assert waterfall.returncode == 0, waterfall.stderr
+    header, *rows = waterfall.stdout.splitlines()
+    assert header == "legal_entity,currency,period,recognized,scheduled"
+    assert rows == [f"US01,USD,{period},{onboarding},0.00"]
 
 
 def test_a_deferred_revenue_balance_moved_outside_accord_is_a_difference(

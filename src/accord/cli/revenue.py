@@ -3,7 +3,8 @@
 
 ``accord revenue recognize --period YYYY-MM`` posts one balanced recognition journal per
 legal entity and currency for what is due in the period (and any earlier period not run);
-a re-run posts nothing new.
+a re-run posts nothing new. ``accord revenue waterfall [--csv]`` shows per period what was
+recognized and what is still scheduled.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from accord.cli.console import out
 from accord.cli.failures import CommandFailed, ExitCode
 from accord.cli.store import opened
 from accord.revenue import RecognitionError, RecognitionRun, recognize
+from accord.revenue.waterfall import waterfall, waterfall_csv
 from accord.settings import load_settings
 
 app = typer.Typer(help="Revenue schedules and their recognition into the ERP.",
@@ -83,4 +85,24 @@ def recognize_command(
               f"{len(run.results) - len(run.posted)} already posted")
 
 
-__all__ = ["app", "recognize_command", "run_json"]
+@app.command("waterfall")
+def waterfall_command(
+    as_csv: Annotated[bool, typer.Option("--csv", help="print CSV instead of a table")] = False,
+) -> None:
+    """Per legal entity, currency and period: revenue recognized, and scheduled but not yet
+    recognized."""
+    settings = load_settings()
+    with opened(settings) as database, database.session() as session:
+        rows = waterfall(session)
+    if as_csv:
+        typer.echo(waterfall_csv(rows), nl=False)
+        return
+    table = Table("legal entity", "currency", "period", "recognized", "scheduled",
+                  title="revenue waterfall")
+    for row in rows:
+        table.add_row(row.legal_entity, row.currency, row.period, str(row.recognized.amount),
+                      str(row.scheduled.amount))
+    out.print(table)
+
+
+__all__ = ["app", "recognize_command", "run_json", "waterfall_command"]
