@@ -72,7 +72,8 @@ def workload(events: int, customers: int, tag: str) -> tuple[list[Any], list[Any
             number=f"HUB-{tag}-{n:07d}", customer_id=people[n % customers].id,
             legal_entity="US01", currency="USD", status=InvoiceStatus.OPEN, issue_date=today,
             lines=(InvoiceLine(description="Hub subscription", product_sku="SUBSCRIPTION",
-                               quantity=Decimal(1), unit_amount=amount, amount=amount),),
+                               quantity=Decimal(1), unit_amount=amount, amount=amount,
+                               tax_amount=Money.zero("USD")),),
             subtotal=amount, tax_total=Money.zero("USD"), total=amount))
     return people, invoices
 

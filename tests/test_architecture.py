@@ -90,7 +90,7 @@ def vendor_mentions(path: Path) -> list[str]:
 
 
 def test_the_vendors_are_the_connectors_that_play_a_role() -> None:
-    assert set(VENDORS) == {"hubspot", "netsuite", "salesforce", "stripe"}
+    assert set(VENDORS) == {"avatax", "hubspot", "netsuite", "salesforce", "stripe"}
 
 
 @pytest.mark.parametrize("package", ROLE_SPEAKING)

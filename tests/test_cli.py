@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -22,6 +24,23 @@ def test_version() -> None:
     result = runner.invoke(app, ["version"])
     assert result.exit_code == 0
     assert result.output.strip() == __version__
+
+
+def test_a_command_loads_only_what_it_runs() -> None:
+    """Every ``accord`` process (the demo starts a dozen, a deployment's scripts more) loads
+    the modules of the command it runs, not the API, the engine and the demo of every other
+    command."""
+    probe = ("import sys; from accord.cli import app; from typer.main import get_command; "
+             "group = get_command(app); group.get_command(None, 'sandbox'); "
+             "print(sorted(m for m in ('accord.api.app', 'accord.bootstrap', 'accord.engine', "
+             "'accord.demo', 'accord.cli.demo', 'accord.cli.serve') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert loaded == "[]"
+    listed = runner.invoke(app, ["--help"])
+    assert listed.exit_code == 0
+    for command in ("demo", "serve", "worker", "sandbox", "refdata", "tokens", "reconcile"):
+        assert f" {command} " in listed.output
 
 
 def test_db_upgrade_then_doctor_is_clean(tmp_path: Path,

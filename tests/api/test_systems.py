@@ -46,7 +46,7 @@ def test_systems_listed_with_limits_use_and_probe(sqlite_url: str,
             malformed = client.post("/v1/systems/Not%20A%20Name/probe")
     # every connector available to the process (toy ones other tests register aside)
     assert sorted(name for name in rows if not name.startswith("toy")) == [
-        "hubspot", "metering", "netsuite", "salesforce", "stripe", "stripe-eu"]
+        "avatax", "hubspot", "metering", "netsuite", "salesforce", "stripe", "stripe-eu"]
     assert (rows["stripe"]["kind"], rows["stripe"]["takes_webhooks"]) == ("billing", True)
     assert (rows["salesforce"]["takes_webhooks"], rows["salesforce"]["daily_limit"],
             rows["salesforce"]["calls_last_hour"], rows["salesforce"]["calls_last_24h"]) == (

@@ -26,7 +26,7 @@ def test_envelope_is_read_by_the_cloudevents_sdk() -> None:
     assert parsed.get_subject() == event.subject
     assert parsed.get_extension("correlationid") == "corr-42"
     assert parsed.get_extension("causationid") == "evt_stripe_1"
-    assert parsed.get_extension("schemaversion") == "v1"
+    assert parsed.get_extension("schemaversion") == "v2"  # invoice.v2
     assert parsed.get_data() == {"number": "INV-1", "erp": "netsuite"}
 
 
@@ -35,7 +35,7 @@ def test_round_trip_and_type_catalogue() -> None:
     again = DomainEvent.from_json(event.to_json())
     assert again == event
     assert again.event_type is EventType.INVOICE_POSTED
-    assert again.dataschema == "urn:accord:schema:invoice:v1"
+    assert again.dataschema == "urn:accord:schema:invoice:v2"
     for required in ("customer.upserted", "deal.closed_won", "subscription.activated",
                      "subscription.amended", "invoice.finalized", "invoice.posted",
                      "payment.received", "payment.failed", "credit_note.issued",

@@ -94,7 +94,7 @@ def test_invoice_totals_must_add_up() -> None:
     bad = {
         "customer_id": customer.id, "legal_entity": "US01", "currency": "USD", "status": "open",
         "number": "INV-1", "issue_date": date(2026, 1, 1),
-        "lines": [{"description": "seat", "amount": money("10.00")}],
+        "lines": [{"description": "seat", "amount": money("10.00"), "tax_amount": money("0")}],
         "subtotal": money("10.00"), "tax_total": money("0.00"), "total": money("11.00"),
     }
     assert problems(Invoice, bad).startswith("total: 11.00 USD is not subtotal")

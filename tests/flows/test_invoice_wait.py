@@ -7,31 +7,24 @@ from __future__ import annotations
 import pytest
 from dbos import DBOS
 
-from accord.canonical.ids import EntityType, derived_id
+from accord.canonical.ids import EntityType
 from accord.canonical.party import Customer
 from accord.engine import FlowFailed, FlowInput, run_flow
 from accord.flows.invoice_posting import invoice_posting
 from accord.flows.systems import FlowSettings, Systems
-from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs
 from tests.flows.vendors import invoice_id_for
 
-from .support import exceptions
+from .support import billing_only_customer, exceptions
 
 
 def _billed_customer(engine, found: Systems, name: str) -> tuple[Customer, str]:
     """A customer accord knows in Stripe (with a paid invoice) but not yet in NetSuite."""
-    customer = Customer(id=derived_id(EntityType.CUSTOMER, "test", name), legal_name=name,
-                        legal_entity="US01", currency="USD")
-    stripe_customer = found.stripe.create_customer(customer)
-    with engine.database.session() as session:
-        Xrefs(session).link(customer.id, EntityType.CUSTOMER, "stripe", stripe_customer["id"])
-        GoldenRecords(session, found.policy).merge(customer.id, EntityType.CUSTOMER, "test",
-                                                   customer.model_dump(mode="json"))
+    customer, stripe_customer = billing_only_customer(engine, found, name)
     v1 = found.stripe.v1
-    v1.invoice_items.create(params={"customer": stripe_customer["id"], "amount": 12345,
+    v1.invoice_items.create(params={"customer": stripe_customer, "amount": 12345,
                                     "currency": "usd", "description": "Onboarding"})
-    invoice = v1.invoices.create(params={"customer": stripe_customer["id"],
+    invoice = v1.invoices.create(params={"customer": stripe_customer,
                                          "pending_invoice_items_behavior": "include"})
     return customer, str(v1.invoices.finalize_invoice(invoice.id).id)
 

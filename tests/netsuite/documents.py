@@ -61,7 +61,7 @@ def invoice(customer_id: str, day: date, *, number: str = "INV-0001",
         lines=(InvoiceLine(description="Platform subscription", product_sku="SUBSCRIPTION",
                            quantity=Decimal(2), unit_amount=Money.of(Decimal(amount) / 2,
                                                                      currency),
-                           amount=subtotal),),
+                           amount=subtotal, tax_amount=tax_amount),),
         tax_lines=(TaxLine(jurisdiction="US-CA", rate=Decimal("8.5"), taxable_amount=subtotal,
                            amount=tax_amount),),
         subtotal=subtotal, tax_total=tax_amount, total=subtotal + tax_amount)

@@ -216,9 +216,11 @@ def test_a_bundle_is_checked_against_the_erps_it_posts_to(make_systems) -> None:
     assert all("NO-SUCH-ITEM" in str(problem) for problem in problems)
 
 
-def test_the_service_starts_with_the_active_version(sandboxes, sqlite_url: str) -> None:
-    """Flows that read the mapping from the service's systems (product master sync, deals)
-    get the version active when the service started."""
+def test_the_running_service_follows_activations_and_rollbacks(
+        sandboxes, sqlite_url: str) -> None:
+    """Flows that read the mapping from the service's systems (product master sync, deals,
+    closed-won, usage) get the active version at every step: one active before start-up, one
+    activated while the service runs, and a rollback, each without a restart."""
     database = Database(sqlite_url)
     upgrade(database.engine)
     try:
@@ -226,12 +228,24 @@ def test_the_service_starts_with_the_active_version(sandboxes, sqlite_url: str) 
             versions.propose(session, _onboarding_as("SUBSCRIPTION"), by="alice")
             versions.approve(session, 2, by="bob")
             versions.activate(session, 2, by="bob")
+        deployment = sandbox_deployment(sandboxes, sqlite_url)
+        try:
+            assert deployment.systems.skus.erp_item(SKU) == "SERVICES"  # files, until started
+            with bootstrap.running(deployment, EngineOptions(database_url=sqlite_url)):
+                assert systems().skus.erp_item(SKU) == "SUBSCRIPTION"
+                assert systems().mappings().version == 2
+                with database.session() as session:
+                    versions.propose(session, _onboarding_as("USAGE"), by="alice")
+                    versions.approve(session, 3, by="bob")
+                    versions.activate(session, 3, by="bob")
+                assert systems().skus.erp_item(SKU) == "USAGE"
+                assert systems().mappings().version == 3
+                with database.session() as session:
+                    versions.rollback(session, by="carol")
+                assert systems().skus.erp_item(SKU) == "SUBSCRIPTION"
+                assert systems().mappings().version == 2
+            assert deployment.systems.skus.erp_item(SKU) == "SERVICES"  # stopped: the files
+        finally:
+            deployment.close()
     finally:
         database.dispose()
-    deployment = sandbox_deployment(sandboxes, sqlite_url)
-    try:
-        assert deployment.systems.skus.erp_item(SKU) == "SERVICES"  # the files, until started
-        with bootstrap.running(deployment, EngineOptions(database_url=sqlite_url)):
-            assert systems().skus.erp_item(SKU) == "SUBSCRIPTION"
-    finally:
-        deployment.close()

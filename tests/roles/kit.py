@@ -28,7 +28,7 @@ from accord.canonical.money import Money
 from accord.canonical.roles import Role
 from accord.connectors.base import AdapterOptions, ConnectorDefinition, ReaderOptions
 from accord.connectors.registry import ENTRY_POINT_GROUP, available
-from accord.ports import BillingPort, CrmPort, ErpPort
+from accord.ports import BillingPort, CrmPort, ErpPort, TaxPort
 from accord.resilience import RetryPolicy
 from accord.sandboxes import registry as sandboxes
 from accord.sandboxes.base import SandboxOptions
@@ -95,6 +95,18 @@ class ErpKit(Kit, Protocol):
     def count(self, kind: str, external_id: str) -> int:
         """How many records of ``kind`` (``customer`` or a transaction kind) carry accord's
         canonical id as their external id."""
+        ...
+
+
+class TaxKit(Kit, Protocol):
+    def exempt(self, customer_id: str, region: str) -> None:
+        """Record an exemption for the customer in a US state (``WA``), as the tax team
+        does in the tax engine (a certificate on file)."""
+        ...
+
+    def held(self, document_id: str) -> tuple[str, Money] | None:
+        """The document as the engine shows it: its status in the engine's own words and
+        the tax it holds; None when it keeps no such document."""
         ...
 
 
@@ -174,7 +186,8 @@ class SandboxKit:
         self.running.stop()
 
 
-PORTS: dict[Role, type] = {Role.CRM: CrmPort, Role.BILLING: BillingPort, Role.ERP: ErpPort}
+PORTS: dict[Role, type] = {Role.CRM: CrmPort, Role.BILLING: BillingPort, Role.ERP: ErpPort,
+                           Role.TAX: TaxPort}
 
 
 def port_methods(role: Role) -> set[str]:
@@ -249,5 +262,5 @@ def start_system(definition: ConnectorDefinition, directory: Path) -> RoleSystem
     return RoleSystem(definition, Recording(adapter, definition.kind, definition.name), kit)
 
 
-__all__ = ["BillingKit", "CrmKit", "ErpKit", "Kit", "RoleSystem", "SandboxKit",
+__all__ = ["BillingKit", "CrmKit", "ErpKit", "Kit", "RoleSystem", "SandboxKit", "TaxKit",
            "connectors_of", "kit_module", "start_system", "suite_configuration"]

@@ -66,6 +66,9 @@ def test_a_won_deal_reads_back_as_canonical(system: RoleSystem,
     assert contract.total == Money.of(Decimal(7) * UNIT.amount, "USD")
     assert deal.written_subscription is None
     assert deal.written_contract is None
+    again = system.adapter.read_deal(deal_id)
+    assert (again.customer.id, again.contract.id) == (deal.customer.id, deal.contract.id), \
+        "every read of one deal names one buyer and one order"
     account = system.adapter.read_account(deal.account_id, legal_entity="US01")
     assert account.customer.legal_name == "Fabrikam Inc."
 

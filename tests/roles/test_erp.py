@@ -70,7 +70,7 @@ def invoice(customer_id: str, day: date, number: str, amount: str) -> Invoice:
                    lines=(InvoiceLine(description="Platform seats", product_sku=SUBSCRIPTION_ITEM,
                                       quantity=Decimal(4),
                                       unit_amount=Money.of(Decimal(amount) / 4, "USD"),
-                                      amount=subtotal),),
+                                      amount=subtotal, tax_amount=Money.zero("USD")),),
                    subtotal=subtotal, tax_total=Money.zero("USD"), total=subtotal)
 
 

@@ -122,6 +122,12 @@ def tour(client: stripe.StripeClient) -> None:
                                       "days_until_due": 14})
     v1.invoice_items.create(params={"customer": customer.id, "invoice": sent.id,
                                     "amount": 2000, "currency": "usd"})
+    (sent_line,) = v1.invoices.line_items.list(sent.id).data
+    v1.invoices.line_items.update(sent.id, sent_line.id, params={"tax_amounts": [  # a tax
+        {"amount": 125, "taxable_amount": 2000, "tax_rate_data": {  # engine's amounts
+            "display_name": "Illinois State Tax", "inclusive": False, "percentage": 6.25,
+            "country": "US", "state": "IL", "jurisdiction": "ILLINOIS",
+            "jurisdiction_level": "state", "tax_type": "sales_tax"}}]})
     v1.invoices.finalize_invoice(sent.id)
     v1.invoices.send_invoice(sent.id)
     v1.invoices.pay(sent.id, params={"paid_out_of_band": True})

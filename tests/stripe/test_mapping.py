@@ -154,3 +154,31 @@ def test_invoice_totals_survive_stripe(connector: StripeClient, amounts: list[in
     assert [mapping.minor_units(line.amount) for line in mapped.lines] == amounts
     assert mapping.minor_units(mapped.total) == final["total"] == sum(amounts)
     assert mapped.number == final["number"]
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(amounts=st.lists(st.integers(min_value=0, max_value=10**7), min_size=1, max_size=4),
+       percent=st.sampled_from(["7.25", "19", "8.875"]))
+def test_invoice_lines_carry_the_tax_stripe_charged_on_them(
+        connector: StripeClient, amounts: list[int], percent: str) -> None:
+    """invoice.v2: each line's tax_amount is the tax Stripe shows on that line (its
+    ``taxes``), its tax_code the tax rate charged, and the lines' taxes are the tax total."""
+    canonical = Customer(legal_name="Taxed Ltd", legal_entity="US01", currency="USD")
+    customer = connector.create_customer(canonical)
+    v1 = connector.v1
+    rate = v1.tax_rates.create(params={"display_name": "Sales tax", "percentage": percent,
+                                       "inclusive": False, "jurisdiction": "US-CA"})
+    invoice = v1.invoices.create(params={"customer": customer["id"], "currency": "usd",
+                                         "collection_method": "send_invoice",
+                                         "default_tax_rates": [rate.id]})
+    for amount in amounts:
+        v1.invoice_items.create(params={"customer": customer["id"], "invoice": invoice.id,
+                                        "amount": amount, "currency": "usd",
+                                        "description": "line"})
+    final = v1.invoices.finalize_invoice(invoice.id).to_dict()
+    mapped = mapping.invoice_from_stripe(final, customer_id=canonical.id, legal_entity="US01")
+    charged = [sum(tax["amount"] for tax in line["taxes"]) for line in final["lines"]["data"]]
+    assert [mapping.minor_units(line.tax_amount) for line in mapped.lines] == charged
+    assert sum(charged) == mapping.minor_units(mapped.tax_total)
+    assert {line.tax_code for line in mapped.lines} == {rate.id}

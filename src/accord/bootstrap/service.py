@@ -24,10 +24,10 @@ from accord.bootstrap.systems import ClientOptions, build_systems
 from accord.engine.context import Runtime
 from accord.engine.runtime import EngineOptions, launch, options_from_settings, shutdown
 from accord.engine.schedules import Schedule
-from accord.flows.systems import FlowSettings, Systems, install
+from accord.flows.systems import FlowSettings, Systems, install, shipped_mappings
 from accord.observability import tracing
 from accord.observability.settings import observability_settings
-from accord.refdata.versions import install_active
+from accord.refdata.versions import live_mappings
 from accord.routing import RoutingTable, load_routing
 from accord.settings import (
     AccordSettings,
@@ -150,8 +150,7 @@ def start(deployment: Deployment, options: EngineOptions | None = None) -> Servi
     except BaseException:
         install(None)
         raise
-    with runtime.database.session() as session:  # the reference data in force now
-        install_active(session, deployment.systems)
+    deployment.systems.mappings = live_mappings(runtime.database)
     if runtime.options.schedules:
         begin_streams(runtime.database, runtime.options.schedules)
     return Service(deployment, runtime)
@@ -164,6 +163,7 @@ def stop(service: Service, *, drain_seconds: int = 0) -> None:
         shutdown(drain_seconds=drain_seconds)
     finally:
         install(None)
+        service.deployment.systems.mappings = shipped_mappings
 
 
 @contextmanager

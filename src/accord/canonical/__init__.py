@@ -1,6 +1,6 @@
 """The canonical model: accord's own versioned entities, money and domain events."""
 
-from accord.canonical.base import SCHEMA_VERSION, DateRange, Entity, Period
+from accord.canonical.base import FIRST_VERSION, DateRange, Entity, Period
 from accord.canonical.billing import (
     CreditNote,
     CreditNoteLine,
@@ -65,7 +65,7 @@ from accord.canonical.validation import describe, field_problems, parse_entity
 __all__ = [
     "CURRENCY_EXPONENTS",
     "ENTITIES",
-    "SCHEMA_VERSION",
+    "FIRST_VERSION",
     "Address",
     "Allocation",
     "Amendment",

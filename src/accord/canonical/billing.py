@@ -1,4 +1,11 @@
-"""Invoices and credit notes. Totals must add up, in one currency."""
+"""Invoices and credit notes. Totals must add up, in one currency.
+
+invoice.v2 gives each line its tax and how its revenue is recognised: a line's
+``tax_amount`` is its share of the invoice's ``tax_total`` (the lines' shares sum to it),
+``tax_code`` the tax it was charged under, and ``revenue_recognition`` is ratable over the
+line's service period, or at a point in time for a line without one. A v1 invoice (lines
+without them) is read through :mod:`accord.canonical.upcasting`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
@@ -27,6 +34,18 @@ class InvoiceStatus(StrEnum):
     UNCOLLECTIBLE = "uncollectible"
 
 
+class RevenueRecognition(StrEnum):
+    RATABLE = "ratable"
+    """Day by day over the line's service period."""
+    POINT_IN_TIME = "point_in_time"
+    """At once, on the invoice's issue date (a line without a service period)."""
+
+    @classmethod
+    def for_period(cls, service_period: object | None) -> RevenueRecognition:
+        """The recognition a line with ``service_period`` (or without one: None) has."""
+        return cls.POINT_IN_TIME if service_period is None else cls.RATABLE
+
+
 class InvoiceLine(Frozen):
     description: NonEmptyStr
     product_sku: Sku | None = None
@@ -34,6 +53,31 @@ class InvoiceLine(Frozen):
     unit_amount: Money | None = None
     amount: Money
     service_period: DateRange | None = None
+    tax_amount: Money = Field(description="the line's share of the invoice's tax_total")
+    tax_code: str | None = Field(
+        default=None, description="the code of the tax the line was charged under (the "
+        "tax_code of the tax line it adds to); none when untaxed or under several")
+    revenue_recognition: RevenueRecognition = Field(
+        description="ratable over the service period, or point in time without one")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_recognition(cls, data: Any) -> Any:
+        """Every v2 line carries it; a producer that leaves it out gets the one its service
+        period implies."""
+        if isinstance(data, dict) and data.get("revenue_recognition") is None:
+            return {**data, "revenue_recognition":
+                    RevenueRecognition.for_period(data.get("service_period"))}
+        return data
+
+    @model_validator(mode="after")
+    def _recognition_fits_period(self) -> Self:
+        expected = RevenueRecognition.for_period(self.service_period)
+        if self.revenue_recognition is not expected:
+            has = "has a service_period" if self.service_period else "has no service_period"
+            raise ValueError(f"revenue_recognition: {self.revenue_recognition.value} does not "
+                             f"fit a line that {has} (it is {expected.value})")
+        return self
 
 
 class TaxLine(Frozen):
@@ -62,8 +106,21 @@ def _check_document(currency: str, lines: Sequence[InvoiceLine | CreditNoteLine]
         raise ValueError(f"tax_total: {tax_total} is not the sum of the tax lines ({tax_sum})")
 
 
+def _check_line_taxes(currency: str, lines: Sequence[InvoiceLine], tax_total: Money) -> None:
+    """Each line's tax in ``currency`` and exact; together they are the tax total."""
+    for index, line in enumerate(lines):
+        require_currency(currency, **{f"lines.{index}.tax_amount": line.tax_amount})
+        if not line.tax_amount.is_exact:
+            raise ValueError(f"lines.{index}.tax_amount: more decimals than {currency} allows")
+    lines_tax = money_sum((line.tax_amount for line in lines), currency)
+    if lines_tax != tax_total:
+        raise ValueError(f"lines.tax_amount: the lines' tax amounts sum to {lines_tax}, "
+                         f"not the tax_total {tax_total}")
+
+
 class Invoice(Entity):
     entity_type = EntityType.INVOICE
+    schema_version = "v2"
 
     number: str | None = Field(default=None, description="assigned when finalized")
     customer_id: CanonicalId
@@ -90,6 +147,7 @@ class Invoice(Entity):
                          amount_paid=self.amount_paid)
         _check_document(self.currency, self.lines, self.tax_lines, self.subtotal,
                         self.tax_total)
+        _check_line_taxes(self.currency, self.lines, self.tax_total)
         discount = self.discount_total or Money.zero(self.currency)
         expected = self.subtotal - discount + self.tax_total
         if expected != self.total:
@@ -162,5 +220,6 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "InvoiceStatus",
+    "RevenueRecognition",
     "TaxLine",
 ]

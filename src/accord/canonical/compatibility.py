@@ -10,20 +10,24 @@ version of the entity:
 * a field now accepts a type the released schema did not (``string`` where it was ``number``);
 * a field's allowed values (an enum) changed;
 * a field became required.
+
+A new version supersedes the released one only when accord still reads the old one: an
+upcaster chain (:mod:`accord.canonical.upcasting`) must lead from every older released
+version to the current one, and the current version may not be older than a released one.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from accord.canonical.base import SCHEMA_VERSION
 from accord.canonical.registry import ENTITIES
 from accord.canonical.schema import entity_schema
+from accord.canonical.upcasting import upcasts, version_number
 
 RELEASED = Path(__file__).parent / "released"
 """The schemas of the last release, one file per entity and version."""
@@ -55,25 +59,34 @@ def released_schemas(directory: Path = RELEASED) -> dict[tuple[str, str], Schema
 
 
 def current_schemas() -> dict[tuple[str, str], Schema]:
-    return {(entity.value, SCHEMA_VERSION): entity_schema(model)
+    """(entity, version) -> the schema of each entity at its current version."""
+    return {(entity.value, model.schema_version): entity_schema(model)
             for entity, model in ENTITIES.items()}
 
 
 def breaking_changes(released: Mapping[tuple[str, str], Schema],
-                     current: Mapping[tuple[str, str], Schema]) -> list[BreakingChange]:
-    """Every breaking change of ``current`` against ``released``. A released entity whose
-    version the current model no longer has is not checked here: a new version supersedes
-    it (and stored events of the old one are upcast when read)."""
+                     current: Mapping[tuple[str, str], Schema], *,
+                     readable: Callable[[str, str, str], bool] = upcasts
+                     ) -> list[BreakingChange]:
+    """Every breaking change of ``current`` against ``released``. A released version the
+    current model has moved on from is superseded, not compared field by field, when
+    ``readable(entity, released version, current version)``: stored documents of it are
+    upcast when read."""
     found: list[BreakingChange] = []
-    current_entities = {entity for entity, _version in current}
+    current_versions = dict(current.keys())  # entity -> its current version
     for (entity, version), old in sorted(released.items()):
         new = current.get((entity, version))
-        if new is None:
-            if entity not in current_entities:
-                found.append(BreakingChange(entity, version, "", "the entity is gone"))
-            continue
-        found += [BreakingChange(entity, version, path, change)
-                  for path, change in _compare(old, old, new, new, "", set())]
+        if new is not None:
+            found += [BreakingChange(entity, version, path, change)
+                      for path, change in _compare(old, old, new, new, "", set())]
+        elif entity not in current_versions:
+            found.append(BreakingChange(entity, version, "", "the entity is gone"))
+        elif version_number(version) > version_number(current_versions[entity]):
+            found.append(BreakingChange(entity, version, "", "released, but the model is "
+                                        f"back at {current_versions[entity]}"))
+        elif not readable(entity, version, current_versions[entity]):
+            found.append(BreakingChange(entity, version, "", "no upcaster reads it as "
+                                        f"{current_versions[entity]}"))
     return found
 
 

@@ -4,6 +4,11 @@ The envelope follows the CloudEvents 1.0 JSON format: required ``specversion``, 
 ``source``, ``type``; optional ``subject``, ``time``, ``datacontenttype``, ``dataschema``;
 extension attributes ``correlationid``, ``causationid`` and ``schemaversion`` (lower-case
 alphanumeric names, as the spec requires).
+
+An event about a canonical entity carries the entity's own schema version: ``schemaversion``
+is the version its ``data`` was written under and ``dataschema`` names entity and version
+(``urn:accord:schema:invoice:v2``). :meth:`DomainEvent.read_entity` reads the data as the
+current model, upcasting an event written before a new version.
 """
 
 from __future__ import annotations
@@ -15,8 +20,11 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from accord.canonical.base import SCHEMA_VERSION
-from accord.canonical.ids import ulid
+from accord.canonical.base import FIRST_VERSION, Entity
+from accord.canonical.ids import EntityType, ulid
+from accord.canonical.registry import ENTITIES
+from accord.canonical.schema import parse_schema_uri, schema_uri
+from accord.canonical.upcasting import load
 
 TYPE_PREFIX = "dev.accord."
 
@@ -68,17 +76,36 @@ class DomainEvent(BaseModel):
     dataschema: str | None = None
     correlationid: str = Field(min_length=1, pattern=r"^[\x21-\x7e]+$")
     causationid: str | None = None
-    schemaversion: str = SCHEMA_VERSION
+    schemaversion: str = FIRST_VERSION
     data: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
     def create(cls, event_type: EventType, *, source: str, subject: str | None,
                correlation_id: str, data: dict[str, Any], causation_id: str | None = None,
                entity: str | None = None) -> DomainEvent:
-        schema = f"urn:accord:schema:{entity}:{SCHEMA_VERSION}" if entity else None
+        """An event; ``entity`` (an entity type) when ``data`` is that entity's document,
+        written under the entity's current schema version."""
+        version, schema = FIRST_VERSION, None
+        if entity:
+            try:
+                model = ENTITIES[EntityType(entity)]
+            except ValueError:
+                raise ValueError(f"entity: {entity!r} is not a canonical entity type") from None
+            version, schema = model.schema_version, schema_uri(entity, model.schema_version)
         return cls(source=source, type=event_type.cloudevents_type, subject=subject,
                    correlationid=correlation_id, causationid=causation_id, data=data,
-                   dataschema=schema)
+                   dataschema=schema, schemaversion=version)
+
+    def read_entity(self) -> Entity:
+        """The event's data as the current model of the entity its ``dataschema`` names,
+        upcast from the version the event was written under."""
+        if self.dataschema is None:
+            raise ValueError("dataschema: the event carries no canonical entity")
+        entity, version = parse_schema_uri(self.dataschema)
+        if version != self.schemaversion:
+            raise ValueError(f"schemaversion: {self.schemaversion} differs from the "
+                             f"dataschema's version {version}")
+        return load(entity, self.data, version)
 
     @property
     def event_type(self) -> EventType:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -189,11 +190,45 @@ def money_sum(items: Any, currency: str) -> Money:
     return total
 
 
+def allocate(total: Money, weights: Sequence[Money]) -> tuple[Money, ...]:
+    """Split ``total`` over ``weights`` in proportion, in whole minor units, summing exactly
+    to ``total`` (largest remainder): each share is first the floor of its exact quota
+    ``total * weight / sum(weights)``; the minor units left over go one each to the shares
+    with the largest fractional parts, the earlier share first on a tie. Integer arithmetic
+    throughout, so the result is exact and the same every time.
+
+    Weights may be negative (a credit line); when they sum to zero their absolute values
+    are the proportions, and when every weight is zero the shares are equal."""
+    if not weights:
+        raise ValueError("weights: at least one is needed to allocate over")
+    units = total.to_minor_units()  # refuses a total finer than its currency
+    parts = [weight.to_minor_units(ROUND_HALF_EVEN) for weight in weights]
+    for index, weight in enumerate(weights):
+        if weight.currency != total.currency:
+            raise CurrencyMismatchError(total.currency, weight.currency,
+                                        f"allocate (weights.{index})")
+    if sum(parts) == 0:
+        parts = [abs(part) for part in parts]
+    if sum(parts) == 0:
+        parts = [1] * len(parts)
+    whole = sum(parts)
+    sign = 1 if whole > 0 else -1
+    floors = [units * part // whole for part in parts]
+    # the fractional part of quota i is (units * part - floor * whole) / whole, in [0, 1)
+    fractions = [sign * (units * part - floor * whole) for part, floor in zip(parts, floors,
+                                                                              strict=True)]
+    left = units - sum(floors)  # 0 <= left < len(parts)
+    for index in sorted(range(len(parts)), key=lambda i: (-fractions[i], i))[:left]:
+        floors[index] += 1
+    return tuple(Money.from_minor_units(share, total.currency) for share in floors)
+
+
 __all__ = [
     "Amount",
     "CurrencyCode",
     "CurrencyMismatchError",
     "InexactAmountError",
     "Money",
+    "allocate",
     "money_sum",
 ]

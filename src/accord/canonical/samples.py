@@ -6,7 +6,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from accord.canonical.base import DateRange, Entity
-from accord.canonical.billing import Invoice, InvoiceLine, InvoiceStatus, TaxLine
+from accord.canonical.billing import (
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    RevenueRecognition,
+    TaxLine,
+)
 from accord.canonical.catalog import IntervalUnit, Price, Product, ProductKind, Recurrence
 from accord.canonical.contract import Contract, ContractLine
 from accord.canonical.ledger import JournalEntry, JournalLine, Side
@@ -50,7 +56,8 @@ def sample_documents() -> list[Entity]:
         number="INV-2026-0001", customer_id=customer.id, legal_entity="US01", currency=usd,
         status=InvoiceStatus.OPEN, issue_date=date(2026, 11, 1), due_date=date(2026, 12, 1),
         lines=(InvoiceLine(description="Platform, annual seat x25", product_sku=product.sku,
-                           quantity=Decimal(25), amount=subtotal,
+                           quantity=Decimal(25), amount=subtotal, tax_amount=tax,
+                           revenue_recognition=RevenueRecognition.RATABLE,
                            service_period=DateRange(start=date(2026, 11, 1),
                                                     end=date(2027, 10, 31))),),
         tax_lines=(TaxLine(jurisdiction="US-CA", rate=Decimal("8.5"), taxable_amount=subtotal,
@@ -71,7 +78,9 @@ def sample_documents() -> list[Entity]:
     yen = Invoice(
         number="INV-2026-0002", customer_id=customer.id, legal_entity="JP01", currency="JPY",
         status=InvoiceStatus.OPEN, issue_date=date(2026, 11, 1),
-        lines=(InvoiceLine(description="Platform, monthly", amount=Money.of(98000, "JPY")),),
+        lines=(InvoiceLine(description="Platform, monthly", amount=Money.of(98000, "JPY"),
+                           tax_amount=Money.zero("JPY"),
+                           revenue_recognition=RevenueRecognition.POINT_IN_TIME),),
         subtotal=Money.of(98000, "JPY"), tax_total=Money.zero("JPY"),
         total=Money.of(98000, "JPY"),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from typing import Any
 
@@ -9,29 +10,50 @@ import typer
 from typer.core import TyperGroup
 
 from accord import __version__
-from accord.cli import (
-    audit,
-    db,
-    demo,
-    doctor,
-    keys,
-    reconcile,
-    refdata,
-    retention,
-    revenue,
-    sandbox,
-    schema,
-    serve,
-    tokens,
-)
-from accord.cli import exceptions as exceptions_cli
-from accord.cli import init as init_cli
-from accord.cli import monitoring as monitoring_cli
-from accord.cli import replay as replay_cli
-from accord.cli import worker as worker_cli
-from accord.cli import workers as workers_cli
 from accord.cli.console import err
 from accord.cli.failures import describe
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "audit": ("audit", "audit_app"),
+    "db": ("db", "app"),
+    "demo": ("demo", "demo"),
+    "doctor": ("doctor", "doctor"),
+    "exceptions": ("exceptions", "app"),
+    "init": ("init", "init"),
+    "keys": ("keys", "keys_app"),
+    "monitoring": ("monitoring", "app"),
+    "reconcile": ("reconcile", "reconcile_command"),
+    "refdata": ("refdata", "app"),
+    "replay": ("replay", "replay_command"),
+    "retention": ("retention", "retention_app"),
+    "revenue": ("revenue", "app"),
+    "sandbox": ("sandbox", "app"),
+    "schema": ("schema", "app"),
+    "serve": ("serve", "serve"),
+    "tokens": ("tokens", "tokens_app"),
+    "worker": ("worker", "worker"),
+    "workers": ("workers", "workers"),
+}
+"""Every command: its module under ``accord.cli`` and the Typer app (a group of commands) or
+function (one command) there. A command's module is imported when the command runs (or help
+lists it), so ``accord sandbox start`` does not load the API, the engine and the demo."""
+
+
+def _load(name: str) -> Any:
+    """The command ``name``, as Typer builds it when the command is added to the app."""
+    module, attribute = COMMANDS[name]
+    target = getattr(importlib.import_module(f"accord.cli.{module}"), attribute)
+    wrapper = typer.Typer()
+    if isinstance(target, typer.Typer):
+        wrapper.add_typer(target, name=name)
+        group = typer.main.get_command(wrapper)
+        assert isinstance(group, TyperGroup)
+        command: Any = group.commands[name]
+    else:
+        wrapper.command(name)(target)
+        command = typer.main.get_command(wrapper)
+    command.name = name
+    return command
 
 
 class Commands(TyperGroup):
@@ -50,6 +72,16 @@ class Commands(TyperGroup):
             err.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
             ctx.exit(int(code))
 
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found: Any = super().get_command(ctx, cmd_name)
+        if found is None and cmd_name in COMMANDS:
+            found = _load(cmd_name)
+            self.add_command(found, cmd_name)
+        return found
+
 
 app = typer.Typer(
     name="accord",
@@ -58,27 +90,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     cls=Commands,
 )
-app.add_typer(db.app, name="db")
-app.add_typer(schema.app, name="schema")
-app.add_typer(sandbox.app, name="sandbox")
-app.add_typer(tokens.tokens_app, name="tokens")
-app.add_typer(keys.keys_app, name="keys")
-app.add_typer(audit.audit_app, name="audit")
-app.add_typer(refdata.app, name="refdata")
-app.add_typer(retention.retention_app, name="retention")
-app.add_typer(revenue.app, name="revenue")
-app.command("init")(init_cli.init)
-app.command("serve")(serve.serve)
-app.command("doctor")(doctor.doctor)
-app.command("demo")(demo.demo)
-app.command("worker")(worker_cli.worker)
-app.command("workers")(workers_cli.workers)
-app.command("replay")(replay_cli.replay_command)
-app.add_typer(exceptions_cli.app, name="exceptions")
-app.add_typer(monitoring_cli.app, name="monitoring")
-app.command("reconcile")(reconcile.reconcile_command)
-
-
 @app.callback()
 def options(ctx: typer.Context, debug: bool = typer.Option(
         False, "--debug", envvar="ACCORD_DEBUG",

@@ -20,12 +20,8 @@ import errno
 from enum import IntEnum
 
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from accord.bootstrap.config import UnknownSystemError
-from accord.engine.schedules import ScheduleError
 from accord.errors import AccordError
-from accord.settings import ConfigFileError
 
 
 class ExitCode(IntEnum):
@@ -52,6 +48,13 @@ def _validation_line(exc: ValidationError) -> str:
 
 def describe(exc: BaseException) -> tuple[str, ExitCode] | None:
     """The line and exit code for an expected failure; None for a bug (traceback)."""
+    # imported here, when a command failed, so that a command starts without them
+    from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+    from accord.bootstrap.config import UnknownSystemError
+    from accord.engine.schedules import ScheduleError
+    from accord.settings import ConfigFileError
+
     if isinstance(exc, CommandFailed):
         return exc.message, exc.code
     if isinstance(exc, ConfigFileError | ScheduleError | UnknownSystemError):

@@ -25,6 +25,7 @@ from accord.canonical.events import EventType
 from accord.canonical.ids import EntityType
 from accord.canonical.party import Customer
 from accord.canonical.roles import Role
+from accord.canonical.upcasting import load
 from accord.engine import FlowInput, StepCall, flow, step
 from accord.engine.context import current
 from accord.engine.dispatch import handles
@@ -81,12 +82,12 @@ def legal_entity_of(_call: StepCall, customer_id: str, default: str) -> str:
 def update_billing_customer(_call: StepCall, billing: str, billing_customer: str,
                             customer: dict[str, Any], version: int) -> None:
     systems().billing(billing).update_customer(billing_customer,
-                                               Customer.model_validate(customer), version)
+                                               load(Customer, customer), version)
 
 
 @step(Role.ERP, "propagate_customer", entity=Key.ACCOUNT_ID)
 def upsert_erp_customer(_call: StepCall, erp: str, customer: dict[str, Any]) -> str:
-    return systems().erp(erp).post_customer(Customer.model_validate(customer))
+    return systems().erp(erp).post_customer(load(Customer, customer))
 
 
 @handles(Role.CRM, EventType.CUSTOMER_CHANGED)

@@ -31,6 +31,7 @@ from accord.canonical.events import EventType
 from accord.canonical.ids import EntityType
 from accord.canonical.party import Customer
 from accord.canonical.roles import Role
+from accord.canonical.upcasting import load
 from accord.engine import FlowInput, Milestone, StepCall, flow, step
 from accord.engine.context import current
 from accord.engine.dispatch import handles
@@ -72,7 +73,7 @@ def match_customer(call: StepCall, crm: str, customer: dict[str, Any],
                    account_id: str) -> str:
     """The canonical customer: an existing one (xref, tax id, domain and name) or this new
     one. A probable duplicate raises for master data; nothing is created."""
-    model = Customer.model_validate(customer)
+    model = load(Customer, customer)
     with current().database.session() as session:
         resolved = resolve_customer(session, model, source_system=crm, source_id=account_id)
         GoldenRecords(session, systems().policy).merge(
@@ -90,14 +91,14 @@ def create_billing_customer(_call: StepCall, billing: str, customer: dict[str, A
                             account_id: str, contract: dict[str, Any]) -> str:
     found = systems()
     return found.billing(billing).create_customer(
-        Customer.model_validate(customer),
-        starts_at=_start(Contract.model_validate(contract)),
+        load(Customer, customer),
+        starts_at=_start(load(Contract, contract)),
         payment_method=found.payment_method_for(account_id))
 
 
 @step(Role.ERP, "upsert_customer", entity=Key.DEAL_ID)
 def upsert_erp_customer(_call: StepCall, erp: str, customer: dict[str, Any]) -> str:
-    return systems().erp(erp).post_customer(Customer.model_validate(customer))
+    return systems().erp(erp).post_customer(load(Customer, customer))
 
 
 @step(Role.BILLING, "ensure_price", entity=Key.DEAL_ID)
@@ -108,7 +109,7 @@ def ensure_price(_call: StepCall, billing: str, contract: dict[str, Any], index:
     used."""
     found = systems()
     adapter = found.billing(billing)
-    line = Contract.model_validate(contract).lines[index]
+    line = load(Contract, contract).lines[index]
     entry = found.skus.entry(line.product_sku)
     product = product_for(line.product_sku, entry)
     price = price_for(product, unit_price(line))
@@ -133,7 +134,7 @@ def create_subscription(_call: StepCall, billing: str, contract: dict[str, Any],
                         deal_id: str, subscription_id: str,
                         charge_automatically: bool) -> dict[str, Any]:
     found = systems()
-    model = Contract.model_validate(contract)
+    model = load(Contract, contract)
     lines = [(line, found.skus.entry(line.product_sku).kind, price)
              for line, price in zip(model.lines, prices, strict=True)]
     created = found.billing(billing).create_subscription(
@@ -158,7 +159,7 @@ def amend_subscription(_call: StepCall, billing: str, contract: dict[str, Any],
     recurring = frozenset(sku for sku, entry in found.skus.skus.items()
                           if entry.kind in (ProductKind.RECURRING, ProductKind.USAGE))
     amended = found.billing(billing).amend_subscription(
-        billing_customer, Contract.model_validate(contract), prices, DealType(kind), recurring)
+        billing_customer, load(Contract, contract), prices, DealType(kind), recurring)
     return amended.model_dump(mode="json")
 
 
@@ -168,7 +169,7 @@ def prices_of(billing: str, contract: dict[str, Any]) -> list[str]:
     for index, line in enumerate(contract["lines"]):
         entry = systems().skus.entry(line["product_sku"])
         product = product_for(line["product_sku"], entry)
-        price = price_for(product, unit_price(Contract.model_validate(contract).lines[index]))
+        price = price_for(product, unit_price(load(Contract, contract).lines[index]))
         known = {canonical: found for canonical in (product.id, price.id)
                  if (found := lookup(canonical, billing)) is not None}
         used = ensure_price(billing, contract, index, known)

@@ -6,9 +6,12 @@ the ERP instance the routing table names for the customer's legal entity, in its
 subsidiary, in the invoice currency, in the period of its issue date, with the SKU
 mapping's ERP items (and so their income accounts) and billing's tax lines. The SKU mapping
 is the active reference-data version's (:mod:`accord.refdata.versions`), and the posting
-records which version that was (:mod:`accord.refdata.usage`). Lines whose SKU defers its
-revenue post to the SKU's deferred revenue account, and their revenue schedules are written
-with the posting (:mod:`accord.revenue`, ``docs/revenue.md``). If the customer
+records which version that was (:mod:`accord.refdata.usage`). The posting step reads the
+invoice its read step checkpointed through :func:`accord.canonical.upcasting.load`, so a
+flow that read an invoice before a new invoice schema version posts it after. Lines whose
+SKU defers its revenue are posted deferred to the SKU's deferred revenue account, and their
+revenue schedules are written with the posting (:mod:`accord.revenue`,
+``docs/revenue.md``). If the customer
 is not in the ERP yet the posting waits for it, durably; a closed period is refused by the
 ERP and becomes an exception for finance operations.
 """
@@ -24,6 +27,7 @@ from accord.canonical.billing import Invoice
 from accord.canonical.events import EventType
 from accord.canonical.ids import EntityType
 from accord.canonical.roles import Role
+from accord.canonical.upcasting import load
 from accord.engine import FlowInput, Milestone, StepCall, flow, step
 from accord.engine.context import current
 from accord.engine.dispatch import handles
@@ -118,7 +122,9 @@ def post_invoice(call: StepCall, erp: str, invoice: dict[str, Any], billing: str
     from accord.revenue.book import record_schedules
     from accord.revenue.schedules import PlannedSchedule, line_accounts
 
-    canonical = Invoice.model_validate(invoice)
+    # ``invoice`` is read_invoice's checkpoint: a flow that read it before an upgrade of the
+    # invoice schema (waiting for the customer, or forked by a replay) holds an older version
+    canonical = load(Invoice, invoice)
     planned = [PlannedSchedule.model_validate(item) for item in revenue or []]
     port = systems().erp(erp)
     posted = (port.post_invoice(canonical, accounts=line_accounts(canonical, planned))

@@ -24,6 +24,7 @@ from accord.canonical.ids import EntityType, derived_id
 from accord.canonical.money import Money
 from accord.canonical.payments import Payment, ProcessorFee, Refund
 from accord.canonical.roles import Role
+from accord.canonical.upcasting import load
 from accord.engine import FlowInput, Milestone, StepCall, flow, step
 from accord.engine.context import current
 from accord.engine.dispatch import handles
@@ -61,7 +62,7 @@ def read_payment(_call: StepCall, billing: str, invoice_id: str) -> dict[str, An
 @step(Role.ERP, "post_payment", entity=Key.BILLING_INVOICE_ID,
       milestone=Milestone.PAYMENT_POSTED)
 def post_payment(_call: StepCall, erp: str, payment: dict[str, Any]) -> str:
-    return systems().erp(erp).post_payment(Payment.model_validate(payment))
+    return systems().erp(erp).post_payment(load(Payment, payment))
 
 
 @step(Role.ERP, "post_fee", entity=Key.BILLING_INVOICE_ID)
@@ -70,7 +71,7 @@ def post_fee(_call: StepCall, erp: str, fee: dict[str, Any], payment: dict[str, 
     """Upserted on an external id derived from the processor's fee record: posted once."""
     adapter = systems().erp(erp)
     entry = adapter.processor_fee_entry(ProcessorFee.model_validate(fee),
-                                        Payment.model_validate(payment), legal_entity,
+                                        load(Payment, payment), legal_entity,
                                         canonical_id=journal_id)
     return adapter.post_journal(entry)
 
@@ -224,7 +225,7 @@ def post_credit_memo(_call: StepCall, erp: str, note: dict[str, Any]) -> str:
     from accord.refdata.versions import active
     from accord.revenue.credits import apply_credit_note
 
-    canonical = CreditNote.model_validate(note)
+    canonical = load(CreditNote, note)
     with current().database.session() as session:
         accounts = apply_credit_note(session, canonical, active(session).bundle.skus)
     port = systems().erp(erp)
@@ -235,7 +236,7 @@ def post_credit_memo(_call: StepCall, erp: str, note: dict[str, Any]) -> str:
 
 @step(Role.ERP, "post_refund", entity=Key.BILLING_PAYMENT_ID)
 def post_refund(_call: StepCall, erp: str, refund: dict[str, Any]) -> str:
-    return systems().erp(erp).post_refund(Refund.model_validate(refund))
+    return systems().erp(erp).post_refund(load(Refund, refund))
 
 
 @handles(Role.BILLING, EventType.PAYMENT_REFUNDED)
@@ -251,7 +252,7 @@ def refund_posting(run: FlowInput) -> dict[str, Any]:
     posted: list[str] = []
     for document in read_refunds(billing, billing_payment):
         mapped = canonical_refund(billing, document, payment_id, customer_id)
-        refund = Refund.model_validate(mapped["refund"])
+        refund = load(Refund, mapped["refund"])
         erp = systems().target(Role.ERP, legal_entity, refund.amount.currency)
         link(refund.id, EntityType.REFUND.value, billing, mapped["source"])
         await_link(payment_id, erp, "payment")

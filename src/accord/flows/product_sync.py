@@ -14,6 +14,7 @@ from typing import Any
 from accord.canonical.catalog import Price, Product, ProductKind
 from accord.canonical.ids import EntityType
 from accord.canonical.roles import Role
+from accord.canonical.upcasting import load
 from accord.engine import FlowInput, StepCall, flow, step
 from accord.flows.catalog import list_prices, product_for
 from accord.flows.keys import Key
@@ -42,7 +43,7 @@ def publish_to_billing(_call: StepCall, billing: str, product: dict[str, Any],
     """The product and its prices in billing; ``known``: those the registry already has."""
     found = systems()
     adapter = found.billing(billing)
-    model = Product.model_validate(product)
+    model = load(Product, product)
     billing_product = known.get(model.id) or adapter.ensure_product(model)
     published = {model.id: billing_product}
     entry = found.skus.entry(model.sku)
@@ -56,7 +57,7 @@ def publish_to_billing(_call: StepCall, billing: str, product: dict[str, Any],
 
 @step(Role.CRM, "publish_product", entity=Key.SKU)
 def publish_to_crm(_call: StepCall, crm: str, product: dict[str, Any]) -> dict[str, str]:
-    model = Product.model_validate(product)
+    model = load(Product, product)
     return systems().crm(crm).publish_product(model, prices_of(model))
 
 
@@ -74,7 +75,7 @@ def product_master_sync(run: FlowInput) -> dict[str, int]:
     for sku in skus:
         read = read_item(erp, sku)
         product = read["product"]
-        ids = [product["id"], *(p.id for p in prices_of(Product.model_validate(product)))]
+        ids = [product["id"], *(p.id for p in prices_of(load(Product, product)))]
         for billing in found.instances(Role.BILLING):
             known = {canonical: system_id for canonical in ids
                      if (system_id := lookup(canonical, billing)) is not None}

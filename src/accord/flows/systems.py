@@ -44,11 +44,36 @@ class FlowSettings:
     wait_attempts: int = 60
 
 
+_lock = threading.Lock()
+
+
 class SystemNotConfigured(PermanentError):
     """A flow needs a system this installation has no settings for."""
 
     def __init__(self, system: str, fix: str) -> None:
         super().__init__(f"{system} is not configured: {fix}", system=system)
+
+
+@dataclass(frozen=True)
+class Mappings:
+    """The reference data flows map with - SKU mapping, legal entities, ownership policy -
+    and the version it is (:mod:`accord.refdata`; 1 is the shipped files)."""
+
+    version: int
+    skus: SkuMapping
+    entities: LegalEntities
+    policy: OwnershipPolicy
+
+
+_shipped: list[Mappings] = []
+
+
+def shipped_mappings() -> Mappings:
+    """The shipped files as version 1 (read once)."""
+    with _lock:
+        if not _shipped:
+            _shipped.append(Mappings(1, load_skus(), load_entities(), load_policy()))
+        return _shipped[0]
 
 
 @dataclass
@@ -61,12 +86,25 @@ class Systems:
     billings: Mapping[str, BillingPort] = field(default_factory=dict)
     erps: Mapping[str, ErpPort] = field(default_factory=dict)
     routing: RoutingTable = field(default_factory=load_routing)
-    skus: SkuMapping = field(default_factory=load_skus)
-    entities: LegalEntities = field(default_factory=load_entities)
-    policy: OwnershipPolicy = field(default_factory=load_policy)
+    mappings: Callable[[], Mappings] = shipped_mappings
+    """The reference data in force now: the start-up path installs one that reads the active
+    version from the store on every call, so an activation or a rollback reaches the next
+    step on every worker without a restart."""
     settings: FlowSettings = field(default_factory=FlowSettings)
     payment_method_for: PaymentMethodFor = _no_payment_method
     closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def skus(self) -> SkuMapping:
+        return self.mappings().skus
+
+    @property
+    def entities(self) -> LegalEntities:
+        return self.mappings().entities
+
+    @property
+    def policy(self) -> OwnershipPolicy:
+        return self.mappings().policy
 
     # -- which instance ---------------------------------------------------------------------
     def target(self, role: Role, legal_entity: str, currency: str | None = None) -> str:
@@ -121,7 +159,6 @@ def _get(adapters: Mapping[str, Any], system: str, role: Role) -> Any:
     return found
 
 
-_lock = threading.Lock()
 _installed: Systems | None = None
 
 
@@ -139,5 +176,13 @@ def systems() -> Systems:
     return _installed
 
 
-__all__ = ["FlowSettings", "PaymentMethodFor", "SystemNotConfigured", "Systems", "install",
-           "systems"]
+__all__ = [
+    "FlowSettings",
+    "Mappings",
+    "PaymentMethodFor",
+    "SystemNotConfigured",
+    "Systems",
+    "install",
+    "shipped_mappings",
+    "systems",
+]

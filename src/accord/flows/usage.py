@@ -21,6 +21,7 @@ from accord.canonical.events import EventType
 from accord.canonical.ids import EntityType
 from accord.canonical.roles import Role
 from accord.canonical.subscription import UsageRecord
+from accord.canonical.upcasting import load
 from accord.connectors.base import InboundEvent
 from accord.engine import FlowInput, StepCall, flow, step
 from accord.engine.dispatch import handles
@@ -66,7 +67,7 @@ def report_usage(_call: StepCall, billing: str, usage: dict[str, Any],
     """One meter event keyed by the usage record's canonical id; billing refuses a second
     one: that record was reported already."""
     found = systems()
-    model = UsageRecord.model_validate(usage)
+    model = load(UsageRecord, usage)
     meter = found.skus.entry(model.product_sku, "sku").meter or ""
     reported = found.billing(billing).report_usage(model, meter_event=meter,
                                                    billing_customer_id=billing_customer)

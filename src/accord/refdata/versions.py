@@ -14,6 +14,7 @@ tamper-evident audit chain, in the same transaction as the change it records.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -22,9 +23,10 @@ from sqlalchemy.orm import Session
 
 from accord.engine.audit import audit
 from accord.errors import PermanentError
-from accord.flows.systems import Systems
+from accord.flows.systems import Mappings
 from accord.refdata.bundle import RefdataBundle
 from accord.refdata.changes import Change, diff, material
+from accord.store import Database
 from accord.store.models import RefdataUse, RefdataVersion, utcnow
 
 SHIPPED = 1
@@ -122,17 +124,19 @@ def active(session: Session) -> ActiveRefdata:
     return ActiveRefdata(number, bundle or bundle_of(get(session, number)))
 
 
-def install_active(session: Session, found: Systems) -> int | None:
-    """Give the service's systems the active stored version's SKU mapping, legal entities and
-    ownership policy (start-up: the flows that read them from the systems see the version
-    that was active when the service started). Without a stored version nothing changes.
-    The routing table stays the configured one: the systems were built from it."""
-    row = _active_row(session)
-    if row is None:
-        return None
-    bundle = bundle_of(row)
-    found.skus, found.entities, found.policy = bundle.skus, bundle.entities, bundle.policy
-    return row.number
+def live_mappings(database: Database) -> Callable[[], Mappings]:
+    """What the service's systems read their SKU mapping, legal entities and ownership policy
+    from: the active version, looked up on every call (its number and digest; the document is
+    parsed once per digest), so every worker follows an activation or a rollback at its next
+    step. The routing table stays the configured one: the systems were built from it."""
+
+    def read() -> Mappings:
+        with database.session() as session:
+            found = active(session)
+        bundle = found.bundle
+        return Mappings(found.version, bundle.skus, bundle.entities, bundle.policy)
+
+    return read
 
 
 def get(session: Session, number: int) -> RefdataVersion:
@@ -277,5 +281,5 @@ def _require_actor(by: str) -> None:
 
 __all__ = ["SHIPPED", "Action", "ActiveRefdata", "Proposal", "RefdataError", "Rollback",
            "VersionStatus", "activate", "active", "approve", "bundle_of", "get", "history",
-           "install_active",
+           "live_mappings",
            "propose", "rollback", "shipped"]

@@ -24,7 +24,7 @@ from accord.canonical.deals import (
     TaxRate,
 )
 from accord.canonical.lookups import BillingInvoiceView
-from accord.canonical.money import Money
+from accord.canonical.money import Money, allocate
 from accord.canonical.party import Customer
 from accord.canonical.payments import (
     Allocation,
@@ -209,6 +209,11 @@ class FakeBillBilling:
                    sku_of_product: Mapping[str, str]) -> Invoice:
         invoice = document["invoice"]
         currency = str(invoice["currency"])
+        # fakebill taxes the whole invoice: each line's share is allocated by its amount
+        shares = allocate(money(invoice["tax_total"], currency),
+                          [money(line["amount"], currency) for line in invoice["lines"]])
+        rates = {str(tax["rate"]) for tax in invoice["taxes"]}
+        tax_code = rates.pop() if len(rates) == 1 else None
         lines = tuple(InvoiceLine(
             description=str(line["description"]),
             product_sku=sku_of_product.get(str(line["product"])),
@@ -216,8 +221,9 @@ class FakeBillBilling:
             unit_amount=money(line["unit_amount"], currency),
             amount=money(line["amount"], currency),
             service_period=DateRange(start=date.fromisoformat(line["period_start"]),
-                                     end=date.fromisoformat(line["period_end"])))
-            for line in invoice["lines"])
+                                     end=date.fromisoformat(line["period_end"])),
+            tax_amount=share, tax_code=tax_code)
+            for line, share in zip(invoice["lines"], shares, strict=True))
         taxes = tuple(TaxLine(jurisdiction=str(tax["jurisdiction"] or "default"),
                               rate=Decimal(str(tax["percent"])),
                               taxable_amount=money(tax["taxable"], currency),

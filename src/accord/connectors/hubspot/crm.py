@@ -17,8 +17,8 @@ from accord.canonical.deals import (
     DealLinks,
     DealType,
 )
-from accord.canonical.ids import EntityType, derived_id
 from accord.canonical.lookups import CrmBillingView
+from accord.connectors.crm_links import LinkFields, WonDeal
 from accord.connectors.hubspot.client import HubSpotClient
 from accord.connectors.hubspot.errors import SYSTEM
 from accord.connectors.hubspot.mapping import (
@@ -27,6 +27,7 @@ from accord.connectors.hubspot.mapping import (
     CONTACT_PROPERTIES,
     DEAL_PROPERTIES,
     LINE_PROPERTIES,
+    canonical_id,
     company_to_customer,
     deal_currency,
     deal_to_contract,
@@ -39,6 +40,11 @@ DEAL_TYPES = {"newbusiness": DealType.NEW, "existingbusiness": DealType.UPGRADE}
 """The deal's ``dealtype`` -> what the deal does (any other type is new business)."""
 STATUS_OPTIONS = {status: status.value for status in BillingStatus}
 """The canonical billing status -> the ``billing_status`` enumeration option."""
+LINKS = LinkFields(status="billing_status", status_values=STATUS_OPTIONS, accord_id="accord_id",
+                   billing_customer_id="billing_customer_id",
+                   erp_customer_id="erp_customer_id",
+                   billing_subscription_id="billing_subscription_id")
+"""The company and deal properties accord writes back."""
 FIELDS = {"tax_id": "vat_number", "billing_contact": "billing_email",
           "currency": "deal_currency_code", "legal_entity": "legal_entity",
           "deal_type": "dealtype", "lines": "line_items"}
@@ -80,21 +86,15 @@ class HubSpotCrm:
             raise DataQualityError("billing_email", "the company has no billing contact (no "
                                    "billing_email, no contact with an email on the deal)",
                                    owner=Team.MASTER_DATA, system=SYSTEM)
-        if customer.id is None:
-            customer = customer.model_copy(update={
-                "id": derived_id(EntityType.CUSTOMER, self.system, str(company["id"]))})
-        contract = deal_to_contract(deal, lines, customer_id=str(customer.id),
-                                    default_legal_entity=legal_entity)
-        contract = contract.model_copy(update={
-            "id": derived_id(EntityType.CONTRACT, self.system, deal_id)})
-        sources = dict(FIELDS)
-        sources.update({f"line.{index}.sku": f"line_items.{index}.hs_sku"
-                        for index in range(len(lines))})
-        return Deal(deal_id=deal_id, account_id=str(company["id"]),
-                    deal_type=DEAL_TYPES.get(str(deal.get("dealtype") or ""), DealType.NEW),
-                    customer=customer, contract=contract,
-                    written_subscription=deal.get("billing_subscription_id") or None,
-                    written_contract=deal.get("accord_id") or None, fields=sources)
+        return WonDeal(
+            system=self.system, deal_id=deal_id, account_id=str(company["id"]),
+            deal_type=DEAL_TYPES.get(str(deal.get("dealtype") or ""), DealType.NEW),
+            customer=customer, customer_written=canonical_id(company) is not None,
+            contract=lambda customer_id: deal_to_contract(
+                deal, lines, customer_id=customer_id, default_legal_entity=legal_entity),
+            fields=FIELDS, line_sku_field=lambda index: f"line_items.{index}.hs_sku",
+            line_count=len(lines), written_subscription=deal.get("billing_subscription_id"),
+            written_contract=deal.get("accord_id")).deal()
 
     # -- companies ----------------------------------------------------------------------------
     def read_account(self, account_id: str, *, legal_entity: str) -> AccountRead:
@@ -118,25 +118,12 @@ class HubSpotCrm:
 
     # -- write-back ---------------------------------------------------------------------------
     def write_back_account(self, links: CustomerLinks) -> dict[str, Any]:
-        fields: dict[str, Any] = {}
-        if links.status is not None:
-            fields["billing_status"] = STATUS_OPTIONS[links.status]
-        for name, value in (("accord_id", links.accord_id),
-                            ("billing_customer_id", links.billing_customer_id),
-                            ("erp_customer_id", links.erp_customer_id)):
-            if value:
-                fields[name] = value
+        fields = LINKS.account(links)
         self.client.update("companies", _id(links.account_id, "company"), fields)
         return fields
 
     def write_back_deal(self, links: DealLinks) -> dict[str, Any]:
-        fields: dict[str, Any] = {}
-        if links.status is not None:
-            fields["billing_status"] = STATUS_OPTIONS[links.status]
-        for name, value in (("accord_id", links.accord_id),
-                            ("billing_subscription_id", links.billing_subscription_id)):
-            if value:
-                fields[name] = value
+        fields = LINKS.deal(links)
         self.client.update("deals", _id(links.deal_id, "deal"), fields)
         return fields
 

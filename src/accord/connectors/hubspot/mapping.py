@@ -14,13 +14,11 @@ text. A record that cannot become a valid canonical entity raises
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from accord.canonical import (
-    Address,
     Contact,
     ContactRole,
     Contract,
@@ -37,11 +35,10 @@ from accord.canonical import (
     TaxProfile,
     TaxRegistration,
 )
-from accord.canonical.record_keys import CANONICAL_ID
 from accord.connectors.hubspot.errors import SYSTEM
-from accord.errors import DataQualityError, Team
+from accord.connectors.records import AddressFields, Record, RecordFields, term_end
+from accord.errors import Team
 
-Record = Mapping[str, Any]
 WON_STAGE = "closedwon"
 COMPANY_PROPERTIES = ("name", "domain", "address", "city", "state", "zip", "country",
                       "legal_entity", "vat_number", "billing_email", "currency_code",
@@ -61,16 +58,12 @@ _FREQUENCY = {"monthly": Recurrence(interval=IntervalUnit.MONTH),
               "annually": Recurrence(interval=IntervalUnit.YEAR)}
 
 
-def _quality(field: str, reason: str, owner: Team = Team.REVENUE_OPERATIONS
-             ) -> DataQualityError:
-    return DataQualityError(field, reason, owner=owner, system=SYSTEM)
-
-
-def _text(record: Record, field: str, *, owner: Team = Team.REVENUE_OPERATIONS) -> str:
-    value = record.get(field)
-    if not isinstance(value, str) or not value.strip():
-        raise _quality(field, "is empty", owner)
-    return value.strip()
+FIELDS = RecordFields(SYSTEM)
+_quality = FIELDS.quality
+_text = FIELDS.text
+_date = FIELDS.date
+_ADDRESS = AddressFields(street="address", city="city", region="state", postal_code="zip",
+                         country="country")
 
 
 def decimal_of(record: Record, field: str, *, required: bool = True) -> Decimal | None:
@@ -87,37 +80,8 @@ def decimal_of(record: Record, field: str, *, required: bool = True) -> Decimal 
         raise _quality(field, f"{value!r} is not a number") from None
 
 
-def _date(record: Record, field: str) -> date | None:
-    value = record.get(field)
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise _quality(field, f"{value!r} is not a date") from None
-
-
 def canonical_id(record: Record) -> str | None:
-    value = record.get("accord_id")
-    return value if isinstance(value, str) and CANONICAL_ID.match(value) else None
-
-
-def _address(company: Record) -> Address | None:
-    parts = {name: str(company.get(name) or "").strip()
-             for name in ("address", "city", "state", "zip", "country")}
-    if not any(parts.values()):
-        return None
-    country = parts["country"].upper()
-    if not re.fullmatch(r"[A-Z]{2}", country):
-        raise _quality("country", f"{parts['country']!r} is not an ISO 3166 two-letter "
-                       "country code", Team.MASTER_DATA)
-    for name in ("address", "city"):
-        if not parts[name]:
-            raise _quality(name, "is empty", Team.MASTER_DATA)
-    lines = parts["address"].splitlines()
-    return Address(line1=lines[0], line2="\n".join(lines[1:]) or None, city=parts["city"],
-                   region=parts["state"] or None, postal_code=parts["zip"] or None,
-                   country=country)
+    return FIELDS.canonical_id(record, "accord_id")
 
 
 def billing_contact(company: Record, contacts: Sequence[Record]) -> Contact | None:
@@ -138,7 +102,7 @@ def billing_contact(company: Record, contacts: Sequence[Record]) -> Contact | No
 def company_to_customer(company: Record, *, contacts: Sequence[Record] = (),
                         currency: str | None = None, default_legal_entity: str) -> Customer:
     """A company (with its contacts) as a customer; ``currency`` when it keeps none."""
-    billing = _address(company)
+    billing = FIELDS.address(company, _ADDRESS)
     registrations: tuple[TaxRegistration, ...] = ()
     if company.get("vat_number"):
         if billing is None:
@@ -184,14 +148,6 @@ def contract_line_to_line(line: ContractLine) -> dict[str, Any]:
             "hs_line_item_currency_code": line.unit_price.currency}
 
 
-def _end_of_term(start: date, months: int) -> date:
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    first_of_next = date(year + month // 12, month % 12 + 1, 1)
-    last_day = (first_of_next - timedelta(days=1)).day
-    return date(year, month, min(start.day, last_day)) - timedelta(days=1)
-
-
 def line_to_contract_line(line: Record, currency: str) -> ContractLine:
     quantity = decimal_of(line, "quantity") or Decimal(0)
     if quantity <= 0:
@@ -214,10 +170,8 @@ def deal_to_contract(deal: Record, lines: Sequence[Record], *, customer_id: str,
     if not lines:
         raise _quality("line_items", "a won deal needs line items")
     currency = deal_currency(deal)
-    term = decimal_of(deal, "contract_term_months", required=False) or Decimal(12)
-    if term != term.to_integral_value() or not 1 <= term <= 120:
-        raise _quality("contract_term_months", f"{term} is not a whole number of months "
-                       "between 1 and 120")
+    term = FIELDS.term_months(decimal_of(deal, "contract_term_months", required=False),
+                              "contract_term_months")
     start = _date(deal, "contract_start_date") or _date(deal, "closedate")
     if start is None:
         raise _quality("closedate", "is empty")
@@ -226,7 +180,7 @@ def deal_to_contract(deal: Record, lines: Sequence[Record], *, customer_id: str,
         customer_id=customer_id,
         legal_entity=deal.get("legal_entity") or default_legal_entity, currency=currency,
         lines=tuple(line_to_contract_line(line, currency) for line in lines),
-        term_months=int(term), start_date=start, end_date=_end_of_term(start, int(term)),
+        term_months=term, start_date=start, end_date=term_end(start, term),
         deal_id=str(deal["id"]) if deal.get("id") else None, status=ContractStatus.APPROVED)
 
 

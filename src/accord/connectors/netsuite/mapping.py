@@ -22,11 +22,12 @@ from accord.canonical.billing import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    RevenueRecognition,
     TaxLine,
 )
 from accord.canonical.catalog import Product, ProductKind
 from accord.canonical.ledger import JournalEntry, JournalLine, Side
-from accord.canonical.money import Money, money_sum
+from accord.canonical.money import Money, allocate, money_sum
 from accord.canonical.party import (
     Address,
     Contact,
@@ -267,6 +268,10 @@ def invoice_from_netsuite(record: Mapping[str, Any], ref: RefData, *, customer_i
                           ) -> Invoice:
     currency = ref.currency_code(_ref_id(record, "currency") or "")
     raw_lines, discount = _document_lines(record, ref, currency)
+    tax_lines = _tax_lines(record, currency)
+    tax_total = money_sum((tax.amount for tax in tax_lines), currency)
+    # the tax details summarise the document: each line's share is allocated by its amount
+    shares = allocate(tax_total, [raw["amount"] for raw in raw_lines]) if raw_lines else ()
     lines = tuple(InvoiceLine(
         description=raw["line"].get("description") or
         (raw["line"].get("item") or {}).get("refName") or "item",
@@ -274,10 +279,10 @@ def invoice_from_netsuite(record: Mapping[str, Any], ref: RefData, *, customer_i
         quantity=_decimal(raw["line"].get("quantity") or 1),
         unit_amount=Money.of(_decimal(raw["line"]["rate"]), currency)
         if raw["line"].get("rate") is not None else None,
-        amount=raw["amount"]) for raw in raw_lines)
-    tax_lines = _tax_lines(record, currency)
+        amount=raw["amount"], tax_amount=share,
+        revenue_recognition=RevenueRecognition.POINT_IN_TIME)  # no service period is posted
+        for raw, share in zip(raw_lines, shares, strict=True))
     subtotal = money_sum((line.amount for line in lines), currency)
-    tax_total = money_sum((tax.amount for tax in tax_lines), currency)
     total = subtotal - discount + tax_total
     remaining = record.get("amountRemaining")
     paid = total - Money.of(_decimal(remaining), currency) if remaining is not None else None

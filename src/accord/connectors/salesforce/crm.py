@@ -16,8 +16,8 @@ from accord.canonical.deals import (
     DealLinks,
     DealType,
 )
-from accord.canonical.ids import EntityType, derived_id
 from accord.canonical.lookups import CrmBillingView
+from accord.connectors.crm_links import LinkFields, WonDeal
 from accord.connectors.salesforce.client import SalesforceClient
 from accord.connectors.salesforce.intake import LINE_FIELDS, OPPORTUNITY_FIELDS
 from accord.connectors.salesforce.mapping import BillingStatus as Picklist
@@ -39,6 +39,13 @@ STATUS_PICKLIST = {BillingStatus.PENDING: Picklist.PENDING, BillingStatus.ACTIVE
                    BillingStatus.PAST_DUE: Picklist.PAST_DUE,
                    BillingStatus.CANCELED: Picklist.CANCELED}
 """The canonical billing status -> the ``Billing_Status__c`` picklist value."""
+LINKS = LinkFields(status="Billing_Status__c",
+                   status_values={status: value.value
+                                  for status, value in STATUS_PICKLIST.items()},
+                   accord_id="Accord_Id__c", billing_customer_id="Stripe_Customer_Id__c",
+                   erp_customer_id="NetSuite_Customer_Id__c",
+                   billing_subscription_id="Stripe_Subscription_Id__c")
+"""The account and opportunity fields accord writes back."""
 FIELDS = {"tax_id": "VAT_Number__c", "billing_contact": "Billing_Email__c",
           "currency": "CurrencyIsoCode", "legal_entity": "Legal_Entity__c",
           "deal_type": "Type", "lines": "OpportunityLineItem"}
@@ -85,21 +92,18 @@ class SalesforceCrm:
             raise DataQualityError("Billing_Email__c", "the account has no billing contact",
                                    owner=Team.MASTER_DATA, system=SYSTEM)
         customer = account_to_customer(account, default_legal_entity=legal_entity)
-        if not account.get("Accord_Id__c"):
-            customer = customer.model_copy(update={
-                "id": derived_id(EntityType.CUSTOMER, self.system, account_id)})
-        contract = opportunity_to_contract(opportunity, lines, customer_id=customer.id,
-                                           default_legal_entity=legal_entity)
-        contract = contract.model_copy(update={
-            "id": derived_id(EntityType.CONTRACT, self.system, opportunity_id)})
-        sources = dict(FIELDS)
-        sources.update({f"line.{index}.sku": f"OpportunityLineItem.{index}.ProductCode"
-                        for index in range(len(lines))})
-        return Deal(deal_id=opportunity_id, account_id=account_id,
-                    deal_type=DEAL_TYPES.get(str(opportunity.get("Type") or ""), DealType.NEW),
-                    customer=customer, contract=contract,
-                    written_subscription=opportunity.get("Stripe_Subscription_Id__c") or None,
-                    written_contract=opportunity.get("Accord_Id__c") or None, fields=sources)
+        return WonDeal(
+            system=self.system, deal_id=opportunity_id, account_id=account_id,
+            deal_type=DEAL_TYPES.get(str(opportunity.get("Type") or ""), DealType.NEW),
+            customer=customer, customer_written=bool(account.get("Accord_Id__c")),
+            contract=lambda customer_id: opportunity_to_contract(
+                opportunity, lines, customer_id=customer_id,
+                default_legal_entity=legal_entity),
+            fields=FIELDS,
+            line_sku_field=lambda index: f"OpportunityLineItem.{index}.ProductCode",
+            line_count=len(lines),
+            written_subscription=opportunity.get("Stripe_Subscription_Id__c"),
+            written_contract=opportunity.get("Accord_Id__c")).deal()
 
     # -- accounts -----------------------------------------------------------------------------
     def read_account(self, account_id: str, *, legal_entity: str) -> AccountRead:
@@ -116,25 +120,12 @@ class SalesforceCrm:
 
     # -- write-back ---------------------------------------------------------------------------
     def write_back_account(self, links: CustomerLinks) -> dict[str, Any]:
-        fields: dict[str, Any] = {}
-        if links.status is not None:
-            fields["Billing_Status__c"] = STATUS_PICKLIST[links.status].value
-        for name, value in (("Accord_Id__c", links.accord_id),
-                            ("Stripe_Customer_Id__c", links.billing_customer_id),
-                            ("NetSuite_Customer_Id__c", links.erp_customer_id)):
-            if value:
-                fields[name] = value
+        fields = LINKS.account(links)
         self.client.update("Account", _id(links.account_id, "account"), fields)
         return fields
 
     def write_back_deal(self, links: DealLinks) -> dict[str, Any]:
-        fields: dict[str, Any] = {}
-        if links.status is not None:
-            fields["Billing_Status__c"] = STATUS_PICKLIST[links.status].value
-        for name, value in (("Accord_Id__c", links.accord_id),
-                            ("Stripe_Subscription_Id__c", links.billing_subscription_id)):
-            if value:
-                fields[name] = value
+        fields = LINKS.deal(links)
         self.client.update("Opportunity", _id(links.deal_id, "opportunity"), fields)
         return fields
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -43,9 +42,9 @@ from accord.canonical import (
     TaxProfile,
     TaxRegistration,
 )
-from accord.canonical.record_keys import CANONICAL_ID
+from accord.connectors.records import AddressFields, RecordFields, term_end
 from accord.connectors.salesforce.errors import SYSTEM
-from accord.errors import DataQualityError, Team
+from accord.errors import Team
 
 SfRecord = Mapping[str, Any]
 
@@ -62,9 +61,10 @@ class BillingStatus(StrEnum):
     ERROR = "Error"
 
 
-def _quality(field: str, reason: str, owner: Team = Team.REVENUE_OPERATIONS
-             ) -> DataQualityError:
-    return DataQualityError(field, reason, owner=owner, system=SYSTEM)
+FIELDS = RecordFields(SYSTEM)
+_quality = FIELDS.quality
+_text = FIELDS.text
+_date = FIELDS.date
 
 
 def decimal_of(record: SfRecord, field: str, *, required: bool = True) -> Decimal | None:
@@ -81,26 +81,8 @@ def decimal_of(record: SfRecord, field: str, *, required: bool = True) -> Decima
         raise _quality(field, f"{value!r} is not a number") from None
 
 
-def _text(record: SfRecord, field: str, *, owner: Team = Team.REVENUE_OPERATIONS) -> str:
-    value = record.get(field)
-    if not isinstance(value, str) or not value.strip():
-        raise _quality(field, "is empty", owner)
-    return value.strip()
-
-
-def _date(record: SfRecord, field: str) -> date | None:
-    value = record.get(field)
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise _quality(field, f"{value!r} is not a date") from None
-
-
 def _canonical_id(record: SfRecord) -> str | None:
-    value = record.get("Accord_Id__c")
-    return value if isinstance(value, str) and CANONICAL_ID.match(value) else None
+    return FIELDS.canonical_id(record, "Accord_Id__c")
 
 
 def _currency(record: SfRecord) -> str:
@@ -115,25 +97,10 @@ def _external_ids(record: SfRecord, **others: str) -> dict[str, str]:
 
 
 # -- Account <-> Customer -----------------------------------------------------------------
-_ADDRESS_PARTS = ("Street", "City", "State", "PostalCode", "Country")
-
-
 def _address(record: SfRecord, prefix: str) -> Address | None:
-    parts = {part: record.get(prefix + part) for part in _ADDRESS_PARTS}
-    if not any(parts.values()):
-        return None
-    country = str(parts["Country"] or "").strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", country):
-        raise _quality(f"{prefix}Country", f"{parts['Country']!r} is not an ISO 3166 "
-                       "two-letter country code", Team.MASTER_DATA)
-    street = str(parts["Street"] or "").strip()
-    lines = street.splitlines() or [""]
-    if not lines[0] or not parts["City"]:
-        field = f"{prefix}Street" if not lines[0] else f"{prefix}City"
-        raise _quality(field, "is empty", Team.MASTER_DATA)
-    return Address(line1=lines[0], line2="\n".join(lines[1:]) or None, city=str(parts["City"]),
-                   region=parts["State"] or None, postal_code=parts["PostalCode"] or None,
-                   country=country)
+    return FIELDS.address(record, AddressFields(
+        street=f"{prefix}Street", city=f"{prefix}City", region=f"{prefix}State",
+        postal_code=f"{prefix}PostalCode", country=f"{prefix}Country"))
 
 
 def account_to_customer(record: SfRecord, *, default_legal_entity: str) -> Customer:
@@ -272,14 +239,6 @@ def is_closed_won(opportunity: SfRecord) -> bool:
     return opportunity.get("IsWon") is True or opportunity.get("StageName") == "Closed Won"
 
 
-def _end_of_term(start: date, months: int) -> date:
-    index = start.month - 1 + months
-    year, month = start.year + index // 12, index % 12 + 1
-    first_of_next = date(year + month // 12, month % 12 + 1, 1)
-    last_day = (first_of_next - timedelta(days=1)).day
-    return date(year, month, min(start.day, last_day)) - timedelta(days=1)
-
-
 def line_to_contract_line(line: SfRecord, currency: str) -> ContractLine:
     quantity = decimal_of(line, "Quantity") or Decimal(0)
     unit_price = decimal_of(line, "UnitPrice") or Decimal(0)
@@ -299,10 +258,8 @@ def opportunity_to_contract(opportunity: SfRecord, lines: Sequence[SfRecord], *,
     if not lines:
         raise _quality("OpportunityLineItem", "a closed-won opportunity needs products")
     currency = _currency(opportunity)
-    term = decimal_of(opportunity, "Contract_Term_Months__c", required=False) or Decimal(12)
-    if term != term.to_integral_value() or not 1 <= term <= 120:
-        raise _quality("Contract_Term_Months__c", f"{term} is not a whole number of months "
-                       "between 1 and 120")
+    term = FIELDS.term_months(decimal_of(opportunity, "Contract_Term_Months__c",
+                                         required=False), "Contract_Term_Months__c")
     start = _date(opportunity, "Contract_Start_Date__c") or _date(opportunity, "CloseDate")
     if start is None:
         raise _quality("CloseDate", "is empty")
@@ -314,7 +271,7 @@ def opportunity_to_contract(opportunity: SfRecord, lines: Sequence[SfRecord], *,
         legal_entity=opportunity.get("Legal_Entity__c") or default_legal_entity,
         currency=currency,
         lines=tuple(line_to_contract_line(line, currency) for line in lines),
-        term_months=int(term), start_date=start, end_date=_end_of_term(start, int(term)),
+        term_months=term, start_date=start, end_date=term_end(start, term),
         po_number=opportunity.get("PO_Number__c") or None,
         deal_id=str(opportunity["Id"]) if opportunity.get("Id") else None,
         status=ContractStatus.APPROVED,

@@ -12,7 +12,7 @@ and canonical entities.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -28,6 +28,7 @@ from accord.canonical.billing import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    RevenueRecognition,
     TaxLine,
 )
 from accord.canonical.catalog import (
@@ -39,7 +40,7 @@ from accord.canonical.catalog import (
     Recurrence,
     TiersMode,
 )
-from accord.canonical.money import Money
+from accord.canonical.money import Money, allocate, money_sum
 from accord.canonical.party import Address, ContactRole, Customer, CustomerStatus
 from accord.canonical.payments import (
     Allocation,
@@ -436,6 +437,27 @@ def _tax_lines(obj: StripeDict, currency: str,
 _INVOICE_STATUS = {status.value: status for status in InvoiceStatus}
 
 
+def _line_tax(line: StripeDict, currency: str) -> tuple[Money, str | None]:
+    """A line's tax (its ``taxes``: what each tax rate charged on it) and the tax rate it
+    was charged under (None when untaxed or under several, as for the tax lines' codes)."""
+    taxes = line.get("taxes") or []
+    rates = {str((tax.get("tax_rate_details") or {}).get("tax_rate") or "") for tax in taxes}
+    code = rates.pop() if len(rates) == 1 else None
+    return money(sum(int(tax.get("amount") or 0) for tax in taxes), currency), code or None
+
+
+def _line_taxes(lines: Sequence[StripeDict], currency: str, tax_total: Money
+                ) -> list[tuple[Money, str | None]]:
+    """Each line's tax as Stripe charged it; when the lines' taxes do not add up to the
+    invoice's tax (a document without per-line taxes), ``tax_total`` allocated over the line
+    amounts instead (largest remainder, :func:`accord.canonical.money.allocate`)."""
+    charged = [_line_tax(line, currency) for line in lines]
+    if not lines or money_sum((tax for tax, _ in charged), currency.upper()) == tax_total:
+        return charged
+    shares = allocate(tax_total, [money(int(line["amount"]), currency) for line in lines])
+    return [(share, code) for share, (_, code) in zip(shares, charged, strict=True)]
+
+
 def invoice_from_stripe(obj: StripeDict, *, customer_id: str, legal_entity: str,
                         subscription_id: str | None = None,
                         sku_of_product: Mapping[str, str] | None = None,
@@ -443,9 +465,14 @@ def invoice_from_stripe(obj: StripeDict, *, customer_id: str, legal_entity: str,
                         canonical_id: str | None = None) -> Invoice:
     currency = str(obj["currency"])
     skus = sku_of_product or {}
+    discount = sum(int(d.get("amount") or 0) for d in obj.get("total_discount_amounts") or [])
+    tax_total = money(int(obj["total"]) - int(obj["subtotal"]) + discount, currency)
+    stripe_lines = (obj.get("lines") or {}).get("data") or []
     lines = []
     periods = []
-    for line in (obj.get("lines") or {}).get("data") or []:
+    for line, (tax, tax_code) in zip(stripe_lines,
+                                     _line_taxes(stripe_lines, currency, tax_total),
+                                     strict=True):
         service = _service_period(line.get("period"))
         if service is not None:
             periods.append(service)
@@ -454,8 +481,8 @@ def invoice_from_stripe(obj: StripeDict, *, customer_id: str, legal_entity: str,
                                  product_sku=skus.get(product) if product else None,
                                  quantity=Decimal(line.get("quantity") or 1),
                                  amount=money(int(line["amount"]), currency),
-                                 service_period=service))
-    discount = sum(int(d.get("amount") or 0) for d in obj.get("total_discount_amounts") or [])
+                                 service_period=service, tax_amount=tax, tax_code=tax_code,
+                                 revenue_recognition=RevenueRecognition.for_period(service)))
     transitions = obj.get("status_transitions") or {}
     issued = transitions.get("finalized_at") or obj.get("created")
     status = _INVOICE_STATUS.get(str(obj["status"]))
@@ -474,7 +501,7 @@ def invoice_from_stripe(obj: StripeDict, *, customer_id: str, legal_entity: str,
         "tax_lines": tuple(_tax_lines(obj, currency, tax_rates or {})),
         "subtotal": money(int(obj["subtotal"]), currency),
         "discount_total": money(discount, currency) if discount else None,
-        "tax_total": money(int(obj["total"]) - int(obj["subtotal"]) + discount, currency),
+        "tax_total": tax_total,
         "total": money(int(obj["total"]), currency),
         "amount_paid": money(int(obj.get("amount_paid") or 0), currency),
         "issue_date": _day(int(issued or 0)),

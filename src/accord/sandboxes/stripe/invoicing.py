@@ -223,6 +223,19 @@ def add_line(ctx: Ctx, invoice: StripeObject, line: StripeObject) -> None:
     refresh(ctx, invoice)
 
 
+def _line_taxes(ctx: Ctx, line: StripeObject, amounts: list[dict[str, Any]] | None,
+                rate_ids: list[str]) -> list[dict[str, Any]]:
+    """A line's taxes: the amounts an external engine set on it (as given), else what its
+    tax rates (or the invoice's default rates) charge on its amount."""
+    if amounts:
+        return [tax_entry(amount=entry["amount"], rate_id=entry["rate_id"],
+                          taxable=entry["taxable_amount"], reason=entry["reason"])
+                for entry in amounts]
+    return [tax_entry(amount=round_minor(Decimal(int(line["amount"]))
+                                         * tax_percentage(ctx, rate_id) / 100),
+                      rate_id=rate_id, taxable=int(line["amount"])) for rate_id in rate_ids]
+
+
 def refresh(ctx: Ctx, invoice: StripeObject) -> None:
     """Recompute line taxes and the invoice totals."""
     subtotal = 0
@@ -231,15 +244,13 @@ def refresh(ctx: Ctx, invoice: StripeObject) -> None:
     for line in invoice["lines"]["data"]:
         subtotal += int(line["amount"])
         line["subtotal"] = int(line["amount"])
-        rate_ids = ctx.store.note(line["id"]).get("tax_rates") or default_rates
-        line["taxes"] = []
-        for rate_id in rate_ids:
-            tax = round_minor(Decimal(int(line["amount"])) * tax_percentage(ctx, rate_id) / 100)
-            line["taxes"].append(tax_entry(amount=tax, rate_id=rate_id,
-                                           taxable=int(line["amount"])))
-            sums = tax_by_rate.setdefault(rate_id, [0, 0])
-            sums[0] += tax
-            sums[1] += int(line["amount"])
+        note = ctx.store.note(line["id"])
+        line["taxes"] = _line_taxes(ctx, line, note.get("tax_amounts"),
+                                    note.get("tax_rates") or default_rates)
+        for tax in line["taxes"]:
+            sums = tax_by_rate.setdefault(tax["tax_rate_details"]["tax_rate"], [0, 0])
+            sums[0] += int(tax["amount"])
+            sums[1] += int(tax["taxable_amount"])
     total_tax = sum(amount for amount, _ in tax_by_rate.values())
     invoice["subtotal"] = invoice["subtotal_excluding_tax"] = subtotal
     invoice["total_excluding_tax"] = subtotal

@@ -66,7 +66,7 @@ NULL_ONLY: dict[str, tuple[str, ...]] = {
         "pending_invoice_item_interval", "pending_setup_intent", "pending_update",
         "presentment_details", "schedule", "status_details", "transfer_data"),
     "subscription_item": ("billed_until", "billing_thresholds", "current_trial"),
-    "tax_rate": ("flat_amount", "jurisdiction_level"),
+    "tax_rate": ("flat_amount",),
     "test_helpers.test_clock": (),
     "webhook_endpoint": ("application",),
 }
@@ -111,10 +111,11 @@ def billing_details(source: dict[str, Any] | None = None) -> dict[str, Any]:
             "tax_id": given.get("tax_id")}
 
 
-def tax_entry(*, amount: int, rate_id: str, taxable: int) -> dict[str, Any]:
+def tax_entry(*, amount: int, rate_id: str, taxable: int,
+              reason: str = "standard_rated") -> dict[str, Any]:
     """One tax amount on an invoice line, an invoice or a credit note (exclusive rates)."""
     return {"amount": amount, "tax_behavior": "exclusive",
-            "tax_rate_details": {"tax_rate": rate_id}, "taxability_reason": "standard_rated",
+            "tax_rate_details": {"tax_rate": rate_id}, "taxability_reason": reason,
             "taxable_amount": taxable, "type": "tax_rate_details"}
 
 

@@ -7,6 +7,7 @@ from accord.sandboxes.stripe.resources import (
     credit_notes,
     customers,
     events,
+    invoice_lines,
     invoices,
     meters,
     payments,
@@ -18,7 +19,8 @@ from accord.sandboxes.stripe.routing import Router
 
 def build_router() -> Router:
     router = Router()
-    for module in (customers, catalog, payments, invoices, credit_notes, subscriptions, events,
+    for module in (customers, catalog, payments, invoices, invoice_lines,
+                   credit_notes, subscriptions, events,
                    test_clocks, meters):
         module.register(router)
     return router

@@ -299,6 +299,7 @@ def create_tax_rate(ctx: Ctx, params: Params, _: dict[str, str]) -> dict[str, An
         "effective_percentage": float(percentage),
         "inclusive": params.bool("inclusive", False),
         "jurisdiction": params.str("jurisdiction"),
+        "jurisdiction_level": None,
         "livemode": False,
         "metadata": params.metadata(),
         "percentage": float(percentage),
