@@ -28,7 +28,7 @@ def test_the_environment_mark_migrates_up_and_down(database_url: str) -> None:
         assert claim(database, Environment.TEST).environment is Environment.TEST
         with pytest.raises(EnvironmentMismatch, match="the database is a test database"):
             claim(database, Environment.PRODUCTION)
-        command.downgrade(alembic_config(database.engine), "0015")
+        command.downgrade(alembic_config(database.engine), "0016")
         assert not inspect(database.engine).has_table("environment_mark")
         assert peek(database.engine) is None
     finally:

@@ -36,9 +36,9 @@ def crash_after(posts: int) -> None:
     original = NetSuitePoster.post_invoice
     done = 0
 
-    def post_then_die(self: NetSuitePoster, invoice: Any) -> str:
+    def post_then_die(self: NetSuitePoster, invoice: Any, **options: Any) -> str:
         nonlocal done
-        result = original(self, invoice)
+        result = original(self, invoice, **options)
         done += 1
         if done >= posts:
             os.kill(os.getpid(), signal.SIGKILL)

@@ -35,7 +35,8 @@ def test_settings_build_a_client_per_erp_instance(monkeypatch: pytest.MonkeyPatc
         names = {schedule.name for schedule in deployment.schedules}
         assert {"poll.salesforce.opportunity", "poll.salesforce.account",
                 "poll.stripe.events", "poll.netsuite.customer", "poll.netsuite-eu.customer",
-                "products.sync", "reconcile", "exceptions.retry", "traces.prune"} == names
+                "products.sync", "reconcile", "exceptions.retry", "traces.prune",
+            "revenue.recognize"} == names
     finally:
         deployment.close()
 
@@ -54,6 +55,7 @@ def test_a_system_without_credentials_is_left_out_and_says_what_to_set() -> None
             deployment.systems.erp_for("DE01")
         # no client, no poll: only the schedules that need no system remain
         assert {s.name for s in deployment.schedules} == {
-            "products.sync", "reconcile", "exceptions.retry", "traces.prune"}
+            "products.sync", "reconcile", "exceptions.retry", "traces.prune",
+            "revenue.recognize"}
     finally:
         deployment.close()

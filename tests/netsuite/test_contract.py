@@ -63,7 +63,8 @@ def tour(ns: httpx.Client, today: date) -> list[tuple[str, str]]:
                                ("serviceSaleItem", "TOUR-S")):
         make(item_type, {"itemId": item_id, "displayName": item_id.title(),
                          "description": "tour item", "basePrice": Decimal("10.00"),
-                         "incomeAccount": {"id": account}, "subsidiary": {"id": "1"},
+                         "incomeAccount": {"id": account},
+                         "deferredRevenueAccount": {"id": "9"}, "subsidiary": {"id": "1"},
                          "isInactive": False})
     customer = make("customer", {
         "entityId": "TOUR-1", "companyName": "Tour Ltd", "isPerson": False,
@@ -80,7 +81,9 @@ def tour(ns: httpx.Client, today: date) -> list[tuple[str, str]]:
     segments = {"department": {"id": "1"}, "class": {"id": "1"}, "location": {"id": "1"}}
     lines = {"items": [{"item": {"id": "201"}, "description": "seats", "quantity": 2,
                         "rate": Decimal("500.00"), "amount": Decimal("1000.00"),
-                        "taxCode": "US-IL", "taxRate1": Decimal("6.25"), **segments}]}
+                        "taxCode": "US-IL", "taxRate1": Decimal("6.25"), **segments,
+                        "deferRevRec": True, "revRecStartDate": day,
+                        "revRecEndDate": day}]}
     taxes = {"items": [{"taxCode": "US-IL", "taxType": "SALES", "taxRate": Decimal("6.25"),
                         "taxBasis": Decimal("1000.00"), "taxAmount": Decimal("62.50")}]}
     header = {"tranDate": day, "subsidiary": {"id": "1"}, "currency": {"id": "1"},
@@ -97,7 +100,9 @@ def tour(ns: httpx.Client, today: date) -> list[tuple[str, str]]:
                         "item": {"items": [{"item": {"id": "203"}, "description": "refund",
                                             "quantity": 1, "rate": Decimal("100.00"),
                                             "amount": Decimal("100.00"), "taxCode": "US-IL",
-                                            "taxRate1": Decimal("6.25"), **segments}]},
+                                            "taxRate1": Decimal("6.25"), **segments,
+                                            "deferRevRec": True, "revRecStartDate": day,
+                                            "revRecEndDate": day}]},
                         "taxDetails": {"items": [{"taxCode": "US-IL", "taxType": "SALES",
                                                   "taxRate": Decimal("6.25"),
                                                   "taxBasis": Decimal("100.00"),

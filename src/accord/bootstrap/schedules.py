@@ -8,6 +8,8 @@
   stored, so the next firing, on any worker, reads the rest.
 * ``reconcile``: the nightly reconciliation of the configured systems, for the month of
   the firing (exceptions for every difference, as ``accord reconcile`` opens them).
+* ``revenue.recognize``: at month end (23:30 UTC on a month's last day), the month's revenue
+  recognition journals (``accord revenue recognize``; a re-run posts nothing new).
 * ``products.sync``: the product master sync (the ERP's items and list prices published to
   billing and the CRM), hourly.
 * ``exceptions.retry``: re-runs flows whose exception was only a system being away too long
@@ -58,6 +60,7 @@ from accord.observability.slas import slas_of
 from accord.observability.spanstore import prune
 from accord.reconcile.heal import HEALERS
 from accord.reconcile.service import adapter_readers, reconcile, summary_line
+from accord.revenue.recognition import is_month_end, recognize
 from accord.store import Database
 from accord.store.models import AuditLog, ExceptionRecord
 
@@ -65,6 +68,7 @@ log = logging.getLogger(__name__)
 RECONCILE = "reconcile"
 RETRY_SWEEP = "exceptions.retry"
 PRODUCTS_SYNC = "products.sync"
+REVENUE = "revenue.recognize"
 RETRY_ACTOR = "engine:retry-sweep"
 NOTIFY = "notify.owners"
 PRUNE_TRACES = "traces.prune"
@@ -241,6 +245,25 @@ def _reconcile_schedule(systems: Systems, setting: ScheduleSetting | None) -> Sc
                     lease_seconds=6 * 3600.0)
 
 
+# -- revenue recognition at month end ---------------------------------------------------------
+def recognize_month_end(systems: Systems, due: datetime) -> JobResult:
+    """The month's recognition when ``due`` falls on its last day; otherwise nothing."""
+    day = due.astimezone(UTC).date()
+    if not is_month_end(day):
+        return JobResult(detail=f"{day.isoformat()} is not a month end")
+    run = recognize(current().database, systems, period_of(day), as_of=day)
+    return JobResult(items=len(run.posted),
+                     detail=f"{len(run.posted)} recognition journals posted for {run.period}")
+
+
+def _revenue_schedule(systems: Systems, setting: ScheduleSetting | None) -> Schedule | None:
+    if setting is not None and not setting.enabled:
+        return None
+    return Schedule(name=REVENUE, cron=_cron(REVENUE, setting, "0 30 23 * * *"),
+                    job=partial(recognize_month_end, systems),
+                    description="recognize the month's revenue into the ERP on its last day")
+
+
 # -- retrying what only waited on a system ----------------------------------------------------
 AUTOMATIC_KINDS = ("retries_exhausted", "transient", "rate_limited")
 """Exception kinds that mean 'a system was away longer than the step's retry budget': their
@@ -338,7 +361,7 @@ def _prune_schedule(config: Mapping[str, Any], setting: ScheduleSetting | None
 # -- all of them ------------------------------------------------------------------------------
 def possible_names(system_names: Iterable[str]) -> set[str]:
     """Every schedule name a configuration may tune, configured systems or not."""
-    names = {RECONCILE, RETRY_SWEEP, PRODUCTS_SYNC, NOTIFY, PRUNE_TRACES}
+    names = {RECONCILE, RETRY_SWEEP, PRODUCTS_SYNC, NOTIFY, PRUNE_TRACES, REVENUE}
     for system in system_names:
         definition = connector_for(system)
         if definition is not None:
@@ -358,6 +381,7 @@ def build_schedules(config: Mapping[str, Any], systems: Systems,
                             f"{', '.join(sorted(known))})")
     found = [*polls, _products_schedule(settings.get(PRODUCTS_SYNC)),
              _reconcile_schedule(systems, settings.get(RECONCILE)),
+             _revenue_schedule(systems, settings.get(REVENUE)),
              _retry_schedule(settings.get(RETRY_SWEEP)),
              _notify_schedule(config, settings.get(NOTIFY)),
              _prune_schedule(config, settings.get(PRUNE_TRACES))]
@@ -365,6 +389,6 @@ def build_schedules(config: Mapping[str, Any], systems: Systems,
 
 
 __all__ = ["AUTOMATIC_KINDS", "NOTIFY", "PRODUCTS_SYNC", "PRUNE_TRACES", "RECONCILE",
-           "RETRY_ACTOR", "RETRY_SWEEP",
+           "RETRY_ACTOR", "RETRY_SWEEP", "REVENUE",
            "PollJob", "ScheduleSetting", "Start", "begin_stream", "begin_streams",
            "build_schedules", "poll_into_inbox", "possible_names", "retry_waiting"]

@@ -93,6 +93,8 @@ class LedgerAccounts:
     cash: frozenset[str]
     tax_payable: str
     processor_fees: str
+    deferred_revenue: frozenset[str] = frozenset()
+    """Where invoiced revenue waits until it is recognized (billed, like income)."""
 
 
 DEFAULT_SUBSIDIARIES = {"USD": "US01", "EUR": "DE01", "JPY": "JP01"}

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "refdata": ("refdata", "app"),
     "replay": ("replay", "replay_command"),
     "retention": ("retention", "retention_app"),
+    "revenue": ("revenue", "app"),
     "sandbox": ("sandbox", "app"),
     "schema": ("schema", "app"),
     "serve": ("serve", "serve"),

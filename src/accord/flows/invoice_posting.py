@@ -8,7 +8,10 @@ mapping's ERP items (and so their income accounts) and billing's tax lines. The 
 is the active reference-data version's (:mod:`accord.refdata.versions`), and the posting
 records which version that was (:mod:`accord.refdata.usage`). The posting step reads the
 invoice its read step checkpointed through :func:`accord.canonical.upcasting.load`, so a
-flow that read an invoice before a new invoice schema version posts it after. If the customer
+flow that read an invoice before a new invoice schema version posts it after. Lines whose
+SKU defers its revenue are posted deferred to the SKU's deferred revenue account, and their
+revenue schedules are written with the posting (:mod:`accord.revenue`,
+``docs/revenue.md``). If the customer
 is not in the ERP yet the posting waits for it, durably; a closed period is refused by the
 ERP and becomes an exception for finance operations.
 """
@@ -80,6 +83,8 @@ def read_invoice(call: StepCall, billing: str, invoice_id: str) -> dict[str, Any
     there (None while the customer is not in that ERP yet). A re-run after a crash reads and
     maps again, which changes nothing billing or the ERP hold; keys are idempotent rows."""
     from accord.refdata.versions import active  # the refdata package reads the flows' models
+    from accord.revenue.book import open_from
+    from accord.revenue.schedules import plan_invoice
 
     found = systems()
     document = found.billing(billing).read_invoice(invoice_id)
@@ -90,28 +95,40 @@ def read_invoice(call: StepCall, billing: str, invoice_id: str) -> dict[str, Any
         mapped = invoice.model_dump(mode="json")
         erp = found.target(Role.ERP, mapped["legal_entity"], mapped["currency"])
         erp_customer = Xrefs(session).system_id(invoice.customer_id, erp)
+        revenue = plan_invoice(invoice, refdata.bundle.skus,
+                               open_from=open_from(session, invoice.legal_entity,
+                                                   invoice.currency))
     record_keys(current().database, call.correlation_id, {
         Key.INVOICE_ID: mapped["id"], Key.CUSTOMER_ID: mapped["customer_id"],
         Key.REFDATA_VERSION: str(refdata.version),
         **({Key.INVOICE_NUMBER: mapped["number"]} if mapped.get("number") else {})})
     return {"invoice": mapped, "erp": erp, "erp_customer": erp_customer,
-            "refdata_version": refdata.version}
+            "refdata_version": refdata.version,
+            "revenue": [planned.model_dump(mode="json") for planned in revenue]}
 
 
 @step(Role.ERP, "post_invoice", entity=Key.BILLING_INVOICE_ID,
       milestone=Milestone.INVOICE_POSTED)
 def post_invoice(call: StepCall, erp: str, invoice: dict[str, Any], billing: str,
-                 billing_invoice_id: str, refdata_version: int | None = None) -> str:
-    """Upsert the invoice in the ERP, then record in one transaction that billing and the
-    ERP know it (as ``billing_invoice_id`` and the ERP's id), and which reference-data
-    version it was mapped under. A crash between the upsert and the records re-runs the
-    step: the upsert lands on the same record and the records are written then."""
+                 billing_invoice_id: str, refdata_version: int | None = None,
+                 revenue: list[dict[str, Any]] | None = None) -> str:
+    """Upsert the invoice in the ERP (deferred lines to their deferred revenue account),
+    then record in one transaction that billing and the ERP know it (as
+    ``billing_invoice_id`` and the ERP's id), and which reference-data version it was
+    mapped under; then its revenue schedules, once. A crash between the upsert and the
+    records re-runs the step: the upsert lands on the same record and the records are
+    written then."""
     from accord.refdata.usage import record_use
+    from accord.revenue.book import record_schedules
+    from accord.revenue.schedules import PlannedSchedule, line_accounts
 
     # ``invoice`` is read_invoice's checkpoint: a flow that read it before an upgrade of the
     # invoice schema (waiting for the customer, or forked by a replay) holds an older version
     canonical = load(Invoice, invoice)
-    posted = systems().erp(erp).post_invoice(canonical)
+    planned = [PlannedSchedule.model_validate(item) for item in revenue or []]
+    port = systems().erp(erp)
+    posted = (port.post_invoice(canonical, accounts=line_accounts(canonical, planned))
+              if planned else port.post_invoice(canonical))
     links = ((billing, billing_invoice_id), (erp, posted))
     try:
         _link_all(canonical.id, links)
@@ -122,6 +139,13 @@ def post_invoice(call: StepCall, erp: str, invoice: dict[str, Any], billing: str
             record_use(session, canonical_id=canonical.id,
                        entity_type=EntityType.INVOICE.value, system=erp, system_id=posted,
                        version=refdata_version, correlation_id=call.correlation_id)
+    if planned:
+        try:
+            with current().database.session() as session:
+                record_schedules(session, planned)
+        except IntegrityError:  # a concurrent flow wrote them first
+            with current().database.session() as session:
+                record_schedules(session, planned)
     return posted
 
 
@@ -140,7 +164,8 @@ def post_billing_invoice(billing: str, invoice_id: str) -> dict[str, str]:
     invoice, erp = read["invoice"], str(read["erp"])
     if read["erp_customer"] is None:
         await_link(invoice["customer_id"], erp, "customer")
-    posted = post_invoice(erp, invoice, billing, invoice_id, read.get("refdata_version"))
+    posted = post_invoice(erp, invoice, billing, invoice_id, read.get("refdata_version"),
+                          read.get("revenue"))
     return {"outcome": "posted", "invoice_id": invoice["id"], "erp_invoice": posted}
 
 

@@ -7,7 +7,9 @@
 * ``payment.failed``: the CRM account's billing status becomes past due; a payment after
   failed attempts (dunning recovered) sets it back to active.
 * ``payment.refunded``: each refund becomes an ERP credit memo against the paid invoice and
-  a customer refund paid out of it.
+  a customer refund paid out of it. A credit against an invoice with revenue schedules
+  reduces them (re-planning what is left) and posts to their deferred revenue account
+  (``docs/revenue.md``).
 """
 
 from __future__ import annotations
@@ -218,7 +220,18 @@ def credit_note_for(refund: Refund, invoice_id: str) -> CreditNote:
 
 @step(Role.ERP, "post_credit_memo", entity=Key.BILLING_PAYMENT_ID)
 def post_credit_memo(_call: StepCall, erp: str, note: dict[str, Any]) -> str:
-    return systems().erp(erp).post_credit_note(load(CreditNote, note), apply=False)
+    """Apply the credit to the invoice's revenue schedules (once: a re-run changes nothing),
+    then upsert the credit memo with its lines on the schedules' deferred revenue account."""
+    from accord.refdata.versions import active
+    from accord.revenue.credits import apply_credit_note
+
+    canonical = load(CreditNote, note)
+    with current().database.session() as session:
+        accounts = apply_credit_note(session, canonical, active(session).bundle.skus)
+    port = systems().erp(erp)
+    if any(account is not None for account in accounts):
+        return port.post_credit_note(canonical, apply=False, accounts=accounts)
+    return port.post_credit_note(canonical, apply=False)
 
 
 @step(Role.ERP, "post_refund", entity=Key.BILLING_PAYMENT_ID)

@@ -32,11 +32,20 @@ class SkuEntry(BaseModel):
     """List price per currency (monthly for recurring items, per unit for usage)."""
     meter: str | None = None
     """Usage items: the event name of the billing meter their usage is reported to."""
+    deferred_revenue_account: str | None = None
+    """GL account number the ERP books this SKU's invoiced revenue to until it is recognized
+    (``docs/revenue.md``); without one, the revenue is income when invoiced."""
+    revenue_account: str | None = None
+    """GL account number the recognized revenue moves to (the recognition journal's credit);
+    required with ``deferred_revenue_account``."""
 
     @model_validator(mode="after")
     def _usage_has_meter(self) -> SkuEntry:
         if self.kind is ProductKind.USAGE and not self.meter:
             raise ValueError("meter: a usage SKU names the billing meter it is billed from")
+        if (self.deferred_revenue_account is None) != (self.revenue_account is None):
+            raise ValueError("revenue_account: a SKU with a deferred revenue account names "
+                             "the revenue account it is recognized to, and only then")
         return self
 
 

@@ -25,14 +25,19 @@ class ErpPort(Protocol):
     def post_product(self, product: Product) -> str:
         ...
 
-    def post_invoice(self, invoice: Invoice) -> str:
+    def post_invoice(self, invoice: Invoice, *,
+                     accounts: Sequence[str | None] | None = None) -> str:
+        """``accounts``: per line, the GL account number the line's amount posts to instead
+        of its item's income account (a deferred revenue account), or None to keep it."""
         ...
 
     def post_invoices(self, invoices: Sequence[Invoice], *,
                       idempotency_key: str | None = None) -> list[ErpPosting]:
         ...
 
-    def post_credit_note(self, note: CreditNote, *, apply: bool = True) -> str:
+    def post_credit_note(self, note: CreditNote, *, apply: bool = True,
+                         accounts: Sequence[str | None] | None = None) -> str:
+        """``accounts`` as for :meth:`post_invoice` (the deferred revenue a credit reduces)."""
         ...
 
     def post_payment(self, payment: Payment) -> str:

@@ -8,6 +8,7 @@ period's postings pass an independent ledger check. Each connector builds its re
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from accord.canonical.ledger import JournalEntry
@@ -54,6 +55,11 @@ class LedgerReader(ReconciliationReader, Protocol):
 
     def ledger_accounts(self) -> LedgerAccounts:
         """The chart of accounts and the accounts the ledger check reads."""
+        ...
+
+    def account_balances(self, accounts: frozenset[str]) -> Iterator[tuple[str, str, Decimal]]:
+        """(legal entity, currency, debits less credits) of the GL accounts ``accounts``,
+        all time (a balance, like receivables), one row per legal entity and currency."""
         ...
 
 

@@ -19,6 +19,7 @@ class DifferenceKind(StrEnum):
     UNBALANCED_JOURNAL = "unbalanced_journal"
     RECEIVABLES_GAP = "receivables_gap"
     LEDGER_MISMATCH = "ledger_mismatch"
+    DEFERRED_REVENUE_GAP = "deferred_revenue_gap"
 
 
 # Missing and duplicate postings are integration failures until proven otherwise; amounts,
@@ -33,6 +34,7 @@ DEFAULT_OWNERS: dict[DifferenceKind, Team] = {
     DifferenceKind.UNBALANCED_JOURNAL: Team.FINANCE_OPERATIONS,
     DifferenceKind.RECEIVABLES_GAP: Team.FINANCE_OPERATIONS,
     DifferenceKind.LEDGER_MISMATCH: Team.FINANCE_OPERATIONS,
+    DifferenceKind.DEFERRED_REVENUE_GAP: Team.FINANCE_OPERATIONS,
 }
 
 

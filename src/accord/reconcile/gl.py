@@ -144,7 +144,8 @@ def _ledger_figures(balances: dict[tuple[str, str], Decimal], accounts: LedgerAc
     for (account, currency), amount in balances.items():
         kind, subsidiary, acct = account.split(":", 2)
         acct = acct.removeprefix("A")
-        if kind == AccountType.INCOME.value or acct == accounts.tax_payable:
+        if kind == AccountType.INCOME.value or acct == accounts.tax_payable or \
+                acct in accounts.deferred_revenue:
             add("billed", subsidiary, currency, -amount)
         if acct in accounts.cash:
             add("cash", subsidiary, currency, amount)

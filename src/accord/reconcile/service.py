@@ -15,6 +15,7 @@ from accord.connectors.base import ReaderOptions
 from accord.connectors.registry import connector_for
 from accord.engine.owners import OwnerRules
 from accord.ports.reconciliation import LedgerReader, ReconciliationReader
+from accord.reconcile.deferred import DeferredRevenueGap, deferred_revenue_gaps
 from accord.reconcile.differences import DEFAULT_OWNERS, Difference, DifferenceKind
 from accord.reconcile.gl import (
     JournalImbalance,
@@ -36,10 +37,11 @@ class GlReport:
     unbalanced: list[JournalImbalance]
     receivables: list[ReceivablesGap]
     ledger: LedgerReport | None
+    deferred: list[DeferredRevenueGap] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        return not self.unbalanced and not self.receivables and not (
+        return not self.unbalanced and not self.receivables and not self.deferred and not (
             self.ledger is not None and self.ledger.mismatches)
 
 
@@ -55,10 +57,14 @@ class Outcome:
         return self.report.clean and (self.gl is None or self.gl.clean)
 
 
-def check_gl(reader: LedgerReader, ledger_path: Path | None) -> GlReport:
+def check_gl(reader: LedgerReader, ledger_path: Path | None,
+             database: Database | None = None) -> GlReport:
+    """Journals balance, receivables agree, the ledger export passes ``bean-check`` (with a
+    path) and, with the store, deferred revenue equals the schedules' remainder."""
     return GlReport(list(unbalanced_journals(reader.journal_lines(), accord_only=True)),
                     receivables_gaps(reader),
-                    export_ledger(reader, ledger_path) if ledger_path is not None else None)
+                    export_ledger(reader, ledger_path) if ledger_path is not None else None,
+                    deferred_revenue_gaps(reader, database) if database is not None else [])
 
 
 def gl_step(system: str) -> str:
@@ -82,6 +88,10 @@ def gl_differences(report: GlReport, system: str) -> Iterator[Difference]:
         yield finding(DifferenceKind.RECEIVABLES_GAP, "customer",
                       f"{system}:{gap.customer}:{gap.currency}", str(gap.subledger),
                       str(gap.control_account))
+    for deferred in report.deferred:
+        yield finding(DifferenceKind.DEFERRED_REVENUE_GAP, "revenue_schedule",
+                      f"deferred:{deferred.legal_entity}:{deferred.currency}",
+                      str(deferred.unrecognized), str(deferred.erp_balance))
     for mismatch in report.ledger.mismatches if report.ledger else []:
         yield finding(DifferenceKind.LEDGER_MISMATCH, "ledger",
                       f"{mismatch.check}:{mismatch.subsidiary}:{mismatch.currency}",
@@ -100,7 +110,7 @@ def reconcile(database: Database, routing: OwnerRules, readers: Readers, *,
     erp = ledgers[0] if ledgers else None
 
     def run() -> tuple[RunReport, GlReport | None]:
-        gl = check_gl(erp, ledger_path) if erp is not None else None
+        gl = check_gl(erp, ledger_path, database) if erp is not None else None
         findings = ([Findings(gl_step(erp.system), lambda: gl_differences(gl, erp.system))]
                     if gl is not None and erp is not None else [])
         return run_reconciliation(database, routing, comparisons(readers),

@@ -14,7 +14,8 @@ from typing import Any
 from accord.refdata.bundle import RefdataBundle
 
 MATERIAL = ("skus.skus.*.erp_item", "skus.skus.*.kind", "skus.skus.*.revenue_category",
-            "skus.skus.*.prices.*", "entities.entities.*.currency",
+            "skus.skus.*.prices.*", "skus.skus.*.deferred_revenue_account",
+            "skus.skus.*.revenue_account", "entities.entities.*.currency",
             "entities.entities.*.tax_rate", "entities.entities.*.tax_jurisdiction",
             "routing.rules.*")
 """Dotted paths into the bundle's document (shell patterns) of the financially material

@@ -22,11 +22,15 @@
 | notification   | each message sent to an owner (e-mail, webhook) about an exception or SLA |
 | refdata_version | versioned reference-data bundles: proposed, approved, active, rolled back |
 | refdata_use    | which reference-data version each ERP posting was mapped under          |
+| revenue_schedule | one per deferred invoice line: SKU, accounts, total (minor units)      |
+| revenue_entry  | a schedule's amount per period, and the journal that recognized it       |
+| revenue_change | each credit applied to a schedule (once per schedule and document)      |
+| revenue_recognition | the one recognition journal per period, legal entity and currency  |
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -464,3 +468,72 @@ class EnvironmentMark(Base):
     masked_from: Mapped[str | None] = mapped_column(
         String(255), comment="a masked copy: the database it was copied from (no password)")
     masked_at: Mapped[datetime | None]
+
+
+class RevenueScheduleRow(Base):
+    """A deferred invoice line's revenue schedule (``accord.revenue``); amounts in minor units
+    of ``currency``."""
+
+    __tablename__ = "revenue_schedule"
+    __table_args__ = (Index("ix_revenue_schedule_invoice_id", "invoice_id"),
+                      Index("ix_revenue_schedule_legal_entity_currency", "legal_entity",
+                            "currency"))
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(String(40))
+    line: Mapped[int] = mapped_column(Integer)
+    product_sku: Mapped[str] = mapped_column(String(64))
+    legal_entity: Mapped[str] = mapped_column(String(40))
+    currency: Mapped[str] = mapped_column(String(3))
+    recognition: Mapped[str] = mapped_column(String(20), comment="accord.canonical.Recognition")
+    deferred_account: Mapped[str] = mapped_column(String(40))
+    revenue_account: Mapped[str] = mapped_column(String(40))
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    service_start: Mapped[date]
+    service_end: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RevenueEntryRow(Base):
+    """One period's amount of a schedule; ``recognized_in`` is the recognition journal's
+    canonical id once recognized (then the row never changes)."""
+
+    __tablename__ = "revenue_entry"
+    __table_args__ = (Index("ix_revenue_entry_schedule_id", "schedule_id"),
+                      Index("ix_revenue_entry_recognized_in", "recognized_in"))
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    schedule_id: Mapped[str] = mapped_column(ForeignKey("revenue_schedule.id"))
+    period: Mapped[str] = mapped_column(String(7))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    recognized_in: Mapped[str | None] = mapped_column(String(40))
+
+
+class RevenueChangeRow(Base):
+    """A document (credit note) that changed a schedule's total, applied once."""
+
+    __tablename__ = "revenue_change"
+    __table_args__ = (UniqueConstraint("schedule_id", "document_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    schedule_id: Mapped[str] = mapped_column(ForeignKey("revenue_schedule.id"))
+    document_id: Mapped[str] = mapped_column(String(40))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    effective: Mapped[date]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RevenueRecognitionRow(Base):
+    """The recognition journal of one period, legal entity and currency, posted once."""
+
+    __tablename__ = "revenue_recognition"
+    __table_args__ = (UniqueConstraint("period", "legal_entity", "currency"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    period: Mapped[str] = mapped_column(String(7))
+    legal_entity: Mapped[str] = mapped_column(String(40))
+    currency: Mapped[str] = mapped_column(String(3))
+    journal_id: Mapped[str] = mapped_column(String(40))
+    system: Mapped[str] = mapped_column(String(40))
+    system_id: Mapped[str] = mapped_column(String(255))
+    recognized_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -38,6 +38,14 @@ class ErpDocument:
     remaining: Decimal | None
     customer: str | None
     subtotal: Decimal | None = None  # invoices and credit memos
+    line_accounts: tuple[tuple[str, Decimal], ...] = ()
+    """Invoices and credit memos: the part of the subtotal whose lines name their own GL
+    account (deferred revenue), per account number; the rest is the items' income."""
+
+    @property
+    def item_income(self) -> Decimal:
+        return (self.subtotal or ZERO) - sum((amount for _a, amount in self.line_accounts),
+                                             ZERO)
 
     @property
     def period(self) -> str:

@@ -37,8 +37,9 @@ class NetSuiteErp:
     def post_product(self, product: Product) -> str:
         return self.poster.post_product(product)
 
-    def post_invoice(self, invoice: Invoice) -> str:
-        return self.poster.post_invoice(invoice)
+    def post_invoice(self, invoice: Invoice, *,
+                     accounts: Sequence[str | None] | None = None) -> str:
+        return self.poster.post_invoice(invoice, accounts=accounts)
 
     def post_invoices(self, invoices: Sequence[Invoice], *,
                       idempotency_key: str | None = None) -> list[ErpPosting]:
@@ -47,8 +48,9 @@ class NetSuiteErp:
                 for result in self.poster.post_invoices(invoices,
                                                         idempotency_key=idempotency_key)]
 
-    def post_credit_note(self, note: CreditNote, *, apply: bool = True) -> str:
-        return self.poster.post_credit_note(note, apply=apply)
+    def post_credit_note(self, note: CreditNote, *, apply: bool = True,
+                         accounts: Sequence[str | None] | None = None) -> str:
+        return self.poster.post_credit_note(note, apply=apply, accounts=accounts)
 
     def post_payment(self, payment: Payment) -> str:
         return self.poster.post_payment(payment)

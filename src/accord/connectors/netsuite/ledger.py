@@ -52,8 +52,13 @@ def receivable_rows(books: Books) -> Iterator[ReceivableRow]:
                                 ZERO)
 
 
+def _flip(side: Side) -> Side:
+    return Side.CREDIT if side is Side.DEBIT else Side.DEBIT
+
+
 def _entry(doc: ErpDocument, lines: list[tuple[str, Side, Decimal]]) -> JournalEntry | None:
-    kept = tuple(JournalLine(account=account, side=side, amount=doc.money(amount))
+    kept = tuple(JournalLine(account=account, side=side if amount > 0 else _flip(side),
+                             amount=doc.money(abs(amount)))
                  for account, side, amount in lines if amount != ZERO)
     if len(kept) < 2:
         return None
@@ -73,9 +78,13 @@ def postings(books: Books) -> Iterator[JournalEntry]:
     revenue = number(ref.roles.revenue)
     makers: dict[TranType, Callable[[ErpDocument], list[tuple[str, Side, Decimal]]]] = {
         TranType.INVOICE: lambda d: [(ar, Side.DEBIT, d.total),
-                                     (revenue, Side.CREDIT, d.subtotal or ZERO),
+                                     (revenue, Side.CREDIT, d.item_income),
+                                     *((account, Side.CREDIT, amount)
+                                       for account, amount in d.line_accounts),
                                      (tax, Side.CREDIT, d.total - (d.subtotal or ZERO))],
-        TranType.CREDIT_MEMO: lambda d: [(revenue, Side.DEBIT, d.subtotal or ZERO),
+        TranType.CREDIT_MEMO: lambda d: [(revenue, Side.DEBIT, d.item_income),
+                                         *((account, Side.DEBIT, amount)
+                                           for account, amount in d.line_accounts),
                                          (tax, Side.DEBIT, d.total - (d.subtotal or ZERO)),
                                          (ar, Side.CREDIT, d.total)],
         TranType.PAYMENT: lambda d: [(undeposited, Side.DEBIT, d.total),

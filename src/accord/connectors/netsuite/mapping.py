@@ -178,15 +178,31 @@ def product_from_netsuite(record_type: str, record: Mapping[str, Any], ref: RefD
 
 
 # -- invoices and credit memos -------------------------------------------------------------
-def _item_lines(lines: Sequence[InvoiceLine | CreditNoteLine], ref: RefData) -> list[Body]:
+def _item_lines(lines: Sequence[InvoiceLine | CreditNoteLine], ref: RefData,
+                accounts: Sequence[str | None] | None = None) -> list[Body]:
+    """Item lines; ``accounts`` (per line, a GL account number or None) defers a line's
+    revenue (``deferRevRec``, with its service period as the revenue recognition dates):
+    NetSuite books it to the item's deferred revenue account, which must be that account
+    (the deferred-revenue check compares them: ``docs/revenue.md``)."""
+    if accounts is not None and len(accounts) != len(lines):
+        raise DataQualityError("accounts", f"{len(accounts)} accounts for {len(lines)} lines",
+                               owner=Team.INTEGRATION_ENGINEERING, system=SYSTEM)
     out: list[Body] = []
     for index, line in enumerate(lines):
         item = ref.item(line.product_sku, f"lines.{index}.product_sku")
         unit = getattr(line, "unit_amount", None)
+        account = accounts[index] if accounts is not None else None
+        service = getattr(line, "service_period", None)
+        deferral: Body = {}
+        if account is not None:
+            ref.account_id(account, f"accounts.{index}")  # a GL account the ERP knows
+            deferral = {"deferRevRec": True,
+                        "revRecStartDate": service.start.isoformat() if service else None,
+                        "revRecEndDate": service.end.isoformat() if service else None}
         out.append(_compact({"item": {"id": item.id}, "description": line.description,
                              "quantity": line.quantity,
                              "rate": unit.amount if unit is not None else None,
-                             "amount": line.amount.amount}))
+                             "amount": line.amount.amount, **deferral}))
     return out
 
 
@@ -209,9 +225,10 @@ def _tax_lines(record: Mapping[str, Any], currency: str) -> tuple[TaxLine, ...]:
     return tuple(lines)
 
 
-def invoice_to_netsuite(invoice: Invoice, ref: RefData) -> Body:
+def invoice_to_netsuite(invoice: Invoice, ref: RefData, *,
+                        accounts: Sequence[str | None] | None = None) -> Body:
     subsidiary = ref.subsidiary(invoice.legal_entity)
-    lines = _item_lines(invoice.lines, ref)
+    lines = _item_lines(invoice.lines, ref, accounts)
     if invoice.discount_total is not None and not invoice.discount_total.is_zero():
         if ref.discount_item is None:
             raise DataQualityError("discount_total", "no discount item in the reference data",
@@ -283,7 +300,8 @@ def invoice_from_netsuite(record: Mapping[str, Any], ref: RefData, *, customer_i
         po_number=record.get("otherRefNum"))
 
 
-def credit_note_to_netsuite(note: CreditNote, ref: RefData, *, apply: bool = True) -> Body:
+def credit_note_to_netsuite(note: CreditNote, ref: RefData, *, apply: bool = True,
+                            accounts: Sequence[str | None] | None = None) -> Body:
     """A credit memo created from, and (unless ``apply`` is off) applied to, its invoice."""
     return _compact({
         "externalId": note.id, "tranId": note.number,
@@ -291,7 +309,7 @@ def credit_note_to_netsuite(note: CreditNote, ref: RefData, *, apply: bool = Tru
         "createdFrom": {"externalId": note.invoice_id},
         "currency": {"id": ref.currency_id(note.currency)},
         "tranDate": note.issue_date.isoformat(), "memo": note.reason.value,
-        "item": {"items": _item_lines(note.lines, ref)},
+        "item": {"items": _item_lines(note.lines, ref, accounts)},
         "taxDetails": {"items": _tax_details(note.tax_lines)},
         "apply": {"items": [{"doc": {"externalId": note.invoice_id}, "apply": True,
                              "amount": note.total.amount}]} if apply else None,

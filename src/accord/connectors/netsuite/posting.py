@@ -73,9 +73,11 @@ class NetSuitePoster:
         record_type, body = mapping.product_to_netsuite(product, self.ref)
         return self.client.upsert(record_type, product.id, body)
 
-    def post_invoice(self, invoice: Invoice) -> str:
+    def post_invoice(self, invoice: Invoice, *,
+                     accounts: Sequence[str | None] | None = None) -> str:
         return self.client.upsert("invoice", invoice.id,
-                                  mapping.invoice_to_netsuite(invoice, self.ref))
+                                  mapping.invoice_to_netsuite(invoice, self.ref,
+                                                              accounts=accounts))
 
     def post_invoices(self, invoices: Sequence[Invoice], *, idempotency_key: str | None = None
                       ) -> list[BatchResult]:
@@ -95,9 +97,11 @@ class NetSuitePoster:
                 results[result.external_id] = result
         return [results[invoice.id] for invoice in invoices]
 
-    def post_credit_note(self, note: CreditNote, *, apply: bool = True) -> str:
+    def post_credit_note(self, note: CreditNote, *, apply: bool = True,
+                         accounts: Sequence[str | None] | None = None) -> str:
         return self.client.upsert("creditMemo", note.id,
-                                  mapping.credit_note_to_netsuite(note, self.ref, apply=apply))
+                                  mapping.credit_note_to_netsuite(note, self.ref, apply=apply,
+                                                                  accounts=accounts))
 
     def post_payment(self, payment: Payment) -> str:
         return self.client.upsert("customerPayment", payment.id,

@@ -20,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 
 from accord.canonical.ids import EntityType
-from accord.canonical.ledger import AccountType, JournalEntry
+from accord.canonical.ledger import AccountType, JournalEntry, Side
 from accord.canonical.money import Money
 from accord.canonical.period import Period, period_of
 from accord.canonical.reconciliation import (
@@ -92,28 +92,42 @@ class NetSuiteReader:
             f"{self._where_period('t')} ORDER BY t.id")
         with_lines = tran_type in (TranType.INVOICE, TranType.CREDIT_MEMO)
         lines = self._item_lines(tran_type) if with_lines else iter(())
-        pending: tuple[int, Decimal] | None = next(lines, None)
+        pending: tuple[int, Decimal, str | None] | None = next(lines, None)
         for row in headers:
             ident = int(row["id"])
             subtotal: Decimal | None = None
+            accounts: dict[str, Decimal] = {}
             if with_lines:
                 subtotal = ZERO
                 while pending is not None and pending[0] <= ident:
                     if pending[0] == ident:
                         subtotal += pending[1]
+                        if pending[2] is not None:
+                            accounts[pending[2]] = accounts.get(pending[2], ZERO) + pending[1]
                     pending = next(lines, None)
-            yield self._document(tran_type, row, subtotal)
+            yield self._document(tran_type, row, subtotal, tuple(sorted(accounts.items())))
 
-    def _item_lines(self, tran_type: TranType) -> Iterator[tuple[int, Decimal]]:
+    def _deferral_accounts(self) -> dict[str, str]:
+        """Item internal id -> the GL account number of its deferred revenue account."""
+        return {str(row["id"]): self.ref.account_number(str(row["deferredrevenueaccount"]))
+                for row in self._query("SELECT i.id, i.deferredrevenueaccount FROM item i "
+                                       "WHERE i.deferredrevenueaccount IS NOT NULL")}
+
+    def _item_lines(self, tran_type: TranType) -> Iterator[tuple[int, Decimal, str | None]]:
+        """(transaction, net amount, the deferred revenue account number of a line whose
+        revenue is deferred - its item's - or None: the item's income)."""
+        deferral = self._deferral_accounts()
         for row in self._query(
-                "SELECT tl.transaction, tl.netamount FROM transactionline tl "  # noqa: S608
-                "INNER JOIN transaction t ON tl.transaction = t.id "
+                "SELECT tl.transaction, tl.netamount, tl.item, tl.deferrevrec "  # noqa: S608
+                "FROM transactionline tl INNER JOIN transaction t ON tl.transaction = t.id "
                 f"WHERE t.type = '{tran_type.value}'{self._where_period('t')} "
                 "ORDER BY tl.transaction"):
-            yield int(row["transaction"]), _decimal(row.get("netamount"))
+            deferred = row.get("deferrevrec") in ("T", True)
+            yield (int(row["transaction"]), _decimal(row.get("netamount")),
+                   deferral.get(str(row.get("item"))) if deferred else None)
 
-    def _document(self, tran_type: TranType, row: dict[str, str], subtotal: Decimal | None
-                  ) -> ErpDocument:
+    def _document(self, tran_type: TranType, row: dict[str, str], subtotal: Decimal | None,
+                  line_accounts: tuple[tuple[str, Decimal], ...] = ()) -> ErpDocument:
         remaining = row.get("foreignamountremaining")
         return ErpDocument(
             id=row["id"], type=tran_type, external_id=row.get("externalid"),
@@ -124,7 +138,7 @@ class NetSuiteReader:
             tran_date=date.fromisoformat(row["trandate"][:10]),
             total=_decimal(row.get("foreigntotal")),
             remaining=Decimal(remaining) if remaining is not None else None,
-            customer=row.get("entity"), subtotal=subtotal)
+            customer=row.get("entity"), subtotal=subtotal, line_accounts=line_accounts)
 
     def journal_lines(self) -> Iterator[LedgerLine]:
         """Every journal line in the period, in transaction then line order."""
@@ -224,7 +238,23 @@ class NetSuiteReader:
                             number(self.ref.roles.undeposited_funds),
                             number(self.ref.roles.processor_fees)}),
             tax_payable=number(self.ref.roles.tax_payable),
-            processor_fees=number(self.ref.roles.processor_fees))
+            processor_fees=number(self.ref.roles.processor_fees),
+            deferred_revenue=frozenset({number(self.ref.roles.deferred_revenue)})
+            if self.ref.roles.deferred_revenue else frozenset())
+
+    def account_balances(self, accounts: frozenset[str]) -> Iterator[tuple[str, str, Decimal]]:
+        """Summed from every posting (invoices and credit memos by line account, journals by
+        line), all time."""
+        totals: dict[tuple[str, str], Decimal] = {}
+        for entry in self.everything().postings():
+            for line in entry.lines:
+                if line.account in accounts:
+                    key = (entry.legal_entity, entry.currency)
+                    signed = line.amount.amount if line.side is Side.DEBIT else \
+                        -line.amount.amount
+                    totals[key] = totals.get(key, ZERO) + signed
+        for (entity, currency), total in sorted(totals.items()):
+            yield entity, currency, total
 
     def everything(self) -> NetSuiteReader:
         """The same reader over all time."""

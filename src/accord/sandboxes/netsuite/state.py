@@ -240,14 +240,15 @@ class NetSuiteStore:
         for record_type, name in (("department", "Sales"), ("classification", "Subscription"),
                                   ("location", "HQ")):
             self._seed(record_type, 1, name=name, isInactive=False)
-        for internal_id, record_type, item_id, account in (
-                (201, "serviceSaleItem", "SUBSCRIPTION", "5"),
-                (202, "nonInventorySaleItem", "USAGE", "7"),
-                (203, "serviceSaleItem", "SERVICES", "6"),
-                (204, "inventoryItem", "HARDWARE", "5"),
-                (205, "serviceSaleItem", "PLAT-ANNUAL", "5")):
+        for internal_id, record_type, item_id, account, deferred in (
+                (201, "serviceSaleItem", "SUBSCRIPTION", "5", "9"),
+                (202, "nonInventorySaleItem", "USAGE", "7", "9"),
+                (203, "serviceSaleItem", "SERVICES", "6", "9"),
+                (204, "inventoryItem", "HARDWARE", "5", None),
+                (205, "serviceSaleItem", "PLAT-ANNUAL", "5", "9")):
             self._seed(record_type, internal_id, itemId=item_id, displayName=item_id.title(),
-                       incomeAccount=account, isInactive=False)
+                       incomeAccount=account, isInactive=False,
+                       **({"deferredRevenueAccount": deferred} if deferred else {}))
         today = self.now().date()
         for offset, closed in ((-1, True), (0, False), (1, False)):
             year, month = _shift(today.year, today.month, offset)

@@ -44,6 +44,8 @@ class AccountRoles(_Model):
     tax_payable: str
     revenue: str
     processor_fees: str
+    deferred_revenue: str | None = None
+    """Where invoiced revenue waits until recognized (``docs/revenue.md``)."""
 
 
 class PeriodRefs(_Model):

@@ -42,6 +42,7 @@ def _item(name: str, code: str) -> RecordSpec:
     return RecordSpec(name, (
         text("itemId", required=True, label="Item Name/Number"), text("displayName"),
         text("description"), decimal("basePrice"), ref("incomeAccount", "account"),
+        ref("deferredRevenueAccount", "account"),
         ref("subsidiary", "subsidiary"), boolean("isInactive", False),
     ), family=Family.ITEM, type_code=code, ref_field="itemId")
 
@@ -49,7 +50,8 @@ def _item(name: str, code: str) -> RecordSpec:
 _ITEM_LINES = SublistSpec("item", (
     ref("item", *ITEM_TYPES, required=True, label="Item"), text("description"),
     decimal("quantity"), decimal("rate"), decimal("amount"), text("taxCode"),
-    decimal("taxRate1"), *SEGMENTS,
+    decimal("taxRate1"), *SEGMENTS, boolean("deferRevRec"), date_field("revRecStartDate"),
+    date_field("revRecEndDate"),
 ))
 _TAX_DETAILS = SublistSpec("taxDetails", (
     text("taxCode", required=True, label="Tax Code"), text("taxType"), decimal("taxRate"),

@@ -77,7 +77,8 @@ _TRANSACTION_EXTRA = ("type", "recordtype", "entity", "status", "foreigntotal", 
 _LINE_COLUMNS = {"transaction", "linesequencenumber", "id", "mainline", "item", "description",
                  "quantity", "rate", "amount", "taxcode", "taxrate1", "department", "class",
                  "location", "account", "debit", "credit", "memo", "entity", "netamount",
-                 "debitforeignamount", "creditforeignamount"}
+                 "debitforeignamount", "creditforeignamount", "deferrevrec", "revrecstartdate",
+                 "revrecenddate"}
 
 
 @dataclass(frozen=True)
