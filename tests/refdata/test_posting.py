@@ -31,11 +31,12 @@ from accord.refdata import versions
 from accord.refdata.bundle import RefdataBundle
 from accord.refdata.usage import versions_of
 from accord.refdata.versions import RefdataError
-from accord.refdata.whatif import replay_period
+from accord.refdata.whatif import ERP_ITEM, REVENUE_ACCOUNT, replay_period
 from accord.registry.golden import GoldenRecords
 from accord.registry.xref import Xrefs
+from accord.revenue.recognition import last_day, recognize
 from accord.store import Database, upgrade
-from accord.store.models import BusinessKey, RefdataUse
+from accord.store.models import BusinessKey, RefdataUse, RevenueScheduleRow
 from tests.flows.conftest import Sandboxes, sandbox_deployment, sandbox_overrides
 from tests.flows.vendors import Vendors, invoice_id_for
 
@@ -153,9 +154,12 @@ def test_an_approved_gl_change_reaches_new_postings_and_rollback_restores_it(
                            before=RefdataBundle.from_files(), after=proposed)
     assert report.examined == 2
     assert set(report.changed) == {before, pending}
-    (shift,) = report.shifts
+    (shift,) = [shift for shift in report.shifts if shift.kind == ERP_ITEM]
     assert (shift.legal_entity, shift.currency, shift.before, shift.after, shift.amount,
             shift.invoices) == ("US01", "USD", "SERVICES", "SUBSCRIPTION", Decimal("3000.00"), 2)
+    # posted as a subscription item, its revenue is recognized as the subscriptions' is
+    assert [(other.kind, other.before, other.after) for other in report.shifts
+            if other.kind != ERP_ITEM] == [(REVENUE_ACCOUNT, "4100", "4000")]
     # the same through the command line, on the service's database and settings
     monkeypatch.setenv("ACCORD_DATABASE_URL", sqlite_url)
     monkeypatch.setenv("ACCORD_CONFIG", str(_config(tmp_path, sandboxes)))
@@ -203,6 +207,72 @@ def test_an_approved_gl_change_reaches_new_postings_and_rollback_restores_it(
     assert str(record["id"]) == use.system_id
     assert billed.version_of(after) == [proposal.version, 1]
     assert exceptions(database) == []
+
+
+def _revenue_account(item: str) -> RefdataBundle:
+    shipped = RefdataBundle.from_files()
+    skus = dict(shipped.skus.skus)
+    skus[SKU] = skus[SKU].model_copy(update={"revenue_account": item})
+    return shipped.model_copy(update={"skus": shipped.skus.model_copy(update={"skus": skus})})
+
+
+def test_a_gl_account_change_needs_a_second_admin_and_is_recognized_as_the_what_if_said(
+        engine, make_systems) -> None:
+    """The onboarding SKU's revenue account (where its revenue is recognized) moves from
+    4100 to 4200: not before a second admin approves; the what-if names the account and the
+    amount; after activation new postings' revenue is recognized there, in the ERP's
+    journal; a rollback restores 4100 for new postings and lists the one made meanwhile."""
+    found: Vendors = make_systems()
+    billed = Billed(engine, found)
+    database = engine.database
+    first, _item = billed.post_invoice()
+    with database.session() as session:
+        proposal = versions.propose(session, _revenue_account("4200"), by="alice")
+    assert proposal.material
+    assert [change.describe() for change in proposal.changes] == [
+        f"skus.skus.{SKU}.revenue_account: '4100' -> '4200'"]
+    with database.session() as session, pytest.raises(RefdataError, match="second admin"):
+        versions.activate(session, proposal.version, by="alice")
+
+    period = str(found.netsuite["netsuite"].client.get_by_external_id(
+        "invoice", first)["tranDate"])[:7]
+    with database.session() as session:
+        proposed = versions.bundle_of(versions.get(session, proposal.version))
+    report = replay_period(database, found.systems, period,
+                           before=RefdataBundle.from_files(), after=proposed)
+    (shift,) = report.shifts
+    assert (shift.kind, shift.legal_entity, shift.currency, shift.before, shift.after,
+            shift.amount, shift.invoices) == (REVENUE_ACCOUNT, "US01", "USD", "4100", "4200",
+                                              Decimal("1500.00"), 1)
+
+    with database.session() as session:
+        versions.approve(session, proposal.version, by="bob")
+        versions.activate(session, proposal.version, by="bob")
+    second, _item = billed.post_invoice()
+    with database.session() as session:
+        accounts = {row.invoice_id: row.revenue_account
+                    for row in session.scalars(select(RevenueScheduleRow))}
+    assert accounts == {first: "4100", second: shift.after}
+
+    run = recognize(database, found.systems, period, as_of=last_day(period))
+    (result,) = run.results
+    erp = found.netsuite["netsuite"]
+    journal = erp.client.get_by_external_id("journalEntry", result.journal_id)
+    credited: dict[str, Decimal] = {}
+    for line in journal["line"]["items"]:
+        if line.get("credit") is not None:
+            number = erp.ref.account_number(str(line["account"]["id"]))
+            credited[number] = credited.get(number, Decimal(0)) + Decimal(str(line["credit"]))
+    assert credited == {"4100": Decimal("1500.00"), "4200": shift.amount}
+
+    with database.session() as session:
+        done = versions.rollback(session, by="carol")
+    assert [use.canonical_id for use in done.affected] == [second]
+    third, _item = billed.post_invoice()
+    with database.session() as session:
+        (row,) = session.scalars(select(RevenueScheduleRow).where(
+            RevenueScheduleRow.invoice_id == third))
+    assert row.revenue_account == "4100"
 
 
 def test_a_bundle_is_checked_against_the_erps_it_posts_to(make_systems) -> None:
