@@ -58,8 +58,8 @@ def test_a_deal_closed_in_salesforce_reaches_stripe_and_netsuite(tmp_path: Path)
         assert ready["status"] == "ready"
         assert ready["engine"]["status"] == "running"
         assert {name: view["status"] for name, view in ready["systems"].items()} == {
-            "hubspot": "disabled", "metering": "ok", "netsuite": "ok", "netsuite-eu": "ok",
-            "salesforce": "ok", "stripe": "ok"}
+            "avatax": "ok", "hubspot": "disabled", "metering": "ok", "netsuite": "ok",
+            "netsuite-eu": "ok", "salesforce": "ok", "stripe": "ok"}
         assert {OPPORTUNITIES, "poll.stripe.events", "products.sync", "reconcile"} <= set(
             ready["schedules"])
         publish_catalog(env)

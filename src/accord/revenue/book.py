@@ -157,7 +157,7 @@ def remainders(session: Session) -> dict[tuple[str, str], Money]:
                func.sum(RevenueEntryRow.amount_minor))
         .join(RevenueEntryRow, RevenueEntryRow.schedule_id == RevenueScheduleRow.id)
         .where(RevenueEntryRow.recognized_in.is_(None))
-        .group_by(RevenueScheduleRow.legal_entity, RevenueScheduleRow.currency)).tuples()
+        .group_by(RevenueScheduleRow.legal_entity, RevenueScheduleRow.currency))
     return {(entity, currency): Money.from_minor_units(int(total or 0), currency)
             for entity, currency, total in rows}
 

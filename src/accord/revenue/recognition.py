@@ -74,10 +74,10 @@ def _groups(session: Session, period: str) -> list[tuple[str, str]]:
         select(RevenueScheduleRow.legal_entity, RevenueScheduleRow.currency)
         .join(RevenueEntryRow, RevenueEntryRow.schedule_id == RevenueScheduleRow.id)
         .where(RevenueEntryRow.recognized_in.is_(None), RevenueEntryRow.period <= period)
-        .distinct()).tuples().all()
+        .distinct()).all()
     done = session.execute(
         select(RevenueRecognitionRow.legal_entity, RevenueRecognitionRow.currency)
-        .where(RevenueRecognitionRow.period == period)).tuples().all()
+        .where(RevenueRecognitionRow.period == period)).all()
     return sorted(set(due) | set(done))
 
 
@@ -91,7 +91,7 @@ def _due(session: Session, period: str, legal_entity: str, currency: str
         .where(RevenueScheduleRow.legal_entity == legal_entity,
                RevenueScheduleRow.currency == currency,
                RevenueEntryRow.recognized_in.is_(None), RevenueEntryRow.period <= period)
-        .order_by(RevenueEntryRow.id)).tuples().all())
+        .order_by(RevenueEntryRow.id)).all())
 
 
 def recognition_journal(period: str, legal_entity: str, currency: str,

@@ -36,7 +36,7 @@ def waterfall(session: Session) -> list[WaterfallRow]:
         .group_by(RevenueScheduleRow.legal_entity, RevenueScheduleRow.currency,
                   RevenueEntryRow.period)
         .order_by(RevenueScheduleRow.legal_entity, RevenueScheduleRow.currency,
-                  RevenueEntryRow.period)).tuples()
+                  RevenueEntryRow.period))
     return [WaterfallRow(entity, currency, period,
                          Money.from_minor_units(int(done or 0), currency),
                          Money.from_minor_units(int(left or 0), currency))
