@@ -277,8 +277,14 @@ def batch_flow(name: str, *, single: Callable[[FlowInput], Any] | None = None,
 
         @functools.wraps(fn)
         def traced(run: FlowInput) -> dict[str, Any]:
-            linked = [item.get("traceparent") for item in run.payload.get(ITEMS, [])
-                      if isinstance(item, dict)]
+            items = items_of(run)
+            if len(items) == 1:  # a batch of one joins its event's trace, as a flow of one
+                only = items[0]
+                with tracing.flow_span(name, run.correlation_id, only.keys, only.traceparent,
+                                       DBOS.workflow_id):
+                    return body(run)
+            linked = [tracing.LinkedEvent(item.traceparent, item.correlation_id, item.keys)
+                      for item in items]
             with tracing.flow_span(name, run.correlation_id, {}, None, DBOS.workflow_id,
                                    linked=linked):
                 return body(run)
