@@ -71,6 +71,9 @@ R = TypeVar("R")
 P = ParamSpec("P")
 
 ITEMS = "items"
+BATCH_STEP_SUFFIX = "[batch]"
+"""Ends the DBOS name of a batch step (``erp.post_invoice[batch]``); its timeline rows and
+spans carry the step's own name (``erp.post_invoice``), as a flow of one event's step does."""
 
 
 class BatchItem(BaseModel):
@@ -404,7 +407,8 @@ def batch_step(system: str | Role, action: str, *, entity: str | None = None,
                     results[correlation_id] = {"value": value}
             return results
 
-        return DBOS.step(name=step_name)(body)
+        # its own name in DBOS: a flow of one event may declare a step of the same name
+        return DBOS.step(name=f"{step_name}{BATCH_STEP_SUFFIX}")(body)
 
     return decorate
 
@@ -449,6 +453,7 @@ def batch_item(workflow_id: str, correlation_id: str) -> ItemRun | None:
 
 
 __all__ = [
+    "BATCH_STEP_SUFFIX",
     "Batch",
     "BatchCall",
     "BatchItem",
