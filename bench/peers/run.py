@@ -238,7 +238,7 @@ class CeleryGlue(Peer):
 class Accord(Peer):
     """The product as a customer deploys it: ``accord serve --no-workers`` takes the signed
     webhooks (``POST /hooks/stripe``) and ``accord worker`` processes run the product's own
-    invoice-posting flow (:mod:`accord.flows.invoice_posting`), configured by an
+    invoice-posting flows (:mod:`accord.flows.invoice_batch`), configured by an
     ``accord.toml`` and ``ACCORD_*`` variables only. The kill storm kills the workers, not the
     intake, as the other peers' intake (the feed, RabbitMQ) is not killed either."""
 
@@ -369,6 +369,7 @@ class Accord(Peer):
         return waiting + running == 0
 
     def diagnostics(self) -> dict[str, Any]:
+        from accord.engine.control import EngineClient
         from accord.store.models import ExceptionRecord, InboxEntry
 
         with self.database.session() as session:
@@ -385,13 +386,20 @@ class Accord(Peer):
             outputs = "dbos.operation_outputs" if self.postgres else "operation_outputs"
             checkpoints = connection.execute(text(
                 f"SELECT COUNT(*) FROM {outputs} o JOIN {dbos} w ON w.workflow_uuid = "
-                "o.workflow_uuid WHERE w.name = 'invoice_posting'")).scalar() or 0
+                "o.workflow_uuid WHERE w.name IN ('invoice_posting', "
+                "'invoice_posting_batch')")).scalar() or 0
+        # invoices are posted in batches: the flows summary counts each batch's invoices
+        engine = EngineClient(self.database)
+        try:
+            postings = sum(engine.flow_summary().flows.get("invoice_posting", {}).values())
+        finally:
+            engine.close()
         return {"open_exceptions": len(exceptions), "exception_examples": exceptions[:5],
                 "inbox": {str(k): int(v) for k, v in inbox.items()},
                 "flows": {str(k): int(v) for k, v in flows.items()},
                 "flows_by_name": {str(k): int(v) for k, v in names.items()},
-                "checkpoints_per_posting": round(
-                    int(checkpoints) / max(int(names.get("invoice_posting", 0)), 1), 2)}
+                "invoice_postings": postings,
+                "checkpoints_per_posting": round(int(checkpoints) / max(postings, 1), 2)}
 
     def stop(self) -> None:
         self.senders.shutdown(cancel_futures=True)
