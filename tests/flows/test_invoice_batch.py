@@ -224,3 +224,21 @@ def test_a_waiting_invoice_posts_after_its_customer_without_holding_the_others(
     milestones = [(step, milestone) for step, _, milestone, _ in
                   _timeline(engine, waiting_id) if milestone]
     assert milestones == [("erp.post_invoice", Milestone.INVOICE_POSTED)]
+
+
+def test_the_batch_size_is_the_flows_setting(engine, make_systems) -> None:
+    found: Systems = make_systems(settings=FlowSettings(wait_interval=0.2, wait_attempts=50,
+                                                        invoice_batch=2))
+    invoices = [_invoice(found, _ready_customer(engine, found, f"Sized {n} Inc."), 100 * (n + 1))
+                for n in range(3)]
+    for event in _finalized_events(found, invoices):
+        store(engine.database, storable(event))
+    assert _pump(engine) == 3
+    rows = _inbox(engine)
+    runs: dict[str, int] = {}
+    for row in rows.values():
+        runs[str(row.workflow_id)] = runs.get(str(row.workflow_id), 0) + 1
+    assert sorted(runs.values()) == [1, 2]  # at most two invoices per run, in arrival order
+    for workflow_id in runs:
+        DBOS.retrieve_workflow(workflow_id).get_result()
+    assert all(_posted(found, invoice) is not None for invoice in invoices)
