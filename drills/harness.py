@@ -58,6 +58,7 @@ from accord.demo.sales import Sales
 from accord.demo.salesforce import SalesforceTeam
 from accord.demo.seeding import seed_scenario, win_deals
 from accord.engine.inbox import PENDING_STATUSES, correlation_id_for
+from accord.engine.timeline import Milestone, StepOutcome
 from accord.flows.identities import invoice_id_for
 from accord.store import Database
 from accord.store.models import ExceptionRecord, InboxEntry
@@ -68,7 +69,10 @@ from accord.testing.databases import scratch_database
 HERE = Path(__file__).parent
 PG_URL = os.environ.get("ACCORD_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 FLOW = "invoice_posting"
-"""The product flow the workload's events start (src/accord/flows/invoice_posting.py)."""
+"""The product flow that posts one invoice (src/accord/flows/invoice_posting.py): the
+workload's events run in batches of ``BATCH_FLOW`` (src/accord/flows/invoice_batch.py), and
+an invoice waiting for its customer, or retried, runs alone in this one."""
+BATCH_FLOW = "invoice_posting_batch"
 
 
 # -- databases ----------------------------------------------------------------------------
@@ -576,8 +580,8 @@ class Stage:
         lead."""
         with self.database.engine.connect() as connection:
             return {str(status): int(count) for status, count in connection.execute(text(
-                f"SELECT status, COUNT(*) FROM {self._dbos()} WHERE name = :flow "
-                "GROUP BY status"), {"flow": FLOW})}
+                f"SELECT status, COUNT(*) FROM {self._dbos()} WHERE name IN (:flow, :batch) "
+                "GROUP BY status"), {"flow": FLOW, "batch": BATCH_FLOW})}
 
     def failed_flows(self, limit: int = 10) -> list[dict[str, str]]:
         """Flows DBOS ended in ERROR, with their error (the records a failed verdict names)."""
@@ -641,23 +645,27 @@ class Stage:
             return int(connection.execute(select(func.max(InboxEntry.id))).scalar() or 0)
 
     def posted(self) -> int:
-        """Postings started by the workload's deliveries and finished successfully (a
-        cheap progress figure; the verdict reads NetSuite)."""
+        """The workload's events whose invoice is posted: accord's timeline holds a
+        succeeded ``invoice_posted`` milestone under the event's correlation id, whichever
+        flow posted it (a batch, or the invoice alone). A cheap progress figure; the verdict
+        reads NetSuite."""
         try:
             with self.database.engine.connect() as connection:
                 return int(connection.execute(text(
-                    f"SELECT COUNT(*) FROM {self._dbos()} WHERE status = 'SUCCESS' "
-                    "AND name = :flow AND workflow_uuid IN (SELECT workflow_id FROM inbox "
-                    "WHERE id > :mark AND workflow_id IS NOT NULL)"),
-                    {"flow": FLOW, "mark": self.inbox_mark}).scalar() or 0)
+                    "SELECT COUNT(DISTINCT t.correlation_id) FROM inbox i JOIN timeline t "
+                    "ON t.correlation_id = i.system || ':' || i.external_event_id "
+                    "WHERE i.id > :mark AND t.milestone = :milestone "
+                    "AND t.outcome = :succeeded"),
+                    {"mark": self.inbox_mark, "milestone": Milestone.INVOICE_POSTED.value,
+                     "succeeded": StepOutcome.SUCCEEDED.value}).scalar() or 0)
         except (OperationalError, ProgrammingError):
             return 0
 
     def wait_for_drain(self, expected: int, deadline: float, on_progress: Any = None,
                        settle_seconds: float = 15.0) -> int:
-        """Poll until nothing is pending and ``expected`` workload flows have succeeded (or
-        nothing has moved for ``settle_seconds`` with nothing pending); returns the flows
-        succeeded."""
+        """Poll until nothing is pending and ``expected`` workload invoices are posted (or
+        nothing has moved for ``settle_seconds`` with nothing pending); returns the invoices
+        posted."""
         idle_since: float | None = None
         done = 0
         while time.monotonic() < deadline:

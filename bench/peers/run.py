@@ -217,8 +217,8 @@ class CeleryGlue(Peer):
 class Accord(Peer):
     """The product as a customer deploys it (:class:`support.accord_service.AccordService`):
     ``accord serve --no-workers`` takes the signed webhooks (``POST /hooks/stripe``) and
-    ``accord worker`` processes run the product's own invoice-posting flow
-    (:mod:`accord.flows.invoice_posting`), configured by an ``accord.toml`` and ``ACCORD_*``
+    ``accord worker`` processes run the product's own invoice posting, in batches
+    (:mod:`accord.flows.invoice_batch`), configured by an ``accord.toml`` and ``ACCORD_*``
     variables only. The kill storm kills the workers, not the intake, as the other peers'
     intake (the feed, RabbitMQ) is not killed either."""
 

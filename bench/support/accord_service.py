@@ -262,8 +262,9 @@ class AccordService:
         return waiting + running == 0
 
     def diagnostics(self) -> dict[str, Any]:
-        """Open exceptions, inbox rows and flows by status, and DBOS checkpoints per
-        invoice posting."""
+        """Open exceptions, inbox rows and flows by status, invoices posted (the flows
+        summary counts a batch's invoices one each) and DBOS checkpoints per posting."""
+        from accord.engine.control import EngineClient
         from accord.store.models import ExceptionRecord, InboxEntry
 
         with self.database.session() as session:
@@ -279,13 +280,20 @@ class AccordService:
                 f"SELECT name, COUNT(*) FROM {status} GROUP BY name")).all())
             checkpoints = connection.execute(text(
                 f"SELECT COUNT(*) FROM {outputs} o JOIN {status} w ON w.workflow_uuid = "
-                "o.workflow_uuid WHERE w.name = 'invoice_posting'")).scalar() or 0
+                "o.workflow_uuid WHERE w.name IN ('invoice_posting', "
+                "'invoice_posting_batch')")).scalar() or 0
+        # invoices are posted in batches: the flows summary counts each batch's invoices
+        engine = EngineClient(self.database)
+        try:
+            postings = sum(engine.flow_summary().flows.get("invoice_posting", {}).values())
+        finally:
+            engine.close()
         return {"open_exceptions": len(exceptions), "exception_examples": exceptions[:5],
                 "inbox": {str(k): int(v) for k, v in inbox.items()},
                 "flows": {str(k): int(v) for k, v in flows.items()},
                 "flows_by_name": {str(k): int(v) for k, v in names.items()},
-                "checkpoints_per_posting": round(
-                    int(checkpoints) / max(int(names.get("invoice_posting", 0)), 1), 2)}
+                "invoice_postings": postings,
+                "checkpoints_per_posting": round(int(checkpoints) / max(postings, 1), 2)}
 
 
 def netsuite_invoices_and_customers(world: World) -> tuple[list[dict[str, Any]],

@@ -19,12 +19,20 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 
 
 @dataclass(frozen=True)
+class CollectedLink:
+    trace_id: str
+    span_id: str
+    attributes: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class CollectedSpan:
     trace_id: str
     span_id: str
     parent_span_id: str | None
     name: str
     attributes: dict[str, Any]
+    links: tuple[CollectedLink, ...] = ()
 
 
 @dataclass
@@ -50,25 +58,38 @@ def _spans(body: bytes) -> list[CollectedSpan]:
                 found.append(CollectedSpan(
                     trace_id=span.trace_id.hex(), span_id=span.span_id.hex(),
                     parent_span_id=span.parent_span_id.hex() or None, name=span.name,
-                    attributes={a.key: _value(a.value) for a in span.attributes}))
+                    attributes={a.key: _value(a.value) for a in span.attributes},
+                    links=tuple(CollectedLink(
+                        link.trace_id.hex(), link.span_id.hex(),
+                        {a.key: _value(a.value) for a in link.attributes})
+                        for link in span.links)))
     return found
 
 
 def chain_of(spans: Iterable[CollectedSpan], flow_name: str, step: str,
              key: str | None = None, value: str | None = None) -> list[CollectedSpan]:
-    """[intake, flow, step, vendor calls...] of a trace whose flow ``flow_name`` (with
-    ``key`` = ``value``, when given) has a step ``step`` with vendor calls under it; empty
-    while none has all arrived."""
+    """[intake, flow, step, vendor calls...] of a business event whose flow ``flow_name``
+    (with ``key`` = ``value``, when given) has a step ``step`` with vendor calls under it;
+    empty while none has all arrived. The intake is the flow's parent (a flow of one event,
+    or a batch of one, joins the event's trace), or, for a batch flow of several events, the
+    root of an event's own trace that the flow's span links to (the link names the event's
+    keys)."""
     found = list(spans)
     by_id = {span.span_id: span for span in found}
-    for flow in (s for s in found if s.name == f"flow {flow_name}"
-                 and (key is None or s.attributes.get(f"accord.key.{key}") == value)):
-        intake = by_id.get(flow.parent_span_id or "")
+
+    def wanted(attributes: dict[str, Any]) -> bool:
+        return key is None or attributes.get(f"accord.key.{key}") == value
+
+    for flow in (s for s in found if s.name == f"flow {flow_name}"):
+        parent = by_id.get(flow.parent_span_id or "")
+        intakes = [parent] if parent is not None and wanted(flow.attributes) else [
+            by_id[link.span_id] for link in flow.links
+            if link.span_id in by_id and wanted(link.attributes)]
         for candidate in (s for s in found if s.parent_span_id == flow.span_id
                           and s.name == f"step {step}"):
             calls = [s for s in found if s.parent_span_id == candidate.span_id]
-            if intake is not None and calls:
-                return [intake, flow, candidate, *calls]
+            if intakes and calls:
+                return [intakes[0], flow, candidate, *calls]
     return []
 
 

@@ -40,7 +40,9 @@ from tests.service.deals import (
 from .receivers import CollectedSpan, Received, chain_of
 
 SYSTEM = "accord.system"
-BUSINESS_FLOWS = ("closed_won", "invoice_posting", "payment_posting")
+BUSINESS_FLOWS = ("closed_won", "invoice_posting_batch", "payment_posting")
+"""The flows a deal's order, invoice and payment run (invoices are posted in batches; the
+deal's one invoice is a batch of one, which joins the invoice event's trace)."""
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 pytestmark = pytest.mark.timeout(900)  # five processes and three sandboxes start
@@ -102,7 +104,7 @@ def test_two_workers_trace_a_deal_to_its_erp_payment_over_otlp_and_agree_on_metr
                 spans = list(received.spans)
             chains = [chain_of(spans, "closed_won", "billing.create_subscription",
                                "deal_id", opportunity),
-                      chain_of(spans, "invoice_posting", "erp.post_invoice",
+                      chain_of(spans, "invoice_posting_batch", "erp.post_invoice",
                                "billing_invoice_id", invoice.id),
                       chain_of(spans, "payment_posting", "erp.post_payment",
                                "billing_invoice_id", invoice.id)]
@@ -124,7 +126,7 @@ def test_two_workers_trace_a_deal_to_its_erp_payment_over_otlp_and_agree_on_metr
     # one trace per business event, intake -> flow -> the step -> its vendor calls
     for chain, intake_system, flow, system in (
             (deal, "salesforce", "closed_won", "stripe"),
-            (posted, "stripe", "invoice_posting", "netsuite"),
+            (posted, "stripe", "invoice_posting_batch", "netsuite"),
             (paid, "stripe", "payment_posting", "netsuite")):
         intake, flow_span, step, *calls = chain
         assert intake.parent_span_id is None

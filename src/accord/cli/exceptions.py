@@ -39,6 +39,11 @@ _STATUS_STYLE = {ExceptionStatus.OPEN: "red", ExceptionStatus.RETRYING: "yellow"
                  ExceptionStatus.RESOLVED: "green", ExceptionStatus.IGNORED: "dim"}
 
 
+PRODUCT_FLOWS = ("accord.flows",)
+"""Imported by the command: a batch flow's event runs alone through its single-event flow,
+which the process starts by function."""
+
+
 def _database() -> Database:
     database = Database(load_settings().effective_database_url)
     upgrade(database.engine)
@@ -111,8 +116,9 @@ def retry_command(
     note: str | None = typer.Option(None, "--note", help="what was fixed"),
     actor: str = typer.Option(default_actor, "--actor", help="who acts (audited)"),
 ) -> None:
-    """Re-run the flow from its failed step (after fixing the data); workers pick it up."""
-    with running(control_options()) as runtime:
+    """Re-run the flow from its failed step (after fixing the data); workers pick it up.
+    One event of a batch flow re-runs alone, through its single-event flow."""
+    with running(control_options(flow_modules=PRODUCT_FLOWS)) as runtime:
         _record(runtime.database, exception_id)
         try:
             new_id = retry_exception(runtime.database, exception_id, actor=actor, note=note)

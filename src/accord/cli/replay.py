@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from accord.cli.console import err, out
-from accord.cli.exceptions import default_actor
+from accord.cli.exceptions import PRODUCT_FLOWS, default_actor
 from accord.engine.failures import EngineError
 from accord.engine.replay import replay
 from accord.engine.runtime import control_options, running
@@ -18,8 +18,9 @@ def replay_command(
                                   help="re-run from this step (1 = the whole flow)"),
     actor: str = typer.Option(default_actor, "--actor", help="who asks (audited)"),
 ) -> None:
-    """Re-run a flow (DBOS fork, or resume if cancelled); workers pick it up."""
-    with running(control_options()) as runtime:
+    """Re-run a flow (DBOS fork, or resume if cancelled); workers pick it up.
+    An event of a batch flow (named by its correlation id or a key) re-runs alone."""
+    with running(control_options(flow_modules=PRODUCT_FLOWS)) as runtime:
         try:
             result = replay(runtime.database, target, actor=actor, from_step=from_step)
         except EngineError as exc:

@@ -34,7 +34,8 @@ class FlowSummary(BaseModel):
 
     flows: dict[str, dict[str, int]]
     """flow name -> outcome (what the flow reported: ``created``, ``posted``, ...;
-    ``exception`` when it stopped on one) -> count."""
+    ``exception`` when it stopped on one) -> count. The events of a batch flow count one
+    each, under the flow that does their work one at a time (``invoice_posting``)."""
     running: int
     """Flows enqueued or running now (schedule firings included)."""
     inbox_backlog: int
@@ -63,6 +64,14 @@ def summarise(rows: Iterable[tuple[str, str, Any]], backlog: int) -> FlowSummary
             continue
         if name == SCHEDULE_WORKFLOW:
             continue  # the schedules' own firings: reported by /v1/schedules
+        if status == "SUCCESS" and isinstance(output, dict) \
+                and isinstance(output.get("outcomes"), dict) and output.get("flow"):
+            # a batch flow run: its events, as the flow that does their work one at a time
+            # (an event it handed to that flow is counted by the run it started)
+            counts = flows.setdefault(str(output["flow"]), Counter())
+            for outcome, count in output["outcomes"].items():
+                counts[str(outcome)] += int(count)
+            continue
         flows.setdefault(name.rsplit(".", 1)[-1], Counter())[outcome_of(status, output)] += 1
     return FlowSummary(flows={name: dict(sorted(counts.items()))
                               for name, counts in sorted(flows.items())},

@@ -72,24 +72,38 @@ CLAIMED = InboxStatus.CLAIMED.value
 log = logging.getLogger(__name__)
 
 
+BatchSize = int | Callable[[], int]
+"""Most events per run of a batch flow: a number, or a function read at each pump round
+(a setting the start-up path installs)."""
+
+
 @dataclass(frozen=True)
 class Handler:
     role: str
     event_type: str
     flow: Callable[[FlowInput], Any]
-    batch: int = 0
-    """Most events per flow run; 0 means one flow per event."""
+    size: BatchSize = 0
+
+    @property
+    def batch(self) -> int:
+        """Most events per flow run now; 0 means one flow per event."""
+        size = self.size() if callable(self.size) else self.size
+        if size < 0:
+            raise ValueError(f"batch: {self.role} {self.event_type} batches must be 0 (one "
+                             f"event per flow) or a positive size, not {size}")
+        return size
 
 
 _handlers: dict[tuple[str, str], Handler] = {}
 
 
-def handles(role: Role, *event_types: str, batch: int = 0) -> Callable[[F], F]:
+def handles(role: Role, *event_types: str, batch: BatchSize = 0) -> Callable[[F], F]:
     """Register the decorated flow for accord's ``event_types`` from a system playing
-    ``role``; with ``batch=N`` the flow is a batch flow taking up to ``N`` events per run."""
+    ``role``; with ``batch=N`` (or a function giving N) the flow is a batch flow taking up
+    to ``N`` events per run."""
     if not event_types:
         raise ValueError("event_types: name at least one event type")
-    if batch < 0:
+    if not callable(batch) and batch < 0:
         raise ValueError("batch: must be 0 (one event per flow) or a positive size")
 
     def register(flow_fn: F) -> F:
@@ -189,7 +203,8 @@ def _item(inbox_id: int, delivery: Delivery) -> BatchItem:
                      correlation_id=correlation_id_for(delivery.system,
                                                        delivery.external_event_id),
                      keys=dict(delivery.keys), payload=dict(delivery.payload),
-                     traceparent=delivery.traceparent)
+                     traceparent=delivery.traceparent, system=delivery.system,
+                     partition_key=delivery.customer)
 
 
 def _enqueue_batch(database: Database, handler: Handler, workflow_id: str,
@@ -207,8 +222,9 @@ def _start_batches(database: Database, handler: Handler,
     """Claim ``rows`` in batches of ``handler.batch`` and start a flow per batch; returns
     the batch workflow ids. Rows another pump claimed first are skipped."""
     started = []
-    for start in range(0, len(rows), handler.batch):
-        chunk = rows[start:start + handler.batch]
+    size = handler.batch
+    for start in range(0, len(rows), size):
+        chunk = rows[start:start + size]
         workflow_id = batch_workflow_id(chunk[0][0], len(chunk))
         with database.session() as session:
             claimed = set(session.scalars(update(InboxEntry).where(
@@ -360,5 +376,6 @@ class InboxPump:
         self._thread.join(timeout=10)
 
 
-__all__ = ["CLAIMED", "UNHANDLED", "Handler", "InboxPump", "accept", "batch_workflow_id",
-           "describe_event", "event_types_for", "handler_for", "handles", "pump", "store"]
+__all__ = ["CLAIMED", "UNHANDLED", "BatchSize", "Handler", "InboxPump", "accept",
+           "batch_workflow_id", "describe_event", "event_types_for", "handler_for", "handles",
+           "pump", "store"]

@@ -267,16 +267,24 @@ def root_workflow_id(workflow_id: str) -> str:
 def retry_exception(database: Database, exception_id: int, *, actor: str,
                     note: str | None = None, token_id: int | None = None) -> str:
     """Re-run the failed flow from its failed step (DBOS fork); returns the new workflow id.
-    Needs the engine running (the fork is enqueued for the workers)."""
+    The exception of one event of a batch flow re-runs that event alone, through the batch
+    flow's single-event flow (:func:`accord.engine.batch.batch_item`), never the batch.
+    Needs the engine running (the new run is enqueued for the workers)."""
+    # the batch layer sits above this module (it opens exceptions): imported on use
+    from accord.engine.batch import batch_item
+
     view = get_exception(database, exception_id)
     if view.workflow_id is None:
         raise UnknownTarget(f"exception {exception_id}: no workflow to retry")
-    start = failed_step_id(view.workflow_id, view.step)
-    root = root_workflow_id(view.workflow_id)
+    mark = f"{RETRY_MARK}{exception_id}-{int(utcnow().timestamp() * 1000)}"
+    alone = (batch_item(view.workflow_id, view.correlation_id)
+             if view.correlation_id is not None else None)
+    start = None if alone is not None else failed_step_id(view.workflow_id, view.step)
+    new_id = (alone.workflow_id(mark) if alone is not None
+              else f"{root_workflow_id(view.workflow_id)}{mark}")
     with database.session() as session:
         record = session.get(ExceptionRecord, exception_id)
         assert record is not None
-        new_id = f"{root}{RETRY_MARK}{exception_id}-{int(utcnow().timestamp() * 1000)}"
         record.status = ExceptionStatus.RETRYING.value
         record.updated_at = utcnow()
         if note:
@@ -284,9 +292,14 @@ def retry_exception(database: Database, exception_id: int, *, actor: str,
         audit(session, actor=actor, action="exception.retry", target_type="exception",
               target_id=str(exception_id),
               detail={"from_workflow": view.workflow_id, "from_step": start,
-                      "new_workflow": new_id, "note": note}, token_id=token_id)
-    with SetWorkflowID(new_id):
-        DBOS.fork_workflow(view.workflow_id, start, queue_name=FLOWS_QUEUE)
+                      "new_workflow": new_id, "note": note,
+                      **({"alone": view.correlation_id} if alone is not None else {})},
+              token_id=token_id)
+    if alone is not None:  # after the commit: the run settles the record when it succeeds
+        alone.start(mark)
+    elif start is not None:
+        with SetWorkflowID(new_id):
+            DBOS.fork_workflow(view.workflow_id, start, queue_name=FLOWS_QUEUE)
     return new_id
 
 

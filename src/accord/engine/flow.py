@@ -150,6 +150,22 @@ def _settle_step(correlation_id: str, workflow_id: str) -> list[int]:
     return settle_retried(current().database, correlation_id, workflow_id)
 
 
+_flow_names: dict[Callable[..., Any], str] = {}
+
+
+def flow_name(flow_fn: Callable[..., Any]) -> str:
+    """The name ``flow_fn`` was declared under (its DBOS workflow name)."""
+    found = _flow_names.get(flow_fn)
+    if found is None:
+        raise EngineError(f"{getattr(flow_fn, '__name__', flow_fn)!r} is not a declared flow")
+    return found
+
+
+def name_flow(flow_fn: Callable[..., Any], name: str) -> None:
+    """Remember that ``flow_fn`` is the flow named ``name`` (the declaring decorators)."""
+    _flow_names[flow_fn] = name
+
+
 def flow(name: str) -> Callable[[Callable[[FlowInput], R]], Callable[[FlowInput], R]]:
     """Declare a flow (a DBOS workflow named ``name``)."""
 
@@ -190,7 +206,9 @@ def flow(name: str) -> Callable[[Callable[[FlowInput], R]], Callable[[FlowInput]
                                    getattr(run, "traceparent", None), DBOS.workflow_id):
                 return body(run)
 
-        return DBOS.workflow(name=name)(traced)
+        declared: Callable[[FlowInput], R] = DBOS.workflow(name=name)(traced)
+        name_flow(declared, name)
+        return declared
 
     return decorate
 
@@ -325,8 +343,10 @@ __all__ = [
     "FlowInput",
     "StepCall",
     "flow",
+    "flow_name",
     "gated_call",
     "idempotency_key",
+    "name_flow",
     "run_flow",
     "start_flow",
     "step",

@@ -8,7 +8,10 @@ calls that never went through are made now. A cancelled flow is *resumed* instea
 that is still queued or running is left alone.
 
 The target may be a workflow id, a correlation id or any business key; for the last two the
-most recent flow is replayed.
+most recent flow is replayed. When that flow is a batch flow (many events in one run), the
+target's event is replayed alone through the batch flow's single-event flow
+(:func:`accord.engine.batch.batch_item`), never the whole batch; a batch's own workflow id
+forks the batch.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dbos import DBOS, SetWorkflowID
 from sqlalchemy import select
 
 from accord.engine.audit import audit
+from accord.engine.batch import batch_item
 from accord.engine.exception_queue import FORK_MARK, root_workflow_id
 from accord.engine.failures import EngineError, UnknownTarget
 from accord.engine.queues import FLOWS_QUEUE
@@ -31,6 +35,8 @@ from accord.store.models import TimelineEntry, utcnow
 class ReplayMode(StrEnum):
     FORKED = "forked"
     RESUMED = "resumed"
+    ALONE = "alone"
+    """One event of a batch flow, run alone through the batch flow's single-event flow."""
 
 
 class FlowStillRunning(EngineError):
@@ -48,30 +54,44 @@ class ReplayResult:
 def resolve_workflow(database: Database, target: str) -> str:
     """The workflow id meant by ``target``: itself, or the latest flow of a correlation id
     or business key."""
+    return _resolve(database, target)[0]
+
+
+def _resolve(database: Database, target: str) -> tuple[str, str | None]:
+    """The workflow id meant by ``target`` and, unless ``target`` is a workflow id, the
+    correlation id (the event) whose flow that is."""
     if DBOS.get_workflow_status(target) is not None:
-        return target
+        return target, None
     correlations = {target, *correlations_for_key(database, target)}
     with database.session() as session:
-        latest = session.scalars(
-            select(TimelineEntry.workflow_id)
+        latest = session.execute(
+            select(TimelineEntry.workflow_id, TimelineEntry.correlation_id)
             .where(TimelineEntry.correlation_id.in_(correlations),
                    TimelineEntry.workflow_id.is_not(None))
             .order_by(TimelineEntry.occurred_at.desc(), TimelineEntry.id.desc())
             .limit(1)).first()
     if latest is None:
         raise UnknownTarget(f"{target}: no workflow, correlation id or business key matches")
-    return latest
+    return str(latest.workflow_id), str(latest.correlation_id)
 
 
-def replay(database: Database, target: str, *, actor: str,
-           from_step: int = 1) -> ReplayResult:
-    workflow_id = resolve_workflow(database, target)
+def replay(database: Database, target: str, *, actor: str, from_step: int = 1,
+           event: str | None = None) -> ReplayResult:
+    """Replay the flow ``target`` names. ``event`` (a correlation id) picks one event of a
+    batch flow named by its workflow id, to replay alone."""
+    workflow_id, found_event = _resolve(database, target)
+    event = event or found_event
     status = DBOS.get_workflow_status(workflow_id)
     if status is None:  # pragma: no cover - resolve_workflow found it
         raise UnknownTarget(f"{workflow_id}: no such workflow")
     if status.status in {"PENDING", "ENQUEUED", "DELAYED"}:
         raise FlowStillRunning(f"{workflow_id} is {status.status.lower()}; nothing to replay")
-    if status.status == "CANCELLED":
+    alone = batch_item(workflow_id, event) if event is not None else None
+    if alone is not None:
+        stamp = int(utcnow().timestamp() * 1000)
+        new_id = alone.start(f"{FORK_MARK}replay-{stamp}")
+        result = ReplayResult(workflow_id, new_id, ReplayMode.ALONE, None)
+    elif status.status == "CANCELLED":
         DBOS.resume_workflow(workflow_id)
         result = ReplayResult(workflow_id, workflow_id, ReplayMode.RESUMED, None)
     else:

@@ -10,11 +10,12 @@ from accord.flows import (
     closed_won,
     customer_sync,
     healers,
+    invoice_batch,
     invoice_posting,
     payments,
     product_sync,
     usage,
 )
 
-__all__ = ["account_sync", "closed_won", "customer_sync", "healers", "invoice_posting",
-           "payments", "product_sync", "usage"]
+__all__ = ["account_sync", "closed_won", "customer_sync", "healers", "invoice_batch",
+           "invoice_posting", "payments", "product_sync", "usage"]

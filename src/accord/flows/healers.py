@@ -84,9 +84,10 @@ def redrive(difference: Difference) -> HealResult:
     database = current().database
     holder = holding_exception(database, difference)
     workflow_id = holder.workflow_id if holder is not None else None
+    event = holder.correlation_id if workflow_id is not None and holder is not None else None
     workflow_id = workflow_id or _latest_flow(difference)
-    if workflow_id is not None:
-        return wait_for(replay(database, workflow_id, actor=ACTOR).workflow_id)
+    if workflow_id is not None:  # an event of a batch flow is replayed alone
+        return wait_for(replay(database, workflow_id, actor=ACTOR, event=event).workflow_id)
     source = connector_for(difference.source_system)
     billed = next(iter(difference.source_ids), None)
     if difference.entity == "invoice" and billed is not None and source is not None \

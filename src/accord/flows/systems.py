@@ -38,10 +38,12 @@ def _no_payment_method(_account_id: str) -> str | None:
 class FlowSettings:
     """Tunables of the flows. ``wait_interval`` x ``wait_attempts`` bounds how long a
     posting waits for a record it depends on (the customer, the invoice) before it becomes
-    an exception."""
+    an exception; ``invoice_batch`` is the most finalized invoices one posting run takes
+    (a lone invoice starts at once, as a batch of one)."""
 
     wait_interval: float = 5.0
     wait_attempts: int = 60
+    invoice_batch: int = 25
 
 
 _lock = threading.Lock()
@@ -176,12 +178,20 @@ def systems() -> Systems:
     return _installed
 
 
+def flow_settings() -> FlowSettings:
+    """The installed systems' flow settings; the defaults while none are installed (the
+    inbox pump asks for a batch size before any flow runs)."""
+    found = _installed
+    return found.settings if found is not None else FlowSettings()
+
+
 __all__ = [
     "FlowSettings",
     "Mappings",
     "PaymentMethodFor",
     "SystemNotConfigured",
     "Systems",
+    "flow_settings",
     "install",
     "shipped_mappings",
     "systems",

@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -230,6 +231,15 @@ def context_of(value: str | None) -> otel_context.Context | None:
     return found if span.get_span_context().is_valid else None
 
 
+@dataclass(frozen=True)
+class LinkedEvent:
+    """One event of a batch flow run, as its span links to the event's trace."""
+
+    traceparent: str | None
+    correlation_id: str
+    keys: Mapping[str, str]
+
+
 def _key_attributes(keys: Mapping[str, str]) -> dict[str, str]:
     return {f"{KEY_PREFIX}{name}": str(value) for name, value in keys.items()}
 
@@ -248,16 +258,18 @@ def intake_span(system: str, event_type: str, correlation_id: str) -> Iterator[A
 @contextmanager
 def flow_span(flow: str, correlation_id: str, keys: Mapping[str, str],
               parent: str | None, workflow_id: str | None,
-              linked: Sequence[str | None] = ()) -> Iterator[Any]:
+              linked: Sequence[LinkedEvent] = ()) -> Iterator[Any]:
     """A flow run's span: a child of the event's trace when ``parent`` (its stored
     traceparent) is given, else a new trace. A batch flow's span links to the traces of
-    its events (``linked``)."""
+    its events (``linked``), each link carrying the event's correlation id and keys."""
     attributes: dict[str, Any] = {FLOW_ATTRIBUTE: flow, CORRELATION_ATTRIBUTE: correlation_id,
                                   **_key_attributes(keys)}
     if workflow_id:
         attributes[WORKFLOW_ATTRIBUTE] = workflow_id
-    links = [trace.Link(trace.get_current_span(found).get_span_context())
-             for found in (context_of(value) for value in linked) if found is not None]
+    links = [trace.Link(trace.get_current_span(found).get_span_context(),
+                        {CORRELATION_ATTRIBUTE: event.correlation_id,
+                         **_key_attributes(event.keys)})
+             for event in linked if (found := context_of(event.traceparent)) is not None]
     with _started(f"flow {flow}", context_of(parent) or otel_context.Context(),
                   attributes, links) as span:
         began = time.perf_counter()
@@ -315,5 +327,6 @@ def note_retry(span: Any, attempt: int, code: str, wait: float) -> None:
                                  "wait_seconds": round(wait, 3)})
 
 
-__all__ = ["KEY_PREFIX", "configure", "context_of", "flow_span", "flush", "intake_span",
-           "mark_failed", "note_retry", "provider", "step_span", "traceparent", "tracer"]
+__all__ = ["KEY_PREFIX", "LinkedEvent", "configure", "context_of", "flow_span", "flush",
+           "intake_span", "mark_failed", "note_retry", "provider", "step_span", "traceparent",
+           "tracer"]

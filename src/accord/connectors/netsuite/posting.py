@@ -20,7 +20,7 @@ from accord.connectors.netsuite import mapping
 from accord.connectors.netsuite.client import BatchResult, NetSuiteClient
 from accord.connectors.netsuite.refdata import RefData, load_refdata
 from accord.connectors.netsuite.settings import NetSuiteSettings
-from accord.errors import AccordError, DataQualityError, Team
+from accord.errors import AccordError, DataQualityError, Outcome, Team
 from accord.resilience.limits import SlotGate
 
 
@@ -83,7 +83,9 @@ class NetSuitePoster:
                       ) -> list[BatchResult]:
         """Upsert many invoices through REST batch operations; one result per invoice, in
         order. An invoice the mapping refuses gets its error without being sent; one refused
-        by NetSuite does not affect the others."""
+        by NetSuite does not affect the others. A single invoice is a plain upsert: one
+        request, where a batch is an asynchronous job (submit, poll, read its task); its
+        refusal is its result, a retryable failure is raised as a batch's would be."""
         results: dict[str, BatchResult] = {}
         bodies: list[tuple[str, dict[str, Any]]] = []
         for invoice in invoices:
@@ -91,11 +93,22 @@ class NetSuitePoster:
                 bodies.append((invoice.id, mapping.invoice_to_netsuite(invoice, self.ref)))
             except AccordError as error:
                 results[invoice.id] = BatchResult(invoice.id, error=error)
-        if bodies:
+        if len(bodies) == 1:
+            (invoice,) = [found for found in invoices if found.id == bodies[0][0]]
+            results[invoice.id] = self._post_one(invoice)
+        elif bodies:
             for result in self.client.upsert_batch("invoice", bodies,
                                                    idempotency_key=idempotency_key):
                 results[result.external_id] = result
         return [results[invoice.id] for invoice in invoices]
+
+    def _post_one(self, invoice: Invoice) -> BatchResult:
+        try:
+            return BatchResult(invoice.id, internal_id=self.post_invoice(invoice))
+        except AccordError as error:
+            if error.outcome is Outcome.RETRY:
+                raise
+            return BatchResult(invoice.id, error=error)
 
     def post_credit_note(self, note: CreditNote, *, apply: bool = True,
                          accounts: Sequence[str | None] | None = None) -> str:
