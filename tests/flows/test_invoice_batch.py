@@ -242,3 +242,56 @@ def test_the_batch_size_is_the_flows_setting(engine, make_systems) -> None:
     for workflow_id in runs:
         DBOS.retrieve_workflow(workflow_id).get_result()
     assert all(_posted(found, invoice) is not None for invoice in invoices)
+
+
+def test_a_batch_defers_what_the_sku_mapping_defers_and_records_its_schedules(
+        engine, make_systems) -> None:
+    """Invoices of a SKU whose revenue is deferred (the onboarding package) and a plain one,
+    posted by one batch run: the deferred ones reach the ERP with their lines deferred and
+    their revenue schedules recorded, once; the plain one has none."""
+    from accord.flows.catalog import product_for
+    from accord.store.models import RevenueScheduleRow
+
+    found: Systems = make_systems()
+    entry = found.skus.entry("BW-ONBOARD")
+    v1 = found.stripe.v1
+    product = v1.products.create(params={"name": entry.name})
+    price = v1.prices.create(params={"product": product.id, "currency": "usd",
+                                     "unit_amount": 150000})
+    with engine.database.session() as session:
+        Xrefs(session).link(product_for("BW-ONBOARD", entry).id, EntityType.PRODUCT, "stripe",
+                            product.id)
+    onboarded = []
+    for n in range(2):
+        customer = _ready_customer(engine, found, f"Onboarded {n} Inc.")
+        v1.invoice_items.create(params={"customer": customer, "price": price.id})
+        draft = v1.invoices.create(params={"customer": customer,
+                                           "pending_invoice_items_behavior": "include"})
+        onboarded.append(str(v1.invoices.finalize_invoice(draft.id).id))
+    plain = _invoice(found, _ready_customer(engine, found, "Plain Inc."), 4200)
+    for event in _finalized_events(found, [*onboarded, plain]):
+        store(engine.database, storable(event))
+    assert _pump(engine) == 3
+    (batch_id,) = {row.workflow_id for row in _inbox(engine).values()}
+    outcome = DBOS.retrieve_workflow(str(batch_id)).get_result()
+    assert len(outcome["succeeded"]) == 3
+
+    with engine.database.session() as session:
+        schedules = {row.invoice_id: (row.deferred_account, row.revenue_account,
+                                      row.total_minor)
+                     for row in session.scalars(select(RevenueScheduleRow))}
+    assert schedules == {invoice_id_for(invoice): (entry.deferred_revenue_account,
+                                                   entry.revenue_account, 150000)
+                         for invoice in onboarded}
+    erp = found.netsuite["netsuite"].client
+    for invoice in onboarded:
+        (line,) = erp.get_by_external_id("invoice", invoice_id_for(invoice))["item"]["items"]
+        assert line["deferRevRec"] is True
+    (line,) = erp.get_by_external_id("invoice", invoice_id_for(plain))["item"]["items"]
+    assert not line.get("deferRevRec")
+    # the same events again: nothing new is posted or scheduled
+    for event in _finalized_events(found, [*onboarded, plain]):
+        store(engine.database, storable(event))
+    _pump(engine)
+    with engine.database.session() as session:
+        assert len(list(session.scalars(select(RevenueScheduleRow)))) == 2
