@@ -11,8 +11,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from accord.demo.scenario import generate
-from accord.demo.seeding import payment_methods, seed_scenario, win_deals
 from accord.engine import Runtime
 from accord.flows.systems import Systems
 from accord.observability import tracing
@@ -21,8 +19,7 @@ from accord.store.masked_copy import NOT_COPIED
 from accord.store.models import Base, EnvironmentMark, GoldenRecord, Xref
 from accord.store.sealing import bind_keys
 from tests.environments.support import ok, refused, site
-from tests.flows.support import finish
-from tests.flows.vendors import opportunity_poller, poll
+from tests.flows.support import every_deal_won
 
 
 def _dump(url: str, keys: Path | None = None) -> dict[str, list[dict[str, Any]]]:
@@ -61,14 +58,7 @@ def test_a_masked_copy_of_a_store_written_by_real_flows(
         tmp_path: Path) -> None:
     """From the flows' SQLite store into an empty PostgreSQL database."""
     found: Systems = make_systems()  # type: ignore[operator]
-    scenario = generate(seed=3, accounts=12)
-    seeded = seed_scenario(found.salesforce, scenario)
-    found.payment_method_for = payment_methods(scenario, seeded)
-    win_deals(found.salesforce, seeded, [deal.ref for deal in scenario.deals])
-    results, _failures = finish(poll(engine.database, "salesforce", "opportunity",
-                                     opportunity_poller(found.salesforce)).started)
-    assert any(result["outcome"] == "created" for result in results)
-    engine.timeline.flush()
+    scenario, _seeded = every_deal_won(engine, found)
     tracing.flush()  # every span of the finished flows written before the store is copied
     personal = {value for account in scenario.accounts
                 for value in (account.legal_name, account.billing_email, account.tax_id)

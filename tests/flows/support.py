@@ -43,6 +43,26 @@ def billing_only_customer(engine: Any, found: Any, name: str) -> tuple[Customer,
     return customer, stripe_customer
 
 
+def every_deal_won(engine: Any, found: Any, *, seed: int = 3,
+                   accounts: int = 12) -> tuple[Any, Any]:
+    """A seeded scenario's deals all won in the CRM and taken through closed-won by the
+    opportunity poll (customers, subscriptions and ERP records written by the real flows);
+    returns the scenario and what was seeded in the CRM."""
+    from accord.demo.scenario import generate
+    from accord.demo.seeding import payment_methods, seed_scenario, win_deals
+    from tests.flows.vendors import opportunity_poller, poll
+
+    scenario = generate(seed=seed, accounts=accounts)
+    seeded = seed_scenario(found.salesforce, scenario)
+    found.payment_method_for = payment_methods(scenario, seeded)
+    win_deals(found.salesforce, seeded, [deal.ref for deal in scenario.deals])
+    results, _failures = finish(poll(engine.database, "salesforce", "opportunity",
+                                     opportunity_poller(found.salesforce)).started)
+    assert any(result["outcome"] == "created" for result in results)
+    engine.timeline.flush()
+    return scenario, seeded
+
+
 def exceptions(database: Database) -> list[ExceptionRecord]:
     with database.session() as session:
         rows = list(session.scalars(select(ExceptionRecord).order_by(ExceptionRecord.id)))

@@ -15,16 +15,13 @@ from typer.testing import CliRunner
 
 from accord.api.tokens import Access
 from accord.cli import app as cli
-from accord.demo.scenario import generate
-from accord.demo.seeding import payment_methods, seed_scenario, win_deals
 from accord.engine import Runtime
 from accord.flows.systems import Systems
 from accord.store.models import InboxEntry, TimelineEntry, utcnow
 from accord.store.retention import apply_retention
 from accord.store.sealing import PREFIX
 from tests.demo_month import DemoMonth, salesforce_query
-from tests.flows.support import finish
-from tests.flows.vendors import opportunity_poller, poll
+from tests.flows.support import every_deal_won
 from tests.security.support import App, console_login
 
 runner = CliRunner()
@@ -55,14 +52,7 @@ def test_a_real_flow_stores_no_personal_field_in_plaintext(
         engine: Runtime, make_systems: object, app: App, sqlite_url: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
     found: Systems = make_systems()  # type: ignore[operator]
-    scenario = generate(seed=3, accounts=12)
-    seeded = seed_scenario(found.salesforce, scenario)
-    found.payment_method_for = payment_methods(scenario, seeded)
-    win_deals(found.salesforce, seeded, [deal.ref for deal in scenario.deals])
-    results, _failures = finish(poll(engine.database, "salesforce", "opportunity",
-                                     opportunity_poller(found.salesforce)).started)
-    assert any(result["outcome"] == "created" for result in results)
-    engine.timeline.flush()
+    scenario, seeded = every_deal_won(engine, found)
     personal = {value for account in scenario.accounts
                 for value in (account.legal_name, account.billing_email, account.tax_id)
                 if value}
