@@ -302,16 +302,21 @@ def batch_flow(name: str, *, single: Callable[[FlowInput], Any] | None = None,
 ItemResults = dict[str, dict[str, Any]]
 
 
-def per_event(inputs: Mapping[str, T], work: Callable[[T], R], system: str
-              ) -> dict[str, R | AccordError]:
+def per_event(inputs: Mapping[str, T], work: Callable[[T], R], system: str, *,
+              calls: bool = False) -> dict[str, R | AccordError]:
     """``work`` on each event's input inside a batch step: an event's classified error is
     its own outcome, and any other exception becomes a :class:`PermanentError` naming its
     type (as :func:`~accord.engine.flow.gated_call` makes one for a step), so one bad event
     never fails its neighbours. A retryable error (or accord's database going away) is
     raised instead: the step retries the whole call under its budget, which is safe for
-    calls that read or upsert."""
+    calls that read or upsert. With ``calls``, each event's ``work`` is a request to
+    ``system``: every one after the first waits for the system's rate (the step's limit slot
+    paid for the first), so a batch never sends faster than the system allows."""
+    limiter = current().limiter(system) if calls else None
     results: dict[str, R | AccordError] = {}
-    for correlation_id, value in inputs.items():
+    for index, (correlation_id, value) in enumerate(inputs.items()):
+        if limiter is not None and index:
+            limiter.pace()  # the step's slot paid for the first call
         try:
             results[correlation_id] = work(value)
         except AccordError as error:

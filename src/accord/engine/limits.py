@@ -263,6 +263,12 @@ class SystemLimiter:
         if self.rate is not None:
             self.rate.hold_off(retry_after if retry_after is not None else 1.0)
 
+    def pace(self) -> None:
+        """One more request inside a slot already held (a batch step's next call to the
+        system): waits for the system's rate, never takes a second concurrency slot."""
+        if self.rate is not None:
+            self.rate.acquire()
+
     @contextmanager
     def slot(self) -> Iterator[None]:
         if self.gate is None:

@@ -78,7 +78,7 @@ def read_invoices(call: BatchCall, billing: str, invoice_ids: dict[str, str]
         refdata = active(session)
         results = per_event(invoice_ids, lambda invoice_id: route_invoice(
             session, found, refdata, billing, invoice_id, adapter.read_invoice(invoice_id)),
-            billing)
+            billing, calls=True)
     for correlation_id, read in results.items():
         if isinstance(read, dict):
             record_keys(database, correlation_id, read_keys(read))
@@ -109,7 +109,7 @@ def post_invoices(call: BatchCall, erp: str, reads: dict[str, dict[str, Any]]
             else PermanentError(f"{erp} returned no id for invoice {invoice.id}: "
                                 f"{posting.error}", system=erp)
     erp_ids.update(per_event({cid: cid for cid in deferred}, lambda cid: upsert_invoice(
-        erp, deferred[cid], reads[cid]["revenue"]), erp))
+        erp, deferred[cid], reads[cid]["revenue"]), erp, calls=True))
     results: dict[str, Any] = {cid: error for cid, error in invoices.items()
                                if isinstance(error, AccordError)}
     posted: dict[str, Posted] = {}
