@@ -46,6 +46,25 @@ class ProbeResult:
 
 
 @dataclass(frozen=True)
+class ProbeFixes:
+    """What a probe tells the operator to do when its system answered with an error: the
+    credentials or settings were refused, the system could not be reached, or (a warning,
+    not a failure) it is throttling the account - None: a throttle counts as unreachable."""
+
+    refused: str
+    unreachable: str
+    throttled: str | None = None
+
+
+def probe_failure(where: str, error: AccordError, fixes: ProbeFixes) -> ProbeResult:
+    """The probe result of ``error`` from the system at ``where``."""
+    if isinstance(error, RateLimited) and fixes.throttled is not None:
+        return ProbeResult(ProbeStatus.WARNING, f"{where}: {error.message}", fixes.throttled)
+    fix = fixes.refused if isinstance(error, PermanentError) else fixes.unreachable
+    return ProbeResult(ProbeStatus.FAILED, f"{where}: {error.message}", fix)
+
+
+@dataclass(frozen=True)
 class AdapterOptions:
     """How the start-up path builds a connector's role adapter: the retry policy inside a
     call and its sleep (tests), and whether the client retries at all (off for the flows:
@@ -300,6 +319,7 @@ __all__ = [
     "InboundEvent",
     "Page",
     "PollSpec",
+    "ProbeFixes",
     "ProbeResult",
     "ProbeStatus",
     "ReaderOptions",
@@ -308,5 +328,6 @@ __all__ = [
     "WebhookVerifier",
     "classify",
     "iterate_pages",
+    "probe_failure",
     "statuses",
 ]

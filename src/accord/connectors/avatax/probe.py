@@ -7,8 +7,12 @@ from typing import Any
 
 from accord.connectors.avatax.client import AvaTaxClient
 from accord.connectors.avatax.settings import AvaTaxSettings
-from accord.connectors.base import ProbeResult, ProbeStatus
-from accord.errors import AccordError, PermanentError, RateLimited
+from accord.connectors.base import ProbeFixes, ProbeResult, ProbeStatus, probe_failure
+from accord.errors import AccordError
+
+FIXES = ProbeFixes(refused="fix company_code or base_url in [systems.avatax]",
+                   unreachable="check that AvaTax (or the sandbox) is reachable",
+                   throttled="AvaTax is throttling the account; try again in a minute")
 
 
 def probe(settings: Any) -> ProbeResult:
@@ -29,15 +33,8 @@ def probe(settings: Any) -> ProbeResult:
                                "check ACCORD_AVATAX_ACCOUNT_ID and reset or renew "
                                "ACCORD_AVATAX_LICENSE_KEY")
         company = client.company_id()
-    except RateLimited as exc:
-        return ProbeResult(ProbeStatus.WARNING, f"{settings.base_url}: {exc.message}",
-                           "AvaTax is throttling the account; try again in a minute")
-    except PermanentError as exc:
-        return ProbeResult(ProbeStatus.FAILED, f"{settings.base_url}: {exc.message}",
-                           "fix company_code or base_url in [systems.avatax]")
     except AccordError as exc:
-        return ProbeResult(ProbeStatus.FAILED, f"{settings.base_url}: {exc.message}",
-                           "check that AvaTax (or the sandbox) is reachable")
+        return probe_failure(settings.base_url, exc, FIXES)
     return ProbeResult(ProbeStatus.OK, f"{settings.base_url}: credentials accepted, company "
                        f"{settings.company_code!r} (id {company}), API {ping.get('version')}")
 

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from accord.connectors.base import ProbeResult, ProbeStatus
+from accord.connectors.base import ProbeFixes, ProbeResult, ProbeStatus, probe_failure
 from accord.connectors.hubspot.client import HubSpotClient
 from accord.connectors.hubspot.mapping import WON_STAGE
 from accord.connectors.hubspot.settings import HubSpotSettings
-from accord.errors import AccordError, PermanentError, RateLimited
+from accord.errors import AccordError
+
+FIXES = ProbeFixes(refused="renew ACCORD_HUBSPOT_ACCESS_TOKEN or fix base_url",
+                   unreachable="check that HubSpot (or the sandbox) is reachable",
+                   throttled="wait for the ten-second window or the daily allocation")
 
 
 def probe(settings: Any) -> ProbeResult:
@@ -25,15 +29,8 @@ def probe(settings: Any) -> ProbeResult:
     client = HubSpotClient(settings, retries=False)
     try:
         pipelines = client.pipelines()
-    except RateLimited as exc:
-        return ProbeResult(ProbeStatus.WARNING, f"{settings.base_url}: {exc.message}",
-                           "wait for the ten-second window or the daily allocation")
-    except PermanentError as exc:
-        return ProbeResult(ProbeStatus.FAILED, f"{settings.base_url}: {exc.message}",
-                           "renew ACCORD_HUBSPOT_ACCESS_TOKEN or fix base_url")
     except AccordError as exc:
-        return ProbeResult(ProbeStatus.FAILED, f"{settings.base_url}: {exc.message}",
-                           "check that HubSpot (or the sandbox) is reachable")
+        return probe_failure(settings.base_url, exc, FIXES)
     finally:
         client.close()
     stages = {stage.id for pipeline in pipelines for stage in pipeline.stages}

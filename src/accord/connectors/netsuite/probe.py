@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from accord.connectors.base import ProbeResult, ProbeStatus
+from accord.connectors.base import ProbeFixes, ProbeResult, ProbeStatus, probe_failure
 from accord.connectors.netsuite.client import NetSuiteClient
 from accord.connectors.netsuite.settings import NetSuiteSettings
-from accord.errors import AccordError, PermanentError
+from accord.errors import AccordError
+
+FIXES = ProbeFixes(
+    refused="check the account id and the TBA consumer and token credentials",
+    unreachable="check base_url and that NetSuite (or the sandbox) is reachable")
 
 
 def probe(settings: Any) -> ProbeResult:
@@ -22,12 +26,8 @@ def probe(settings: Any) -> ProbeResult:
     try:
         with NetSuiteClient(settings, retry=False) as client:
             page = client.suiteql_page("SELECT id FROM subsidiary", limit=1)
-    except PermanentError as exc:
-        return ProbeResult(ProbeStatus.FAILED, f"{settings.rest_root}: {exc.message}",
-                           "check the account id and the TBA consumer and token credentials")
     except AccordError as exc:
-        return ProbeResult(ProbeStatus.FAILED, f"{settings.rest_root}: {exc.message}",
-                           "check base_url and that NetSuite (or the sandbox) is reachable")
+        return probe_failure(settings.rest_root, exc, FIXES)
     return ProbeResult(ProbeStatus.OK, f"account {settings.account_id} at {settings.rest_root}: "
                        f"{page.total} subsidiaries visible")
 

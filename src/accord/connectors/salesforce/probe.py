@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from accord.connectors.base import ProbeResult, ProbeStatus
+from accord.connectors.base import ProbeFixes, ProbeResult, ProbeStatus, probe_failure
 from accord.connectors.salesforce.client import SalesforceClient
 from accord.connectors.salesforce.settings import SalesforceSettings
-from accord.errors import AccordError, PermanentError, RateLimited
+from accord.errors import AccordError
+
+FIXES = ProbeFixes(refused="renew ACCORD_SALESFORCE_SESSION_ID or fix instance_url/ca_cert",
+                   unreachable="check that Salesforce (or the sandbox) is reachable",
+                   throttled="wait for the daily API allocation to recover")
 
 
 def probe(settings: Any) -> ProbeResult:
@@ -25,15 +29,8 @@ def probe(settings: Any) -> ProbeResult:
     client = SalesforceClient(settings, retries=False)
     try:
         limits = client.limits()
-    except RateLimited as exc:
-        return ProbeResult(ProbeStatus.WARNING, f"{settings.instance_url}: {exc.message}",
-                           "wait for the daily API allocation to recover")
-    except PermanentError as exc:
-        return ProbeResult(ProbeStatus.FAILED, f"{settings.instance_url}: {exc.message}",
-                           "renew ACCORD_SALESFORCE_SESSION_ID or fix instance_url/ca_cert")
     except AccordError as exc:
-        return ProbeResult(ProbeStatus.FAILED, f"{settings.instance_url}: {exc.message}",
-                           "check that Salesforce (or the sandbox) is reachable")
+        return probe_failure(settings.instance_url, exc, FIXES)
     finally:
         client.session.close()
     daily = limits.get("DailyApiRequests", {})

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from accord.connectors.base import ProbeResult, ProbeStatus
+from accord.connectors.base import ProbeFixes, ProbeResult, ProbeStatus, probe_failure
 from accord.connectors.stripe.settings import StripeSettings
-from accord.errors import AccordError, PermanentError
+from accord.errors import AccordError
 from accord.resilience.retry import RetryPolicy
+
+FIXES = ProbeFixes(refused="check ACCORD_STRIPE_API_KEY",
+                   unreachable="check ACCORD_STRIPE_BASE_URL and the network")
 
 
 def probe(settings: Any) -> ProbeResult:
@@ -26,12 +29,8 @@ def probe(settings: Any) -> ProbeResult:
     try:
         client = StripeClient(settings, policy=RetryPolicy(max_attempts=1))
         client.page(Kind.CUSTOMERS, None, 1)
-    except PermanentError as error:
-        return ProbeResult(ProbeStatus.FAILED, f"{target}: {error.message}",
-                           "check ACCORD_STRIPE_API_KEY")
     except AccordError as error:
-        return ProbeResult(ProbeStatus.FAILED, f"{target}: {error.message}",
-                           "check ACCORD_STRIPE_BASE_URL and the network")
+        return probe_failure(target, error, FIXES)
     warning = "" if settings.webhook_secret else "; no webhook secret (events are polled)"
     status = ProbeStatus.OK if settings.webhook_secret else ProbeStatus.WARNING
     fix = "" if settings.webhook_secret else "set ACCORD_STRIPE_WEBHOOK_SECRET (whsec_...)"
