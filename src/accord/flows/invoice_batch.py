@@ -12,11 +12,10 @@ one starts at once, as a batch of one). Per run, the work of
    started as a child flow under the event's own flow id, which waits for the customer
    durably and posts it; the batch does not wait for it.
 3. ``erp.post_invoice``, per ERP instance: one batch request for the rest (the ERP port's
-   ``post_invoices``; each invoice upserted on its canonical id, with a per-invoice
-   result) - an invoice with deferred lines is upserted on its own, its lines naming their
-   deferred revenue accounts - then, in one transaction, the links billing and the ERP know
-   each posted invoice by, the reference-data version it was mapped under and its revenue
-   schedules. An invoice the ERP
+   ``post_invoices``; each invoice upserted on its canonical id, with a per-invoice result;
+   deferred lines name their deferred revenue accounts), then, in one transaction, the
+   links billing and the ERP know each posted invoice by, the reference-data version it was
+   mapped under and its revenue schedules. An invoice the ERP
    refuses (a closed period) gets its own exception.
 
 Each invoice's timeline rows, business keys and milestone (``invoice_posted`` on the post)
@@ -45,11 +44,11 @@ from accord.errors import AccordError, PermanentError
 from accord.flows.invoice_posting import FLOW as SINGLE
 from accord.flows.invoice_posting import (
     Posted,
+    deferral_accounts,
     invoice_posting,
     read_keys,
     record_posted,
     route_invoice,
-    upsert_invoice,
 )
 from accord.flows.keys import Key, required_key
 from accord.flows.systems import flow_settings, systems
@@ -95,21 +94,17 @@ def post_invoices(call: BatchCall, erp: str, reads: dict[str, dict[str, Any]]
     invoices = per_event(reads, lambda read: load(Invoice, read["invoice"]), erp)
     valid = {cid: invoice for cid, invoice in invoices.items()
              if isinstance(invoice, Invoice)}
-    # invoices with deferred lines go one by one (each line names its deferred revenue
-    # account); the others in one batch request
-    deferred = {cid: invoice for cid, invoice in valid.items() if reads[cid].get("revenue")}
-    plain = {cid: invoice for cid, invoice in valid.items() if cid not in deferred}
-    postings = systems().erp(erp).post_invoices(list(plain.values()),
-                                                idempotency_key=call.idempotency_key) \
-        if plain else []
+    postings = systems().erp(erp).post_invoices(
+        list(valid.values()), idempotency_key=call.idempotency_key,
+        accounts={invoice.id: deferred for cid, invoice in valid.items()
+                  if (deferred := deferral_accounts(invoice, reads[cid].get("revenue")))
+                  is not None})
     erp_ids: dict[str, str | AccordError] = {}
-    for (correlation_id, invoice), posting in zip(plain.items(), postings, strict=True):
+    for (correlation_id, invoice), posting in zip(valid.items(), postings, strict=True):
         erp_ids[correlation_id] = posting.erp_id if posting.error is None and posting.erp_id \
             else posting.error if isinstance(posting.error, AccordError) \
             else PermanentError(f"{erp} returned no id for invoice {invoice.id}: "
                                 f"{posting.error}", system=erp)
-    erp_ids.update(per_event({cid: cid for cid in deferred}, lambda cid: upsert_invoice(
-        erp, deferred[cid], reads[cid]["revenue"]), erp, calls=True))
     results: dict[str, Any] = {cid: error for cid, error in invoices.items()
                                if isinstance(error, AccordError)}
     posted: dict[str, Posted] = {}

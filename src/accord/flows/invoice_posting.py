@@ -157,16 +157,14 @@ def record_posted(session: Session, erp: str, posted: Posted) -> None:
                                    for item in posted.revenue])
 
 
-def upsert_invoice(erp: str, canonical: Invoice, revenue: list[dict[str, Any]] | None) -> str:
-    """Upsert one invoice in ``erp``; lines its revenue schedules defer post to their
-    deferred revenue account."""
+def deferral_accounts(invoice: Invoice, revenue: list[dict[str, Any]] | None
+                      ) -> list[str | None] | None:
+    """Per line of ``invoice``, the deferred revenue account its revenue schedule posts it
+    to (None for a line that is income when invoiced); None when nothing is deferred."""
     from accord.revenue.schedules import PlannedSchedule, line_accounts
 
     planned = [PlannedSchedule.model_validate(item) for item in revenue or []]
-    port = systems().erp(erp)
-    if planned:
-        return port.post_invoice(canonical, accounts=line_accounts(canonical, planned))
-    return port.post_invoice(canonical)
+    return line_accounts(invoice, planned) if planned else None
 
 
 @step(Role.ERP, "post_invoice", entity=Key.BILLING_INVOICE_ID,
@@ -182,7 +180,8 @@ def post_invoice(call: StepCall, erp: str, invoice: dict[str, Any], billing: str
     # ``invoice`` is read_invoice's checkpoint: a flow that read it before an upgrade of the
     # invoice schema (waiting for the customer, or forked by a replay) holds an older version
     canonical = load(Invoice, invoice)
-    erp_id = upsert_invoice(erp, canonical, revenue)
+    erp_id = systems().erp(erp).post_invoice(
+        canonical, accounts=deferral_accounts(canonical, revenue))
     posted = Posted(canonical.id, billing, billing_invoice_id, erp_id, refdata_version,
                     call.correlation_id, tuple(revenue or ()))
     try:
@@ -226,5 +225,14 @@ def invoice_posting(run: FlowInput) -> dict[str, str]:
     return post_billing_invoice(billing, required_key(run, Key.BILLING_INVOICE_ID))
 
 
-__all__ = ["FLOW", "Posted", "invoice_posting", "map_invoice", "post_billing_invoice",
-           "read_keys", "record_posted", "route_invoice", "upsert_invoice"]
+__all__ = [
+    "FLOW",
+    "Posted",
+    "deferral_accounts",
+    "invoice_posting",
+    "map_invoice",
+    "post_billing_invoice",
+    "read_keys",
+    "record_posted",
+    "route_invoice",
+]

@@ -4,7 +4,7 @@ subsidiary; GL accounts and item codes come from the ERP connector's reference d
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from accord.canonical.billing import CreditNote, Invoice
@@ -32,7 +32,11 @@ class ErpPort(Protocol):
         ...
 
     def post_invoices(self, invoices: Sequence[Invoice], *,
-                      idempotency_key: str | None = None) -> list[ErpPosting]:
+                      idempotency_key: str | None = None,
+                      accounts: Mapping[str, Sequence[str | None]] | None = None
+                      ) -> list[ErpPosting]:
+        """One result per invoice, in order. ``accounts``: by invoice id, the per-line
+        accounts of :meth:`post_invoice`."""
         ...
 
     def post_credit_note(self, note: CreditNote, *, apply: bool = True,

@@ -4,7 +4,7 @@ GL accounts a processor fee is journalled to."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC
 
 from accord.canonical.billing import CreditNote, Invoice
@@ -42,11 +42,14 @@ class NetSuiteErp:
         return self.poster.post_invoice(invoice, accounts=accounts)
 
     def post_invoices(self, invoices: Sequence[Invoice], *,
-                      idempotency_key: str | None = None) -> list[ErpPosting]:
+                      idempotency_key: str | None = None,
+                      accounts: Mapping[str, Sequence[str | None]] | None = None
+                      ) -> list[ErpPosting]:
         return [ErpPosting(canonical_id=result.external_id, erp_id=result.internal_id,
                            error=result.error)
                 for result in self.poster.post_invoices(invoices,
-                                                        idempotency_key=idempotency_key)]
+                                                        idempotency_key=idempotency_key,
+                                                        accounts=accounts)]
 
     def post_credit_note(self, note: CreditNote, *, apply: bool = True,
                          accounts: Sequence[str | None] | None = None) -> str:

@@ -8,7 +8,7 @@ invoices in REST batches, with one result (internal id or error) per invoice.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from accord.canonical.billing import CreditNote, Invoice
@@ -79,32 +79,38 @@ class NetSuitePoster:
                                   mapping.invoice_to_netsuite(invoice, self.ref,
                                                               accounts=accounts))
 
-    def post_invoices(self, invoices: Sequence[Invoice], *, idempotency_key: str | None = None
+    def post_invoices(self, invoices: Sequence[Invoice], *, idempotency_key: str | None = None,
+                      accounts: Mapping[str, Sequence[str | None]] | None = None
                       ) -> list[BatchResult]:
         """Upsert many invoices through REST batch operations; one result per invoice, in
         order. An invoice the mapping refuses gets its error without being sent; one refused
         by NetSuite does not affect the others. A single invoice is a plain upsert: one
         request, where a batch is an asynchronous job (submit, poll, read its task); its
-        refusal is its result, a retryable failure is raised as a batch's would be."""
+        refusal is its result, a retryable failure is raised as a batch's would be.
+        ``accounts``: by invoice id, the per-line accounts of :meth:`post_invoice`."""
+        lines = accounts or {}
         results: dict[str, BatchResult] = {}
         bodies: list[tuple[str, dict[str, Any]]] = []
         for invoice in invoices:
             try:
-                bodies.append((invoice.id, mapping.invoice_to_netsuite(invoice, self.ref)))
+                bodies.append((invoice.id, mapping.invoice_to_netsuite(
+                    invoice, self.ref, accounts=lines.get(invoice.id))))
             except AccordError as error:
                 results[invoice.id] = BatchResult(invoice.id, error=error)
         if len(bodies) == 1:
             (invoice,) = [found for found in invoices if found.id == bodies[0][0]]
-            results[invoice.id] = self._post_one(invoice)
+            results[invoice.id] = self._post_one(invoice, lines.get(invoice.id))
         elif bodies:
             for result in self.client.upsert_batch("invoice", bodies,
                                                    idempotency_key=idempotency_key):
                 results[result.external_id] = result
         return [results[invoice.id] for invoice in invoices]
 
-    def _post_one(self, invoice: Invoice) -> BatchResult:
+    def _post_one(self, invoice: Invoice,
+                  accounts: Sequence[str | None] | None) -> BatchResult:
         try:
-            return BatchResult(invoice.id, internal_id=self.post_invoice(invoice))
+            return BatchResult(invoice.id, internal_id=self.post_invoice(invoice,
+                                                                         accounts=accounts))
         except AccordError as error:
             if error.outcome is Outcome.RETRY:
                 raise
